@@ -1,0 +1,28 @@
+# Every third-party dependency comes from a Debian package; this file finds them and gathers
+# them into two interface targets: sgds_deps_headers (usable from CUDA too) and sgds_deps.
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(HDF5 REQUIRED COMPONENTS C HL)
+find_package(ZLIB REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+
+find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
+
+add_library(sgds_deps_headers INTERFACE)
+target_include_directories(sgds_deps_headers SYSTEM INTERFACE ${RANDOM123_INCLUDE_DIR})
+target_link_libraries(sgds_deps_headers INTERFACE Eigen3::Eigen)
+
+add_library(sgds_deps INTERFACE)
+target_include_directories(sgds_deps SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS} ${Boost_INCLUDE_DIRS})
+target_link_libraries(sgds_deps INTERFACE sgds_deps_headers fmt::fmt CLI11::CLI11
+  tomlplusplus::tomlplusplus OpenMP::OpenMP_CXX ${HDF5_C_LIBRARIES} ${HDF5_HL_LIBRARIES} ZLIB::ZLIB)
+target_compile_definitions(sgds_deps INTERFACE ${HDF5_DEFINITIONS} TOML_HEADER_ONLY=0 TOML_SHARED_LIB=1)
+
+if(SGDS_MPI)
+  find_package(MPI REQUIRED COMPONENTS CXX)
+  target_link_libraries(sgds_deps INTERFACE MPI::MPI_CXX)
+  target_compile_definitions(sgds_deps INTERFACE SGDS_HAVE_MPI=1)
+endif()

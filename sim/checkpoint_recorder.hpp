@@ -1,0 +1,36 @@
+#pragma once
+// Reduces per-trajectory observations at a checkpoint to mean and standard error, excluding
+// diverged trajectories. Trajectories are summed in fixed blocks merged in block order, so the
+// bytes do not depend on the number of threads.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/experiment_result.hpp"
+
+namespace sgds {
+
+struct ObservableSpec {
+  std::string name;
+  std::string description;
+  int width;
+};
+
+class CheckpointRecorder {
+ public:
+  CheckpointRecorder(std::vector<ObservableSpec> specs, std::size_t checkpoints);
+
+  // Total columns per trajectory (sum of widths); observations are laid out [trajectory][column].
+  int columns() const { return columns_; }
+
+  // `observations` has trajectories * columns() values; `alive[i]` is 0 for diverged ones.
+  void record(std::size_t checkpoint, const std::vector<double>& observations, const std::vector<std::uint8_t>& alive);
+
+  std::vector<ObservableSeries> take_series();
+
+ private:
+  std::vector<ObservableSeries> series_;
+  int columns_ = 0;
+};
+
+}  // namespace sgds

@@ -1,0 +1,49 @@
+#pragma once
+// An experiment: problem, noise, schedule, optimizer, initial point and recording, read from a
+// config table and validated up front, then run on an engine. A run config holds a seed and a
+// list of experiments ([[experiment]] tables), each becoming one group in the result file.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "sim/config_table.hpp"
+#include "sim/cpu_engine.hpp"
+#include "sim/experiment_result.hpp"
+#include "sim/progress.hpp"
+#include "theory/quadratic.hpp"
+
+namespace sgds {
+
+// The problems an experiment can run; each alternative is a type the engines are templated on.
+using ProblemVariant = std::variant<IsotropicQuadratic>;
+
+struct ExperimentConfig {
+  std::string name;
+  ProblemVariant problem;
+  NoiseSpec noise;
+  MomentumSpec momentum;
+  StepSchedule schedule;
+  InitialPoint init;
+  EngineSettings engine;  // trajectories, checkpoints, divergence bound (seed set at run time)
+  std::shared_ptr<ParameterMap> parameters;  // every resolved setting, for the result file
+};
+
+struct RunConfig {
+  std::uint32_t seed = 0;
+  std::vector<ExperimentConfig> experiments;
+};
+
+// Validate and resolve a whole config document; throws ConfigError (one line) on bad input.
+RunConfig parse_run_config(const toml::table& document);
+ExperimentConfig parse_experiment(ConfigTable& table);
+
+// Checkpoint steps: `count` points from 0 to `steps`, linear or log-spaced, strictly increasing.
+std::vector<std::int64_t> checkpoint_steps(std::int64_t steps, std::int64_t count, const std::string& spacing);
+
+ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t seed, bool quiet = false);
+
+}  // namespace sgds

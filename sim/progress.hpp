@@ -1,0 +1,29 @@
+#pragma once
+// Progress of long work: a live bar when stderr is a terminal, a plain line every few seconds
+// otherwise (logs, CI). Quiet mode prints nothing. Safe to call from one thread only.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace sgds {
+
+class Progress {
+ public:
+  Progress(std::string label, std::int64_t total, bool quiet = false);
+  ~Progress();
+  void advance(std::int64_t amount = 1);
+  void set(std::int64_t done);
+  void finish();
+
+  static void set_global_quiet(bool quiet);
+
+ private:
+  void draw(bool final_line);
+
+  std::string label_;
+  std::int64_t total_, done_ = 0;
+  bool quiet_, terminal_, finished_ = false;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+}  // namespace sgds
