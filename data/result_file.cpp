@@ -181,6 +181,11 @@ void ResultWriter::write_check(const CheckResult& check) {
   }
 }
 
+h5::Group ResultWriter::top_group(const std::string& name) {
+  const h5::Group root = file_.root();
+  return root.has(name) ? root.open_group(name) : root.create_group(name);
+}
+
 void ResultWriter::commit() {
   file_.flush();
   file_.close();

@@ -46,6 +46,9 @@ class ResultWriter {
 
   void write_experiment(const ExperimentResult& result);
   void write_check(const CheckResult& check);
+  // A top-level group of its own for other kinds of output (/curves, /networks, ...), created on
+  // first use. Document its layout in data/schema.md.
+  h5::Group top_group(const std::string& name);
   void commit();  // flush, close, rename to the final name
 
   const std::string& filename() const { return filename_; }
