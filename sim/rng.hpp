@@ -23,6 +23,7 @@ enum class StreamPurpose : std::uint32_t {
   batch_sampling = 2,
   smoothing_kernel = 3,
   network_init = 4,
+  sweep_point_seed = 15,  // the run seed of each sweep point (sim/sweep); high, clear of engine uses
   user = 16,  // first value free for experiments and tests
 };
 
