@@ -1,0 +1,163 @@
+"""Write every figure of a result file as PNG plus report.md beside them, without Jupyter.
+
+    PYTHONPATH=analysis/python /usr/bin/python3 -m sgdsmooth.report RESULTS.h5 -o figures/
+    sgdsmooth report RESULTS.h5 -o figures/     (the CLI runs this module)
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Tuple
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from . import plots  # noqa: E402
+from .reader import Check, Experiment, ResultFile, ResultFileError  # noqa: E402
+
+Figure = Tuple[str, str]  # (png file name, caption)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _save(fig, directory: str, filename: str) -> str:
+    fig.tight_layout()
+    fig.savefig(os.path.join(directory, filename), dpi=110)
+    plt.close(fig)
+    return filename
+
+
+def experiment_figure(exp: Experiment, directory: str, prefix: str = "experiment") -> Figure:
+    """Every recorded series of one experiment against the step, mean with a 95% SE band."""
+    names = list(exp.series)
+    panels = names + ["diverged"]
+    cols = min(3, len(panels))
+    rows = (len(panels) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), panels):
+        if name == "diverged":
+            ax.plot(exp.step, exp.diverged, "-", color="tab:red")
+            ax.set_title(f"diverged trajectories (of {exp.trajectories})", fontsize=9)
+        else:
+            s = exp.series[name]
+            if s.mean.ndim > 1:
+                for j in range(min(s.mean.shape[1], 6)):
+                    plots.series_band(ax, exp.step, s, column=j, label=f"{name}[{j}]")
+            else:
+                plots.series_band(ax, exp.step, s, label=name)
+            ax.set_title(s.description or name, fontsize=9)
+            positive = s.mean[np.isfinite(s.mean)]
+            if positive.size and positive.min() > 0 and positive.max() / positive.min() > 100:
+                ax.set_yscale("log")  # a decay over decades: the stationary level stays visible
+            ax.legend(fontsize=6, loc="lower left")
+            plots.band_note(ax)
+        ax.set_xlabel("step")
+    for ax in axes.ravel()[len(panels):]:
+        ax.axis("off")
+    shown = [("problem", "problem.name"), ("noise", "noise.kind"), ("optimizer", "optimizer.kind"),
+             ("schedule", "schedule.kind"), ("eta", "schedule.eta"), ("batch", "schedule.batch")]
+    fig.suptitle(f"{exp.name}: " + ", ".join(f"{label}={exp.parameters[key]}" for label, key in shown
+                                             if key in exp.parameters), fontsize=10)
+    filename = _save(fig, directory, f"{prefix}_{_safe(exp.name)}.png")
+    n = exp.series[names[0]].count if names else []
+    caption = (f"Experiment `{exp.name}`: every recorded observable against the step; lines are means over "
+               f"alive trajectories, shaded bands are 95% CIs (mean \u00b1 1.96 SE), "
+               f"{plots._n_text(n)} trajectories; last panel: diverged trajectories (excluded).")
+    return filename, caption
+
+
+def check_figure(check: Check, mutants: List[Check], directory: str) -> Figure:
+    """Estimate vs oracle with the decision interval, z per comparison, and each mutant's z."""
+    rows = 1 + (len(mutants) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(10, 3.4 * rows), squeeze=False)
+    plots.check_panel(axes[0, 0], check)
+    plots.z_panel(axes[0, 1], check)
+    axes[0, 1].set_title(f"z per comparison (real theory): {check.verdict}", fontsize=9)
+    for ax, mutant in zip(axes[1:].ravel(), mutants):
+        plots.z_panel(ax, mutant)
+        expected = "caught" if mutant.verdict == "FAIL" else "NOT CAUGHT"
+        ax.set_title(f"mutant {mutant.mutant}: {mutant.verdict} ({expected})", fontsize=9)
+    for ax in axes[1:].ravel()[len(mutants):]:
+        ax.axis("off")
+    n_traj = sorted({e.trajectories for e in check.experiments.values() if e.trajectories})
+    fig.suptitle(f"{check.name}: {check.claim}", fontsize=9)
+    filename = _save(fig, directory, f"check_{_safe(check.name)}.png")
+    caption = (f"Check `{check.name}` ({check.verdict}): each of {len(check.table)} comparisons' Monte Carlo "
+               f"estimate with its decision interval \u00b1{check.z_threshold:g} SE against the oracle, and "
+               f"z = (estimate - oracle)/SE" + (f"; {len(mutants)} deliberately wrong theories (mutants) below, "
+                                                 "each must FAIL" if mutants else "")
+               + (f"; trajectories per experiment: {', '.join(map(str, n_traj))}" if n_traj else "") + ".")
+    return filename, caption
+
+
+def _verdict_markdown(result: ResultFile) -> List[str]:
+    table = result.verdict_table()
+    if len(table) == 0:
+        return []
+    lines = ["| check | mutant | verdict | max abs z | threshold | claim |", "| --- | --- | --- | --- | --- | --- |"]
+    for row in table:
+        verdict = row["verdict"]
+        if row["mutant"]:
+            verdict += " (expected)" if verdict == "FAIL" else " (MUTANT NOT CAUGHT)"
+        lines.append(f"| {row['check']} | {row['mutant'] or '-'} | {verdict} | {row['max_abs_z']:.2f} | "
+                     f"{row['z_threshold']:g} | {row['claim']} |")
+    return lines
+
+
+def write_report(filename: str, directory: str) -> List[Figure]:
+    os.makedirs(directory, exist_ok=True)
+    figures: List[Figure] = []
+    with ResultFile(filename) as result:
+        attrs = result.attributes
+        for exp in result.experiments().values():
+            figures.append(experiment_figure(exp, directory))
+        mutants = result.mutants()
+        for check in result.checks().values():
+            mine = [m for (name, _), m in mutants.items() if name == check.name]
+            figures.append(check_figure(check, mine, directory))
+        undrawn = [g for g in result.top_groups() if g not in ("experiments", "checks", "mutants")]
+        verdicts = _verdict_markdown(result)
+        version = result.schema_version
+
+    lines = [f"# sgdsmooth report: {os.path.basename(filename)}", ""]
+    lines += [f"- {key}: `{attrs[key]}`" for key in ("tool_version", "git_sha", "created", "command_line", "seed",
+                                                      "device") if key in attrs]
+    lines += [f"- schema_version: {version[0]}.{version[1]}", ""]
+    if verdicts:
+        lines += ["## Verdicts", ""] + verdicts + [""]
+    lines += ["## Figures", ""]
+    for png, caption in figures:
+        lines += [f"![{png}]({png})", "", caption, ""]
+    if undrawn:
+        lines += ["## Not drawn", "", "This report version draws no figure for the top-level group(s) "
+                  + ", ".join(f"`/{g}`" for g in undrawn) + "; read them with `sgdsmooth.open_result(...).group(...)`.", ""]
+    with open(os.path.join(directory, "report.md"), "w", encoding="utf-8") as out:
+        out.write("\n".join(lines))
+    return figures
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="sgdsmooth report", description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="an sgdsmooth result file (.h5)")
+    parser.add_argument("-o", "--output", required=True, help="folder for the PNGs and report.md")
+    args = parser.parse_args(argv)
+    if not os.path.exists(args.results):
+        print(f"report: '{args.results}' does not exist", file=sys.stderr)
+        return 2
+    try:
+        figures = write_report(args.results, args.output)
+    except ResultFileError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(figures)} figure(s) and report.md to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+// sgdsmooth report FILE.h5 -o DIR: every figure of a result file as PNG plus report.md, without
+// Jupyter. The figures are drawn by the Python package in analysis/python (module
+// sgdsmooth.report), run with Debian's python3; this command checks the file and hands over.
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "apps/command.hpp"
+#include "data/result_file.hpp"
+
+extern char** environ;
+
+namespace sgds::app {
+namespace {
+
+struct ReportOptions {
+  std::string input, output;
+};
+
+// Where the package lives: $SGDS_SOURCE_DIR if set (an installed binary pointed at a checkout),
+// else the source tree this binary was built from.
+std::filesystem::path package_root() {
+  const char* overridden = std::getenv("SGDS_SOURCE_DIR");
+  return std::filesystem::path(overridden && *overridden ? overridden : SGDS_SOURCE_DIR) / "analysis" / "python";
+}
+
+int run_python(const std::string& python, const std::filesystem::path& root, const ReportOptions& options) {
+  const char* old_path = std::getenv("PYTHONPATH");
+  const std::string python_path = root.string() + (old_path && *old_path ? ":" + std::string(old_path) : "");
+  ::setenv("PYTHONPATH", python_path.c_str(), 1);
+  ::setenv("MPLBACKEND", "Agg", 1);
+  std::vector<std::string> args{python, "-m", "sgdsmooth.report", options.input, "-o", options.output};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (const int error = ::posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ); error != 0)
+    throw UsageError(fmt::format("report: cannot run '{}' ({}); set SGDS_PYTHON to a python3 with numpy, h5py, "
+                                 "matplotlib and scipy",
+                                 python, std::strerror(error)));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("report: waitpid failed");
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+void report_command(const ReportOptions& options) {
+  ResultReader check_first(options.input);  // refuses other files and schema majors with one line, exit 2
+  const std::filesystem::path root = package_root();
+  if (!std::filesystem::exists(root / "sgdsmooth" / "report.py"))
+    throw UsageError(fmt::format("report: the Python package is not at '{}' (set SGDS_SOURCE_DIR to the sgdsmooth "
+                                 "source tree)",
+                                 (root / "sgdsmooth").string()));
+  const char* python_env = std::getenv("SGDS_PYTHON");
+  const std::string python = python_env && *python_env ? python_env : "/usr/bin/python3";
+  const int status = run_python(python, root, options);
+  if (status != 0) throw CLI::RuntimeError(status);
+}
+
+const RegisterCommand registered(35, [](CLI::App& cli) {
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* report = cli.add_subcommand(
+      "report", "Write every figure of a result file as PNG plus report.md (runs analysis/python with python3)");
+  report->add_option("file", options->input, "Result file (HDF5)")->required();
+  report->add_option("-o,--output", options->output, "Folder for the PNGs and report.md")->required();
+  report->callback([options] { report_command(*options); });
+});
+
+}  // namespace
+}  // namespace sgds::app
