@@ -116,6 +116,12 @@ def z_panel(ax, check):
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("comparison")
     ax.set_ylabel("z")
-    if len(t) and np.nanmax(np.abs(t["z"])) > 50:
+    finite = t["z"][np.isfinite(t["z"])]
+    low = min(finite.min(initial=0.0), -check.z_threshold)
+    high = max(finite.max(initial=0.0), check.z_threshold)
+    if max(-low, high) > 50:
         ax.set_yscale("symlog", linthresh=10.0)  # linear inside |z| <= 10, logarithmic beyond
+        ax.set_ylim(low * 2 if low < -10 else low - 1, high * 2 if high > 10 else high + 1)
+    else:
+        ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
     ax.legend(fontsize=7)
