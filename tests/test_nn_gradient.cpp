@@ -1,0 +1,93 @@
+// Back-propagation against central finite differences, in double precision, for the MLP and
+// the CNN (every layer kind), on a random batch with random parameters.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numeric>
+
+#include "sim/nn/batch.hpp"
+#include "sim/nn/network.hpp"
+#include "sim/rng.hpp"
+
+using namespace sgds;
+using namespace sgds::nn;
+
+namespace {
+
+Dataset random_images(int channels, int height, int width, int classes, int n, std::uint32_t seed) {
+  Dataset set;
+  set.channels = channels;
+  set.height = height;
+  set.width = width;
+  set.classes = classes;
+  RandomStream stream(seed, 0, 0, StreamPurpose::user);
+  for (std::size_t j = 0; j < static_cast<std::size_t>(n) * set.features(); ++j)
+    set.pixels.push_back(static_cast<float>(stream.normal()));
+  for (int i = 0; i < n; ++i) set.labels.push_back(static_cast<std::int32_t>(stream.below(static_cast<std::uint32_t>(classes))));
+  return set;
+}
+
+// Largest |analytic - numeric| / max(1e-3, |numeric|) over a spread of coordinates.
+// `mutate` may corrupt the analytic gradient (the mutant tests) before the comparison.
+template <class Mutate = void (*)(const Architecture&, std::vector<double>&)>
+double worst_relative_error(const Architecture& arch, const Dataset& set,
+                            Mutate mutate = [](const Architecture&, std::vector<double>&) {}) {
+  Network<double> net(arch);
+  std::vector<double> w(arch.parameter_count);
+  initialise_parameters(arch, 7, 0, w.data());
+  // Non-zero biases so that their gradients are exercised away from the initial point.
+  RandomStream jitter(7, 0, 0, StreamPurpose::user);
+  for (auto& v : w) v += 0.05 * jitter.normal();
+  std::vector<std::uint32_t> idx(set.size());
+  std::iota(idx.begin(), idx.end(), 0u);
+  Matrix<double> x;
+  std::vector<std::int32_t> y;
+  gather_batch(set, arch, idx.data(), static_cast<int>(idx.size()), x, y);
+  std::vector<double> g(w.size());
+  net.run(w.data(), x, y.data(), g.data());
+  mutate(arch, g);
+  const double n = static_cast<double>(set.size());
+  double worst = 0.0;
+  const std::size_t stride = std::max<std::size_t>(1, w.size() / 150);
+  // Always include the last coordinates (the head bias) in the spread.
+  std::vector<std::size_t> coordinates;
+  for (std::size_t j = 0; j < w.size(); j += stride) coordinates.push_back(j);
+  for (std::size_t j = w.size() - 3; j < w.size(); ++j) coordinates.push_back(j);
+  for (const std::size_t j : coordinates) {
+    const double h = 1e-5, saved = w[j];
+    w[j] = saved + h;
+    const double up = net.run(w.data(), x, y.data(), nullptr).loss_sum / n;
+    w[j] = saved - h;
+    const double down = net.run(w.data(), x, y.data(), nullptr).loss_sum / n;
+    w[j] = saved;
+    const double numeric = (up - down) / (2 * h);
+    worst = std::max(worst, std::abs(g[j] - numeric) / std::max(1e-3, std::abs(numeric)));
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("MLP gradient matches central differences") {
+  const Dataset set = random_images(1, 4, 5, 3, 6, 11);
+  const Architecture arch = Architecture::mlp(1, 4, 5, {7, 5}, 3);
+  REQUIRE(arch.parameter_count == (20 * 7 + 7) + (7 * 5 + 5) + (5 * 3 + 3));
+  CHECK(worst_relative_error(arch, set) < 1e-5);
+}
+
+TEST_CASE("CNN gradient matches central differences") {
+  const Dataset set = random_images(2, 8, 8, 4, 3, 12);
+  const Architecture arch = Architecture::cnn(2, 8, 8, {3, 4}, 3, 4);
+  CHECK(worst_relative_error(arch, set) < 1e-5);
+}
+
+TEST_CASE("The check fails for a gradient with one layer's bias gradient dropped") {
+  const Dataset set = random_images(1, 4, 5, 3, 6, 11);
+  const Architecture arch = Architecture::mlp(1, 4, 5, {7}, 3);
+  const auto drop_head_bias = [](const Architecture& a, std::vector<double>& g) {
+    const Layer& head = a.layers.back();
+    for (std::size_t j = head.param_count - static_cast<std::size_t>(head.out_size); j < head.param_count; ++j)
+      g[head.param_offset + j] = 0.0;
+  };
+  CHECK(worst_relative_error(arch, set, drop_head_bias) > 1e-2);
+}
