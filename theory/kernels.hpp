@@ -1,0 +1,143 @@
+#pragma once
+// Smoothing kernels: the law of u in f_hat_delta(x) = E f(x - delta u), and the law of the
+// additive gradient noise omega = (C / sqrt(b)) u the engine draws (alpha-stable: C b^{1/alpha-1} u).
+//
+// Convention (the same as sim/update_step.hpp): coordinates are independent draws of a 1-D law,
+// so the Gaussian kernel is u ~ N(0, I_d) and delta is the per-coordinate scale; the uniform ball
+// is the one joint law (Hazan et al.: u uniform in the ball of radius `scale`). Every kernel is
+// `scale` times its standard form:
+//   gaussian      N(0, 1)                                  E u_i^2 = 1
+//   ball          uniform in the unit ball of R^d          E |u|^2 = d/(d+2), E |u| = d/(d+1)
+//   box           uniform on [-1, 1]                       E u_i^2 = 1/3, E|u_1| = 1/2
+//   exponential   Exp(1) on (0, inf), one-sided            E u_i = 1, E u_i^2 = 2
+//   rayleigh      Rayleigh(1), one-sided                   E u_i = sqrt(pi/2), E u_i^2 = 2
+//   cauchy        standard Cauchy                          no mean
+//   levy          Levy(0, 1) = 1/Z^2, Z ~ N(0, 1)          no mean (one-sided)
+//   pareto        Pareto(x_m = 1, alpha): U^{-1/alpha}     mean alpha/(alpha-1) for alpha > 1, one-sided
+//   student_t     t with nu degrees of freedom             E u_i^2 = nu/(nu-2) for nu > 2
+//   alpha_stable  symmetric alpha-stable, E e^{itu} = e^{-|t|^alpha} (Chambers-Mallows-Stuck);
+//                 alpha = 2 is N(0, 2), alpha = 1 Cauchy  E|u_1| = (2/pi) Gamma(1 - 1/alpha) for alpha > 1
+// kernel_moments() gives these numbers for any d and scale. The paper's 1-D figure uses box with
+// scale 2, exponential 1.5, rayleigh 1, cauchy 1, levy 1 and pareto(alpha = 1) (its "+1" shift is
+// already in this standard form, whose support starts at x_m = 1).
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "sim/config_table.hpp"
+#include "sim/rng.hpp"
+#include "theory/functions/function_common.hpp"
+
+namespace sgds {
+
+enum class KernelKind : int {
+  gaussian = 0,
+  ball,
+  box,
+  exponential,
+  rayleigh,
+  cauchy,
+  levy,
+  pareto,
+  student_t,
+  alpha_stable,
+};
+
+struct KernelSpec {
+  KernelKind kind = KernelKind::gaussian;
+  double parameter = 0.0;  // nu (student_t), alpha (alpha_stable, pareto); unused otherwise
+  double scale = 1.0;      // multiplies the standard form above
+};
+
+// One draw of the symmetric alpha-stable law with E e^{itX} = e^{-|t|^alpha}, 0 < alpha <= 2
+// (Chambers, Mallows & Stuck 1976 with beta = 0): V uniform on (-pi/2, pi/2), W ~ Exp(1),
+//   X = sin(alpha V) / cos(V)^{1/alpha} * (cos((1 - alpha) V) / W)^{(1 - alpha)/alpha}.
+SGDS_HD_INLINE double symmetric_stable(double alpha, RandomStream& rng) {
+  const double v = kPi * (rng.uniform() - 0.5);
+  const double w = -log(rng.uniform());
+  if (alpha == 1.0) return tan(v);
+  return sin(alpha * v) / pow(cos(v), 1.0 / alpha) * pow(cos((1.0 - alpha) * v) / w, (1.0 - alpha) / alpha);
+}
+
+// Student t with nu > 0 degrees of freedom by Bailey's polar method: (a, b) uniform in the unit
+// disc, w = a^2 + b^2, t = a sqrt(nu (w^{-2/nu} - 1) / w).
+SGDS_HD_INLINE double student_t_draw(double nu, RandomStream& rng) {
+  for (;;) {
+    const double a = 2.0 * rng.uniform() - 1.0, b = 2.0 * rng.uniform() - 1.0;
+    const double w = a * a + b * b;
+    if (w < 1.0 && w > 0.0) return a * sqrt(nu * (pow(w, -2.0 / nu) - 1.0) / w);
+  }
+}
+
+// Draw u (length dim) from the kernel.
+SGDS_HD_INLINE void sample_kernel(const KernelSpec& k, int dim, RandomStream& rng, double* u) {
+  const double s = k.scale;
+  switch (k.kind) {
+    case KernelKind::gaussian:
+      for (int i = 0; i < dim; ++i) u[i] = s * rng.normal();
+      return;
+    case KernelKind::ball: {
+      double r2 = 0.0;
+      for (int i = 0; i < dim; ++i) u[i] = rng.normal(), r2 += u[i] * u[i];
+      const double radius = s * pow(rng.uniform(), 1.0 / dim) / sqrt(r2);
+      for (int i = 0; i < dim; ++i) u[i] *= radius;
+      return;
+    }
+    case KernelKind::box:
+      for (int i = 0; i < dim; ++i) u[i] = s * (2.0 * rng.uniform() - 1.0);
+      return;
+    case KernelKind::exponential:
+      for (int i = 0; i < dim; ++i) u[i] = -s * log(rng.uniform());
+      return;
+    case KernelKind::rayleigh:
+      for (int i = 0; i < dim; ++i) u[i] = s * sqrt(-2.0 * log(rng.uniform()));
+      return;
+    case KernelKind::cauchy:
+      for (int i = 0; i < dim; ++i) u[i] = s * tan(kPi * (rng.uniform() - 0.5));
+      return;
+    case KernelKind::levy:
+      for (int i = 0; i < dim; ++i) {
+        const double z = rng.normal();
+        u[i] = s / (z * z);
+      }
+      return;
+    case KernelKind::pareto:
+      for (int i = 0; i < dim; ++i) u[i] = s * pow(rng.uniform(), -1.0 / k.parameter);
+      return;
+    case KernelKind::student_t:
+      for (int i = 0; i < dim; ++i) u[i] = s * student_t_draw(k.parameter, rng);
+      return;
+    case KernelKind::alpha_stable:
+      for (int i = 0; i < dim; ++i) u[i] = s * symmetric_stable(k.parameter, rng);
+      return;
+  }
+}
+
+// Moments of u in R^dim. NaN: finite but no closed form here (E|u| of iid non-Gaussian
+// coordinates for d > 1); +inf: the moment does not exist.
+struct KernelMoments {
+  double coordinate_mean;      // E u_i
+  double coordinate_variance;  // Var u_i
+  double mean_norm;            // E |u|
+  double mean_square_norm;     // E |u|^2
+  double mean_norm_bound;      // sqrt(E |u|^2) >= E |u| (Jensen)
+  bool symmetric;              // u and -u have the same law (no shift of f_hat)
+};
+KernelMoments kernel_moments(const KernelSpec& k, int dim);
+
+// How the scale of the mean of b iid draws shrinks: b^exponent. -1/2 where the variance is finite
+// (exact for the variance); 1/alpha - 1 for alpha-stable (exact: the mean of b draws is stable
+// with that scale), 0 for Cauchy, +1 for Levy (alpha = 1/2); for pareto (alpha < 2) and student_t
+// (nu < 2) the generalised-CLT exponent 1/alpha - 1, only asymptotic.
+double kernel_batch_exponent(const KernelSpec& k);
+
+// Reads `kernel` (a name of kernel_names(), default gaussian), `scale` (1.0, > 0) and the
+// kernel's parameter: `nu` (student_t, 3.0, > 0), `alpha` (alpha_stable, 1.5, in (0, 2];
+// pareto, 1.0, > 0). The caller calls finish().
+KernelSpec parse_kernel(ConfigTable& table);
+KernelSpec make_kernel(const std::string& name, double parameter = -1.0, double scale = 1.0);  // -1: default
+std::vector<std::string> kernel_names();
+std::string kernel_name(KernelKind kind);
+std::string describe_kernel(const KernelSpec& k);  // "student_t(nu=3) x 1"
+
+}  // namespace sgds
