@@ -1,0 +1,115 @@
+#include "sim/sweep/sweep_directory.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "sim/sweep/sweep_error.hpp"
+
+namespace sgds {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string point_name(std::int64_t index) { return fmt::format("p{:07d}.h5", index); }
+
+void make_folder(const std::string& path) {
+  std::error_code error;
+  fs::create_directories(path, error);
+  if (error || !fs::is_directory(path))
+    throw SweepError(fmt::format("sweep folder: cannot create '{}': {}", path,
+                                 error ? error.message() : "a file of that name is in the way"));
+}
+
+}  // namespace
+
+void sync_path(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+std::string SweepDirectory::point_path(std::int64_t index) const { return points_folder() + "/" + point_name(index); }
+
+std::string SweepDirectory::staging_path(std::int64_t index) const {
+  return points_folder() + "/.staging/" + point_name(index);
+}
+
+bool SweepDirectory::point_complete(std::int64_t index) const {
+  std::error_code error;
+  return fs::is_regular_file(point_path(index), error);
+}
+
+void SweepDirectory::prepare(const SweepSpec& spec) const {
+  make_folder(root_);
+  make_folder(points_folder() + "/.staging");
+  const std::string manifest = manifest_path();
+  if (!fs::exists(manifest)) {
+    // Write under a private name, then link it into place: concurrent shards race safely, and
+    // the loser compares its text with the winner's below.
+    const std::string temporary = fmt::format("{}.tmp-{}", manifest, ::getpid());
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << spec.canonical_text();
+      out.flush();
+      if (!out) {
+        std::error_code ignored;
+        fs::remove(temporary, ignored);
+        throw SweepError(fmt::format("sweep folder: cannot write '{}' (disk full or not writable?)", manifest));
+      }
+    }
+    sync_path(temporary);
+    const int linked = ::link(temporary.c_str(), manifest.c_str());
+    const int link_errno = errno;
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    if (linked != 0 && link_errno != EEXIST)
+      throw SweepError(fmt::format("sweep folder: cannot create '{}': {}", manifest, std::strerror(link_errno)));
+    sync_path(root_);
+  }
+  std::ifstream in(manifest, std::ios::binary);
+  std::stringstream existing;
+  existing << in.rdbuf();
+  if (existing.str() != spec.canonical_text())
+    throw SweepError(fmt::format(
+        "sweep folder '{}' holds a different sweep (its sweep.toml differs from this sweep file after --set); "
+        "use another folder",
+        root_));
+}
+
+SweepSpec SweepDirectory::read_manifest() const {
+  if (!fs::is_directory(root_)) throw SweepError(fmt::format("sweep folder '{}' does not exist", root_));
+  if (!fs::is_regular_file(manifest_path()))
+    throw SweepError(fmt::format("'{}' is not a sweep folder (no sweep.toml; sgdsmooth sweep SWEEP.toml -o {} makes one)",
+                                 root_, root_));
+  return SweepSpec::parse(parse_config_file(manifest_path()));
+}
+
+void SweepDirectory::remove_stale_staging(std::int64_t index) const {
+  const std::string staged = staging_path(index);
+  const std::string stem = fs::path(staged).filename().string() + ".partial-";
+  std::error_code error;
+  fs::remove(staged, error);
+  for (const auto& entry : fs::directory_iterator(points_folder() + "/.staging", error))
+    if (entry.path().filename().string().rfind(stem, 0) == 0) fs::remove(entry.path(), error);
+}
+
+void SweepDirectory::publish(std::int64_t index) const {
+  std::error_code error;
+  fs::rename(staging_path(index), point_path(index), error);
+  if (error)
+    throw SweepError(fmt::format("sweep folder: cannot move point {} into '{}': {}", index, points_folder(),
+                                 error.message()));
+  sync_path(points_folder());
+}
+
+}  // namespace sgds
