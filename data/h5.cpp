@@ -71,6 +71,9 @@ std::string type_label(hid_t type) {
 
 void silence_library_errors() {
   static const bool once = [] {
+    // No library shutdown at exit: after a failed write (disk full) HDF5 1.10's exit handler
+    // crashes closing the file it could not flush; the partial file is removed anyway.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
