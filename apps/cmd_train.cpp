@@ -1,0 +1,177 @@
+// sgdsmooth train CONFIG.toml: K replicas of a network per [[run]], per-epoch measurements and
+// final curvature / sharpness, into /networks of one result file.
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "analysis/statistics.hpp"
+#include "apps/command.hpp"
+#include "data/result_file.hpp"
+#include "sim/nn/network_output.hpp"
+#include "sim/nn/train_config.hpp"
+#include "sim/progress.hpp"
+
+namespace sgds::app {
+namespace {
+
+struct TrainOptions {
+  std::string config_file, output;
+  int threads = 0;
+  std::int64_t seed = -1;
+  std::vector<std::string> overrides;
+  bool quiet = false;
+};
+
+double mean_at(const std::vector<double>& values, std::size_t row, int replicas) {
+  double s = 0.0;
+  for (int r = 0; r < replicas; ++r) s += values[row * static_cast<std::size_t>(replicas) + static_cast<std::size_t>(r)];
+  return s / replicas;
+}
+
+double se_at(const std::vector<double>& values, std::size_t row, int replicas) {
+  if (replicas < 2) return 0.0;
+  const double m = mean_at(values, row, replicas);
+  double s = 0.0;
+  for (int r = 0; r < replicas; ++r) {
+    const double v = values[row * static_cast<std::size_t>(replicas) + static_cast<std::size_t>(r)];
+    s += (v - m) * (v - m);
+  }
+  return std::sqrt(s / (replicas - 1) / replicas);
+}
+
+
+// Across runs (one point per run: replica means), how well the measured delta and Smith's g
+// rank the final test accuracy and sharpness: Kendall tau and Spearman rho with 95% percentile
+// bootstrap intervals over runs. Written to /networks/correlations and printed.
+struct RunSummary {
+  std::string name;
+  double delta = 0.0, smith_g = 0.0, accuracy = 0.0, sharpness = 0.0;
+};
+
+void write_correlations(const h5::Group& networks, const std::vector<RunSummary>& runs, std::uint32_t seed) {
+  std::vector<std::string> names;
+  std::vector<double> delta, smith_g, accuracy, sharpness;
+  for (const auto& r : runs) {
+    names.push_back(r.name);
+    delta.push_back(r.delta);
+    smith_g.push_back(r.smith_g);
+    accuracy.push_back(r.accuracy);
+    sharpness.push_back(r.sharpness);
+  }
+  const h5::Group g = networks.create_group("correlations");
+  g.write_strings("run", names);
+  const auto n = static_cast<std::uint64_t>(runs.size());
+  g.write("delta", delta, {n});
+  g.set_dataset_attribute("delta", "description", "per run: replica mean of the epoch-averaged measured delta");
+  g.write("smith_g", smith_g, {n});
+  g.set_dataset_attribute("smith_g", "description", "per run: epoch-averaged eta (n/b - 1)");
+  g.write("test_accuracy", accuracy, {n});
+  g.write("sharpness_worst_linf", sharpness, {n});
+  fmt::print("\nrank correlations over {} runs (95% bootstrap CI over runs, 2000 resamples)\n", runs.size());
+  fmt::print("{:<10} {:<22} {:>26} {:>26}\n", "x", "y", "Kendall tau", "Spearman rho");
+  const std::vector<std::pair<std::string, const std::vector<double>*>> xs{{"delta", &delta}, {"smith_g", &smith_g}};
+  const std::vector<std::pair<std::string, const std::vector<double>*>> ys{{"test_accuracy", &accuracy},
+                                                                           {"sharpness_worst_linf", &sharpness}};
+  for (const auto& [x_name, x] : xs)
+    for (const auto& [y_name, y] : ys) {
+      const double tau = kendall_tau(*x, *y), rho = spearman_rho(*x, *y);
+      const Interval tau_ci = bootstrap_pairs(*x, *y, kendall_tau, 0.95, 2000, seed);
+      const Interval rho_ci = bootstrap_pairs(*x, *y, spearman_rho, 0.95, 2000, seed + 1);
+      const std::string key = x_name + "_vs_" + y_name;
+      g.set_attribute("kendall_tau_" + key, std::vector<double>{tau, tau_ci.low, tau_ci.high});
+      g.set_attribute("spearman_rho_" + key, std::vector<double>{rho, rho_ci.low, rho_ci.high});
+      fmt::print("{:<10} {:<22} {:>26} {:>26}\n", x_name, y_name,
+                 fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", tau, tau_ci.low, tau_ci.high),
+                 fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", rho, rho_ci.low, rho_ci.high));
+    }
+  g.set_attribute("note", "attributes hold [estimate, ci_low, ci_high]; points are runs (replica means)");
+}
+
+void train_command(const TrainOptions& options) {
+  toml::table document = parse_config_file(options.config_file);
+  if (options.seed >= 0) apply_override(document, fmt::format("seed={}", options.seed));
+  for (const auto& assignment : options.overrides) apply_override(document, assignment);
+  const nn::TrainConfig config = nn::parse_train_config(document);
+
+  nn::LoadedData data;
+  try {
+    data = nn::load_training_data(config.data);
+  } catch (const DatasetError& e) {
+    throw UsageError(e.what());
+  }
+  nn::Architecture architecture;
+  try {
+    architecture = nn::make_architecture(config.model, data.train);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(fmt::format("model: {} (for {}x{} inputs)", e.what(), data.train.height, data.train.width));
+  }
+
+  const int threads = apply_thread_count(options.threads);
+  const std::string output = options.output.empty()
+                                 ? std::filesystem::path(options.config_file).stem().string() + ".h5"
+                                 : options.output;
+  ResultWriter writer(output, Provenance{command_line(), to_toml_text(document), config.seed,
+                                         cpu_device_description(threads)});
+  const h5::Group networks = writer.top_group("networks");
+  networks.set_attribute("architecture", architecture.description);
+  networks.set_attribute("train_source", data.train.source);
+  networks.set_attribute("train_samples", static_cast<std::int64_t>(data.train.size()));
+  networks.set_attribute("evaluation_samples", static_cast<std::int64_t>(data.evaluation.size()));
+
+  fmt::print("{} on {} training / {} evaluation samples, {} parameters\n", architecture.description,
+             data.train.size(), data.evaluation.size(), architecture.parameter_count);
+  fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12} {:>8}\n", "run", "K", "epochs", "test acc (mean +- SE)",
+             "final delta", "worst sharp", "seconds");
+  std::vector<RunSummary> summaries;
+  for (const auto& spec : config.runs) {
+    std::int64_t updates = 0;  // the progress total: parameter updates over all replicas
+    for (int e = 0; e < spec.epochs; ++e) {
+      const double b = std::min(std::floor(schedule_at(spec.schedule, e).batch), static_cast<double>(data.train.size()));
+      updates += static_cast<std::int64_t>(std::ceil(static_cast<double>(data.train.size()) / std::max(b, 1.0)));
+    }
+    Progress progress("train " + spec.name, updates * spec.replicas, options.quiet);
+    const nn::TrainResult result = nn::train_replicas(
+        spec, architecture, data.train, data.evaluation, config.seed,
+        [&progress](std::int64_t done, std::int64_t /*total*/) { progress.set(done); });
+    progress.finish();
+    nn::write_training_run(networks, result, spec, config);
+    const auto last = static_cast<std::size_t>(spec.epochs);
+    const auto& accuracy = result.table("test_accuracy").values;
+    const auto& delta = result.table("delta").values;
+    const auto& worst = result.table("sharpness_worst_linf").values;
+    fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12.4g} {:>8.1f}\n", spec.name, spec.replicas, spec.epochs,
+               fmt::format("{:.4f} +- {:.4f}", mean_at(accuracy, last, spec.replicas), se_at(accuracy, last, spec.replicas)),
+               fmt::format("{:.4g} +- {:.2g}", mean_at(delta, last, spec.replicas), se_at(delta, last, spec.replicas)),
+               mean_at(worst, 0, spec.replicas), result.seconds);
+    RunSummary summary{spec.name, 0.0, 0.0, mean_at(accuracy, last, spec.replicas), mean_at(worst, 0, spec.replicas)};
+    int measured = 0;
+    for (std::size_t row = 1; row <= last; ++row) {
+      summary.smith_g += result.smith_g[row] / static_cast<double>(last);
+      const double d = mean_at(delta, row, spec.replicas);
+      if (!std::isnan(d)) summary.delta += d, ++measured;
+    }
+    summary.delta /= std::max(measured, 1);
+    summaries.push_back(summary);
+  }
+  if (summaries.size() >= 3) write_correlations(networks, summaries, config.seed);
+  writer.commit();
+  fmt::print("wrote {}\n", output);
+}
+
+const RegisterCommand registered(15, [](CLI::App& cli) {
+  auto options = std::make_shared<TrainOptions>();
+  CLI::App* train = cli.add_subcommand("train", "Train K replicas of an MLP or CNN per [[run]] and write /networks");
+  train->add_option("config", options->config_file, "Config file (TOML), e.g. configs/nn_sanity_mlp.toml")->required();
+  train->add_option("-o,--output", options->output, "Result file (default: CONFIG_STEM.h5 here)");
+  train->add_option("--threads", options->threads, "OpenMP threads (0 = all cores); results do not depend on it");
+  train->add_option("--seed", options->seed, "Override the config's seed (0 .. 4294967295)");
+  train->add_option("--set", options->overrides, "Override a key: path.to.key=value (value as TOML), repeatable");
+  train->add_flag("-q,--quiet", options->quiet, "No progress output");
+  train->footer("Example: sgdsmooth train configs/nn_sanity_mlp.toml --set train.epochs=2 -o mlp.h5");
+  train->callback([options] { train_command(*options); });
+});
+
+}  // namespace
+}  // namespace sgds::app

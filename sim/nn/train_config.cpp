@@ -1,0 +1,164 @@
+#include "sim/nn/train_config.hpp"
+
+#include <fmt/format.h>
+
+#include "data/cifar_loader.hpp"
+#include "data/idx_loader.hpp"
+#include "sim/config_table.hpp"
+
+namespace sgds::nn {
+namespace {
+
+std::vector<int> positive_integers(ConfigTable& table, const std::string& key, std::vector<int> fallback) {
+  std::vector<double> defaults(fallback.begin(), fallback.end());
+  std::vector<int> out;
+  for (const double v : table.numbers(key, NumberRange::closed(1, 1 << 16), 1, defaults)) {
+    if (v != static_cast<int>(v)) table.fail(key, fmt::format("{}", v), "positive integers");
+    out.push_back(static_cast<int>(v));
+  }
+  return out;
+}
+
+std::vector<std::string> texts(ConfigTable& table, const std::string& key) {
+  // Arrays of strings: read as one comma-separated text to keep ConfigTable's accessors.
+  std::vector<std::string> out;
+  const std::string joined = table.text(key, "");
+  std::size_t at = 0;
+  while (at < joined.size()) {
+    const std::size_t comma = joined.find(',', at);
+    out.push_back(joined.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+MeasureSpec parse_measure(ConfigTable& t) {
+  MeasureSpec m;
+  m.every = static_cast<int>(t.integer("every", 1, 1 << 20, 1));
+  m.noise_samples = static_cast<int>(t.integer("noise_samples", 0, 1 << 24, 1024));
+  if (m.noise_samples != 0 && m.noise_samples < 64)
+    t.fail("noise_samples", std::to_string(m.noise_samples), "0 (off) or at least 64 (two groups of 32)");
+  m.curvature = t.boolean("curvature", true);
+  m.curvature_samples = static_cast<int>(t.integer("curvature_samples", 1, 1 << 20, 1024));
+  m.power_iterations = static_cast<int>(t.integer("power_iterations", 1, 10000, 20));
+  m.hutchinson_probes = static_cast<int>(t.integer("hutchinson_probes", 2, 10000, 8));
+  m.sharpness = t.boolean("sharpness", true);
+  m.sharpness_rho = t.number("sharpness_rho", NumberRange::positive(), 2e-4);
+  m.sharpness_steps = static_cast<int>(t.integer("sharpness_steps", 1, 10000, 20));
+  m.sharpness_samples = static_cast<int>(t.integer("sharpness_samples", 1, 1 << 20, 1024));
+  m.sharpness_batch = static_cast<int>(t.integer("sharpness_batch", 1, 1 << 20, 128));
+  m.average_rho = t.number("average_rho", NumberRange::positive(), 2e-2);
+  m.average_draws = static_cast<int>(t.integer("average_draws", 2, 100000, 8));
+  t.finish();
+  return m;
+}
+
+}  // namespace
+
+TrainConfig parse_train_config(const toml::table& document) {
+  ConfigTable root(document, "");
+  TrainConfig config;
+  config.seed = static_cast<std::uint32_t>(root.integer("seed", 0, 4294967295LL, 1));
+
+  ConfigTable data = root.table("data");
+  DataSpec& d = config.data;
+  d.source = data.choice("source", {"fashion-mnist", "idx", "cifar10", "cifar100"}, "fashion-mnist");
+  if (d.source == "fashion-mnist" || d.source == "idx") {
+    d.dir = d.source == "idx" ? data.text("dir") : data.text("dir", kFashionMnistDir);
+  } else {
+    d.train_files = texts(data, "train_files");
+    d.test_files = texts(data, "test_files");
+    if (d.train_files.empty()) data.fail("train_files", "(missing)", "comma-separated CIFAR .bin files");
+    if (d.test_files.empty()) data.fail("test_files", "(missing)", "comma-separated CIFAR .bin files");
+  }
+  d.train_samples = data.integer("train_samples", 0, 1LL << 40, 0);
+  d.test_samples = data.integer("test_samples", 0, 1LL << 40, 0);
+  d.validation = data.integer("validation", 0, 1LL << 40, 0);
+  d.evaluate_on = data.choice("evaluate_on", {"test", "validation"}, "test");
+  if (d.evaluate_on == "validation" && d.validation == 0)
+    data.fail("evaluate_on", "\"validation\"", "\"test\" unless data.validation > 0");
+  d.standardise = data.boolean("standardise", true);
+  data.finish();
+
+  ConfigTable model = root.table("model");
+  ModelSpec& mo = config.model;
+  mo.kind = model.choice("kind", {"mlp", "cnn"}, "mlp");
+  if (mo.kind == "mlp") {
+    mo.hidden = positive_integers(model, "hidden", {256});
+  } else {
+    mo.channels = positive_integers(model, "channels", {16, 32});
+    mo.kernel = static_cast<int>(model.integer("kernel", 1, 15, 3));
+    if (mo.kernel % 2 == 0) model.fail("kernel", std::to_string(mo.kernel), "an odd integer in [1, 15]");
+  }
+  model.finish();
+
+  ConfigTable train = root.table("train");
+  TrainSpec defaults;
+  defaults.replicas = static_cast<int>(train.integer("replicas", 1, 1 << 16, 8));
+  defaults.epochs = static_cast<int>(train.integer("epochs", 1, 1 << 20, 10));
+  const std::vector<std::string> optimizers{"sgd", "shb", "nshb"};
+  const auto optimizer_of = [](const std::string& name) {
+    return name == "shb" ? OptimizerKind::shb : name == "nshb" ? OptimizerKind::nshb : OptimizerKind::sgd;
+  };
+  defaults.optimizer = optimizer_of(train.choice("optimizer", optimizers, "sgd"));
+  defaults.momentum = train.number("momentum", {0.0, 1.0, false, true}, 0.9);
+  train.finish();
+
+  ConfigTable measure = root.table("measure");
+  defaults.measure = parse_measure(measure);
+
+  for (ConfigTable& run : root.tables("run")) {
+    TrainSpec spec = defaults;
+    spec.name = run.text("name");
+    for (const auto& other : config.runs)
+      if (other.name == spec.name) run.fail("name", "\"" + spec.name + "\"", "a name not used by another run");
+    if (run.has("optimizer")) spec.optimizer = optimizer_of(run.choice("optimizer", optimizers));
+    if (run.has("momentum")) spec.momentum = run.number("momentum", {0.0, 1.0, false, true});
+    if (run.has("epochs")) spec.epochs = static_cast<int>(run.integer("epochs", 1, 1 << 20));
+    ConfigTable schedule = run.table("schedule", true);
+    spec.schedule = parse_schedule_spec(schedule);
+    if (schedule.has("unit") && !spec.schedule.per_epoch)
+      schedule.fail("unit", "\"step\"", "\"epoch\" (network schedules change once per epoch)");
+    spec.schedule.per_epoch = true;
+    schedule.finish();
+    run.finish();
+    config.runs.push_back(spec);
+  }
+  root.finish();
+  return config;
+}
+
+LoadedData load_training_data(const DataSpec& spec) {
+  LoadedData out;
+  if (spec.source == "fashion-mnist" || spec.source == "idx") {
+    TrainTest both = load_mnist_format_dir(spec.dir);
+    out.train = std::move(both.train);
+    out.evaluation = std::move(both.test);
+  } else {
+    const CifarVariant variant = spec.source == "cifar10" ? CifarVariant::cifar10 : CifarVariant::cifar100;
+    out.train = load_cifar_binary(spec.train_files, variant);
+    out.evaluation = load_cifar_binary(spec.test_files, variant);
+  }
+  if (spec.validation > 0) {
+    Dataset validation = split_off_validation(out.train, static_cast<std::size_t>(spec.validation));
+    if (spec.evaluate_on == "validation") out.evaluation = std::move(validation);
+  }
+  if (spec.train_samples > 0 && static_cast<std::size_t>(spec.train_samples) < out.train.size())
+    out.train = slice(out.train, 0, static_cast<std::size_t>(spec.train_samples));
+  if (spec.test_samples > 0 && static_cast<std::size_t>(spec.test_samples) < out.evaluation.size())
+    out.evaluation = slice(out.evaluation, 0, static_cast<std::size_t>(spec.test_samples));
+  if (spec.standardise) {
+    const ChannelStatistics statistics = channel_statistics(out.train);
+    standardise(out.train, statistics);
+    standardise(out.evaluation, statistics);
+  }
+  return out;
+}
+
+Architecture make_architecture(const ModelSpec& model, const Dataset& train) {
+  if (model.kind == "mlp") return Architecture::mlp(train.channels, train.height, train.width, model.hidden, train.classes);
+  return Architecture::cnn(train.channels, train.height, train.width, model.channels, model.kernel, train.classes);
+}
+
+}  // namespace sgds::nn

@@ -1,0 +1,314 @@
+#include "sim/nn/trainer.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include <Eigen/Core>
+#include <omp.h>
+
+#include "sim/nn/batch.hpp"
+#include "sim/nn/curvature.hpp"
+#include "sim/nn/gradient_noise.hpp"
+#include "sim/nn/network.hpp"
+#include "sim/rng.hpp"
+
+namespace sgds::nn {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kEvaluationBatch = 500;
+
+// The first `count` entries of a uniformly random permutation of 0 .. n-1 (partial Fisher-Yates).
+std::vector<std::uint32_t> random_indices(std::size_t n, std::size_t count, RandomStream stream) {
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  for (std::size_t i = 0; i < count && i + 1 < n; ++i) {
+    const std::size_t j = i + stream.below(static_cast<std::uint32_t>(n - i));
+    std::swap(order[i], order[j]);
+  }
+  order.resize(count);
+  return order;
+}
+
+struct Evaluation {
+  double loss = 0.0, accuracy = 0.0;
+};
+
+Evaluation evaluate(Network<float>& net, const Architecture& arch, const float* w, const Dataset& set) {
+  Matrix<float> x;
+  std::vector<std::int32_t> y;
+  std::vector<std::uint32_t> idx(set.size());
+  std::iota(idx.begin(), idx.end(), 0u);
+  double loss = 0.0;
+  std::int64_t correct = 0;
+  for (std::size_t begin = 0; begin < set.size(); begin += kEvaluationBatch) {
+    const int count = static_cast<int>(std::min<std::size_t>(kEvaluationBatch, set.size() - begin));
+    gather_batch(set, arch, idx.data() + begin, count, x, y);
+    const BatchOutcome o = net.run(w, x, y.data(), nullptr);
+    loss += o.loss_sum;
+    correct += o.correct;
+  }
+  const double n = static_cast<double>(set.size());
+  return {loss / n, static_cast<double>(correct) / n};
+}
+
+// The loss over fixed samples in double precision, as an Objective for the curvature tools.
+Objective fixed_sample_objective(Network<double>& net, const Architecture& arch, const Dataset& set,
+                                 const std::vector<std::uint32_t>& indices, std::size_t begin, int count) {
+  auto x = std::make_shared<Matrix<double>>();
+  auto y = std::make_shared<std::vector<std::int32_t>>();
+  gather_batch(set, arch, indices.data() + begin, count, *x, *y);
+  return [&net, x, y, count](const VectorXd& w, VectorXd* gradient) {
+    if (gradient) gradient->resize(w.size());
+    return net.run(w.data(), *x, y->data(), gradient ? gradient->data() : nullptr).loss_sum / count;
+  };
+}
+
+// Column indices of the tables, in the order they are written.
+enum Column : int {
+  train_loss, train_accuracy, test_loss, test_accuracy, c2, c2_se, gradient_norm, gradient_norm_unbiased, delta,
+  delta_per_coordinate, column_count
+};
+const char* const kColumnNames[column_count] = {
+    "train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2", "c2_se", "gradient_norm",
+    "gradient_norm_unbiased", "delta", "delta_per_coordinate"};
+const char* const kColumnDescriptions[column_count] = {
+    "mean cross-entropy over the epoch's mini-batches (at the weights each batch saw)",
+    "accuracy over the epoch's mini-batches",
+    "mean cross-entropy on the test set",
+    "accuracy on the test set",
+    "per-sample gradient variance sum_i ||g_i - g_bar||^2/(m-1) (trace convention, THEORY.md 1)",
+    "standard error of c2 (batch means over groups of 32 samples)",
+    "||g_bar||, mean gradient over the C^2 samples",
+    "sqrt(max(0, ||g_bar||^2 - c2/m)), an unbiased-squared estimate of the full-gradient norm",
+    "eta sqrt(c2)/sqrt(b) for sgd (E||u||^2 = 1); the SHB/NSHB bounds of THEORY.md 3 with K^2 = "
+    "gradient_norm_unbiased^2 for momentum",
+    "delta / sqrt(parameters): the per-coordinate convention of theory/schedules.hpp"};
+
+enum FinalColumn : int {
+  hessian_top_eigenvalue, hessian_trace, hessian_trace_se, sharpness_worst_linf, sharpness_worst_linf_se,
+  sharpness_average, sharpness_average_se, final_count
+};
+const char* const kFinalNames[final_count] = {
+    "hessian_top_eigenvalue", "hessian_trace", "hessian_trace_se", "sharpness_worst_linf",
+    "sharpness_worst_linf_se", "sharpness_average", "sharpness_average_se"};
+const char* const kFinalDescriptions[final_count] = {
+    "power iteration on finite-difference Hessian-vector products over curvature_samples training samples",
+    "Hutchinson estimate (Rademacher probes) of the Hessian trace, same samples",
+    "standard error of hessian_trace over probes",
+    "adaptive worst-case l_inf sharpness, max f(w+d)-f(w) over |d_i| <= rho|w_i|, mean over batches",
+    "standard error of sharpness_worst_linf over batches",
+    "average-case sharpness E f(w + rho_avg |w| z) - f(w), mean over batches",
+    "standard error of sharpness_average over batches"};
+
+double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
+double se_of(const std::vector<double>& v) {
+  if (v.size() < 2) return 0.0;
+  const double m = mean_of(v);
+  double s = 0.0;
+  for (const double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
+}
+
+}  // namespace
+
+std::string optimizer_name(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::sgd: return "sgd";
+    case OptimizerKind::shb: return "shb";
+    case OptimizerKind::nshb: return "nshb";
+  }
+  return "?";
+}
+
+void apply_update(OptimizerKind kind, double eta, double beta, float* w, float* velocity, const float* gradient,
+                  std::size_t count) {
+  const auto e = static_cast<float>(eta), b = static_cast<float>(beta);
+  switch (kind) {
+    case OptimizerKind::sgd:
+      for (std::size_t j = 0; j < count; ++j) w[j] -= e * gradient[j];
+      break;
+    case OptimizerKind::shb:
+      for (std::size_t j = 0; j < count; ++j) {
+        velocity[j] = b * velocity[j] + gradient[j];
+        w[j] -= e * velocity[j];
+      }
+      break;
+    case OptimizerKind::nshb:
+      for (std::size_t j = 0; j < count; ++j) {
+        velocity[j] = b * velocity[j] + (1.0f - b) * gradient[j];
+        w[j] -= e * velocity[j];
+      }
+      break;
+  }
+}
+
+const TrainResult::Table& TrainResult::table(const std::string& table_name) const {
+  for (const auto& t : per_epoch)
+    if (t.name == table_name) return t;
+  for (const auto& t : final)
+    if (t.name == table_name) return t;
+  throw std::out_of_range("TrainResult: no table " + table_name);
+}
+
+TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, const Dataset& train, const Dataset& test,
+                           std::uint32_t seed, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const int K = spec.replicas, E = spec.epochs, rows = E + 1;
+  const std::size_t n = train.size(), P = arch.parameter_count;
+  const MeasureSpec& m = spec.measure;
+
+  TrainResult result;
+  result.name = spec.name;
+  result.architecture = arch.description;
+  result.optimizer = optimizer_name(spec.optimizer);
+  result.replicas = K;
+  result.epochs = E;
+  result.parameters = P;
+  result.train_samples = n;
+  std::vector<std::int64_t> batch_of_epoch(static_cast<std::size_t>(E));
+  std::int64_t steps = 0, total_steps = 0;
+  result.steps.push_back(0);
+  for (int e = 0; e < E; ++e) {
+    const ScheduleState s = schedule_at(spec.schedule, e);
+    const auto b = static_cast<std::int64_t>(std::min<double>(std::floor(s.batch), static_cast<double>(n)));
+    if (b < 1 || !(s.eta > 0.0)) throw std::invalid_argument(spec.name + ": schedule gives eta <= 0 or batch < 1");
+    batch_of_epoch[static_cast<std::size_t>(e)] = b;
+    if (e == 0) {  // row 0 shows the first epoch's setting
+      result.eta.push_back(s.eta);
+      result.batch.push_back(static_cast<double>(b));
+      result.smith_g.push_back(smith_noise_scale(s.eta, static_cast<double>(n), static_cast<double>(b)));
+    }
+    result.eta.push_back(s.eta);
+    result.batch.push_back(static_cast<double>(b));
+    result.smith_g.push_back(smith_noise_scale(s.eta, static_cast<double>(n), static_cast<double>(b)));
+    steps += (static_cast<std::int64_t>(n) + b - 1) / b;
+    result.steps.push_back(steps);
+  }
+  total_steps = steps * K;
+
+  std::vector<std::vector<double>> table(column_count, std::vector<double>(static_cast<std::size_t>(rows * K), kNaN));
+  std::vector<std::vector<double>> final(final_count, std::vector<double>(static_cast<std::size_t>(K), kNaN));
+  std::atomic<std::int64_t> done{0};
+
+  const int saved_eigen_threads = Eigen::nbThreads();
+  Eigen::setNbThreads(1);  // parallel over replicas only: each replica's arithmetic is fixed
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int r = 0; r < K; ++r) {
+    const auto replica = static_cast<std::uint32_t>(r);
+    Network<float> net(arch);
+    Network<double> net64(arch);
+    std::vector<float> w(P), velocity(P, 0.0f), g(P);
+    initialise_parameters(arch, seed, replica, w.data());
+    Matrix<float> x;
+    std::vector<std::int32_t> y;
+    const auto cell = [&](int column, int row) -> double& {
+      return table[static_cast<std::size_t>(column)][static_cast<std::size_t>(row * K + r)];
+    };
+
+    const auto measure_epoch = [&](int row) {
+      const Evaluation t = evaluate(net, arch, w.data(), test);
+      cell(test_loss, row) = t.loss;
+      cell(test_accuracy, row) = t.accuracy;
+      if (m.noise_samples <= 0) return;
+      const auto chosen = random_indices(n, static_cast<std::size_t>(m.noise_samples),
+                                         RandomStream(seed, replica, static_cast<std::uint64_t>(row),
+                                                      StreamPurpose::network_measurement));
+      Matrix<float> one;
+      std::vector<std::int32_t> label;
+      const GradientNoiseEstimate noise = estimate_gradient_noise(
+          m.noise_samples, static_cast<Eigen::Index>(P), [&](int i, Eigen::VectorXd& out) {
+            gather_batch(train, arch, chosen.data() + i, 1, one, label);
+            net.run(w.data(), one, label.data(), g.data());
+            out = Eigen::Map<const Eigen::VectorXf>(g.data(), static_cast<Eigen::Index>(P)).cast<double>();
+          });
+      cell(c2, row) = noise.c2;
+      cell(c2_se, row) = noise.c2_se;
+      cell(gradient_norm, row) = noise.mean_gradient_norm;
+      cell(gradient_norm_unbiased, row) = noise.gradient_norm_unbiased;
+      const double eta = result.eta[static_cast<std::size_t>(row)], b = result.batch[static_cast<std::size_t>(row)];
+      const double k2 = noise.gradient_norm_unbiased * noise.gradient_norm_unbiased;
+      double d = smoothing_delta(eta, b, std::sqrt(noise.c2));
+      if (spec.optimizer == OptimizerKind::shb) d = shb_delta(eta, spec.momentum, noise.c2, b, k2);
+      if (spec.optimizer == OptimizerKind::nshb) d = nshb_delta(eta, spec.momentum, noise.c2, b, k2);
+      cell(delta, row) = d;
+      cell(delta_per_coordinate, row) = d / std::sqrt(static_cast<double>(P));
+    };
+
+    measure_epoch(0);
+    for (int e = 0; e < E; ++e) {
+      const std::int64_t b = batch_of_epoch[static_cast<std::size_t>(e)];
+      const double eta = result.eta[static_cast<std::size_t>(e + 1)];
+      const auto order = random_indices(n, n, RandomStream(seed, replica, static_cast<std::uint64_t>(e),
+                                                           StreamPurpose::batch_sampling));
+      double loss = 0.0;
+      std::int64_t correct = 0;
+      for (std::size_t begin = 0; begin < n; begin += static_cast<std::size_t>(b)) {
+        const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), n - begin));
+        gather_batch(train, arch, order.data() + begin, count, x, y);
+        const BatchOutcome o = net.run(w.data(), x, y.data(), g.data());
+        loss += o.loss_sum;
+        correct += o.correct;
+        apply_update(spec.optimizer, eta, spec.momentum, w.data(), velocity.data(), g.data(), P);
+        const std::int64_t so_far = ++done;
+        if (progress && omp_get_thread_num() == 0) progress(so_far, total_steps);
+      }
+      cell(train_loss, e + 1) = loss / static_cast<double>(n);
+      cell(train_accuracy, e + 1) = static_cast<double>(correct) / static_cast<double>(n);
+      if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
+    }
+
+    // Final curvature and sharpness, in double precision at the final weights.
+    const VectorXd w64 = Eigen::Map<const Eigen::VectorXf>(w.data(), static_cast<Eigen::Index>(P)).cast<double>();
+    const auto final_cell = [&](int column) -> double& {
+      return final[static_cast<std::size_t>(column)][static_cast<std::size_t>(r)];
+    };
+    if (m.curvature) {
+      const auto chosen = random_indices(n, static_cast<std::size_t>(m.curvature_samples),
+                                         RandomStream(seed, replica, static_cast<std::uint64_t>(rows),
+                                                      StreamPurpose::network_measurement));
+      const Objective f = fixed_sample_objective(net64, arch, train, chosen, 0, m.curvature_samples);
+      final_cell(hessian_top_eigenvalue) =
+          top_hessian_eigenvalue(f, w64, m.power_iterations, RandomStream(seed, replica, 0, StreamPurpose::network_probe));
+      const Estimate trace =
+          hutchinson_trace(f, w64, m.hutchinson_probes, RandomStream(seed, replica, 1, StreamPurpose::network_probe));
+      final_cell(hessian_trace) = trace.value;
+      final_cell(hessian_trace_se) = trace.standard_error;
+    }
+    if (m.sharpness) {
+      const auto chosen = random_indices(n, static_cast<std::size_t>(m.sharpness_samples),
+                                         RandomStream(seed, replica, static_cast<std::uint64_t>(rows + 1),
+                                                      StreamPurpose::network_measurement));
+      std::vector<double> worst, average;
+      for (int begin = 0, k = 0; begin < m.sharpness_samples; begin += m.sharpness_batch, ++k) {
+        const int count = std::min(m.sharpness_batch, m.sharpness_samples - begin);
+        const Objective f = fixed_sample_objective(net64, arch, train, chosen, static_cast<std::size_t>(begin), count);
+        worst.push_back(worst_case_linf_sharpness(
+            f, w64, m.sharpness_rho, m.sharpness_steps,
+            RandomStream(seed, replica, 1000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe)));
+        average.push_back(average_case_sharpness(
+                              f, w64, m.average_rho, m.average_draws,
+                              RandomStream(seed, replica, 2000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe))
+                              .value);
+      }
+      final_cell(sharpness_worst_linf) = mean_of(worst);
+      final_cell(sharpness_worst_linf_se) = se_of(worst);
+      final_cell(sharpness_average) = mean_of(average);
+      final_cell(sharpness_average_se) = se_of(average);
+    }
+  }
+  Eigen::setNbThreads(saved_eigen_threads);
+
+  for (int c = 0; c < column_count; ++c)
+    result.per_epoch.push_back({kColumnNames[c], kColumnDescriptions[c], std::move(table[static_cast<std::size_t>(c)])});
+  for (int c = 0; c < final_count; ++c)
+    result.final.push_back({kFinalNames[c], kFinalDescriptions[c], std::move(final[static_cast<std::size_t>(c)])});
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace sgds::nn

@@ -1,0 +1,156 @@
+// K-replica training on a small synthetic image task: results independent of the thread count
+// and of K, learning happens, the optimizers follow their update rules, and the mini-batch
+// gradient noise of a real network matches the finite-population oracle s^2/b (THEORY.md 5.5).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numeric>
+
+#include <omp.h>
+
+#include "sim/nn/batch.hpp"
+#include "sim/nn/gradient_noise.hpp"
+#include "sim/nn/trainer.hpp"
+#include "sim/rng.hpp"
+
+using namespace sgds;
+using namespace sgds::nn;
+
+namespace {
+
+// Three classes of 8 x 8 one-channel images: a class-dependent bright bar plus gaussian noise.
+Dataset bars(int n, std::uint32_t seed) {
+  Dataset set;
+  set.height = set.width = 8;
+  set.classes = 3;
+  RandomStream s(seed, 0, 0, StreamPurpose::user);
+  for (int i = 0; i < n; ++i) {
+    const int label = static_cast<int>(s.below(3));
+    set.labels.push_back(label);
+    for (int y = 0; y < 8; ++y)
+      for (int x = 0; x < 8; ++x) set.pixels.push_back(static_cast<float>((y == 2 * label ? 1.0 : 0.0) + 0.8 * s.normal()));
+  }
+  return set;
+}
+
+TrainSpec small_spec(int replicas) {
+  TrainSpec spec;
+  spec.name = "small";
+  spec.replicas = replicas;
+  spec.epochs = 3;
+  spec.schedule.eta = 0.1;
+  spec.schedule.batch = 16;
+  spec.schedule.per_epoch = true;
+  spec.measure.noise_samples = 64;
+  spec.measure.curvature_samples = 64;
+  spec.measure.power_iterations = 5;
+  spec.measure.hutchinson_probes = 2;
+  spec.measure.sharpness_samples = 64;
+  spec.measure.sharpness_batch = 32;
+  spec.measure.sharpness_steps = 5;
+  spec.measure.average_draws = 2;
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("Training results do not depend on the thread count or on K") {
+  const Dataset train = bars(300, 1), test = bars(100, 2);
+  const Architecture cnn = Architecture::cnn(1, 8, 8, {2, 3}, 3, 3);
+  const TrainSpec spec = small_spec(3);
+  omp_set_num_threads(1);
+  const TrainResult one = train_replicas(spec, cnn, train, test, 5);
+  omp_set_num_threads(2);
+  const TrainResult two = train_replicas(spec, cnn, train, test, 5);
+  const TrainResult alone = train_replicas(small_spec(1), cnn, train, test, 5);
+  for (const auto& table : one.per_epoch) {
+    const auto& other = two.table(table.name).values;
+    REQUIRE(table.values.size() == other.size());
+    for (std::size_t j = 0; j < other.size(); ++j) {
+      INFO(table.name << " entry " << j);
+      CHECK((std::isnan(table.values[j]) ? std::isnan(other[j]) : table.values[j] == other[j]));
+    }
+    // Replica 0 alone equals replica 0 among three: column 0 of the [row][replica] table.
+    const auto& single = alone.table(table.name).values;
+    for (std::size_t row = 0; row < single.size(); ++row)
+      CHECK((std::isnan(single[row]) ? std::isnan(table.values[row * 3]) : single[row] == table.values[row * 3]));
+  }
+  for (const auto& table : one.final)
+    for (std::size_t j = 0; j < table.values.size(); ++j) CHECK(table.values[j] == two.table(table.name).values[j]);
+}
+
+TEST_CASE("Replicas learn and differ from each other") {
+  const Dataset train = bars(600, 3), test = bars(300, 4);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {16}, 3);
+  TrainSpec spec = small_spec(2);
+  spec.epochs = 5;
+  spec.measure.curvature = spec.measure.sharpness = false;
+  const TrainResult r = train_replicas(spec, mlp, train, test, 9);
+  const auto& accuracy = r.table("test_accuracy").values;
+  CHECK(accuracy[5 * 2 + 0] > 0.9);  // chance is 1/3
+  CHECK(accuracy[5 * 2 + 1] > 0.9);
+  CHECK(r.table("test_loss").values[0] != r.table("test_loss").values[1]);  // different initial points
+  CHECK(r.steps.back() == 5 * ((600 + 15) / 16));
+  CHECK(r.smith_g[1] == Approx(0.1 * (600.0 / 16.0 - 1.0)));
+  const auto& c2 = r.table("c2").values;
+  const auto& delta = r.table("delta").values;
+  CHECK(delta[2] == Approx(0.1 * std::sqrt(c2[2]) / 4.0));
+}
+
+TEST_CASE("Momentum updates follow SHB and NSHB") {
+  std::vector<float> w{1.0f}, v{0.0f};
+  const float g = 2.0f;
+  apply_update(OptimizerKind::shb, 0.1, 0.5, w.data(), v.data(), &g, 1);
+  apply_update(OptimizerKind::shb, 0.1, 0.5, w.data(), v.data(), &g, 1);
+  CHECK(v[0] == Approx(3.0));  // 0.5 * 2 + 2
+  CHECK(w[0] == Approx(1.0 - 0.1 * 2.0 - 0.1 * 3.0));
+  w = {1.0f};
+  v = {0.0f};
+  apply_update(OptimizerKind::nshb, 0.1, 0.5, w.data(), v.data(), &g, 1);
+  apply_update(OptimizerKind::nshb, 0.1, 0.5, w.data(), v.data(), &g, 1);
+  CHECK(v[0] == Approx(1.5));  // 0.5 * 1 + 0.5 * 2
+  CHECK(w[0] == Approx(1.0 - 0.1 * 1.0 - 0.1 * 1.5));
+}
+
+TEST_CASE("Network mini-batch gradient noise matches s2 over b") {
+  // Population: n samples at fixed weights. With-replacement batches of size b have
+  // E||g_S - g||^2 = s^2 / b, s^2 the population per-sample variance (1/n normalisation).
+  const Dataset population = bars(128, 5);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {8}, 3);
+  Network<double> net(mlp);
+  std::vector<double> w(mlp.parameter_count), g(w.size());
+  initialise_parameters(mlp, 3, 0, w.data());
+  const auto P = static_cast<Eigen::Index>(w.size());
+  const int n = static_cast<int>(population.size());
+  Matrix<double> x;
+  std::vector<std::int32_t> y;
+  std::vector<std::uint32_t> all(population.size());
+  std::iota(all.begin(), all.end(), 0u);
+  const GradientNoiseEstimate e = estimate_gradient_noise(n, P, [&](int i, Eigen::VectorXd& out) {
+    gather_batch(population, mlp, all.data() + i, 1, x, y);
+    net.run(w.data(), x, y.data(), out.data());
+  });
+  const double s2 = e.c2 * (n - 1) / n;
+  gather_batch(population, mlp, all.data(), n, x, y);
+  net.run(w.data(), x, y.data(), g.data());
+  const Eigen::VectorXd full = Eigen::Map<Eigen::VectorXd>(g.data(), P);
+
+  const int b = 8, batches = 3000;
+  std::vector<double> squared;
+  for (int k = 0; k < batches; ++k) {
+    RandomStream s(11, 0, static_cast<std::uint64_t>(k), StreamPurpose::user);
+    std::vector<std::uint32_t> idx(b);
+    for (auto& i : idx) i = s.below(static_cast<std::uint32_t>(n));
+    gather_batch(population, mlp, idx.data(), b, x, y);
+    net.run(w.data(), x, y.data(), g.data());
+    squared.push_back((Eigen::Map<Eigen::VectorXd>(g.data(), P) - full).squaredNorm());
+  }
+  const double mean = std::accumulate(squared.begin(), squared.end(), 0.0) / batches;
+  double spread = 0.0;
+  for (const double v : squared) spread += (v - mean) * (v - mean);
+  const double se = std::sqrt(spread / (batches - 1) / batches);
+  CHECK(std::abs(mean - s2 / b) <= 5.0 * se);
+  // Mutants: the rival scalings s^2/sqrt(b) and s^2/b^2 are rejected.
+  CHECK(std::abs(mean - s2 / std::sqrt(b)) > 5.0 * se);
+  CHECK(std::abs(mean - s2 / (b * b)) > 5.0 * se);
+}
