@@ -92,6 +92,35 @@ void write_experiment_group(const h5::Group& group, const ExperimentResult& resu
     group.write(s.name + "_count", s.count, {k});
     group.attach_dimension_scale(s.name + "_count", "step", 0);
   }
+
+  // Schema 1.1: quantiles, per-checkpoint series (eta, b, delta, g, success, basins), and
+  // per-trajectory arrays when the experiment asked for them.
+  for (const auto& q : result.quantiles) {
+    const std::uint64_t width = q.probabilities.size();
+    if (!group.has("probability")) {
+      group.write("probability", q.probabilities, {width});
+      group.make_dimension_scale("probability", "probability");
+    }
+    const std::string name = q.name + "_quantiles";
+    group.write(name, q.values, {k, width});
+    group.set_dataset_attribute(name, "description", q.description + " of " + q.name);
+    group.attach_dimension_scale(name, "step", 0);
+    group.attach_dimension_scale(name, "probability", 1);
+  }
+  for (const auto& c : result.checkpoint_series) {
+    const std::uint64_t w = static_cast<std::uint64_t>(c.width);
+    group.write(c.name, c.values, c.width > 1 ? std::vector<std::uint64_t>{k, w} : std::vector<std::uint64_t>{k});
+    group.set_dataset_attribute(c.name, "description", c.description);
+    group.attach_dimension_scale(c.name, "step", 0);
+  }
+  if (!result.trajectory_f.empty()) {
+    const std::uint64_t n = static_cast<std::uint64_t>(result.trajectories);
+    group.write("trajectory_f", result.trajectory_f, {n, k});
+    group.set_dataset_attribute("trajectory_f", "description", "f of every trajectory at every checkpoint (NaN once diverged)");
+    group.attach_dimension_scale("trajectory_f", "step", 1);
+    group.write("final_x", result.final_x, {n, static_cast<std::uint64_t>(result.dim)});
+    group.set_dataset_attribute("final_x", "description", "x of every trajectory at the last checkpoint");
+  }
 }
 
 ResultWriter::ResultWriter(std::string filename, const Provenance& provenance)

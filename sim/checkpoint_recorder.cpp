@@ -57,6 +57,26 @@ void CheckpointRecorder::record(std::size_t checkpoint, const std::vector<double
   }
 }
 
+std::vector<double> column_quantiles(const std::vector<double>& observations, int columns, int column,
+                                     const std::vector<std::uint8_t>& alive, const std::vector<double>& probabilities) {
+  std::vector<double> values;
+  values.reserve(alive.size());
+  const std::size_t cols = static_cast<std::size_t>(columns);
+  for (std::size_t i = 0; i < alive.size(); ++i)
+    if (alive[i]) values.push_back(observations[i * cols + static_cast<std::size_t>(column)]);
+  std::vector<double> out(probabilities.size(), NAN);
+  if (values.empty()) return out;
+  std::sort(values.begin(), values.end());
+  const double last = static_cast<double>(values.size() - 1);
+  for (std::size_t q = 0; q < probabilities.size(); ++q) {
+    const double h = last * probabilities[q];
+    const std::size_t lo = static_cast<std::size_t>(std::floor(h));
+    const std::size_t hi = std::min(lo + 1, values.size() - 1);
+    out[q] = values[lo] + (h - static_cast<double>(lo)) * (values[hi] - values[lo]);
+  }
+  return out;
+}
+
 std::vector<ObservableSeries> CheckpointRecorder::take_series() { return std::move(series_); }
 
 }  // namespace sgds

@@ -33,4 +33,10 @@ class CheckpointRecorder {
   int columns_ = 0;
 };
 
+// Quantiles of one column over alive trajectories: linear interpolation between order statistics
+// (Hyndman-Fan type 7, numpy's default). Sorting makes it independent of the thread count. NaN
+// when no trajectory is alive.
+std::vector<double> column_quantiles(const std::vector<double>& observations, int columns, int column,
+                                     const std::vector<std::uint8_t>& alive, const std::vector<double>& probabilities);
+
 }  // namespace sgds

@@ -1,53 +1,43 @@
 #pragma once
-// The CPU engine: N independent SGD trajectories advanced with OpenMP, one trajectory's state
-// per slot, statistics recorded at checkpoints. Memory grows with N x d, never with the number
-// of steps. Every random variate comes from the (seed, trajectory, step) Philox stream, so the
-// result is the same for any thread count.
+// The CPU engine: N independent trajectories of SGD (or heavy ball, NSHB, explicit graduated
+// optimisation, GradOpt) advanced with OpenMP, statistics recorded at checkpoints. State is kept
+// in tiles of kLanes trajectories, structure of arrays (x[tile][coordinate][lane]): the common
+// case (additive Gaussian noise, SGD/SHB/NSHB, a problem with a lane gradient) runs vectorised
+// across lanes (sim/lane_step.hpp); everything else runs the general per-trajectory update
+// (sim/trajectory_step.hpp) on the same layout. Memory grows with N x d, never with the number of
+// steps. Every random variate comes from the (seed, trajectory, step, purpose) Philox stream and
+// every reduction runs over fixed blocks, so the bytes are the same for any thread count.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "sim/checkpoint_recorder.hpp"
+#include "sim/engine_spec.hpp"
+#include "sim/experiment_result.hpp"
+#include "sim/lane_step.hpp"
 #include "sim/progress.hpp"
 #include "sim/rng.hpp"
-#include "sim/update_step.hpp"
+#include "sim/trajectory_step.hpp"
 
 namespace sgds {
 
-// Learning rate and batch size for every step t = 0 .. steps-1 (precomputed from a schedule).
-struct StepSchedule {
-  std::vector<double> eta;
-  std::vector<double> batch;
-  std::int64_t steps() const { return static_cast<std::int64_t>(eta.size()); }
-};
-
-// Initial point: x0 per coordinate, plus uniform jitter in [-spread, spread] per coordinate.
-struct InitialPoint {
-  std::vector<double> x0;
-  double spread = 0.0;
-};
-
-struct EngineSettings {
-  std::int64_t trajectories = 1;
-  std::vector<std::int64_t> checkpoint_steps;  // increasing, first may be 0, last = steps
-  std::uint32_t seed = 0;
-  double divergence_bound = 1e12;  // |x_i| beyond this (or NaN/Inf) freezes the trajectory
-};
-
-// The observables recorded for every problem: f, x_i and x_i^2.
-inline std::vector<ObservableSpec> standard_observables(int dim) {
-  return {{"f", "objective value f(x)", 1},
-          {"x", "coordinates x_i", dim},
-          {"x2", "squared coordinates x_i^2", dim}};
+template <class Problem>
+void problem_minimiser(const Problem& problem, double* x) {
+  if constexpr (requires { problem.minimiser(x); }) problem.minimiser(x);
+  else
+    for (int j = 0; j < problem.dim; ++j) x[j] = problem.minimiser_coordinate(j);
 }
 
 template <class Problem>
-void observe_standard(const Problem& problem, const double* x, double* out) {
-  out[0] = problem.value(x);
-  for (int i = 0; i < problem.dim; ++i) {
-    out[1 + i] = x[i];
-    out[1 + problem.dim + i] = x[i] * x[i];
-  }
+constexpr bool has_basins = requires(const Problem& p, const double* x) {
+  { p.basin_of(x) } -> std::convertible_to<int>;
+};
+
+template <class Problem>
+int basin_count(const Problem& problem) {
+  if constexpr (requires { problem.basin_count(); }) return problem.basin_count();
+  else return 2;  // the two-basin landscapes of theory/functions/landscapes.hpp
 }
 
 inline void draw_initial_point(const InitialPoint& init, std::uint32_t seed, std::uint32_t trajectory, int dim,
@@ -59,63 +49,241 @@ inline void draw_initial_point(const InitialPoint& init, std::uint32_t seed, std
   }
 }
 
-struct EngineOutput {
-  std::vector<ObservableSeries> series;
-  std::vector<std::int64_t> diverged;  // cumulative, per checkpoint
-};
+// The per-trajectory observables, in column order: f, f - f*, ||x - x*||, ||grad f||, x_i,
+// x_i^2, and with record.noise omega_i and ||omega||^2 of the step before the checkpoint.
+inline std::vector<ObservableSpec> engine_observables(int dim, bool noise) {
+  std::vector<ObservableSpec> specs = {{"f", "objective value f(x)", 1},
+                                       {"f_gap", "optimality gap f(x) - f*", 1},
+                                       {"dist", "distance to the global minimiser ||x - x*||", 1},
+                                       {"grad_norm", "gradient norm ||grad f(x)||", 1},
+                                       {"x", "coordinates x_i", dim},
+                                       {"x2", "squared coordinates x_i^2", dim}};
+  if (noise) {
+    specs.push_back({"omega", "realised gradient noise omega_i = (g - grad f)_i of the last step", dim});
+    specs.push_back({"omega2", "realised ||omega||^2 of the last step", 1});
+  }
+  return specs;
+}
+inline constexpr int kQuantileColumns = 4;  // f, f_gap, dist, grad_norm have quantiles
 
 template <class Problem>
-EngineOutput run_sgd_cpu(const Problem& problem, const NoiseSpec& noise, const MomentumSpec& momentum,
-                         const StepSchedule& schedule, const InitialPoint& init, const EngineSettings& settings,
-                         Progress& progress) {
+bool lane_path_applies(const NoiseModel& noise, const OptimizerSpec& optimizer, const RecordSpec& record) {
+  return LaneGradient<Problem>::available && !record.noise &&
+         (noise.kind == NoiseKind::none || noise.kind == NoiseKind::gaussian) &&
+         (optimizer.kind == OptimizerKind::sgd || optimizer.momentum());
+}
+
+template <class Problem>
+ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
+                                const StepSchedule& schedule, const InitialPoint& init, const EngineSettings& settings,
+                                Progress& progress) {
+  const RecordSpec& record = settings.record;
   const int dim = problem.dim;
   const std::size_t n = static_cast<std::size_t>(settings.trajectories);
   const std::size_t d = static_cast<std::size_t>(dim);
-  std::vector<double> x(n * d), v(n * d, 0.0);
+  const std::size_t L = static_cast<std::size_t>(kLanes);
+  const std::size_t tiles = (n + L - 1) / L;
+  const std::size_t tile_size = d * L;
+  const bool lanes_path = lane_path_applies<Problem>(noise, optimizer, record);
+  const bool gradopt = optimizer.kind == OptimizerKind::gradopt;
+  const LaneIsa isa = detect_lane_isa();
+
+  // The momentum / suffix-sum buffer exists only for the optimizers that use it.
+  const bool needs_v = optimizer.momentum() || gradopt;
+  std::vector<double> x(tiles * tile_size, 0.0), v(needs_v ? tiles * tile_size : 0, 0.0);
+  std::vector<double> centre(gradopt ? tiles * tile_size : 0);
+  std::vector<double> alive_lane(tiles * L, 0.0);  // 1.0 alive, 0.0 frozen or padding
+  std::vector<double> omega(record.noise ? n * d : 0, 0.0);
+  auto at = [&](std::size_t i, std::size_t j) { return (i / L) * tile_size + j * L + i % L; };
+
+  {
+    std::vector<double> x0(d);
+    for (std::size_t i = 0; i < n; ++i) {
+      draw_initial_point(init, settings.seed, static_cast<std::uint32_t>(i), dim, x0.data());
+      for (std::size_t j = 0; j < d; ++j) x[at(i, j)] = x0[j];
+      alive_lane[i] = 1.0;
+    }
+  }
+
+  std::vector<double> minimiser(d);
+  problem_minimiser(problem, minimiser.data());
+  const double minimum = problem.minimum_value();
+
+  const std::size_t checkpoints = settings.checkpoint_steps.size();
+  CheckpointRecorder recorder(engine_observables(dim, record.noise), checkpoints);
+  const std::size_t cols = static_cast<std::size_t>(recorder.columns());
+  std::vector<double> observations(n * cols);
   std::vector<std::uint8_t> alive(n, 1);
 
-  for (std::size_t i = 0; i < n; ++i)
-    draw_initial_point(init, settings.seed, static_cast<std::uint32_t>(i), dim, &x[i * d]);
+  ExperimentResult out;
+  out.trajectories = settings.trajectories;
+  out.dim = dim;
+  const char* quantile_names[kQuantileColumns] = {"f", "f_gap", "dist", "grad_norm"};
+  for (int c = 0; c < kQuantileColumns; ++c)
+    out.quantiles.push_back({quantile_names[c], "quantiles over alive trajectories (linear interpolation, type 7)",
+                             record.quantiles, std::vector<double>(checkpoints * record.quantiles.size())});
+  auto add_series = [&](const char* name, const char* description, int width) -> CheckpointSeries& {
+    out.checkpoint_series.push_back({name, description, width, std::vector<double>(checkpoints * static_cast<std::size_t>(width))});
+    return out.checkpoint_series.back();
+  };
+  add_series("eta", "learning rate of the step taken at the checkpoint (last step at the end)", 1);
+  add_series("batch", "batch size b of that step", 1);
+  add_series("delta", "degree of smoothing: eta C factor(b) for SGD (per coordinate), the stage delta for GO", 1);
+  add_series("temperature", "Smith's noise temperature g = eta (n/b - 1) for a finite sum, eta / b otherwise", 1);
+  add_series("success_rate", "share of alive trajectories with ||x - x*|| <= record.success_radius", 1);
+  add_series("success_rate_se", "binomial standard error of success_rate", 1);
+  const int basins = has_basins<Problem> ? basin_count(problem) : 0;
+  if (basins > 0) add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins);
+  if (record.per_trajectory) out.trajectory_f.assign(n * checkpoints, NAN);
+  out.diverged.reserve(checkpoints);
 
-  CheckpointRecorder recorder(standard_observables(dim), settings.checkpoint_steps.size());
-  std::vector<double> observations(n * static_cast<std::size_t>(recorder.columns()));
-  EngineOutput output;
-
-  std::int64_t current_step = 0;
-  for (std::size_t k = 0; k < settings.checkpoint_steps.size(); ++k) {
+  std::int64_t current = 0;
+  for (std::size_t k = 0; k < checkpoints; ++k) {
     const std::int64_t target = settings.checkpoint_steps[k];
 #pragma omp parallel
     {
-      std::vector<double> g(d);
+      TrajectoryStepper<Problem> stepper(problem, noise, optimizer, schedule, settings.seed);
+      std::vector<double> xs(d), vs(d), cs(d), g(tile_size), unused_v(needs_v ? 0 : tile_size, 0.0);
+      LaneStepInputs in;
+      in.seed = settings.seed;
+      in.noise_scale = noise.kind == NoiseKind::gaussian ? noise.scale : 0.0;
+      in.momentum = optimizer.momentum();
+      in.beta = optimizer.beta;
+      in.gradient_weight = optimizer.gradient_weight;
+      in.divergence_bound = settings.divergence_bound;
+      in.eta = schedule.eta.data();
+      in.batch = schedule.batch.data();
 #pragma omp for schedule(static)
-      for (std::size_t i = 0; i < n; ++i) {
-        if (!alive[i]) continue;
-        double* xi = &x[i * d];
-        double* vi = &v[i * d];
-        for (std::int64_t t = current_step; t < target; ++t) {
-          RandomStream rng(settings.seed, static_cast<std::uint32_t>(i), static_cast<std::uint64_t>(t),
-                           StreamPurpose::gradient_noise);
-          const std::size_t ts = static_cast<std::size_t>(t);
-          sgd_update(problem, noise, momentum, schedule.eta[ts], schedule.batch[ts], xi, vi, g.data(), rng);
-          bool finite = true;
-          for (std::size_t j = 0; j < d; ++j) finite &= std::isfinite(xi[j]) && std::fabs(xi[j]) <= settings.divergence_bound;
-          if (!finite) {
-            alive[i] = 0;  // frozen where it broke; counted, excluded from statistics
-            break;
+      for (std::size_t tile = 0; tile < tiles; ++tile) {
+        double* xt = &x[tile * tile_size];
+        double* vt = needs_v ? &v[tile * tile_size] : unused_v.data();
+        double* alive_t = &alive_lane[tile * L];
+        if (target == current) continue;
+        if constexpr (LaneGradient<Problem>::available) {
+          if (lanes_path) {
+            in.first_trajectory = static_cast<std::uint32_t>(tile * L);
+            advance_lanes(isa, problem, in, xt, vt, alive_t, g.data(), current, target);
+            continue;
           }
         }
-        observe_standard(problem, xi, &observations[i * static_cast<std::size_t>(recorder.columns())]);
+        for (std::size_t l = 0; l < L; ++l) {
+          const std::size_t i = tile * L + l;
+          if (i >= n || alive_t[l] == 0.0) continue;
+          for (std::size_t j = 0; j < d; ++j) {
+            xs[j] = xt[j * L + l];
+            vs[j] = vt[j * L + l];
+            if (gradopt) cs[j] = centre[tile * tile_size + j * L + l];
+          }
+          for (std::int64_t t = current; t < target; ++t) {
+            double* omega_i = record.noise && t == target - 1 ? &omega[i * d] : nullptr;
+            stepper.step(static_cast<std::uint32_t>(i), t, xs.data(), vs.data(), cs.data(), omega_i);
+            bool finite = true;
+            for (std::size_t j = 0; j < d; ++j) finite &= std::fabs(xs[j]) <= settings.divergence_bound;
+            if (!finite) {
+              alive_t[l] = 0.0;  // frozen where it broke; counted, excluded from statistics
+              break;
+            }
+          }
+          for (std::size_t j = 0; j < d; ++j) {
+            xt[j * L + l] = xs[j];
+            vt[j * L + l] = vs[j];
+            if (gradopt) centre[tile * tile_size + j * L + l] = cs[j];
+          }
+        }
       }
     }
-    current_step = target;
-    recorder.record(k, observations, alive);
+    current = target;
+
+    // Observe every alive trajectory.
     std::int64_t dead = 0;
-    for (auto a : alive) dead += a ? 0 : 1;
-    output.diverged.push_back(dead);
-    progress.set(current_step);
+    for (std::size_t i = 0; i < n; ++i) {
+      alive[i] = alive_lane[i] != 0.0 ? 1 : 0;
+      dead += alive[i] ? 0 : 1;
+    }
+#pragma omp parallel
+    {
+      std::vector<double> xs(d), g(d);
+#pragma omp for schedule(static)
+      for (std::size_t i = 0; i < n; ++i) {
+        double* row = &observations[i * cols];
+        if (!alive[i]) continue;
+        for (std::size_t j = 0; j < d; ++j) xs[j] = x[at(i, j)];
+        problem.gradient(xs.data(), g.data());
+        double dist2 = 0.0, grad2 = 0.0;
+        for (std::size_t j = 0; j < d; ++j) {
+          dist2 += (xs[j] - minimiser[j]) * (xs[j] - minimiser[j]);
+          grad2 += g[j] * g[j];
+        }
+        row[0] = problem.value(xs.data());
+        row[1] = row[0] - minimum;
+        row[2] = std::sqrt(dist2);
+        row[3] = std::sqrt(grad2);
+        for (std::size_t j = 0; j < d; ++j) {
+          row[4 + j] = xs[j];
+          row[4 + d + j] = xs[j] * xs[j];
+        }
+        if (record.noise) {
+          double w2 = 0.0;
+          for (std::size_t j = 0; j < d; ++j) {
+            row[4 + 2 * d + j] = omega[i * d + j];
+            w2 += omega[i * d + j] * omega[i * d + j];
+          }
+          row[4 + 3 * d] = w2;
+        }
+      }
+    }
+    recorder.record(k, observations, alive);
+    for (int c = 0; c < kQuantileColumns; ++c) {
+      const std::vector<double> q = column_quantiles(observations, recorder.columns(), c, alive, record.quantiles);
+      std::copy(q.begin(), q.end(), out.quantiles[static_cast<std::size_t>(c)].values.begin() +
+                                        static_cast<std::ptrdiff_t>(k * record.quantiles.size()));
+    }
+
+    // Schedule quantities at the step taken from this checkpoint on (the last step at the end).
+    const std::size_t s = static_cast<std::size_t>(std::clamp<std::int64_t>(target, 0, std::max<std::int64_t>(schedule.steps() - 1, 0)));
+    const double eta = schedule.steps() > 0 ? schedule.eta[s] : NAN;
+    const double b = schedule.steps() > 0 ? schedule.batch[s] : NAN;
+    double delta = 0.0;
+    if (optimizer.graduated()) delta = optimizer.delta_at(static_cast<std::int64_t>(s));
+    else if (noise.additive()) delta = eta * noise.scale * noise.batch_factor(b);
+    else if (noise.kind == NoiseKind::minibatch) delta = eta * settings.noise_constant / std::sqrt(b);
+    out.checkpoint_series[0].values[k] = eta;
+    out.checkpoint_series[1].values[k] = b;
+    out.checkpoint_series[2].values[k] = delta;
+    out.checkpoint_series[3].values[k] = settings.samples > 0 ? eta * (settings.samples / b - 1.0) : eta / b;
+
+    std::int64_t alive_count = 0, successes = 0;
+    std::vector<std::int64_t> basin_counts(static_cast<std::size_t>(basins), 0);
+    std::vector<double> xs(d);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!alive[i]) continue;
+      ++alive_count;
+      successes += observations[i * cols + 2] <= record.success_radius ? 1 : 0;
+      if constexpr (has_basins<Problem>) {
+        for (std::size_t j = 0; j < d; ++j) xs[j] = x[at(i, j)];
+        const int basin = problem.basin_of(xs.data());
+        if (basin >= 0 && basin < basins) ++basin_counts[static_cast<std::size_t>(basin)];
+      }
+      if (record.per_trajectory) out.trajectory_f[i * checkpoints + k] = observations[i * cols];
+    }
+    const double p = alive_count > 0 ? static_cast<double>(successes) / static_cast<double>(alive_count) : NAN;
+    out.checkpoint_series[4].values[k] = p;
+    out.checkpoint_series[5].values[k] = alive_count > 1 ? std::sqrt(p * (1.0 - p) / static_cast<double>(alive_count)) : NAN;
+    for (int c = 0; c < basins; ++c)
+      out.checkpoint_series[6].values[k * static_cast<std::size_t>(basins) + static_cast<std::size_t>(c)] =
+          alive_count > 0 ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count) : NAN;
+
+    out.diverged.push_back(dead);
+    progress.set(current);
   }
-  output.series = recorder.take_series();
-  return output;
+  if (record.per_trajectory) {
+    out.final_x.resize(n * d);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < d; ++j) out.final_x[i * d + j] = x[at(i, j)];
+  }
+  out.steps = settings.checkpoint_steps;
+  out.series = recorder.take_series();
+  return out;
 }
 
 }  // namespace sgds

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -13,36 +14,102 @@ namespace {
 
 constexpr std::int64_t kMaxTrajectories = std::int64_t{1} << 32;  // trajectory ids are 32-bit Philox key words
 constexpr std::int64_t kMaxSteps = std::int64_t{1} << 40;
+constexpr std::int64_t kMaxSamples = std::int64_t{1} << 24;
 
-ProblemVariant parse_problem(ConfigTable problem) {
-  const std::string name = problem.choice("name", {"quadratic"});
+const std::vector<std::string> kFiniteSumNames = {"linear_shift", "quadratic_centres", "teacher_student"};
+
+// A smooth function of the library behind a type-erased interface (the base of linear_shift).
+template <class Function>
+std::shared_ptr<const SmoothObjective> erase(const Function& f) {
+  auto out = std::make_shared<SmoothObjective>();
+  out->dim = f.dim;
+  out->value = [f](const double* x) { return f.value(x); };
+  out->gradient = [f](const double* x, double* g) { f.gradient(x, g); };
+  out->minimum_value = f.minimum_value();
+  out->minimiser.resize(static_cast<std::size_t>(f.dim));
+  problem_minimiser(f, out->minimiser.data());
+  return out;
+}
+
+// The smooth functions (not finite sums) a config can name.
+IsotropicQuadratic parse_function(ConfigTable& problem) {
+  problem.choice("name", {"quadratic"});
+  IsotropicQuadratic q;
+  q.dim = static_cast<int>(problem.integer("dim", 1, 100000, 1));
+  q.a = problem.number("a", NumberRange::positive(), 1.0);
+  return q;
+}
+
+ProblemVariant parse_problem(ConfigTable& problem) {
+  std::vector<std::string> names = {"quadratic"};
+  names.insert(names.end(), kFiniteSumNames.begin(), kFiniteSumNames.end());
+  const std::string name = problem.choice("name", names);
   ProblemVariant out;
-  if (name == "quadratic") {
-    IsotropicQuadratic q;
-    q.dim = static_cast<int>(problem.integer("dim", 1, 100000, 1));
-    q.a = problem.number("a", NumberRange::positive(), 1.0);
-    out = q;
+  auto data_seed = [&] { return static_cast<std::uint32_t>(problem.integer("data_seed", 0, 0xFFFFFFFFll, 1)); };
+  if (name == "linear_shift") {
+    ConfigTable base = problem.table("base", true);
+    const std::shared_ptr<const SmoothObjective> objective = erase(parse_function(base));
+    base.finish();
+    const int n = static_cast<int>(problem.integer("samples", 2, kMaxSamples, 64));
+    const double scale = problem.number("shift_scale", NumberRange::non_negative(), 1.0);
+    out = LinearShiftSum::make(objective, n, scale, data_seed());
+  } else if (name == "quadratic_centres") {
+    const int dim = static_cast<int>(problem.integer("dim", 1, 100000, 1));
+    const double a = problem.number("a", NumberRange::positive(), 1.0);
+    const int n = static_cast<int>(problem.integer("samples", 2, kMaxSamples, 64));
+    const double spread = problem.number("spread", NumberRange::non_negative(), 1.0);
+    out = QuadraticCentresSum::make(dim, n, a, spread, data_seed());
+  } else if (name == "teacher_student") {
+    const int inputs = static_cast<int>(problem.integer("inputs", 1, 1000, 4));
+    const int hidden = static_cast<int>(problem.integer("hidden", 1, 1000, 3));
+    const int n = static_cast<int>(problem.integer("samples", 2, kMaxSamples, 256));
+    const double teacher_scale = problem.number("teacher_scale", NumberRange::positive(), 1.0);
+    const double label_noise = problem.number("label_noise", NumberRange::non_negative(), 0.0);
+    out = TeacherStudentSum::make(inputs, hidden, n, teacher_scale, label_noise, data_seed());
+  } else {
+    out = parse_function(problem);
   }
   problem.finish();
   return out;
 }
 
-int problem_dim(const ProblemVariant& problem) {
-  return std::visit([](const auto& p) { return p.dim; }, problem);
+bool is_finite_sum(const ProblemVariant& problem) {
+  return std::visit([](const auto& p) { return FiniteSum<std::decay_t<decltype(p)>>; }, problem);
 }
 
-NoiseSpec parse_noise(ConfigTable noise) {
-  NoiseSpec spec;
-  const std::string kind = noise.choice("kind", {"none", "gaussian"}, "gaussian");
-  if (kind == "gaussian") {
-    spec.kind = NoiseKind::gaussian;
+int finite_sum_samples(const ProblemVariant& problem) {
+  return std::visit(
+      [](const auto& p) {
+        if constexpr (FiniteSum<std::decay_t<decltype(p)>>) return p.samples();
+        else return 0;
+      },
+      problem);
+}
+
+NoiseModel parse_noise(ConfigTable noise, bool finite_sum) {
+  NoiseModel spec;
+  const std::string kind =
+      noise.choice("kind", {"none", "gaussian", "stable", "minibatch"}, finite_sum ? "minibatch" : "gaussian");
+  if (kind == "gaussian" || kind == "stable") {
+    spec.kind = kind == "stable" ? NoiseKind::stable : NoiseKind::gaussian;
+    if (spec.kind == NoiseKind::stable) spec.stable_alpha = noise.number("alpha", NumberRange::half_open(0.0, 2.0));
     spec.scale = noise.number("scale", NumberRange::non_negative(), 1.0);
+  } else if (kind == "minibatch") {
+    if (!finite_sum)
+      noise.fail("kind", "\"minibatch\"", "a noise kind other than minibatch: the problem is not a finite sum (use "
+                                          "linear_shift, quadratic_centres or teacher_student)");
+    spec.kind = NoiseKind::minibatch;
+    const std::string sampling =
+        noise.choice("sampling", {"with_replacement", "without_replacement", "reshuffle"}, "with_replacement");
+    spec.sampling = sampling == "reshuffle"             ? BatchSampling::reshuffle
+                    : sampling == "without_replacement" ? BatchSampling::without_replacement
+                                                        : BatchSampling::with_replacement;
   }
   noise.finish();
   return spec;
 }
 
-StepSchedule parse_schedule(ConfigTable schedule, std::int64_t steps) {
+StepSchedule parse_schedule(ConfigTable& schedule, std::int64_t steps) {
   const std::string kind = schedule.choice("kind", {"constant"}, "constant");
   StepSchedule out;
   if (kind == "constant") {
@@ -52,18 +119,72 @@ StepSchedule parse_schedule(ConfigTable schedule, std::int64_t steps) {
     out.batch.assign(static_cast<std::size_t>(steps), batch);
   }
   schedule.finish();
+  out.fill_positions();
   return out;
 }
 
-MomentumSpec parse_optimizer(ConfigTable optimizer) {
-  const std::string kind = optimizer.choice("kind", {"sgd", "shb", "nshb"}, "sgd");
-  MomentumSpec spec;
-  if (kind != "sgd") {
+// The authors' explicit-GO step constants l0 per function (THEORY.md section 4).
+double authors_step_factor(const std::string& function) {
+  static const std::map<std::string, double> l0 = {{"rastrigin", 0.01}, {"ackley", 10.0},   {"drop_wave", 0.1},
+                                                   {"schwefel", 10.0},  {"griewank", 50.0}, {"sphere", 1.0},
+                                                   {"rosenbrock", 5e-5}};
+  const auto it = l0.find(function);
+  return it == l0.end() ? NAN : it->second;
+}
+
+OptimizerSpec parse_optimizer(ConfigTable optimizer, const std::string& function_name) {
+  const std::string kind = optimizer.choice("kind", {"sgd", "shb", "nshb", "explicit_go", "gradopt"}, "sgd");
+  OptimizerSpec spec;
+  if (kind == "shb" || kind == "nshb") {
+    spec.kind = kind == "shb" ? OptimizerKind::shb : OptimizerKind::nshb;
     spec.beta = optimizer.number("beta", NumberRange{0.0, 1.0, false, true});
     spec.gradient_weight = kind == "shb" ? 1.0 : 1.0 - spec.beta;
+  } else if (kind == "explicit_go") {
+    // The authors' setup: M = 50 stages, delta_m = delta_1 (M + 1 - m)/(M + 1), then a last stage
+    // at final_delta; 20 GD steps per stage with step l0 delta_m; 100 Gaussian samples per gradient.
+    spec.kind = OptimizerKind::explicit_go;
+    const int stages = static_cast<int>(optimizer.integer("stages", 1, 100000, 50));
+    spec.steps_per_stage = optimizer.integer("steps_per_stage", 1, 1000000, 20);
+    const double start = optimizer.number("delta_start", NumberRange::positive(), 1.0);
+    const double final_delta = optimizer.number("final_delta", NumberRange::non_negative(), 0.01);
+    const double authors = authors_step_factor(function_name);
+    if (std::isnan(authors) && !optimizer.has("step_factor"))
+      optimizer.fail("step_factor", "(missing)",
+                     fmt::format("a number > 0: the authors give no l0 for '{}'", function_name));
+    spec.step_factor = optimizer.number("step_factor", NumberRange::positive(), std::isnan(authors) ? 1.0 : authors);
+    spec.smoothing_samples = static_cast<int>(optimizer.integer("samples", 1, 1000000, 100));
+    optimizer.choice("gradient", {"monte_carlo"}, "monte_carlo");
+    for (int m = 1; m <= stages; ++m) spec.stage_delta.push_back(start * (stages + 1 - m) / (stages + 1));
+    spec.stage_delta.push_back(final_delta);
+  } else if (kind == "gradopt") {
+    // Hazan, Levy, Shalev-Shwartz: delta halves every stage; projected SGD on the ball-smoothed
+    // function with step 1/(sigma tau), suffix averaging.
+    spec.kind = OptimizerKind::gradopt;
+    const int stages = static_cast<int>(optimizer.integer("stages", 1, 60, 8));
+    spec.steps_per_stage = optimizer.integer("steps_per_stage", 2, 1000000, 200);
+    const double start = optimizer.number("delta_start", NumberRange::positive(), 1.0);
+    spec.sigma = optimizer.number("sigma", NumberRange::positive(), 1.0);
+    spec.ball_radius = optimizer.number("ball_radius", NumberRange::positive(), 1.5);
+    spec.smoothing_samples = static_cast<int>(optimizer.integer("samples", 1, 1000000, 1));
+    for (int m = 0; m < stages; ++m) spec.stage_delta.push_back(std::ldexp(start, -m));
   }
   optimizer.finish();
   return spec;
+}
+
+// Graduated optimizers make their own steps: eta is the step they take, b = 1.
+StepSchedule graduated_schedule(const OptimizerSpec& optimizer) {
+  StepSchedule out;
+  const std::int64_t steps = optimizer.steps_per_stage * static_cast<std::int64_t>(optimizer.stage_delta.size());
+  for (std::int64_t t = 0; t < steps; ++t) {
+    const double eta = optimizer.kind == OptimizerKind::explicit_go
+                           ? optimizer.step_factor * optimizer.delta_at(t)
+                           : 1.0 / (optimizer.sigma * static_cast<double>(t % optimizer.steps_per_stage + 1));
+    out.eta.push_back(eta);
+    out.batch.push_back(1.0);
+  }
+  out.fill_positions();
+  return out;
 }
 
 InitialPoint parse_init(ConfigTable init, int dim) {
@@ -87,7 +208,27 @@ bool valid_name(const std::string& name) {
          std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
 }
 
+// C for delta = eta C / sqrt(b) under mini-batch noise: the per-coordinate RMS of the per-sample
+// gradient deviations where it does not depend on x (linear_shift, quadratic_centres); NaN else.
+double finite_sum_noise_constant(const ProblemVariant& problem) {
+  return std::visit(
+      [](const auto& p) -> double {
+        using P = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<P, LinearShiftSum> || std::is_same_v<P, QuadraticCentresSum>) {
+          std::vector<double> x(static_cast<std::size_t>(p.dim), 0.0);
+          return std::sqrt(p.sample_variance(x.data()) / p.dim);
+        } else {
+          return NAN;
+        }
+      },
+      problem);
+}
+
 }  // namespace
+
+int problem_dim(const ProblemVariant& problem) {
+  return std::visit([](const auto& p) { return p.dim; }, problem);
+}
 
 std::vector<std::int64_t> checkpoint_steps(std::int64_t steps, std::int64_t count, const std::string& spacing) {
   std::set<std::int64_t> points{0, steps};
@@ -112,21 +253,52 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
   if (!valid_name(config.name))
     table.fail("name", "\"" + config.name + "\"", "1 to 64 letters, digits, '_' or '-'");
   config.engine.trajectories = table.integer("trajectories", 1, kMaxTrajectories, 1024);
-  const std::int64_t steps = table.integer("steps", 0, kMaxSteps);
 
-  config.problem = parse_problem(table.table("problem", true));
+  ConfigTable problem_table = table.table("problem", true);
+  const std::string function_name = problem_table.has("name") ? problem_table.text("name") : "";
+  config.problem = parse_problem(problem_table);
   const int dim = problem_dim(config.problem);
-  config.noise = parse_noise(table.table("noise"));
-  config.schedule = parse_schedule(table.table("schedule", true), steps);
-  config.momentum = parse_optimizer(table.table("optimizer"));
+  const bool finite_sum = is_finite_sum(config.problem);
+  config.optimizer = parse_optimizer(table.table("optimizer"), function_name);
+
+  std::int64_t steps = 0;
+  if (config.optimizer.graduated()) {
+    // The optimizer fixes its steps, eta and smoothing; no noise or schedule tables.
+    config.schedule = graduated_schedule(config.optimizer);
+    steps = config.schedule.steps();
+    config.noise.kind = NoiseKind::none;
+  } else {
+    steps = table.integer("steps", 0, kMaxSteps);
+    config.noise = parse_noise(table.table("noise"), finite_sum);
+    ConfigTable schedule_table = table.table("schedule", true);
+    config.schedule = parse_schedule(schedule_table, steps);
+    if (config.noise.kind == NoiseKind::minibatch) {
+      const double n = static_cast<double>(finite_sum_samples(config.problem));
+      const double largest = config.schedule.batch.empty() ? 0.0 : *std::max_element(config.schedule.batch.begin(), config.schedule.batch.end());
+      if (config.noise.sampling != BatchSampling::with_replacement && largest > n)
+        schedule_table.fail("batch", fmt::format("{}", largest),
+                            fmt::format("at most the problem's {} samples when sampling without replacement", n));
+    }
+  }
   config.init = parse_init(table.table("init"), dim);
 
   ConfigTable record = table.table("record");
+  RecordSpec& spec = config.engine.record;
   const std::int64_t count = record.integer("checkpoints", 2, 100000, std::min<std::int64_t>(steps + 1, 50));
   const std::string spacing = record.choice("spacing", {"linear", "log"}, "linear");
   config.engine.checkpoint_steps = checkpoint_steps(steps, count, spacing);
   config.engine.divergence_bound = record.number("divergence_bound", NumberRange::positive(), 1e12);
+  spec.quantiles = record.numbers("quantiles", NumberRange::closed(0.0, 1.0), 1, spec.quantiles);
+  spec.success_radius = record.number("success_radius", NumberRange::positive(), 0.1);
+  spec.noise = record.boolean("noise", false);
+  spec.per_trajectory = record.boolean("per_trajectory", false);
+  if (spec.noise && config.optimizer.graduated())
+    record.fail("noise", "true", "false: explicit_go and gradopt take no gradient noise");
   record.finish();
+
+  if (config.noise.additive()) config.engine.noise_constant = config.noise.scale;
+  else if (config.noise.kind == NoiseKind::minibatch) config.engine.noise_constant = finite_sum_noise_constant(config.problem);
+  config.engine.samples = static_cast<double>(finite_sum_samples(config.problem));
 
   table.finish();
   return config;
@@ -153,19 +325,15 @@ ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t se
   EngineSettings settings = config.engine;
   settings.seed = seed;
   Progress progress(config.name, config.schedule.steps(), quiet);
-  EngineOutput output = std::visit(
+  ExperimentResult result = std::visit(
       [&](const auto& problem) {
-        return run_sgd_cpu(problem, config.noise, config.momentum, config.schedule, config.init, settings, progress);
+        return run_cpu_engine(problem, config.noise, config.optimizer, config.schedule, config.init, settings, progress);
       },
       config.problem);
   progress.finish();
 
-  ExperimentResult result;
   result.name = config.name;
   result.parameters = *config.parameters;
-  result.steps = settings.checkpoint_steps;
-  result.diverged = std::move(output.diverged);
-  result.series = std::move(output.series);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -12,23 +12,25 @@
 
 #include "sim/config_table.hpp"
 #include "sim/cpu_engine.hpp"
+#include "sim/engine_spec.hpp"
 #include "sim/experiment_result.hpp"
+#include "sim/finite_sums.hpp"
 #include "sim/progress.hpp"
 #include "theory/quadratic.hpp"
 
 namespace sgds {
 
 // The problems an experiment can run; each alternative is a type the engines are templated on.
-using ProblemVariant = std::variant<IsotropicQuadratic>;
+using ProblemVariant = std::variant<IsotropicQuadratic, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum>;
 
 struct ExperimentConfig {
   std::string name;
   ProblemVariant problem;
-  NoiseSpec noise;
-  MomentumSpec momentum;
+  NoiseModel noise;
+  OptimizerSpec optimizer;
   StepSchedule schedule;
   InitialPoint init;
-  EngineSettings engine;  // trajectories, checkpoints, divergence bound (seed set at run time)
+  EngineSettings engine;  // trajectories, recording, C and n for delta and g (seed set at run time)
   std::shared_ptr<ParameterMap> parameters;  // every resolved setting, for the result file
 };
 
@@ -43,6 +45,8 @@ ExperimentConfig parse_experiment(ConfigTable& table);
 
 // Checkpoint steps: `count` points from 0 to `steps`, linear or log-spaced, strictly increasing.
 std::vector<std::int64_t> checkpoint_steps(std::int64_t steps, std::int64_t count, const std::string& spacing);
+
+int problem_dim(const ProblemVariant& problem);
 
 ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t seed, bool quiet = false);
 

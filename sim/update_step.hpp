@@ -7,13 +7,13 @@
 // coordinates of unit variance, so delta = eta C / sqrt(b) is the per-coordinate std of eta omega.
 #include <cmath>
 
+#include "sim/engine_spec.hpp"
 #include "sim/rng.hpp"
 #include "theory/hd.hpp"
 
 namespace sgds {
 
-enum class NoiseKind : int { none = 0, gaussian = 1 };
-
+// The device-side noise description (Gaussian additive only; NoiseKind is in sim/engine_spec.hpp).
 struct NoiseSpec {
   NoiseKind kind = NoiseKind::none;
   double scale = 0.0;  // C: per-sample noise std per coordinate

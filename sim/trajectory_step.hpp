@@ -1,0 +1,169 @@
+#pragma once
+// The general update of one trajectory (any problem, any noise model, any optimizer), one step at
+// a time. The vectorised lane path (sim/lane_step.hpp) covers the common fast case; this is the
+// reference for everything else.
+//
+//   sgd / shb / nshb   g = grad f(x) + omega;  v = beta v + w g;  x -= eta_t v  (sgd: x -= eta_t g)
+//   explicit_go        g = (1/K) sum_k grad f(x + delta_m u_k), u_k ~ N(0, I) (Monte Carlo, the
+//                      reparametrised gradient of f_hat_delta);  x -= step_factor delta_m g
+//   gradopt            Hazan et al.: stage m smooths over the ball of radius delta_m = delta_1 / 2^m;
+//                      g = (1/K) sum_k grad f(x + delta_m u_k), u_k uniform in the unit ball;
+//                      x -= g / (sigma (tau + 1)), projected onto B(stage start, ball_radius delta_m);
+//                      the stage's output is the average of its second half (suffix averaging)
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "sim/batch_sampler.hpp"
+#include "sim/engine_spec.hpp"
+#include "sim/kernel_draws.hpp"
+#include "sim/rng.hpp"
+
+namespace sgds {
+
+template <class Problem>
+concept FiniteSum = requires(const Problem& p, const double* x, double* g) {
+  { p.samples() } -> std::convertible_to<int>;
+  p.sample_gradient(0, x, g);
+};
+
+// Scratch space and the fixed inputs of one trajectory's updates.
+template <class Problem>
+class TrajectoryStepper {
+ public:
+  TrajectoryStepper(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
+                    const StepSchedule& schedule, std::uint32_t seed)
+      : problem_(problem), noise_(noise), optimizer_(optimizer), schedule_(schedule), seed_(seed) {
+    const std::size_t d = static_cast<std::size_t>(problem.dim);
+    g_.resize(d);
+    sample_g_.resize(d);
+    u_.resize(d);
+    shifted_.resize(d);
+  }
+
+  // Gradient with noise at step t (sgd, shb, nshb). If `omega` is given, also the realised
+  // omega = g - grad f(x).
+  void noisy_gradient(std::uint32_t trajectory, std::int64_t t, const double* x, double* g, double* omega) {
+    const int d = problem_.dim;
+    const std::size_t ts = static_cast<std::size_t>(t);
+    const double b = schedule_.batch[ts];
+    if (noise_.kind == NoiseKind::minibatch) {
+      if constexpr (FiniteSum<Problem>) {
+        const std::uint32_t batch = static_cast<std::uint32_t>(b);
+        indices_.resize(batch);
+        draw_batch(noise_.sampling, static_cast<std::uint32_t>(problem_.samples()), batch, seed_, trajectory,
+                   static_cast<std::uint64_t>(t), schedule_.position[ts], indices_.data());
+        for (int j = 0; j < d; ++j) g[j] = 0.0;
+        for (std::uint32_t k = 0; k < batch; ++k) {
+          problem_.sample_gradient(static_cast<int>(indices_[k]), x, sample_g_.data());
+          for (int j = 0; j < d; ++j) g[j] += sample_g_[static_cast<std::size_t>(j)];
+        }
+        for (int j = 0; j < d; ++j) g[j] /= b;
+        if (omega) {
+          problem_.gradient(x, sample_g_.data());
+          for (int j = 0; j < d; ++j) omega[j] = g[j] - sample_g_[static_cast<std::size_t>(j)];
+        }
+      }
+      return;
+    }
+    problem_.gradient(x, g);
+    if (noise_.additive()) {
+      RandomStream rng(seed_, trajectory, static_cast<std::uint64_t>(t), StreamPurpose::gradient_noise);
+      draw_additive_noise(noise_, d, rng, u_.data());
+      const double factor = noise_.scale * noise_.batch_factor(b);
+      for (int j = 0; j < d; ++j) g[j] += factor * u_[static_cast<std::size_t>(j)];
+      if (omega)
+        for (int j = 0; j < d; ++j) omega[j] = factor * u_[static_cast<std::size_t>(j)];
+    } else if (omega) {
+      for (int j = 0; j < d; ++j) omega[j] = 0.0;
+    }
+  }
+
+  // Monte Carlo gradient of the smoothed function at step t: Gaussian (explicit_go) or ball
+  // (gradopt) kernel of radius delta.
+  void smoothed_gradient(std::uint32_t trajectory, std::int64_t t, double delta, const double* x, double* g) {
+    const int d = problem_.dim;
+    RandomStream rng(seed_, trajectory, static_cast<std::uint64_t>(t), StreamPurpose::smoothing_kernel);
+    for (int j = 0; j < d; ++j) g[j] = 0.0;
+    const int samples = optimizer_.smoothing_samples;
+    for (int k = 0; k < samples; ++k) {
+      if (optimizer_.kind == OptimizerKind::gradopt) draw_uniform_ball(d, rng, u_.data());
+      else
+        for (int j = 0; j < d; ++j) u_[static_cast<std::size_t>(j)] = rng.normal();
+      for (int j = 0; j < d; ++j) shifted_[static_cast<std::size_t>(j)] = x[j] + delta * u_[static_cast<std::size_t>(j)];
+      problem_.gradient(shifted_.data(), sample_g_.data());
+      for (int j = 0; j < d; ++j) g[j] += sample_g_[static_cast<std::size_t>(j)];
+    }
+    for (int j = 0; j < d; ++j) g[j] /= samples;
+  }
+
+  // One step of trajectory `trajectory` at step t. `v` is the momentum buffer (sgd family) or
+  // the suffix-average sum (gradopt); `centre` the gradopt stage start (else unused).
+  void step(std::uint32_t trajectory, std::int64_t t, double* x, double* v, double* centre, double* omega) {
+    const int d = problem_.dim;
+    const std::size_t ts = static_cast<std::size_t>(t);
+    double* g = g_.data();
+    switch (optimizer_.kind) {
+      case OptimizerKind::sgd:
+        noisy_gradient(trajectory, t, x, g, omega);
+        for (int j = 0; j < d; ++j) x[j] -= schedule_.eta[ts] * g[j];
+        return;
+      case OptimizerKind::shb:
+      case OptimizerKind::nshb:
+        noisy_gradient(trajectory, t, x, g, omega);
+        for (int j = 0; j < d; ++j) {
+          v[j] = optimizer_.beta * v[j] + optimizer_.gradient_weight * g[j];
+          x[j] -= schedule_.eta[ts] * v[j];
+        }
+        return;
+      case OptimizerKind::explicit_go: {
+        const double delta = optimizer_.delta_at(t);
+        smoothed_gradient(trajectory, t, delta, x, g);
+        for (int j = 0; j < d; ++j) x[j] -= optimizer_.step_factor * delta * g[j];
+        return;
+      }
+      case OptimizerKind::gradopt: {
+        const std::int64_t per = optimizer_.steps_per_stage;
+        const std::int64_t tau = t % per;
+        const double delta = optimizer_.delta_at(t);
+        if (tau == 0)
+          for (int j = 0; j < d; ++j) {
+            centre[j] = x[j];
+            v[j] = 0.0;
+          }
+        smoothed_gradient(trajectory, t, delta, x, g);
+        const double step = 1.0 / (optimizer_.sigma * static_cast<double>(tau + 1));
+        for (int j = 0; j < d; ++j) x[j] -= step * g[j];
+        // Projection onto the stage's ball.
+        const double radius = optimizer_.ball_radius * delta;
+        double dist2 = 0.0;
+        for (int j = 0; j < d; ++j) dist2 += (x[j] - centre[j]) * (x[j] - centre[j]);
+        if (dist2 > radius * radius) {
+          const double shrink = radius / std::sqrt(dist2);
+          for (int j = 0; j < d; ++j) x[j] = centre[j] + shrink * (x[j] - centre[j]);
+        }
+        // Suffix averaging over the second half of the stage; the last step returns the average.
+        const std::int64_t suffix_start = per / 2;
+        if (tau >= suffix_start)
+          for (int j = 0; j < d; ++j) v[j] += x[j];
+        if (tau == per - 1) {
+          const double count = static_cast<double>(per - suffix_start);
+          for (int j = 0; j < d; ++j) x[j] = v[j] / count;
+        }
+        return;
+      }
+    }
+  }
+
+ private:
+  const Problem& problem_;
+  const NoiseModel& noise_;
+  const OptimizerSpec& optimizer_;
+  const StepSchedule& schedule_;
+  std::uint32_t seed_;
+  std::vector<double> g_, sample_g_, u_, shifted_;
+  std::vector<std::uint32_t> indices_;
+};
+
+}  // namespace sgds
