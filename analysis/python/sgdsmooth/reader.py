@@ -270,6 +270,38 @@ class ResultFile:
         return np.array(rows, dtype=[("check", "O"), ("mutant", "O"), ("verdict", "O"), ("max_abs_z", "f8"),
                                      ("z_threshold", "f8"), ("claim", "O")])
 
+    # sweeps (sgdsmooth merge) -----------------------------------------------------------------
+    def has_sweep(self) -> bool:
+        return "sweep" in self._file
+
+    def sweep_table(self) -> Dict[str, np.ndarray]:
+        """One entry per sweep point: point, cell, replicate, seed, completed, and each axis value
+        under its key without the 'experiment.*.' prefix (e.g. 'schedule.eta')."""
+        if "sweep" not in self._file:
+            raise KeyError(f"'{self.filename}' holds no /sweep (it is not a merged sweep)")
+        group = self._file["sweep"]
+        table = {k: np.asarray(group[k][()]) for k in ("point", "cell", "replicate", "seed", "completed") if k in group}
+        for key, ds in group.items():
+            if key.startswith("coordinate"):
+                name = _text(ds.attrs.get("key", key)).replace("experiment.*.", "")
+                table[name] = _read_dataset(ds)
+        return table
+
+    def sweep_axes(self) -> List[str]:
+        return [k for k in self.sweep_table() if k not in ("point", "cell", "replicate", "seed", "completed")]
+
+    def point_experiment(self, point: int, name: str) -> Experiment:
+        path = f"points/p{int(point):07d}/{name}"
+        if path not in self._file:
+            raise KeyError(f"no {path} in '{self.filename}' (point incomplete, or no experiment '{name}')")
+        return _read_experiment(self._file[path])
+
+    def point_experiment_names(self) -> List[str]:
+        if "points" not in self._file or len(self._file["points"]) == 0:
+            return []
+        first = next(iter(self._file["points"].values()))
+        return [k for k, v in first.items() if isinstance(v, h5py.Group)]
+
     # other top-level groups -------------------------------------------------------------------
     def group(self, path: str) -> LabelledGroup:
         if path not in self._file:

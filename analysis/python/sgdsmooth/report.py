@@ -96,6 +96,46 @@ def check_figure(check: Check, mutants: List[Check], directory: str) -> Figure:
     return filename, caption
 
 
+def sweep_figure(result: ResultFile, name: str, directory: str, series: str = "f") -> Figure:
+    """Final-checkpoint mean of one observable at every sweep point, against each sweep axis."""
+    table = result.sweep_table()
+    axes_names = result.sweep_axes()
+    done = np.flatnonzero(table["completed"] == 1)
+    values, errors, counts = [], [], []
+    for p in table["point"][done]:
+        s = result.point_experiment(int(p), name).series[series]
+        mean, se = (s.mean[-1], s.se[-1]) if s.mean.ndim == 1 else (s.mean[-1].mean(), np.nan)
+        values.append(mean); errors.append(se); counts.append(s.count[-1])
+    values, errors = np.array(values), np.array(errors)
+    cols = max(1, min(3, len(axes_names)))
+    rows = max(1, (len(axes_names) + cols - 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.3 * rows), squeeze=False)
+    rng = np.random.default_rng(0)
+    for ax, axis in zip(axes.ravel(), axes_names or ["point"]):
+        x = table[axis][done]
+        if x.dtype.kind in "OUS":  # text axis: categorical positions
+            labels = sorted(set(x.tolist()))
+            x = np.array([labels.index(v) for v in x], dtype=float)
+            ax.set_xticks(range(len(labels)))
+            ax.set_xticklabels(labels, rotation=30, fontsize=7)
+        x = x.astype(float)
+        spread = 0.02 * (np.ptp(x) or 1.0)
+        ax.errorbar(x + rng.uniform(-spread, spread, x.size), values, yerr=1.96 * errors, fmt="o", ms=3, capsize=2)
+        ax.set_xlabel(axis)
+        ax.set_ylabel(f"{series} at the last checkpoint")
+        if np.all(values > 0) and values.max() / values.min() > 100:
+            ax.set_yscale("log")
+    for ax in axes.ravel()[max(1, len(axes_names)):]:
+        ax.axis("off")
+    fig.suptitle(f"sweep, experiment {name}: {len(done)} points ({int(table['replicate'].max()) + 1} replicate seeds per "
+                 f"cell), {plots._n_text(counts)} trajectories each; bars: 95% CI (1.96 SE)", fontsize=9)
+    filename = _save(fig, directory, f"sweep_{_safe(name)}_{series}.png")
+    caption = (f"Sweep, experiment `{name}`: the mean of `{series}` at the last checkpoint for each of {len(done)} "
+               f"completed points, against each sweep axis (other axes vary within a column; points jittered "
+               f"sideways); bars are 95% CIs (mean \u00b1 1.96 SE) over {plots._n_text(counts)} trajectories per point.")
+    return filename, caption
+
+
 def _verdict_markdown(result: ResultFile) -> List[str]:
     table = result.verdict_table()
     if len(table) == 0:
@@ -121,7 +161,11 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         for check in result.checks().values():
             mine = [m for (name, _), m in mutants.items() if name == check.name]
             figures.append(check_figure(check, mine, directory))
-        undrawn = [g for g in result.top_groups() if g not in ("experiments", "checks", "mutants")]
+        if result.has_sweep():
+            for name in result.point_experiment_names():
+                figures.append(sweep_figure(result, name, directory))
+        drawn = ("experiments", "checks", "mutants", "sweep", "points")
+        undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
         version = result.schema_version
 
