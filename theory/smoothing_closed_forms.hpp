@@ -60,11 +60,7 @@ struct GaussianSmoothing<Ellipsoid> : GaussianQuadratic<Ellipsoid> {};
 template <>
 struct GaussianSmoothing<RotatedEllipsoid> : GaussianQuadratic<RotatedEllipsoid> {};
 template <>
-struct GaussianSmoothing<Sphere> {
-  static constexpr bool exists = true;
-  static double value(const Sphere& f, double s, const double* x) { return f.value(x) + s * s * f.dim; }
-  static void gradient(const Sphere& f, double, const double* x, double* g) { f.gradient(x, g); }
-};
+struct GaussianSmoothing<Sphere> : GaussianQuadratic<Sphere> {};
 
 template <>
 struct GaussianSmoothing<Griewank> {
@@ -190,6 +186,8 @@ template <>
 struct BallSmoothing<Ellipsoid> : BallQuadratic<Ellipsoid> {};
 template <>
 struct BallSmoothing<RotatedEllipsoid> : BallQuadratic<RotatedEllipsoid> {};
+template <>
+struct BallSmoothing<Sphere> : BallQuadratic<Sphere> {};
 
 // The closed form for a kernel, where one exists: the Gaussian and ball kernels with their
 // scale folded into s = delta * scale. Returns false when there is none.

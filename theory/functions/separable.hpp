@@ -50,6 +50,7 @@ struct Sphere {
   SGDS_HD double box_high() const { return 5.12; }
   SGDS_HD double lipschitz() const { return kNoConstant; }
   SGDS_HD double smoothness() const { return 2.0; }
+  SGDS_HD double hessian_trace() const { return 2.0 * dim; }
 };
 
 // Axis-parallel hyper-ellipsoid: sum_i i x_i^2 (i = 1..d); box [-5.12, 5.12]; minimum 0 at 0.
