@@ -125,3 +125,27 @@ def z_panel(ax, check):
     else:
         ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
     ax.legend(fontsize=7)
+
+
+def smoothing_curves(ax, function_group, delta, samples, heavy_alpha: float = 0.35):
+    """f and f_hat_delta(x) = E f(x - delta u) under each kernel of one /curves/FUNCTION group.
+
+    Monte Carlo curves carry their 95% band (+-1.96 SE over `samples` draws per point); closed forms
+    are dashed; kernels whose expectation is infinite for this function are drawn faint and labelled,
+    since their Monte Carlo mean does not converge.
+    """
+    groups = function_group.groups
+    first = next(iter(groups.values()))
+    ax.plot(first.arrays["x"], first.arrays["f"], color="k", lw=1.2, label="f")
+    for label, g in groups.items():
+        a = g.arrays
+        finite = bool(g.attributes.get("expectation_finite", 1))
+        if finite:
+            line = mean_band(ax, a["x"], a["f_hat"], a["f_hat_se"], [samples], label=label, lw=1.0)
+        else:  # the SE of a mean without an expectation means nothing: no band
+            (line,) = ax.plot(a["x"], a["f_hat"], lw=1.0, alpha=heavy_alpha,
+                              label=f"{label}: E infinite, MC mean of {samples} draws (no band)")
+        if "f_hat_closed" in a:
+            ax.plot(a["x"], a["f_hat_closed"], "--", color=line.get_color(), lw=1.0, label=f"{label}: closed form")
+    ax.set_xlabel("x")
+    ax.set_title(f"{function_group.name}: f and f_hat at delta = {delta:g}; bands 95% (\u00b11.96 SE)", fontsize=9)

@@ -36,12 +36,24 @@ def _save(fig, directory: str, filename: str) -> str:
 def experiment_figure(exp: Experiment, directory: str, prefix: str = "experiment") -> Figure:
     """Every recorded series of one experiment against the step, mean with a 95% SE band."""
     names = list(exp.series)
-    panels = names + ["diverged"]
+    # schema 1.1 engine extras: the schedule's delta and the success rate (binomial SE recorded)
+    extras = [k for k in ("delta", "success_rate") if k in exp.extra and np.size(exp.extra[k]) == len(exp.step)]
+    panels = names + extras + ["diverged"]
     cols = min(3, len(panels))
     rows = (len(panels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     for ax, name in zip(axes.ravel(), panels):
-        if name == "diverged":
+        if name == "delta":
+            ax.step(exp.step, exp.extra["delta"], where="post")
+            ax.set_title("delta = eta C / sqrt(b) of the step (schedule)", fontsize=9)
+        elif name == "success_rate":
+            se = exp.extra.get("success_rate_se", np.zeros_like(exp.extra["success_rate"]))
+            count = exp.series[names[0]].count if names else []
+            plots.mean_band(ax, exp.step, exp.extra["success_rate"], se, count, label="success rate")
+            ax.set_title(f"share within {exp.parameters.get('record.success_radius', '?')} of x*", fontsize=9)
+            ax.legend(fontsize=6, loc="lower left")
+            plots.band_note(ax, "band: 95% CI, rate \u00b1 1.96 binomial SE")
+        elif name == "diverged":
             ax.plot(exp.step, exp.diverged, "-", color="tab:red")
             ax.set_title(f"diverged trajectories (of {exp.trajectories})", fontsize=9)
         else:
@@ -136,6 +148,26 @@ def sweep_figure(result: ResultFile, name: str, directory: str, series: str = "f
     return filename, caption
 
 
+def curves_figure(result: ResultFile, name: str, group, directory: str) -> Figure:
+    """The smoothing illustration for one function (/curves/NAME), all kernels on one axis."""
+    curves = result.group("curves")
+    delta, samples = float(curves.attributes.get("delta", np.nan)), int(curves.attributes.get("samples", -1))
+    fig, ax = plt.subplots(figsize=(9, 5))
+    plots.smoothing_curves(ax, group, delta, samples)
+    values = np.concatenate([g.arrays["f"] for g in group.groups.values()])
+    span = np.nanmax(values) - np.nanmin(values)
+    ax.set_ylim(np.nanmin(values) - 0.5 * span, np.nanmax(values) + 0.5 * span)  # heavy tails can run off
+    ax.legend(fontsize=7, ncol=2)
+    filename = _save(fig, directory, f"curves_{_safe(name)}.png")
+    infinite = [k for k, g in group.groups.items() if not g.attributes.get("expectation_finite", 1)]
+    caption = (f"`{name}`: f (black) and its smoothing f_hat(x) = E f(x - delta u) at delta = {delta:g} under "
+               f"{len(group.groups)} kernels; Monte Carlo curves with 95% bands (\u00b11.96 SE, n = {samples} draws "
+               "per point), closed forms dashed" + (f"; faint: kernels with infinite expectation here ("
+                                                    f"{', '.join(infinite)}), whose Monte Carlo mean does not converge"
+                                                    if infinite else "") + ".")
+    return filename, caption
+
+
 def _verdict_markdown(result: ResultFile) -> List[str]:
     table = result.verdict_table()
     if len(table) == 0:
@@ -164,7 +196,9 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         if result.has_sweep():
             for name in result.point_experiment_names():
                 figures.append(sweep_figure(result, name, directory))
-        drawn = ("experiments", "checks", "mutants", "sweep", "points")
+        for name, group in result.curves().items():
+            figures.append(curves_figure(result, name, group, directory))
+        drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves")
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
         version = result.schema_version
