@@ -105,7 +105,8 @@ void train_command(const TrainOptions& options) {
   try {
     architecture = nn::make_architecture(config.model, data.train);
   } catch (const std::invalid_argument& e) {
-    throw ConfigError(fmt::format("model: {} (for {}x{} inputs)", e.what(), data.train.height, data.train.width));
+    throw ConfigError(fmt::format("key 'model.channels': {} ({}x{} inputs; each conv block halves the map, which must "
+                                  "stay even)", e.what(), data.train.height, data.train.width));
   }
 
   const int threads = apply_thread_count(options.threads);
