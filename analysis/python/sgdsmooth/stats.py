@@ -1,6 +1,7 @@
 """Interval estimates used by the figures: normal SE intervals, bootstrap, log-log slopes, rank correlations."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Optional, Tuple
 
@@ -103,5 +104,7 @@ def correlation(x, y, method: str = "kendall", n_boot: int = 2000, seed: int = 0
     corr = _rank_correlation(method)
     result = corr(x, y)
     pairs = np.column_stack([x, y])
-    low, high = bootstrap_ci(pairs, lambda p: corr(p[:, 0], p[:, 1])[0], n_boot=n_boot, seed=seed)
+    with warnings.catch_warnings():  # resamples with a constant column give NaN; bootstrap_ci drops them
+        warnings.simplefilter("ignore")
+        low, high = bootstrap_ci(pairs, lambda p: corr(p[:, 0], p[:, 1])[0], n_boot=n_boot, seed=seed)
     return Correlation(method, float(result[0]), low, high, float(result[1]), int(len(x)))
