@@ -67,8 +67,10 @@ inline std::vector<ObservableSpec> engine_observables(int dim, bool noise) {
 inline constexpr int kQuantileColumns = 4;  // f, f_gap, dist, grad_norm have quantiles
 
 template <class Problem>
-bool lane_path_applies(const NoiseModel& noise, const OptimizerSpec& optimizer, const RecordSpec& record) {
-  return LaneGradient<Problem>::available && !record.noise &&
+bool lane_path_applies(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
+                       const RecordSpec& record) {
+  if constexpr (!LaneGradient<Problem>::available) return false;
+  else return LaneGradient<Problem>::applies(problem) && !record.noise &&
          (noise.kind == NoiseKind::none || noise.kind == NoiseKind::gaussian) &&
          (optimizer.kind == OptimizerKind::sgd || optimizer.momentum());
 }
@@ -84,7 +86,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   const std::size_t L = static_cast<std::size_t>(kLanes);
   const std::size_t tiles = (n + L - 1) / L;
   const std::size_t tile_size = d * L;
-  const bool lanes_path = lane_path_applies<Problem>(noise, optimizer, record);
+  const bool lanes_path = lane_path_applies(problem, noise, optimizer, record);
   const bool gradopt = optimizer.kind == OptimizerKind::gradopt;
   const LaneIsa isa = detect_lane_isa();
 
@@ -245,7 +247,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
     const double b = schedule.steps() > 0 ? schedule.batch[s] : NAN;
     double delta = 0.0;
     if (optimizer.graduated()) delta = optimizer.delta_at(static_cast<std::int64_t>(s));
-    else if (noise.additive()) delta = eta * noise.scale * noise.batch_factor(b);
+    else if (noise.additive()) delta = eta * settings.noise_constant * noise.batch_factor(b);
     else if (noise.kind == NoiseKind::minibatch) delta = eta * settings.noise_constant / std::sqrt(b);
     out.checkpoint_series[0].values[k] = eta;
     out.checkpoint_series[1].values[k] = b;

@@ -7,23 +7,25 @@
 #include <vector>
 
 #include "sim/batch_sampler.hpp"
+#include "theory/kernels.hpp"
 
 namespace sgds {
 
-// none: gradient descent. gaussian / stable: additive omega = C factor(b) u, independent of x,
-// with u ~ N(0, I) (per-coordinate unit variance, factor 1/sqrt(b)) or u symmetric alpha-stable of
-// unit scale (Chambers-Mallows-Stuck, factor b^{1/alpha - 1}). minibatch: omega = grad f_S - grad f
-// from a finite sum (state dependent).
-enum class NoiseKind : int { none = 0, gaussian = 1, stable = 2, minibatch = 3 };
+// none: gradient descent. gaussian: additive omega = (C / sqrt(b)) u, u ~ N(0, I) (per-coordinate
+// unit variance). additive: omega = b^e u with u drawn from any smoothing kernel of the theory
+// library, C being the kernel's scale and e its batch exponent (-1/2 for finite variance,
+// 1/alpha - 1 for alpha-stable). minibatch: omega = grad f_S - grad f from a finite sum (state
+// dependent). All but minibatch are independent of x.
+enum class NoiseKind : int { none = 0, gaussian = 1, additive = 2, minibatch = 3 };
 
 struct NoiseModel {
   NoiseKind kind = NoiseKind::none;
-  double scale = 0.0;         // C
-  double stable_alpha = 2.0;  // for stable noise, in (0, 2]
+  double scale = 0.0;  // C (gaussian); the kernel's scale (additive)
+  KernelSpec kernel;   // additive: the law of u (its scale is C)
   BatchSampling sampling = BatchSampling::with_replacement;
 
-  bool additive() const { return kind == NoiseKind::gaussian || kind == NoiseKind::stable; }
-  // Multiplier of C u at batch size b: 1/sqrt(b), or b^{1/alpha - 1} for alpha-stable noise.
+  bool additive() const { return kind == NoiseKind::gaussian || kind == NoiseKind::additive; }
+  // Multiplier of the scaled draw at batch size b: b^{-1/2}, or b^{kernel batch exponent}.
   double batch_factor(double b) const;
 };
 

@@ -8,6 +8,10 @@
 
 #include <fmt/format.h>
 
+#if defined(SGDS_HAVE_CUDA)
+#include "sim/cuda/cuda_run.hpp"
+#endif
+
 namespace sgds {
 
 namespace {
@@ -31,25 +35,18 @@ std::shared_ptr<const SmoothObjective> erase(const Function& f) {
   return out;
 }
 
-// The smooth functions (not finite sums) a config can name.
-IsotropicQuadratic parse_function(ConfigTable& problem) {
-  problem.choice("name", {"quadratic"});
-  IsotropicQuadratic q;
-  q.dim = static_cast<int>(problem.integer("dim", 1, 100000, 1));
-  q.a = problem.number("a", NumberRange::positive(), 1.0);
-  return q;
-}
-
 ProblemVariant parse_problem(ConfigTable& problem) {
-  std::vector<std::string> names = {"quadratic"};
+  std::vector<std::string> names = function_names();
   names.insert(names.end(), kFiniteSumNames.begin(), kFiniteSumNames.end());
   const std::string name = problem.choice("name", names);
   ProblemVariant out;
   auto data_seed = [&] { return static_cast<std::uint32_t>(problem.integer("data_seed", 0, 0xFFFFFFFFll, 1)); };
   if (name == "linear_shift") {
     ConfigTable base = problem.table("base", true);
-    const std::shared_ptr<const SmoothObjective> objective = erase(parse_function(base));
+    const FunctionVariant function = make_function(base);
     base.finish();
+    const std::shared_ptr<const SmoothObjective> objective =
+        std::visit([](const auto& f) { return erase(f); }, function);
     const int n = static_cast<int>(problem.integer("samples", 2, kMaxSamples, 64));
     const double scale = problem.number("shift_scale", NumberRange::non_negative(), 1.0);
     out = LinearShiftSum::make(objective, n, scale, data_seed());
@@ -67,7 +64,8 @@ ProblemVariant parse_problem(ConfigTable& problem) {
     const double label_noise = problem.number("label_noise", NumberRange::non_negative(), 0.0);
     out = TeacherStudentSum::make(inputs, hidden, n, teacher_scale, label_noise, data_seed());
   } else {
-    out = parse_function(problem);
+    const FunctionVariant function = make_function(problem);
+    out = std::visit([](const auto& f) { return ProblemVariant(f); }, function);
   }
   problem.finish();
   return out;
@@ -89,11 +87,15 @@ int finite_sum_samples(const ProblemVariant& problem) {
 NoiseModel parse_noise(ConfigTable noise, bool finite_sum) {
   NoiseModel spec;
   const std::string kind =
-      noise.choice("kind", {"none", "gaussian", "stable", "minibatch"}, finite_sum ? "minibatch" : "gaussian");
-  if (kind == "gaussian" || kind == "stable") {
-    spec.kind = kind == "stable" ? NoiseKind::stable : NoiseKind::gaussian;
-    if (spec.kind == NoiseKind::stable) spec.stable_alpha = noise.number("alpha", NumberRange::half_open(0.0, 2.0));
+      noise.choice("kind", {"none", "gaussian", "additive", "minibatch"}, finite_sum ? "minibatch" : "gaussian");
+  if (kind == "gaussian") {
+    spec.kind = NoiseKind::gaussian;
     spec.scale = noise.number("scale", NumberRange::non_negative(), 1.0);
+  } else if (kind == "additive") {
+    // Any kernel of the theory library; its `scale` is C.
+    spec.kind = NoiseKind::additive;
+    spec.kernel = parse_kernel(noise);
+    spec.scale = spec.kernel.scale;
   } else if (kind == "minibatch") {
     if (!finite_sum)
       noise.fail("kind", "\"minibatch\"", "a noise kind other than minibatch: the problem is not a finite sum (use "
@@ -109,14 +111,27 @@ NoiseModel parse_noise(ConfigTable noise, bool finite_sum) {
   return spec;
 }
 
-StepSchedule parse_schedule(ConfigTable& schedule, std::int64_t steps) {
-  const std::string kind = schedule.choice("kind", {"constant"}, "constant");
+// Any schedule of the theory library, per step; per epoch (unit = "epoch") for finite sums, where
+// `length` counts epochs and each epoch's steps use every sample once (last batch the remainder).
+StepSchedule parse_schedule(ConfigTable& schedule, std::int64_t length, int samples, bool epochs_given) {
+  const ScheduleSpec spec = parse_schedule_spec(schedule);
+  if (spec.per_epoch != epochs_given)
+    schedule.fail("unit", spec.per_epoch ? "\"epoch\"" : "\"step\"",
+                  spec.per_epoch ? "\"step\" with experiment.steps, or \"epoch\" with experiment.epochs (not steps)"
+                                 : "\"epoch\" when the experiment gives epochs (or give steps instead)");
+  if (spec.kind == ScheduleKind::explicit_go)
+    schedule.fail("kind", "\"explicit_go\"", "an SGD schedule: explicit graduated optimisation is optimizer.kind = \"explicit_go\"");
   StepSchedule out;
-  if (kind == "constant") {
-    const double eta = schedule.number("eta", NumberRange::positive());
-    const double batch = static_cast<double>(schedule.integer("batch", 1, std::int64_t{1} << 40, 1));
-    out.eta.assign(static_cast<std::size_t>(steps), eta);
-    out.batch.assign(static_cast<std::size_t>(steps), batch);
+  if (spec.per_epoch) {
+    if (samples == 0)
+      schedule.fail("unit", "\"epoch\"", "\"step\": epochs need a finite-sum problem (linear_shift, quadratic_centres, teacher_student)");
+    const EpochTrace trace = expand_epochs(spec, length, samples);
+    out.eta = trace.steps.eta;
+    out.batch = trace.steps.batch;
+  } else {
+    const StepTrace trace = expand_steps(spec, length);
+    out.eta = trace.eta;
+    out.batch = trace.batch;
   }
   schedule.finish();
   out.fill_positions();
@@ -205,7 +220,9 @@ InitialPoint parse_init(ConfigTable init, int dim) {
 
 bool valid_name(const std::string& name) {
   return !name.empty() && name.size() <= 64 &&
-         std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+         });
 }
 
 // C for delta = eta C / sqrt(b) under mini-batch noise: the per-coordinate RMS of the per-sample
@@ -224,7 +241,35 @@ double finite_sum_noise_constant(const ProblemVariant& problem) {
       problem);
 }
 
+// Why device = "cuda" cannot run here ("" when it can).
+std::string cuda_unavailable() {
+#if defined(SGDS_HAVE_CUDA)
+  return cuda::device_unavailable_reason();
+#else
+  return "this build has no CUDA backend (configure with -DSGDS_CUDA=ON where nvcc exists)";
+#endif
+}
+
+// Why the CUDA engine cannot run this experiment ("" when it can).
+std::string cuda_refusal([[maybe_unused]] const ExperimentConfig& config) {
+#if defined(SGDS_HAVE_CUDA)
+  return std::visit(
+      [&](const auto& p) { return cuda::refusal(p, config.noise, config.optimizer, config.engine.record); },
+      config.problem);
+#else
+  return "";
+#endif
+}
+
 }  // namespace
+
+std::string cuda_device_description() {
+#if defined(SGDS_HAVE_CUDA)
+  return cuda::device_description();
+#else
+  return "";
+#endif
+}
 
 int problem_dim(const ProblemVariant& problem) {
   return std::visit([](const auto& p) { return p.dim; }, problem);
@@ -251,7 +296,7 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
 
   config.name = table.text("name");
   if (!valid_name(config.name))
-    table.fail("name", "\"" + config.name + "\"", "1 to 64 letters, digits, '_' or '-'");
+    table.fail("name", "\"" + config.name + "\"", "1 to 64 letters, digits, '_', '-' or '.'");
   config.engine.trajectories = table.integer("trajectories", 1, kMaxTrajectories, 1024);
 
   ConfigTable problem_table = table.table("problem", true);
@@ -268,10 +313,13 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
     steps = config.schedule.steps();
     config.noise.kind = NoiseKind::none;
   } else {
-    steps = table.integer("steps", 0, kMaxSteps);
     config.noise = parse_noise(table.table("noise"), finite_sum);
     ConfigTable schedule_table = table.table("schedule", true);
-    config.schedule = parse_schedule(schedule_table, steps);
+    // The run's length: `steps`, or `epochs` when the schedule's unit is "epoch".
+    const bool epochs_given = table.has("epochs");
+    const std::int64_t length = epochs_given ? table.integer("epochs", 1, kMaxSteps) : table.integer("steps", 0, kMaxSteps);
+    config.schedule = parse_schedule(schedule_table, length, finite_sum_samples(config.problem), epochs_given);
+    steps = config.schedule.steps();
     if (config.noise.kind == NoiseKind::minibatch) {
       const double n = static_cast<double>(finite_sum_samples(config.problem));
       const double largest = config.schedule.batch.empty() ? 0.0 : *std::max_element(config.schedule.batch.begin(), config.schedule.batch.end());
@@ -308,10 +356,20 @@ RunConfig parse_run_config(const toml::table& document) {
   ConfigTable top(document, "");
   RunConfig run;
   run.seed = static_cast<std::uint32_t>(top.integer("seed", 0, 0xFFFFFFFFll, 1));
+  run.device = top.choice("device", {"cpu", "cuda"}, "cpu");
+  if (run.device == "cuda") {
+    const std::string why = cuda_unavailable();
+    if (!why.empty()) top.fail("device", "\"cuda\"", "\"cpu\": " + why);
+  }
   top.text("title", "");
   std::set<std::string> names;
   for (ConfigTable& experiment : top.tables("experiment")) {
     run.experiments.push_back(parse_experiment(experiment));
+    if (run.device == "cuda") {
+      const std::string why = cuda_refusal(run.experiments.back());
+      if (!why.empty())
+        top.fail("device", "\"cuda\"", "\"cpu\" for experiment '" + run.experiments.back().name + "', or " + why);
+    }
     const std::string& name = run.experiments.back().name;
     if (!names.insert(name).second)
       experiment.fail("name", "\"" + name + "\"", "a name not used by another experiment");
@@ -320,13 +378,19 @@ RunConfig parse_run_config(const toml::table& document) {
   return run;
 }
 
-ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t seed, bool quiet) {
+ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t seed, bool quiet,
+                                [[maybe_unused]] const std::string& device) {
   const auto start = std::chrono::steady_clock::now();
   EngineSettings settings = config.engine;
   settings.seed = seed;
   Progress progress(config.name, config.schedule.steps(), quiet);
   ExperimentResult result = std::visit(
       [&](const auto& problem) {
+#if defined(SGDS_HAVE_CUDA)
+        if (device == "cuda")
+          return cuda::run_engine(problem, config.noise, config.optimizer, config.schedule, config.init, settings,
+                                  progress);
+#endif
         return run_cpu_engine(problem, config.noise, config.optimizer, config.schedule, config.init, settings, progress);
       },
       config.problem);

@@ -16,12 +16,21 @@
 #include "sim/experiment_result.hpp"
 #include "sim/finite_sums.hpp"
 #include "sim/progress.hpp"
-#include "theory/quadratic.hpp"
+#include "theory/function_registry.hpp"
+#include "theory/schedules.hpp"
 
 namespace sgds {
 
-// The problems an experiment can run; each alternative is a type the engines are templated on.
-using ProblemVariant = std::variant<IsotropicQuadratic, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum>;
+template <class Variant, class... Extra>
+struct VariantAppend;
+template <class... Types, class... Extra>
+struct VariantAppend<std::variant<Types...>, Extra...> {
+  using type = std::variant<Types..., Extra...>;
+};
+
+// The problems an experiment can run: every function of the theory library and the synthetic
+// finite sums; each alternative is a type the engines are templated on.
+using ProblemVariant = VariantAppend<FunctionVariant, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum>::type;
 
 struct ExperimentConfig {
   std::string name;
@@ -36,6 +45,7 @@ struct ExperimentConfig {
 
 struct RunConfig {
   std::uint32_t seed = 0;
+  std::string device = "cpu";  // "cpu" or "cuda" (sim/cuda, checked at parse time)
   std::vector<ExperimentConfig> experiments;
 };
 
@@ -48,6 +58,10 @@ std::vector<std::int64_t> checkpoint_steps(std::int64_t steps, std::int64_t coun
 
 int problem_dim(const ProblemVariant& problem);
 
-ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t seed, bool quiet = false);
+ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t seed, bool quiet = false,
+                                const std::string& device = "cpu");
+
+// The GPU's name for a result file's provenance (device = "cuda").
+std::string cuda_device_description();
 
 }  // namespace sgds

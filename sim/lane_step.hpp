@@ -11,7 +11,8 @@
 #include "sim/engine_spec.hpp"
 #include "sim/lane_math.hpp"
 #include "sim/philox_lanes.hpp"
-#include "theory/quadratic.hpp"
+#include "theory/functions/landscapes.hpp"
+#include "theory/functions/separable.hpp"
 
 namespace sgds {
 
@@ -26,15 +27,38 @@ struct LaneGradient {
 };
 
 template <>
-struct LaneGradient<IsotropicQuadratic> {
+struct LaneGradient<Quadratic> {
   static constexpr bool available = true;
-  static void gradient(const IsotropicQuadratic& p, const double* x, double* g) {
+  static bool applies(const Quadratic& p) { return !p.rotated; }  // diagonal Hessian only
+  static void gradient(const Quadratic& p, const double* x, double* g) {
     for (int j = 0; j < p.dim; ++j) {
+      const double a = p.eigenvalue(j);
       const double* xj = x + j * kLanes;
       double* gj = g + j * kLanes;
 #pragma omp simd
-      for (int l = 0; l < kLanes; ++l) gj[l] = p.a * xj[l];
+      for (int l = 0; l < kLanes; ++l) gj[l] = a * xj[l];
     }
+  }
+};
+
+template <>
+struct LaneGradient<Sphere> {
+  static constexpr bool available = true;
+  static bool applies(const Sphere&) { return true; }
+  static void gradient(const Sphere& p, const double* x, double* g) {
+    for (int j = 0; j < p.dim * kLanes; ++j) g[j] = 2.0 * x[j];
+  }
+};
+
+// Rastrigin: g_i = 2 x_i + 20 pi sin(2 pi x_i), with the lane sine (sim/lane_math.hpp).
+template <>
+struct LaneGradient<Rastrigin> {
+  static constexpr bool available = true;
+  static bool applies(const Rastrigin&) { return true; }
+  static void gradient(const Rastrigin& p, const double* x, double* g) {
+    const int n = p.dim * kLanes;
+#pragma omp simd
+    for (int j = 0; j < n; ++j) g[j] = 2.0 * x[j] + 20.0 * kPi * lanes::sin_turns(x[j]);
   }
 };
 

@@ -71,7 +71,7 @@ class TrajectoryStepper {
     if (noise_.additive()) {
       RandomStream rng(seed_, trajectory, static_cast<std::uint64_t>(t), StreamPurpose::gradient_noise);
       draw_additive_noise(noise_, d, rng, u_.data());
-      const double factor = noise_.scale * noise_.batch_factor(b);
+      const double factor = noise_.batch_factor(b);
       for (int j = 0; j < d; ++j) g[j] += factor * u_[static_cast<std::size_t>(j)];
       if (omega)
         for (int j = 0; j < d; ++j) omega[j] = factor * u_[static_cast<std::size_t>(j)];
