@@ -168,6 +168,61 @@ def curves_figure(result: ResultFile, name: str, group, directory: str) -> Figur
     return filename, caption
 
 
+def _replica_band(ax, x, values, label):
+    """Mean over replicas (columns) with a 95% band mean +- 1.96 SE over replicas; NaN rows skipped."""
+    values = np.asarray(values, float)
+    keep = np.isfinite(values).any(axis=1)
+    v = values[keep]
+    n = np.isfinite(v).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nanmean(v, axis=1)
+        se = np.nanstd(v, axis=1, ddof=1) / np.sqrt(n)
+    plots.mean_band(ax, np.asarray(x)[keep], mean, np.nan_to_num(se), n, label=label, marker="o", ms=3)
+
+
+def networks_figure(name: str, group, directory: str) -> Figure:
+    """One training run (/networks/RUN): losses, accuracies and delta per epoch over K replicas."""
+    a = group.arrays
+    epoch = a["epoch"]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    for key in ("train_loss", "test_loss"):
+        if key in a:
+            _replica_band(axes[0], epoch, a[key], key)
+    for key in ("train_accuracy", "test_accuracy"):
+        if key in a:
+            _replica_band(axes[1], epoch, a[key], key)
+    if "delta" in a:
+        _replica_band(axes[2], epoch, a["delta"], "delta = eta C / sqrt(b)")
+    for ax, title in zip(axes, ("loss", "accuracy", "measured delta")):
+        ax.set_xlabel("epoch"); ax.set_title(title, fontsize=9); ax.legend(fontsize=7)
+    K = int(group.attributes.get("replicas", a["test_accuracy"].shape[1] if "test_accuracy" in a else 0))
+    fig.suptitle(f"network run {name}: {group.attributes.get('architecture', '')}, {group.attributes.get('schedule_kind', '')} "
+                 f"schedule, K = {K} replicas; bands: 95% CI over replicas (mean \u00b1 1.96 SE)", fontsize=10)
+    filename = _save(fig, directory, f"network_{_safe(name)}.png")
+    caption = (f"Training run `{name}`: loss, accuracy and measured delta per epoch, mean over K = {K} replicas with "
+               "95% bands (mean \u00b1 1.96 SE over replicas; with few replicas only indicative).")
+    return filename, caption
+
+
+def correlations_figure(group, directory: str) -> Figure:
+    """/networks/correlations: per-run delta against test accuracy and sharpness, with tau and rho."""
+    a = group.arrays
+    pairs = [(x, y) for x in ("delta", "smith_g") for y in ("test_accuracy", "sharpness_worst_linf") if x in a and y in a]
+    cols = min(2, len(pairs))
+    rows = (len(pairs) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 4.2 * rows), squeeze=False)
+    for ax, (x, y) in zip(axes.ravel(), pairs):
+        plots.scatter_correlation(ax, a[x], a[y], n_boot=2000, seed=1)
+        ax.set_xscale("log"); ax.set_xlabel(x); ax.set_ylabel(y)
+    n = len(a.get("delta", []))
+    fig.tight_layout()
+    filename = _save(fig, directory, "network_correlations.png")
+    caption = (f"Across {n} training runs (one point per run, replica means): delta and Smith's g against test accuracy "
+               "and worst-case sharpness, with Kendall tau and Spearman rho and their 95% percentile-bootstrap CIs "
+               f"(pairs resampled, 2000 times; with few runs the bootstrap CI is degenerate, read the p-value), n = {n}.")
+    return filename, caption
+
+
 def _verdict_markdown(result: ResultFile) -> List[str]:
     table = result.verdict_table()
     if len(table) == 0:
@@ -198,7 +253,12 @@ def write_report(filename: str, directory: str) -> List[Figure]:
                 figures.append(sweep_figure(result, name, directory))
         for name, group in result.curves().items():
             figures.append(curves_figure(result, name, group, directory))
-        drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves")
+        for name, group in result.networks().items():
+            if name == "correlations":
+                figures.append(correlations_figure(group, directory))
+            elif "epoch" in group.arrays:
+                figures.append(networks_figure(name, group, directory))
+        drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves", "networks")
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
         version = result.schema_version

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `sgdsmooth report` on a tiny `sgdsmooth train` grid (/networks): one PNG per run with K stated,
+# and the correlations figure with n = runs.
+set -euo pipefail
+: "${SGDS_BIN:?}" "${SGDS_SOURCE_DIR:?}" "${SGDS_PYTHON:?}" "${SGDS_SCRATCH:?}"
+[[ -d /usr/share/datasets/fashion-mnist ]] || { echo "no Fashion-MNIST (Debian dataset-fashion-mnist): skipped"; exit 77; }
+rm -rf "$SGDS_SCRATCH" && mkdir -p "$SGDS_SCRATCH" && cd "$SGDS_SCRATCH"
+cat > grid.toml <<'TOML'
+seed = 3
+[data]
+source = "fashion-mnist"
+train_samples = 300
+test_samples = 200
+[model]
+kind = "mlp"
+hidden = [8]
+[train]
+replicas = 2
+epochs = 1
+optimizer = "sgd"
+[measure]
+every = 1
+noise_samples = 64
+curvature_samples = 32
+power_iterations = 3
+hutchinson_probes = 2
+sharpness_samples = 32
+[[run]]
+name = "b8"
+schedule = { kind = "constant", eta = 0.05, batch = 8 }
+[[run]]
+name = "b32"
+schedule = { kind = "constant", eta = 0.05, batch = 32 }
+[[run]]
+name = "b128"
+schedule = { kind = "constant", eta = 0.05, batch = 128 }
+TOML
+"$SGDS_BIN" train grid.toml -o grid.h5 --quiet > /dev/null
+"$SGDS_BIN" report grid.h5 -o figs
+for f in network_b8 network_b32 network_b128 network_correlations; do
+  [[ $(stat -c %s "figs/$f.png") -gt 10000 ]] || { echo "$f.png missing"; exit 1; }
+done
+grep -q "mean over K = 2 replicas" figs/report.md && grep -q "n = 3\." figs/report.md ||
+  { echo "captions lack K or n"; cat figs/report.md; exit 1; }
+echo "report_networks: ok"
