@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "theory/hd.hpp"
+
 namespace sgds {
 
 struct RunningStats {
@@ -12,14 +14,14 @@ struct RunningStats {
   double mean = 0.0;
   double m2 = 0.0;  // sum of squared deviations from the mean
 
-  void add(double x) {
+  SGDS_HD void add(double x) {
     ++count;
     const double delta = x - mean;
     mean += delta / static_cast<double>(count);
     m2 += delta * (x - mean);
   }
 
-  void merge(const RunningStats& other) {
+  SGDS_HD void merge(const RunningStats& other) {
     if (other.count == 0) return;
     if (count == 0) {
       *this = other;

@@ -15,6 +15,7 @@ struct RunOptions {
   int threads = 0;
   std::int64_t seed = -1;
   std::vector<std::string> overrides;
+  std::string device;
   bool quiet = false;
 };
 
@@ -33,6 +34,7 @@ void run_command(const RunOptions& options) {
   toml::table document = parse_config_file(options.config_file);
   if (options.seed >= 0) apply_override(document, fmt::format("seed={}", options.seed));
   for (const auto& assignment : options.overrides) apply_override(document, assignment);
+  if (!options.device.empty()) apply_override(document, fmt::format("device=\"{}\"", options.device));
   const RunConfig config = parse_run_config(document);  // everything validated before any output
 
   const int threads = apply_thread_count(options.threads);
@@ -40,10 +42,11 @@ void run_command(const RunOptions& options) {
                                  ? std::filesystem::path(options.config_file).stem().string() + ".h5"
                                  : options.output;
   ResultWriter writer(output, Provenance{command_line(), to_toml_text(document), config.seed,
-                                         cpu_device_description(threads)});
+                                         config.device == "cuda" ? cuda_device_description()
+                                                                 : cpu_device_description(threads)});
   std::vector<ExperimentResult> results;
   for (const auto& experiment : config.experiments) {
-    results.push_back(run_experiment(experiment, config.seed, options.quiet));
+    results.push_back(run_experiment(experiment, config.seed, options.quiet, config.device));
     writer.write_experiment(results.back());
   }
   writer.commit();
@@ -60,6 +63,7 @@ const RegisterCommand registered(10, [](CLI::App& cli) {
   run->add_option("--seed", options->seed, "Override the config's seed (0 .. 4294967295)");
   run->add_option("--set", options->overrides,
                   "Override a key: path.to.key=value (value as TOML; integers index arrays, * = all), repeatable");
+  run->add_option("--device", options->device, "cpu or cuda (overrides the config's device key)");
   run->add_flag("-q,--quiet", options->quiet, "No progress output");
   run->footer("Example: sgdsmooth run configs/tracer.toml --set experiment.*.steps=100 -o short.h5");
   run->callback([options] { run_command(*options); });

@@ -2,10 +2,13 @@
 // Elementary functions written in plain IEEE arithmetic (+, -, *, /, sqrt, bit operations), so
 // that loops over trajectory lanes vectorise (libm calls do not) and give the same bits on every
 // x86-64 level (SSE2, AVX2, AVX-512): the build keeps floating-point contraction off, so no FMA
-// is fused behind our back. Accuracy: a few ulp against libm over the ranges used (tests).
+// is fused behind our back. Accuracy: a few ulp against libm over the ranges used (tests). The
+// CUDA engine calls the same functions (SGDS_HD; nvcc -fmad=false keeps the bits).
 #include <bit>
 #include <cmath>
 #include <cstdint>
+
+#include "theory/hd.hpp"
 
 namespace sgds::lanes {
 
@@ -13,11 +16,11 @@ namespace sgds::lanes {
 // fraction bits. The low bits of the sum hold the integer modulo 4 (see quarter_turn_bits).
 inline constexpr double kRoundMagic = 6755399441055744.0;
 
-inline double round_nearest(double y) { return (y + kRoundMagic) - kRoundMagic; }
+SGDS_HD_INLINE double round_nearest(double y) { return (y + kRoundMagic) - kRoundMagic; }
 
 // sin(2 pi t) and cos(2 pi t) for |t| < 2^49. t = k/4 + r with |r| <= 1/8 exactly; Taylor
 // polynomials on |2 pi r| <= pi/4 (truncation < 5e-17), then a quarter-turn rotation by k mod 4.
-inline void sincos_turns(double t, double& sine, double& cosine) {
+SGDS_HD_INLINE void sincos_turns(double t, double& sine, double& cosine) {
   const double shifted = 4.0 * t + kRoundMagic;
   const std::uint64_t quarter = std::bit_cast<std::uint64_t>(shifted) & 3u;  // k mod 4
   const double k = shifted - kRoundMagic;
@@ -40,7 +43,7 @@ inline void sincos_turns(double t, double& sine, double& cosine) {
   cosine = std::bit_cast<double>(cosine_bits ^ (((quarter + 1u) & 2u) << 62));
 }
 
-inline double sin_turns(double t) {
+SGDS_HD_INLINE double sin_turns(double t) {
   double s, c;
   sincos_turns(t, s, c);
   return s;
@@ -48,7 +51,7 @@ inline double sin_turns(double t) {
 
 // Natural logarithm of a positive normal double. u = 2^e m with m in [sqrt(1/2), sqrt(2));
 // log m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.1716, series to s^21 (truncation < 1e-18).
-inline double log_positive(double u) {
+SGDS_HD_INLINE double log_positive(double u) {
   const std::uint64_t bits = std::bit_cast<std::uint64_t>(u);
   std::uint64_t mantissa_bits = (bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
   // m above sqrt(2): halve it and add one to the exponent (integer arithmetic, no selects).

@@ -49,7 +49,7 @@ inline void philox_lanes(std::uint32_t seed, const std::uint32_t* trajectory, st
 }
 
 // Uniform in (0, 1) from two words, as uniform_open01 in sim/rng.hpp.
-inline double uniform_from_words(std::uint32_t hi, std::uint32_t lo) {
+SGDS_HD_INLINE double uniform_from_words(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t bits = ((static_cast<std::uint64_t>(hi) << 32) | lo) >> 12;
   // bits < 2^52: build the double 2^52 + bits exactly, subtract 2^52 (no int->double conversion).
   const double whole = std::bit_cast<double>(bits | 0x4330000000000000ull) - 4503599627370496.0;
@@ -58,17 +58,23 @@ inline double uniform_from_words(std::uint32_t hi, std::uint32_t lo) {
 
 // The Box-Muller pair of normal_pair() in sim/rng.hpp, computed with the lane functions: equal to
 // it within a few ulp (libm's log/cos/sin round differently), identical on every thread count.
+// One lane's pair from its block's four words; the CUDA engine calls it once per thread.
+SGDS_HD_INLINE void normal_pair_from_words(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,
+                                           double& z0, double& z1) {
+  const double u1 = uniform_from_words(w0, w1);
+  const double u2 = uniform_from_words(w2, w3);
+  const double radius = sqrt(-2.0 * log_positive(u1));
+  double s, c;
+  sincos_turns(u2, s, c);
+  z0 = radius * c;
+  z1 = radius * s;
+}
+
+// normal_pair_from_words for every lane of a block.
 inline void normal_pair_lanes(const PhiloxLanes& block, double* z0, double* z1) {
 #pragma omp simd
-  for (int l = 0; l < kLanes; ++l) {
-    const double u1 = uniform_from_words(block.w[0][l], block.w[1][l]);
-    const double u2 = uniform_from_words(block.w[2][l], block.w[3][l]);
-    const double radius = std::sqrt(-2.0 * log_positive(u1));
-    double s, c;
-    sincos_turns(u2, s, c);
-    z0[l] = radius * c;
-    z1[l] = radius * s;
-  }
+  for (int l = 0; l < kLanes; ++l)
+    normal_pair_from_words(block.w[0][l], block.w[1][l], block.w[2][l], block.w[3][l], z0[l], z1[l]);
 }
 
 }  // namespace sgds::lanes
