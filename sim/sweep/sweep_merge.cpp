@@ -39,6 +39,9 @@ void write_coordinate(const h5::Group& sweep, const std::string& name, const std
   sweep.attach_dimension_scale(name, "point", 0);
 }
 
+void write_merged(const SweepDirectory& folder, const SweepSpec& spec, const std::vector<std::int64_t>& completed,
+                  const SweepMergeSummary& summary, const std::string& output, const std::string& command_line);
+
 }  // namespace
 
 SweepMergeSummary merge_sweep(const std::string& directory, const std::string& output, bool allow_incomplete,
@@ -62,6 +65,19 @@ SweepMergeSummary merge_sweep(const std::string& directory, const std::string& o
         "sgdsmooth sweep --resume, or merge with --allow-incomplete",
         directory, points - summary.complete, points, first_missing));
 
+  try {
+    write_merged(folder, spec, completed, summary, output, command_line);
+  } catch (const h5::H5Error& e) {  // the writer is gone by now, and its partial file with it
+    throw SweepError(fmt::format("cannot write '{}' (disk full or not writable?): {}", output, e.what()));
+  }
+  return summary;
+}
+
+namespace {
+
+void write_merged(const SweepDirectory& folder, const SweepSpec& spec, const std::vector<std::int64_t>& completed,
+                  const SweepMergeSummary& summary, const std::string& output, const std::string& command_line) {
+  const std::int64_t points = spec.points();
   ResultWriter writer(output, Provenance{command_line, spec.canonical_text(), spec.seed(),
                                          "merged from per-point files (each point's device: /points/PNAME@device)"});
 
@@ -72,7 +88,7 @@ SweepMergeSummary merge_sweep(const std::string& directory, const std::string& o
   sweep.set_attribute("replicates", spec.replicates());
   sweep.set_attribute("complete_points", summary.complete);
   std::vector<std::int64_t> index(static_cast<std::size_t>(points)), cell(index.size()), replicate(index.size()),
-      seed(index.size());
+      seed(index.size()), done = completed;
   const std::vector<std::string> keys = spec.axis_keys();
   std::vector<std::vector<std::string>> coordinates(keys.size());
   for (std::int64_t p = 0; p < points; ++p) {
@@ -89,7 +105,7 @@ SweepMergeSummary merge_sweep(const std::string& directory, const std::string& o
   sweep.write("point", index, {n});
   sweep.make_dimension_scale("point", "point");
   for (const auto& [name, values] : {std::pair{"cell", &cell}, std::pair{"replicate", &replicate},
-                                     std::pair{"seed", &seed}, std::pair{"completed", &completed}}) {
+                                     std::pair{"seed", &seed}, std::pair{"completed", &done}}) {
     sweep.write(name, *values, {n});
     sweep.attach_dimension_scale(name, "point", 0);
   }
@@ -126,7 +142,8 @@ SweepMergeSummary merge_sweep(const std::string& directory, const std::string& o
     for (const auto& experiment : record.experiments) write_experiment_group(group.create_group(experiment.name), experiment);
   }
   writer.commit();
-  return summary;
 }
+
+}  // namespace
 
 }  // namespace sgds

@@ -104,7 +104,7 @@ expect_refusal inspect_text_file "not a readable HDF5 file" "" -- "$SGDS_BIN" in
 limited() { (trap '' XFSZ; ulimit -f "$1"; shift; exec "$@"); }
 expect_refusal disk_full_sweep "disk full" "" -- limited 8 "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o half --resume -q
 check_unchanged half half.md5 disk_full_sweep
-expect_refusal disk_full_merge "good_full.h5" good_full.h5 -- limited 8 "$SGDS_BIN" merge good -o good_full.h5
+expect_refusal disk_full_merge "cannot write 'good_full.h5' (disk full" good_full.h5 -- limited 8 "$SGDS_BIN" merge good -o good_full.h5
 # ... and once space is back, --resume completes it into the same datasets as the clean run.
 count=$((count + 1))
 if "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o half --resume -q && "$SGDS_BIN" merge half -o half.h5 >/dev/null &&
