@@ -16,11 +16,19 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   fi
 fi
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
-ours=$("$build/bench/bench_network" 4 128 1 2>/dev/null || "$build/bench_network" 4 128 1)
+bench=$build/bench/bench_network
+[ -x "$bench" ] || bench=$build/bench_network
+# Ours with all cores (default) and with one thread: Debian's PyTorch CPU runs one thread here
+# (torch.get_num_threads() prints it), so the one-thread ratio is the like-for-like one.
+ours=$("$bench" 4 128 1)
 echo "$ours"
+ours1=$("$bench" 4 128 1 1)
+echo "$ours1"
 theirs=$(/usr/bin/python3 "$peers")
 echo "$theirs"
 a=$(echo "$ours" | sed -n 's/^B_sgdsmooth_cpu_K4_b128_samples_per_s: //p')
+a1=$(echo "$ours1" | sed -n 's/^B_sgdsmooth_cpu_K4_b128_samples_per_s: //p')
 b=$(echo "$theirs" | sed -n 's/^B_torch_cpu_bmm_K4_b128_samples_per_s: //p')
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-/usr/bin/python3 -c "print(f'ratio sgdsmooth / PyTorch CPU (K=4, b=128, float32 both): {float(\"$a\") / float(\"$b\"):.2f}x')"
+/usr/bin/python3 -c "print(f'ratio sgdsmooth (all cores) / PyTorch CPU (K=4, b=128, float32 both): {float(\"$a\") / float(\"$b\"):.2f}x')"
+/usr/bin/python3 -c "print(f'ratio sgdsmooth (threads=1) / PyTorch CPU: {float(\"$a1\") / float(\"$b\"):.2f}x')"
