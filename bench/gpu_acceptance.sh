@@ -18,6 +18,10 @@ exec > >(tee "$log") 2>&1
 status=0
 fail() { echo "FAIL: $*"; status=1; }
 
+if ! nvidia-smi -L >/dev/null 2>&1; then
+  echo "gpu_acceptance: no GPU here (nvidia-smi fails): nothing run, bench/RESULTS.md unchanged"
+  exit 2
+fi
 echo "== machine: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -1); $(nproc) cores; $(date -u +%FT%TZ)"
 echo "== commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null)$(git -C "$here" diff --quiet 2>/dev/null || echo '+dirty')"
 
