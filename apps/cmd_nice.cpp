@@ -95,6 +95,11 @@ void nice_command(const NiceCommandOptions& o) {
   else
     fmt::print("largest sigma that holds at every stage: none (smallest eigenvalue {:.6g}{}): not sigma-nice along this sequence\n",
                r.sigma, r.all_centering_ok ? "" : ", and centering fails");
+  if (!r.closed_form)
+    fmt::print("caution: no closed form for this function and kernel: x*, f_hat and the eigenvalues are Monte Carlo "
+               "estimates ({} common random draws) with sampling error, not bounds; rerun with more --samples to see "
+               "which verdicts are stable\n",
+               o.samples);
   if (o.claim_sigma > 0.0)
     fmt::print("claim sigma = {:g}: {} (needs every stage's lam_min(ball) >= {:g} and centering; observed min {:.6g})\n",
                o.claim_sigma, r.all_centering_ok && r.sigma >= o.claim_sigma ? "SUPPORTED" : "NOT SUPPORTED", o.claim_sigma,
