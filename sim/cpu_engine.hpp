@@ -133,7 +133,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   add_series("delta", "degree of smoothing: eta C factor(b) for SGD (per coordinate), the stage delta for GO", 1);
   add_series("temperature", "Smith's noise temperature g = eta (n/b - 1) for a finite sum, eta / b otherwise", 1);
   add_series("success_rate", "share of alive trajectories with ||x - x*|| <= record.success_radius", 1);
-  add_series("success_rate_se", "binomial standard error of success_rate", 1);
+  add_series("success_rate_error", "binomial standard error of success_rate", 1);
   const int basins = has_basins<Problem> ? basin_count(problem) : 0;
   if (basins > 0) add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins);
   if (record.per_trajectory) out.trajectory_f.assign(n * checkpoints, NAN);
