@@ -47,7 +47,7 @@ def experiment_figure(exp: Experiment, directory: str, prefix: str = "experiment
             ax.step(exp.step, exp.extra["delta"], where="post")
             ax.set_title("delta = eta C / sqrt(b) of the step (schedule)", fontsize=9)
         elif name == "success_rate":
-            se = exp.extra.get("success_rate_se", np.zeros_like(exp.extra["success_rate"]))
+            se = exp.extra.get("success_rate_error", np.zeros_like(exp.extra["success_rate"]))
             count = exp.series[names[0]].count if names else []
             plots.mean_band(ax, exp.step, exp.extra["success_rate"], se, count, label="success rate")
             ax.set_title(f"share within {exp.parameters.get('record.success_radius', '?')} of x*", fontsize=9)
