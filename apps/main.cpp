@@ -49,7 +49,11 @@ int main(int argc, char** argv) {
   sgdsmooth run configs/tracer.toml -o tracer.h5        run the experiments of a config
   sgdsmooth run configs/tracer.toml --set experiment.0.schedule.eta=0.05 --threads 2
   sgdsmooth inspect tracer.h5                           provenance, groups, parameters, shapes
-  sgdsmooth list                                        problems, noise, schedules, optimizers, checks
+  sgdsmooth list functions                              what a config can name (also kernels, schedules, checks, ...)
+  sgdsmooth smooth --function rastrigin --dim 1 --kernel gaussian --delta 0.5 --points "0;0.5"
+  sgdsmooth sweep configs/sweep_example.toml -o runs/example && sgdsmooth merge runs/example -o example.h5
+  sgdsmooth train configs/nn_sanity_mlp.toml -o mlp.h5  K network replicas on Fashion-MNIST
+  sgdsmooth report tracer.h5 -o figures/                every figure as PNG plus report.md
 Exit status: 0 success, 1 a failed check or internal error, 2 bad input (one line names it).)");
 
   auto& registry = app::command_registry();
