@@ -29,7 +29,8 @@ ExperimentResult run_with_threads(const std::string& text, int threads) {
 }
 
 bool same_bytes(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+  // memcmp on empty vectors would pass a null pointer (undefined behaviour, caught by UBSan).
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 
 void require_identical(const ExperimentResult& one, const ExperimentResult& two) {
