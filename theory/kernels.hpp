@@ -2,7 +2,7 @@
 // Smoothing kernels: the law of u in f_hat_delta(x) = E f(x - delta u), and the law of the
 // additive gradient noise omega = (C / sqrt(b)) u the engine draws (alpha-stable: C b^{1/alpha-1} u).
 //
-// Convention (the same as the engine, sim/trajectory_step.hpp): coordinates are independent draws of a 1-D law,
+// Convention (the same as the engine, sim/engine_spec.hpp): coordinates are independent draws of a 1-D law,
 // so the Gaussian kernel is u ~ N(0, I_d) and delta is the per-coordinate scale; the uniform ball
 // is the one joint law (Hazan et al.: u uniform in the ball of radius `scale`). Every kernel is
 // `scale` times its standard form:

@@ -3,7 +3,7 @@
 //
 // A schedule maps a tick (one step or one epoch, the schedule's `unit`) to (eta, b). The degree
 // of smoothing is delta = eta C / sqrt(b) under the per-coordinate normalisation of
-// sim/trajectory_step.hpp (kDeltaNormalisation); Smith et al.'s noise scale is g = eta (n/b - 1).
+// sim/engine_spec.hpp (kDeltaNormalisation); Smith et al.'s noise scale is g = eta (n/b - 1).
 // explicit_go is explicit graduated optimisation: there delta_m is the smoothing radius itself
 // and the step is eta * delta_m (eta plays the role of the authors' l0).
 #include <cmath>
