@@ -17,6 +17,8 @@ log=$(mktemp)
 exec > >(tee "$log") 2>&1
 status=0
 fail() { echo "FAIL: $*"; status=1; }
+# Our programs, with the bundle's libraries when prebuilt (the peers' Python keeps the system's).
+ours() { env ${SGDS_BUNDLE_LIB:+LD_LIBRARY_PATH=$SGDS_BUNDLE_LIB} "$@"; }
 
 if ! nvidia-smi -L >/dev/null 2>&1; then
   echo "gpu_acceptance: no GPU here (nvidia-smi fails): nothing run, bench/RESULTS.md unchanged"
@@ -25,16 +27,24 @@ fi
 echo "== machine: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -1); $(nproc) cores; $(date -u +%FT%TZ)"
 echo "== commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null)$(git -C "$here" diff --quiet 2>/dev/null || echo '+dirty')"
 
-echo "== build ($build)"
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSGDS_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null ||
-  { fail "configure"; }
-cmake --build "$build" -j"$(nproc)" --target test_cuda_engine bench_cuda 2>&1 | grep -E "error|warning" || true
-test_bin=$build/tests/test_cuda_engine
-bench_bin=$build/bench_cuda
+if [ -n "${SGDS_PREBUILT:-}" ]; then
+  # Programs built elsewhere for sm_90 (scripts/make_gpu_bundle.sh), libraries on LD_LIBRARY_PATH.
+  echo "== prebuilt programs ($SGDS_PREBUILT)"
+  test_bin=$SGDS_PREBUILT/test_cuda_engine
+  bench_bin=$SGDS_PREBUILT/bench_cuda
+  build=$(mktemp -d)
+else
+  echo "== build ($build)"
+  cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSGDS_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null ||
+    { fail "configure"; }
+  cmake --build "$build" -j"$(nproc)" --target test_cuda_engine bench_cuda 2>&1 | grep -E "error|warning" || true
+  test_bin=$build/tests/test_cuda_engine
+  bench_bin=$build/bench_cuda
+fi
 [ -x "$test_bin" ] && [ -x "$bench_bin" ] || { fail "build"; exit 1; }
 
 echo "== GPU tests"
-tests=$("$test_bin" 2>&1)
+tests=$(ours "$test_bin" 2>&1)
 test_status=$?
 echo "$tests" | tail -15
 [ $test_status = 0 ] || fail "test_cuda_engine"
@@ -42,15 +52,15 @@ echo "$tests" | grep -q "SKIPPED: no CUDA device" && fail "the tests found no CU
 
 echo "== compute-sanitizer memcheck"
 sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
-"$sanitizer" --tool memcheck --error-exitcode 9 --leak-check full "$test_bin" 2>&1 | tail -8
+ours timeout 150 "$sanitizer" --tool memcheck --error-exitcode 9 --leak-check full "$test_bin" 2>&1 | tail -8
 [ "${PIPESTATUS[0]}" = 0 ] || fail "compute-sanitizer memcheck"
 
 echo "== workload A and scalings (sgdsmooth CUDA engine, double precision)"
-ours=$("$bench_bin" a) || fail "bench_cuda a"
-echo "$ours"
-scale_n=$("$bench_bin" scale_n) || fail "bench_cuda scale_n"
+ours_a=$(ours "$bench_bin" a) || fail "bench_cuda a"
+echo "$ours_a"
+scale_n=$(ours "$bench_bin" scale_n) || fail "bench_cuda scale_n"
 echo "$scale_n"
-scale_d=$("$bench_bin" scale_d) || fail "bench_cuda scale_d"
+scale_d=$(ours "$bench_bin" scale_d) || fail "bench_cuda scale_d"
 echo "$scale_d"
 
 echo "== sol_rastrigin.cu (float, cuRAND Philox, __sinf)"
@@ -64,7 +74,7 @@ peer=$(python3 -c "exec(open('$peers/peers_gpu.py').read().split('for name, fn i
 echo "$peer"
 
 value() { sed -n "s/^$1: *\([0-9.e+-]*\).*/\1/p" | head -1; }
-a=$(echo "$ours" | value A_sgdsmooth_cuda_traj_steps_per_s)
+a=$(echo "$ours_a" | value A_sgdsmooth_cuda_traj_steps_per_s)
 s=$(echo "${sol:-}" | sed -n 's/.*: \([0-9.e+-]*\) traj-steps\/s.*/\1/p')
 j=$(echo "$peer" | value A_jax_scan_traj_steps_per_s)
 t=$(echo "$peer" | value A_torch_eager_traj_steps_per_s)
