@@ -237,7 +237,10 @@ std::string Group::attribute_as_text(const std::string& name) const {
   Handle space(check(H5Aget_space(attribute.id()), "attribute space"), H5Sclose);
   const hssize_t count = H5Sget_simple_extent_npoints(space.id());
   const bool scalar = H5Sget_simple_extent_ndims(space.id()) == 0;
-  switch (H5Tget_class(file_type.id())) {
+  const H5T_class_t type_class = H5Tget_class(file_type.id());
+  // A null dataspace (no value at all) also has rank 0: there is no values[0] to print.
+  if (count <= 0 && (type_class == H5T_FLOAT || type_class == H5T_INTEGER)) return "[]";
+  switch (type_class) {
     case H5T_STRING: return attribute_string(name);
     case H5T_FLOAT: {
       std::vector<double> values(static_cast<std::size_t>(count));

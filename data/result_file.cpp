@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "data/hdf5_trial_read.hpp"
+
 namespace sgds {
 
 const char* git_sha();  // generated at build time (cmake/WriteGitInfo.cmake)
@@ -234,6 +236,7 @@ void ResultWriter::commit() {
 
 ResultReader::ResultReader(const std::string& filename) {
   try {
+    h5::refuse_if_reading_crashes(filename);  // a corrupted file must not crash us inside libhdf5
     file_ = h5::File::open_read(filename);
   } catch (const h5::H5Error& e) {
     throw ResultFileError(e.what());

@@ -105,3 +105,45 @@ TEST_CASE("an unwritable output location is a clear error") {
   CHECK_THROWS_WITH(ResultWriter("/proc/sgds_cannot_write_here/x.h5", Provenance{"x", "", 0, "cpu"}),
                     Catch::Contains("cannot write output file"));
 }
+
+TEST_CASE("the reader refuses files that crash libhdf5 with one line naming them") {
+  // Fuzzing finds (a corrupted global heap makes H5HG_read segfault): refused after a trial read in
+  // a child process instead of taking this process down.
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(SGDS_TEST_DATA_DIR) / "fuzz_crashes")) {
+    const std::string file = entry.path().string();
+    CHECK_THROWS_WITH(ResultReader(file), Catch::StartsWith("'" + file + "': corrupted HDF5 file (") &&
+                                              !Catch::Contains("\n"));
+    ++files;
+  }
+  CHECK(files >= 1);
+}
+
+TEST_CASE("the reader refuses a file whose groups form a link cycle") {
+  // HDF5 allows a hard link to an ancestor; inspect's recursive listing would never end.
+  const fs::path file = scratch("cycle.h5");
+  {
+    ResultWriter writer(file.string(), Provenance{"x", "", 0, "cpu"});
+    writer.write_experiment(small_result());
+    writer.commit();
+  }
+  CHECK_NOTHROW(ResultReader(file.string()));  // whole before the link
+  {
+    const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(id >= 0);
+    REQUIRE(H5Lcreate_hard(id, "/", id, "/experiments/demo/back_to_root", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    H5Fclose(id);
+  }
+  CHECK_THROWS_WITH(ResultReader(file.string()), Catch::Contains("corrupted HDF5 file (groups nested more than 64 deep"));
+}
+
+TEST_CASE("an attribute without any value prints as an empty list") {
+  const fs::path file = scratch("null_attribute.h5");
+  h5::File f = h5::File::create(file.string());
+  const hid_t space = H5Screate(H5S_NULL);
+  const hid_t attribute = H5Acreate2(f.root().id(), "nothing", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(attribute >= 0);
+  H5Aclose(attribute);
+  H5Sclose(space);
+  CHECK(f.root().attribute_as_text("nothing") == "[]");
+}

@@ -92,6 +92,31 @@ expect_refusal merge_point_of_other_sweep "does not belong to this sweep" out.h5
 damage rm damaged/sweep.toml
 expect_refusal merge_without_manifest "is not a sweep folder" out.h5 -- "$SGDS_BIN" merge damaged -o out.h5
 
+# Files on which libhdf5 itself crashes (fuzzing finds, kept in tests/data/fuzz_crashes): every
+# command that reads result files refuses them after a trial read in a child process.
+for crash in "$SGDS_SOURCE_DIR"/tests/data/fuzz_crashes/*.h5; do
+  name=$(basename "$crash" .h5)
+  expect_refusal "inspect_$name" "corrupted HDF5 file" "" -- "$SGDS_BIN" inspect "$crash"
+  expect_refusal "report_$name" "corrupted HDF5 file" "report_$name" -- "$SGDS_BIN" report "$crash" -o "report_$name"
+  damage cp "$crash" damaged/points/p0000003.h5
+  expect_refusal "merge_$name" "p0000003.h5': corrupted HDF5 file" out.h5 -- \
+    "$SGDS_BIN" merge damaged -o out.h5
+  # --resume trusts a point file's presence (the rename protocol); it runs a missing point beside
+  # the damaged one without crashing, and after the advised delete + --resume the merge is whole.
+  count=$((count + 1))
+  rm damaged/points/p0000005.h5
+  if "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o damaged --resume -q && [ -f damaged/points/p0000005.h5 ] &&
+     ! "$SGDS_BIN" merge damaged -o out.h5 2>/dev/null && [ ! -e out.h5 ] && rm damaged/points/p0000003.h5 &&
+     "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o damaged --resume -q && "$SGDS_BIN" merge damaged -o out.h5 >/dev/null &&
+     "$SGDS_PYTHON" "$SGDS_SOURCE_DIR/tests/cli/sweep_compare.py" good.h5 out.h5 >/dev/null; then
+    echo "ok   resume_$name: resumed beside the damaged point; after deleting it, resume + merge = the clean run"
+  else
+    echo "FAIL resume_$name"
+    failures=$((failures + 1))
+  fi
+  rm -f out.h5
+done
+
 # inspect refuses the same damaged files.
 cp good.h5 truncated.h5 && truncate -s 2000 truncated.h5
 expect_refusal inspect_truncated "truncated.h5" "" -- "$SGDS_BIN" inspect truncated.h5
