@@ -11,6 +11,7 @@
 #include "data/result_file.hpp"
 #include "sim/nn/network_output.hpp"
 #include "sim/nn/train_config.hpp"
+#include "sim/nn/trainer_cuda.hpp"
 #include "sim/progress.hpp"
 
 namespace sgds::app {
@@ -21,6 +22,7 @@ struct TrainOptions {
   int threads = 0;
   std::int64_t seed = -1;
   std::vector<std::string> overrides;
+  std::string device, matmul_precision;
   bool quiet = false;
 };
 
@@ -93,6 +95,9 @@ void train_command(const TrainOptions& options) {
   toml::table document = parse_config_file(options.config_file);
   if (options.seed >= 0) apply_override(document, fmt::format("seed={}", options.seed));
   for (const auto& assignment : options.overrides) apply_override(document, assignment);
+  if (!options.device.empty()) apply_override(document, fmt::format("device=\"{}\"", options.device));
+  if (!options.matmul_precision.empty())
+    apply_override(document, fmt::format("matmul_precision=\"{}\"", options.matmul_precision));
   const nn::TrainConfig config = nn::parse_train_config(document);
 
   nn::LoadedData data;
@@ -113,16 +118,26 @@ void train_command(const TrainOptions& options) {
   const std::string output = options.output.empty()
                                  ? std::filesystem::path(options.config_file).stem().string() + ".h5"
                                  : options.output;
-  ResultWriter writer(output, Provenance{command_line(), to_toml_text(document), config.seed,
-                                         cpu_device_description(threads)});
+  const bool on_gpu = config.device == "cuda";
+  const std::string precision = nn::matmul_precision_description(config.matmul_precision);
+  const std::string device = on_gpu ? nn::cuda_training_device() + ", matmul " + precision + "; CPU measurements: " +
+                                          cpu_device_description(threads)
+                                    : cpu_device_description(threads);
+  ResultWriter writer(output, Provenance{command_line(), to_toml_text(document), config.seed, device});
   const h5::Group networks = writer.top_group("networks");
   networks.set_attribute("architecture", architecture.description);
   networks.set_attribute("train_source", data.train.source);
   networks.set_attribute("train_samples", static_cast<std::int64_t>(data.train.size()));
   networks.set_attribute("evaluation_samples", static_cast<std::int64_t>(data.evaluation.size()));
+  networks.set_attribute("device", config.device);
+  networks.set_attribute("matmul_precision", on_gpu ? precision : std::string("fp32 (Eigen, CPU)"));
 
   fmt::print("{} on {} training / {} evaluation samples, {} parameters\n", architecture.description,
              data.train.size(), data.evaluation.size(), architecture.parameter_count);
+  if (on_gpu)
+    fmt::print("device {}, matmul precision {}: training and train/test loss and accuracy on the GPU; C^2, delta, "
+               "Hessian and sharpness on the CPU from the weights copied back\n",
+               nn::cuda_training_device(), precision);
   fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12} {:>8}\n", "run", "K", "epochs", "test acc (mean +- SE)",
              "final delta", "worst sharp", "seconds");
   std::vector<RunSummary> summaries;
@@ -133,9 +148,11 @@ void train_command(const TrainOptions& options) {
       updates += static_cast<std::int64_t>(std::ceil(static_cast<double>(data.train.size()) / std::max(b, 1.0)));
     }
     Progress progress("train " + spec.name, updates * spec.replicas, options.quiet);
-    const nn::TrainResult result = nn::train_replicas(
-        spec, architecture, data.train, data.evaluation, config.seed,
-        [&progress](std::int64_t done, std::int64_t /*total*/) { progress.set(done); });
+    const auto report = [&progress](std::int64_t done, std::int64_t /*total*/) { progress.set(done); };
+    const nn::TrainResult result =
+        on_gpu ? nn::train_replicas_cuda(spec, architecture, data.train, data.evaluation, config.seed,
+                                         config.matmul_precision, report)
+               : nn::train_replicas(spec, architecture, data.train, data.evaluation, config.seed, report);
     progress.finish();
     nn::write_training_run(networks, result, spec, config);
     const auto last = static_cast<std::size_t>(spec.epochs);
@@ -169,6 +186,11 @@ const RegisterCommand registered(15, [](CLI::App& cli) {
   train->add_option("--threads", options->threads, "OpenMP threads (0 = all cores); results do not depend on it");
   train->add_option("--seed", options->seed, "Override the config's seed (0 .. 4294967295)");
   train->add_option("--set", options->overrides, "Override a key: path.to.key=value (value as TOML), repeatable");
+  train->add_option("--device", options->device, "cpu or cuda: overrides the config's device key (cuda: MLPs, one GPU)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  train->add_option("--matmul-precision", options->matmul_precision,
+                    "fp32 (strict, default) or tf32 (GPU tensor cores): overrides the config's matmul_precision")
+      ->check(CLI::IsMember({"fp32", "tf32"}));
   train->add_flag("-q,--quiet", options->quiet, "No progress output");
   train->footer("Example: sgdsmooth train configs/nn_sanity_mlp.toml --set train.epochs=2 -o mlp.h5");
   train->callback([options] { train_command(*options); });

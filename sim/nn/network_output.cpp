@@ -19,7 +19,11 @@ void write_training_run(const h5::Group& networks, const TrainResult& result, co
   g.set_attribute("train_samples", static_cast<std::int64_t>(result.train_samples));
   g.set_attribute("data_source", config.data.source);
   g.set_attribute("evaluated_on", config.data.evaluate_on);
-  g.set_attribute("precision", "float32 training, float64 curvature and sharpness");
+  g.set_attribute("precision", config.device == "cuda"
+                                   ? "float32 training on the GPU, GEMMs " +
+                                         matmul_precision_description(config.matmul_precision) +
+                                         "; float64 curvature and sharpness (CPU)"
+                                   : std::string("float32 training, float64 curvature and sharpness"));
   g.set_attribute("delta_convention", "delta = eta sqrt(c2) / sqrt(b), c2 = trace of the per-sample gradient "
                                       "covariance (E||u||^2 = 1); delta_per_coordinate = delta / sqrt(parameters)");
   g.set_attribute("sharpness_rho", spec.measure.sharpness_rho);

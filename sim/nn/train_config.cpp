@@ -5,6 +5,7 @@
 #include "data/cifar_loader.hpp"
 #include "data/idx_loader.hpp"
 #include "sim/config_table.hpp"
+#include "sim/nn/trainer_cuda.hpp"
 
 namespace sgds::nn {
 namespace {
@@ -60,6 +61,15 @@ TrainConfig parse_train_config(const toml::table& document) {
   ConfigTable root(document, "");
   TrainConfig config;
   config.seed = static_cast<std::uint32_t>(root.integer("seed", 0, 4294967295LL, 1));
+  config.device = root.choice("device", {"cpu", "cuda"}, "cpu");
+  if (config.device == "cuda") {
+    const std::string why = cuda_training_unavailable();
+    if (!why.empty()) root.fail("device", "\"cuda\"", "\"cpu\": " + why);
+  }
+  const std::string precision = root.choice("matmul_precision", {"fp32", "tf32"}, "fp32");
+  if (precision == "tf32" && config.device != "cuda")
+    root.fail("matmul_precision", "\"tf32\"", "\"fp32\" on device = \"cpu\" (tf32 is a GPU tensor-core mode)");
+  config.matmul_precision = precision == "tf32" ? MatmulPrecision::tf32 : MatmulPrecision::fp32;
 
   ConfigTable data = root.table("data");
   DataSpec& d = config.data;
@@ -84,6 +94,8 @@ TrainConfig parse_train_config(const toml::table& document) {
   ConfigTable model = root.table("model");
   ModelSpec& mo = config.model;
   mo.kind = model.choice("kind", {"mlp", "cnn"}, "mlp");
+  if (config.device == "cuda" && mo.kind != "mlp")
+    root.fail("device", "\"cuda\"", "\"cpu\" for model.kind = \"" + mo.kind + "\" (the GPU trainer runs MLPs only)");
   if (mo.kind == "mlp") {
     mo.hidden = positive_integers(model, "hidden", {256});
   } else {

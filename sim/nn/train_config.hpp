@@ -10,6 +10,7 @@
 
 #include "data/dataset_images.hpp"
 #include "sim/nn/architecture.hpp"
+#include "sim/nn/matmul_precision.hpp"
 #include "sim/nn/trainer.hpp"
 
 namespace sgds::nn {
@@ -33,6 +34,8 @@ struct ModelSpec {
 
 struct TrainConfig {
   std::uint32_t seed = 1;
+  std::string device = "cpu";  // cpu | cuda (sim/nn/trainer_cuda.hpp: MLPs, one GPU)
+  MatmulPrecision matmul_precision = MatmulPrecision::fp32;  // the GPU's GEMMs; the CPU is fp32
   DataSpec data;
   ModelSpec model;
   std::vector<TrainSpec> runs;

@@ -14,6 +14,7 @@
 #include "sim/nn/curvature.hpp"
 #include "sim/nn/gradient_noise.hpp"
 #include "sim/nn/network.hpp"
+#include "sim/nn/sample_order.hpp"
 #include "sim/rng.hpp"
 
 namespace sgds::nn {
@@ -21,18 +22,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kEvaluationBatch = 500;
-
-// The first `count` entries of a uniformly random permutation of 0 .. n-1 (partial Fisher-Yates).
-std::vector<std::uint32_t> random_indices(std::size_t n, std::size_t count, RandomStream stream) {
-  std::vector<std::uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  for (std::size_t i = 0; i < count && i + 1 < n; ++i) {
-    const std::size_t j = i + stream.below(static_cast<std::uint32_t>(n - i));
-    std::swap(order[i], order[j]);
-  }
-  order.resize(count);
-  return order;
-}
 
 struct Evaluation {
   double loss = 0.0, accuracy = 0.0;
@@ -155,29 +144,23 @@ const TrainResult::Table& TrainResult::table(const std::string& table_name) cons
   throw std::out_of_range("TrainResult: no table " + table_name);
 }
 
-TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, const Dataset& train, const Dataset& test,
-                           std::uint32_t seed, const std::function<void(std::int64_t, std::int64_t)>& progress) {
-  const auto start = std::chrono::steady_clock::now();
+TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std::size_t train_samples) {
   const int K = spec.replicas, E = spec.epochs, rows = E + 1;
-  const std::size_t n = train.size(), P = arch.parameter_count;
-  const MeasureSpec& m = spec.measure;
-
+  const std::size_t n = train_samples;
   TrainResult result;
   result.name = spec.name;
   result.architecture = arch.description;
   result.optimizer = optimizer_name(spec.optimizer);
   result.replicas = K;
   result.epochs = E;
-  result.parameters = P;
+  result.parameters = arch.parameter_count;
   result.train_samples = n;
-  std::vector<std::int64_t> batch_of_epoch(static_cast<std::size_t>(E));
-  std::int64_t steps = 0, total_steps = 0;
+  std::int64_t steps = 0;
   result.steps.push_back(0);
   for (int e = 0; e < E; ++e) {
     const ScheduleState s = schedule_at(spec.schedule, e);
     const auto b = static_cast<std::int64_t>(std::min<double>(std::floor(s.batch), static_cast<double>(n)));
     if (b < 1 || !(s.eta > 0.0)) throw std::invalid_argument(spec.name + ": schedule gives eta <= 0 or batch < 1");
-    batch_of_epoch[static_cast<std::size_t>(e)] = b;
     if (e == 0) {  // row 0 shows the first epoch's setting
       result.eta.push_back(s.eta);
       result.batch.push_back(static_cast<double>(b));
@@ -189,10 +172,110 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
     steps += (static_cast<std::int64_t>(n) + b - 1) / b;
     result.steps.push_back(steps);
   }
-  total_steps = steps * K;
+  for (int c = 0; c < column_count; ++c)
+    result.per_epoch.push_back(
+        {kColumnNames[c], kColumnDescriptions[c], std::vector<double>(static_cast<std::size_t>(rows * K), kNaN)});
+  for (int c = 0; c < final_count; ++c)
+    result.final.push_back({kFinalNames[c], kFinalDescriptions[c], std::vector<double>(static_cast<std::size_t>(K), kNaN)});
+  return result;
+}
 
-  std::vector<std::vector<double>> table(column_count, std::vector<double>(static_cast<std::size_t>(rows * K), kNaN));
-  std::vector<std::vector<double>> final(final_count, std::vector<double>(static_cast<std::size_t>(K), kNaN));
+std::int64_t epoch_batch(const TrainResult& result, int epoch) {
+  return static_cast<std::int64_t>(result.batch[static_cast<std::size_t>(epoch + 1)]);
+}
+
+void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
+                               std::uint32_t seed, int r, int row, const float* w, TrainResult& result) {
+  const MeasureSpec& m = spec.measure;
+  const int K = spec.replicas;
+  const std::size_t n = train.size(), P = arch.parameter_count;
+  const auto replica = static_cast<std::uint32_t>(r);
+  const auto cell = [&](int column, int at_row) -> double& {
+    return result.per_epoch[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(at_row * K + r)];
+  };
+  if (m.noise_samples <= 0) return;
+  Network<float> net(arch);
+  std::vector<float> g(P);
+  const auto chosen = random_indices(n, static_cast<std::size_t>(m.noise_samples),
+                                     RandomStream(seed, replica, static_cast<std::uint64_t>(row),
+                                                  StreamPurpose::network_measurement));
+  Matrix<float> one;
+  std::vector<std::int32_t> label;
+  const GradientNoiseEstimate noise = estimate_gradient_noise(
+      m.noise_samples, static_cast<Eigen::Index>(P), [&](int i, Eigen::VectorXd& out) {
+        gather_batch(train, arch, chosen.data() + i, 1, one, label);
+        net.run(w, one, label.data(), g.data());
+        out = Eigen::Map<const Eigen::VectorXf>(g.data(), static_cast<Eigen::Index>(P)).cast<double>();
+      });
+  cell(c2, row) = noise.c2;
+  cell(c2_se, row) = noise.c2_se;
+  cell(gradient_norm, row) = noise.mean_gradient_norm;
+  cell(gradient_norm_unbiased, row) = noise.gradient_norm_unbiased;
+  const double eta = result.eta[static_cast<std::size_t>(row)], b = result.batch[static_cast<std::size_t>(row)];
+  const double k2 = noise.gradient_norm_unbiased * noise.gradient_norm_unbiased;
+  double d = smoothing_delta(eta, b, std::sqrt(noise.c2));
+  if (spec.optimizer == OptimizerKind::shb) d = shb_delta(eta, spec.momentum, noise.c2, b, k2);
+  if (spec.optimizer == OptimizerKind::nshb) d = nshb_delta(eta, spec.momentum, noise.c2, b, k2);
+  cell(delta, row) = d;
+  cell(delta_per_coordinate, row) = d / std::sqrt(static_cast<double>(P));
+}
+
+void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
+                      int r, const float* w, TrainResult& result) {
+  const MeasureSpec& m = spec.measure;
+  const int rows = spec.epochs + 1;
+  const std::size_t n = train.size(), P = arch.parameter_count;
+  const auto replica = static_cast<std::uint32_t>(r);
+  Network<double> net64(arch);
+  // Final curvature and sharpness, in double precision at the final weights.
+  const VectorXd w64 = Eigen::Map<const Eigen::VectorXf>(w, static_cast<Eigen::Index>(P)).cast<double>();
+  const auto final_cell = [&](int column) -> double& {
+    return result.final[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(r)];
+  };
+  if (m.curvature) {
+    const auto chosen = random_indices(n, static_cast<std::size_t>(m.curvature_samples),
+                                       RandomStream(seed, replica, static_cast<std::uint64_t>(rows),
+                                                    StreamPurpose::network_measurement));
+    const Objective f = fixed_sample_objective(net64, arch, train, chosen, 0, m.curvature_samples);
+    final_cell(hessian_top_eigenvalue) =
+        top_hessian_eigenvalue(f, w64, m.power_iterations, RandomStream(seed, replica, 0, StreamPurpose::network_probe));
+    const Estimate trace =
+        hutchinson_trace(f, w64, m.hutchinson_probes, RandomStream(seed, replica, 1, StreamPurpose::network_probe));
+    final_cell(hessian_trace) = trace.value;
+    final_cell(hessian_trace_se) = trace.standard_error;
+  }
+  if (m.sharpness) {
+    const auto chosen = random_indices(n, static_cast<std::size_t>(m.sharpness_samples),
+                                       RandomStream(seed, replica, static_cast<std::uint64_t>(rows + 1),
+                                                    StreamPurpose::network_measurement));
+    std::vector<double> worst, average;
+    for (int begin = 0, k = 0; begin < m.sharpness_samples; begin += m.sharpness_batch, ++k) {
+      const int count = std::min(m.sharpness_batch, m.sharpness_samples - begin);
+      const Objective f = fixed_sample_objective(net64, arch, train, chosen, static_cast<std::size_t>(begin), count);
+      worst.push_back(worst_case_linf_sharpness(
+          f, w64, m.sharpness_rho, m.sharpness_steps,
+          RandomStream(seed, replica, 1000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe)));
+      average.push_back(average_case_sharpness(
+                            f, w64, m.average_rho, m.average_draws,
+                            RandomStream(seed, replica, 2000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe))
+                            .value);
+    }
+    final_cell(sharpness_worst_linf) = mean_of(worst);
+    final_cell(sharpness_worst_linf_se) = se_of(worst);
+    final_cell(sharpness_average) = mean_of(average);
+    final_cell(sharpness_average_se) = se_of(average);
+  }
+}
+
+TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, const Dataset& train, const Dataset& test,
+                           std::uint32_t seed, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const int K = spec.replicas, E = spec.epochs;
+  const std::size_t n = train.size(), P = arch.parameter_count;
+  const MeasureSpec& m = spec.measure;
+
+  TrainResult result = prepare_result(spec, arch, n);
+  const std::int64_t total_steps = result.steps.back() * K;
   std::atomic<std::int64_t> done{0};
 
   const int saved_eigen_threads = Eigen::nbThreads();
@@ -201,50 +284,26 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   for (int r = 0; r < K; ++r) {
     const auto replica = static_cast<std::uint32_t>(r);
     Network<float> net(arch);
-    Network<double> net64(arch);
     std::vector<float> w(P), velocity(P, 0.0f), g(P);
     initialise_parameters(arch, seed, replica, w.data());
     Matrix<float> x;
     std::vector<std::int32_t> y;
     const auto cell = [&](int column, int row) -> double& {
-      return table[static_cast<std::size_t>(column)][static_cast<std::size_t>(row * K + r)];
+      return result.per_epoch[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(row * K + r)];
     };
 
     const auto measure_epoch = [&](int row) {
       const Evaluation t = evaluate(net, arch, w.data(), test);
       cell(test_loss, row) = t.loss;
       cell(test_accuracy, row) = t.accuracy;
-      if (m.noise_samples <= 0) return;
-      const auto chosen = random_indices(n, static_cast<std::size_t>(m.noise_samples),
-                                         RandomStream(seed, replica, static_cast<std::uint64_t>(row),
-                                                      StreamPurpose::network_measurement));
-      Matrix<float> one;
-      std::vector<std::int32_t> label;
-      const GradientNoiseEstimate noise = estimate_gradient_noise(
-          m.noise_samples, static_cast<Eigen::Index>(P), [&](int i, Eigen::VectorXd& out) {
-            gather_batch(train, arch, chosen.data() + i, 1, one, label);
-            net.run(w.data(), one, label.data(), g.data());
-            out = Eigen::Map<const Eigen::VectorXf>(g.data(), static_cast<Eigen::Index>(P)).cast<double>();
-          });
-      cell(c2, row) = noise.c2;
-      cell(c2_se, row) = noise.c2_se;
-      cell(gradient_norm, row) = noise.mean_gradient_norm;
-      cell(gradient_norm_unbiased, row) = noise.gradient_norm_unbiased;
-      const double eta = result.eta[static_cast<std::size_t>(row)], b = result.batch[static_cast<std::size_t>(row)];
-      const double k2 = noise.gradient_norm_unbiased * noise.gradient_norm_unbiased;
-      double d = smoothing_delta(eta, b, std::sqrt(noise.c2));
-      if (spec.optimizer == OptimizerKind::shb) d = shb_delta(eta, spec.momentum, noise.c2, b, k2);
-      if (spec.optimizer == OptimizerKind::nshb) d = nshb_delta(eta, spec.momentum, noise.c2, b, k2);
-      cell(delta, row) = d;
-      cell(delta_per_coordinate, row) = d / std::sqrt(static_cast<double>(P));
+      measure_gradient_noise_at(spec, arch, train, seed, r, row, w.data(), result);
     };
 
     measure_epoch(0);
     for (int e = 0; e < E; ++e) {
-      const std::int64_t b = batch_of_epoch[static_cast<std::size_t>(e)];
+      const std::int64_t b = epoch_batch(result, e);
       const double eta = result.eta[static_cast<std::size_t>(e + 1)];
-      const auto order = random_indices(n, n, RandomStream(seed, replica, static_cast<std::uint64_t>(e),
-                                                           StreamPurpose::batch_sampling));
+      const auto order = epoch_order(seed, replica, e, n);
       double loss = 0.0;
       std::int64_t correct = 0;
       for (std::size_t begin = 0; begin < n; begin += static_cast<std::size_t>(b)) {
@@ -262,51 +321,10 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
       if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
     }
 
-    // Final curvature and sharpness, in double precision at the final weights.
-    const VectorXd w64 = Eigen::Map<const Eigen::VectorXf>(w.data(), static_cast<Eigen::Index>(P)).cast<double>();
-    const auto final_cell = [&](int column) -> double& {
-      return final[static_cast<std::size_t>(column)][static_cast<std::size_t>(r)];
-    };
-    if (m.curvature) {
-      const auto chosen = random_indices(n, static_cast<std::size_t>(m.curvature_samples),
-                                         RandomStream(seed, replica, static_cast<std::uint64_t>(rows),
-                                                      StreamPurpose::network_measurement));
-      const Objective f = fixed_sample_objective(net64, arch, train, chosen, 0, m.curvature_samples);
-      final_cell(hessian_top_eigenvalue) =
-          top_hessian_eigenvalue(f, w64, m.power_iterations, RandomStream(seed, replica, 0, StreamPurpose::network_probe));
-      const Estimate trace =
-          hutchinson_trace(f, w64, m.hutchinson_probes, RandomStream(seed, replica, 1, StreamPurpose::network_probe));
-      final_cell(hessian_trace) = trace.value;
-      final_cell(hessian_trace_se) = trace.standard_error;
-    }
-    if (m.sharpness) {
-      const auto chosen = random_indices(n, static_cast<std::size_t>(m.sharpness_samples),
-                                         RandomStream(seed, replica, static_cast<std::uint64_t>(rows + 1),
-                                                      StreamPurpose::network_measurement));
-      std::vector<double> worst, average;
-      for (int begin = 0, k = 0; begin < m.sharpness_samples; begin += m.sharpness_batch, ++k) {
-        const int count = std::min(m.sharpness_batch, m.sharpness_samples - begin);
-        const Objective f = fixed_sample_objective(net64, arch, train, chosen, static_cast<std::size_t>(begin), count);
-        worst.push_back(worst_case_linf_sharpness(
-            f, w64, m.sharpness_rho, m.sharpness_steps,
-            RandomStream(seed, replica, 1000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe)));
-        average.push_back(average_case_sharpness(
-                              f, w64, m.average_rho, m.average_draws,
-                              RandomStream(seed, replica, 2000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe))
-                              .value);
-      }
-      final_cell(sharpness_worst_linf) = mean_of(worst);
-      final_cell(sharpness_worst_linf_se) = se_of(worst);
-      final_cell(sharpness_average) = mean_of(average);
-      final_cell(sharpness_average_se) = se_of(average);
-    }
+    measure_final_at(spec, arch, train, seed, r, w.data(), result);
   }
   Eigen::setNbThreads(saved_eigen_threads);
 
-  for (int c = 0; c < column_count; ++c)
-    result.per_epoch.push_back({kColumnNames[c], kColumnDescriptions[c], std::move(table[static_cast<std::size_t>(c)])});
-  for (int c = 0; c < final_count; ++c)
-    result.final.push_back({kFinalNames[c], kFinalDescriptions[c], std::move(final[static_cast<std::size_t>(c)])});
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -10,11 +10,10 @@
 
 #include "data/dataset_images.hpp"
 #include "sim/nn/architecture.hpp"
+#include "sim/nn/optimizer_kind.hpp"
 #include "theory/schedules.hpp"
 
 namespace sgds::nn {
-
-enum class OptimizerKind { sgd, shb, nshb };
 
 struct MeasureSpec {
   int every = 1;                 // per-epoch measurements every this many epochs (and the last)
@@ -65,6 +64,23 @@ struct TrainResult {
 TrainResult train_replicas(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                            const Dataset& test, std::uint32_t seed,
                            const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+
+// A run's bookkeeping before any training, shared by the CPU and GPU trainers: per row eta,
+// batch, Smith's g and cumulative updates (throws std::invalid_argument on eta <= 0 or b < 1),
+// and every per-epoch and final table of the CPU trainer, filled with NaN.
+TrainResult prepare_result(const TrainSpec& spec, const Architecture& architecture, std::size_t train_samples);
+// The mini-batch size of epoch `epoch` (0-based) in a prepared result.
+std::int64_t epoch_batch(const TrainResult& result, int epoch);
+
+// The measurements at given weights w of replica r (P floats), for the CPU trainer and for the
+// GPU trainer's weights copied back to the host: C^2, its SE, the gradient norms and delta into
+// row `row` of the per-epoch tables (nothing when measure.noise_samples = 0); the Hessian and
+// sharpness measurements into the final tables (as measure.curvature / measure.sharpness ask).
+// Each depends only on (seed, r, row) and w, never on the thread.
+void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
+                               std::uint32_t seed, int r, int row, const float* w, TrainResult& result);
+void measure_final_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
+                      std::uint32_t seed, int r, const float* w, TrainResult& result);
 
 // One SGD / SHB / NSHB update: v = beta v + c g (c = 1 for SHB, 1 - beta for NSHB), w -= eta v;
 // plain SGD uses w -= eta g.

@@ -1,0 +1,86 @@
+// Workload B of /work/shared/peers/README.md on the GPU: K independent MLPs 784-256-10 (ReLU,
+// softmax cross-entropy), plain SGD lr 0.1, each with its own mini-batches of size b from 60000
+// MNIST-shaped samples, trained in lock-step by the real GPU path (train_replicas_cuda) with the
+// measurements off. Figure: training samples per second summed over the K models, over the
+// epochs' wall time (steps, per-epoch train sums, next epoch's sample orders drawn on the host
+// meanwhile), after a one-epoch warm-up run; setup (data upload, initial weights) excluded.
+//   bench_network_cuda [epochs=2]
+// Cases: K = 64 with b = 128 and b = 32, K = 1 with b = 128, each with fp32 and tf32 GEMMs.
+// Prints B_sgdsmooth_cuda_K<K>_b<b>_<precision>_samples_per_s: <value>. Exit 2 without a GPU.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include "sim/nn/trainer_cuda.hpp"
+#include "sim/rng.hpp"
+
+using namespace sgds;
+
+int main(int argc, char** argv) {
+  const int epochs = argc > 1 ? std::atoi(argv[1]) : 2;
+  if (epochs < 1) {
+    std::fprintf(stderr, "bench_network_cuda: epochs must be >= 1 (got '%s')\n", argv[1]);
+    return 2;
+  }
+  const std::string why = nn::cuda_training_unavailable();
+  if (!why.empty()) {
+    std::printf("bench_network_cuda: no GPU run: %s\n", why.c_str());
+    return 2;
+  }
+  try {
+    // The data of bench/bench_network.cpp: sample i from its own stream (seed 0, i).
+    Dataset train;
+    train.height = train.width = 28;
+    train.classes = 10;
+    train.pixels.resize(60000 * 784);
+    train.labels.resize(60000);
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < 60000; ++i) {
+      RandomStream s(0, static_cast<std::uint32_t>(i), 0, StreamPurpose::user);
+      for (std::size_t j = 0; j < 784; ++j)
+        train.pixels[static_cast<std::size_t>(i) * 784 + j] = static_cast<float>(s.normal());
+      train.labels[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(s.below(10));
+    }
+    const Dataset test = slice(train, 0, 1);
+    const nn::Architecture mlp = nn::Architecture::mlp(1, 28, 28, {256}, 10);
+    std::printf("device: %s; workload B: mlp 784-256-10, SGD lr 0.1, 60000 samples, %d timed epochs after a "
+                "1-epoch warm-up, sample orders: per-epoch permutations (Philox)\n",
+                nn::cuda_training_device().c_str(), epochs);
+
+    struct Case {
+      int K, b;
+    };
+    for (const nn::MatmulPrecision precision : {nn::MatmulPrecision::fp32, nn::MatmulPrecision::tf32}) {
+      for (const Case c : {Case{64, 128}, Case{64, 32}, Case{1, 128}}) {
+        nn::TrainSpec spec;
+        spec.name = "bench";
+        spec.replicas = c.K;
+        spec.schedule.eta = 0.1;
+        spec.schedule.batch = c.b;
+        spec.schedule.per_epoch = true;
+        spec.measure.every = 1 << 20;  // test evaluation at the start and end only (1 sample)
+        spec.measure.noise_samples = 0;
+        spec.measure.curvature = spec.measure.sharpness = false;
+        spec.epochs = 1;
+        (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision);  // warm-up: kernels, cuBLAS heuristics
+        spec.epochs = epochs;
+        nn::CudaTrainTiming timing;
+        const nn::TrainResult result = nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing);
+        const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
+        const std::string name = nn::matmul_precision_name(precision);
+        std::printf("K=%d b=%d %s: epochs %d, training %.3f s, setup %.3f s, final train loss (replica 0) %.4f\n", c.K,
+                    c.b, nn::matmul_precision_description(precision).c_str(), epochs, timing.training_seconds,
+                    timing.setup_seconds,
+                    result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
+        std::printf("B_sgdsmooth_cuda_K%d_b%d_%s_samples_per_s: %.4e\n", c.K, c.b, name.c_str(),
+                    samples / timing.training_seconds);
+        std::fflush(stdout);
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_network_cuda: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

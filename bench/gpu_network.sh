@@ -1,0 +1,124 @@
+#!/bin/bash
+# Workload B (../shared/peers/README.md) on one GPU, sgdsmooth beside JAX, in one call:
+#   1. bench_network_cuda (already built for sm_90; this script builds nothing): K = 64 with
+#      b = 128 and b = 32, K = 1 with b = 128, fp32 and tf32 GEMMs
+#   2. on the same GPU right after: JAX workload B of peers_gpu.py (jax_mlp, default matmul
+#      precision = TF32 on Hopper) and peers_gpu2.py (mlp with precision="highest" = strict fp32)
+#   3. ratios at the same precision (target of issue 7: >= 2x JAX at K = 64 for b = 128 and
+#      b = 32), appended to bench/RESULTS.md (section "GPU workload B") and, when $OUT is set,
+#      copied there with the whole log.
+# Usage: bench/gpu_network.sh BUILD_DIR   (the folder holding bench_network_cuda, or its bench/)
+# Env: SGDS_PEERS_DIR (default /work/shared/peers, else ./shared/peers), PYTHON (default python3),
+#      EPOCHS (timed epochs per case, default 2). Exit 0 when the runs worked (targets met or not),
+#      1 when a run failed, 2 without a GPU.
+set -uo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:?usage: bench/gpu_network.sh BUILD_DIR}
+peers=${SGDS_PEERS_DIR:-/work/shared/peers}
+[ -d "$peers" ] || peers=$here/shared/peers
+python=${PYTHON:-python3}
+log=$(mktemp)
+exec > >(tee "$log") 2>&1
+status=0
+fail() { echo "FAIL: $*"; status=1; }
+
+if ! nvidia-smi -L >/dev/null 2>&1; then
+  echo "gpu_network: no GPU here (nvidia-smi fails): nothing run, bench/RESULTS.md unchanged"
+  exit 2
+fi
+bench=$build/bench_network_cuda
+[ -x "$bench" ] || bench=$build/bench/bench_network_cuda
+[ -x "$bench" ] || { echo "gpu_network: no bench_network_cuda in $build (build it first)"; exit 1; }
+gpu=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -1)
+echo "== machine: $gpu; $(nproc) cores; $(date -u +%FT%TZ)"
+echo "== commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null)$(git -C "$here" diff --quiet 2>/dev/null || echo '+dirty')"
+
+echo "== sgdsmooth workload B ($bench)"
+ours=$("$bench" "${EPOCHS:-2}") || fail "bench_network_cuda"
+echo "$ours"
+
+echo "== JAX workload B: peers_gpu.py jax_mlp (default precision, TF32 matmuls)"
+export XLA_PYTHON_CLIENT_PREALLOCATE=false
+jax1=$(timeout 300 "$python" -c "
+exec(open('$peers/peers_gpu.py').read().split('for name, fn in')[0])
+jax_mlp(64, 128); jax_mlp(64, 32); jax_mlp(1, 128)" 2>&1) || fail "peers_gpu.py jax_mlp"
+echo "$jax1" | grep -E '^B_|Error|error' | tail -8
+
+echo "== JAX workload B: peers_gpu2.py mlp, precision=highest (strict fp32)"
+jax2=$(timeout 300 "$python" -c "
+exec(open('$peers/peers_gpu2.py').read().split('\ntraj(10)\n')[0])
+mlp(64, 128, 'highest'); mlp(64, 32, 'highest')" 2>&1) || fail "peers_gpu2.py mlp highest"
+echo "$jax2" | grep -E '^B_|Error|error' | tail -8
+
+value() { sed -n "s/^$1: *\([0-9.eE+-]*\).*/\1/p" | head -1; }
+args=()
+for precision in fp32 tf32; do
+  for case in K64_b128 K64_b32 K1_b128; do
+    args+=("$(echo "$ours" | value "B_sgdsmooth_cuda_${case}_${precision}_samples_per_s")")
+  done
+done
+for case in K64_b128 K64_b32 K1_b128; do args+=("$(echo "$jax1" | value "B_jax_vmap_${case}_samples_per_s")"); done
+for case in K64_b128 K64_b32; do args+=("$(echo "$jax2" | value "B_jax_highest_${case}_samples_per_s")"); done
+report=$("$python" - "${args[@]}" <<'EOF'
+import sys
+def num(v):
+    try: return float(v)
+    except ValueError: return float("nan")
+v = [num(a) for a in sys.argv[1:]]
+ours = {("fp32", c): v[i] for i, c in enumerate(["K64_b128", "K64_b32", "K1_b128"])}
+ours.update({("tf32", c): v[3 + i] for i, c in enumerate(["K64_b128", "K64_b32", "K1_b128"])})
+jax_tf32 = dict(zip(["K64_b128", "K64_b32", "K1_b128"], v[6:9]))
+jax_fp32 = dict(zip(["K64_b128", "K64_b32"], v[9:11]))
+met = True
+for case in ["K64_b128", "K64_b32", "K1_b128"]:
+    for precision, peer in [("fp32", jax_fp32.get(case, float("nan"))), ("tf32", jax_tf32[case])]:
+        a = ours[(precision, case)]
+        ratio = a / peer if peer == peer and peer > 0 else float("nan")
+        target = case.startswith("K64")
+        if target and not ratio >= 2.0: met = False
+        peer_text = f"{peer:.3e}" if peer == peer else "no peer run"
+        ratio_text = f"{ratio:.2f}x" if ratio == ratio else "-"
+        print(f"| {case.replace('_', ' ')} | {precision} | {a:.3e} | {peer_text} | {ratio_text}{' (target >= 2)' if target else ''} |")
+print("targets met (>= 2x JAX at K = 64, b = 128 and 32, both precisions)" if met else
+      "targets NOT met (>= 2x JAX at K = 64, b = 128 and 32, both precisions)")
+EOF
+)
+echo "== ratios (sgdsmooth / JAX, same GEMM precision)"
+echo "$report"
+
+section=$(cat <<EOF
+## GPU workload B (bench/gpu_network.sh)
+
+Run $(date -u +%F) on $gpu, commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null), all in
+one call. Workload B: K MLPs 784-256-10, SGD lr 0.1, 60000 MNIST-shaped samples; training
+samples/s summed over the K models. sgdsmooth: \`bench_network_cuda\` (train_replicas_cuda,
+${EPOCHS:-2} timed epochs after a warm-up epoch, per-epoch permutations). JAX: peers_gpu.py
+\`jax_mlp\` (default precision: TF32 matmuls) and peers_gpu2.py \`mlp(..., "highest")\` (strict
+fp32), 300 steps of \`lax.scan\` over \`vmap\`, samples drawn with replacement.
+fp32 = CUBLAS_COMPUTE_32F against JAX highest; tf32 = CUBLAS_COMPUTE_32F_FAST_TF32 against JAX default.
+
+| case | precision | sgdsmooth samples/s | JAX samples/s | sgdsmooth / JAX |
+| --- | --- | --- | --- | --- |
+$(echo "$report" | grep '^|')
+
+$(echo "$report" | tail -1).
+
+\`\`\`
+$(echo "$ours" | grep -v '^B_')
+\`\`\`
+EOF
+)
+results=$here/bench/RESULTS.md
+"$python" - "$results" "$section" <<'EOF'
+import os, re, sys
+path, section = sys.argv[1], sys.argv[2]
+text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
+text = re.sub(r"\n## GPU workload B \(bench/gpu_network.sh\).*?(?=\n## |\Z)", "", text, flags=re.S)
+open(path, "w").write(text.rstrip("\n") + "\n\n" + section + "\n")
+EOF
+echo "== appended section 'GPU workload B' to $results"
+if [ -n "${OUT:-}" ]; then
+  cp "$results" "$OUT/RESULTS.md"
+  cp "$log" "$OUT/gpu_network.log"
+fi
+exit $status

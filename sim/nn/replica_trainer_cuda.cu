@@ -1,0 +1,490 @@
+// Kernels of the GPU replica trainer, then their launchers, then ReplicaTrainer
+// (sim/nn/replica_trainer_cuda.hpp). Activations of replica k are column-major
+// [rows x count] blocks at k * rows * count (one sample per column, the CPU Network's layout).
+//
+//   gather_kernel                 one block per (replica, batch position): copy that sample's
+//                                 features from the device copy of the training set, and its label
+//   bias_activation_kernel        one thread per activation: z + bias, then ReLU on hidden layers
+//   softmax_cross_entropy_kernel  one thread per (replica, sample): loss, correct, and the gradient
+//                                 of the mean loss w.r.t. the logits, (softmax - one_hot) / count
+//   sum_per_replica_kernel        one block per replica: fixed-order tree sum of the per-sample
+//                                 losses and hits into the replica's running totals (deterministic)
+//   bias_gradient_kernel          one thread per (replica, unit): optional ReLU mask on delta
+//                                 (in place), then the bias gradient, the sum over the batch
+//                                 (or, fused SGD, the bias step b -= eta * that sum)
+//   update_kernel                 one thread per parameter of all replicas: SGD / SHB / NSHB,
+//                                 the float operations of apply_update (sim/nn/trainer.cpp)
+//
+// The dense layers are cuBLAS strided-batched GEMMs over the K replicas; with the fused SGD
+// update the weight-gradient GEMM writes W - eta D A^T straight into W (alpha = -eta, beta = 1). Built with -fmad=false
+// (no FMA contraction, like the CPU's -ffp-contract=off), so the update is the CPU's arithmetic;
+// the GEMMs and reductions sum in another order, so results agree within float rounding.
+#include "sim/cuda/cuda_check.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "sim/nn/replica_trainer_cuda.hpp"
+
+namespace sgds::nn::cuda {
+namespace {
+
+constexpr int kThreads = 256;      // threads per block of every kernel (a power of two: tree sums)
+constexpr int kMaxBlocks = 4096;   // grid cap of the grid-stride kernels
+
+__global__ void gather_kernel(const float* __restrict__ pixels, const std::int32_t* __restrict__ labels,
+                              const std::uint32_t* __restrict__ order, std::int64_t samples, std::int64_t begin,
+                              int count, int features, float* __restrict__ inputs,
+                              std::int32_t* __restrict__ batch_labels) {
+  const std::int64_t column = blockIdx.x;  // replica * count + position in the batch
+  const std::int64_t replica = column / count, position = column % count;
+  const std::uint32_t sample = order[replica * samples + begin + position];
+  const float* source = pixels + static_cast<std::int64_t>(sample) * features;
+  float* target = inputs + column * features;
+  for (int j = threadIdx.x; j < features; j += blockDim.x) target[j] = source[j];
+  if (threadIdx.x == 0) batch_labels[column] = labels[sample];
+}
+
+__global__ void bias_activation_kernel(float* __restrict__ z, const float* __restrict__ parameters,
+                                       std::int64_t stride, std::int64_t bias_offset, int rows,
+                                       std::int64_t per_replica, std::int64_t total, bool relu) {
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t replica = i / per_replica;
+    const int row = static_cast<int>((i % per_replica) % rows);
+    const float v = z[i] + parameters[replica * stride + bias_offset + row];
+    z[i] = relu ? fmaxf(v, 0.0f) : v;
+  }
+}
+
+// label_stride: count for per-replica batches, 0 when all replicas share the labels (test set).
+__global__ void softmax_cross_entropy_kernel(const float* __restrict__ logits, const std::int32_t* __restrict__ labels,
+                                             std::int64_t label_stride, int classes, int count, std::int64_t columns,
+                                             float* __restrict__ delta, double* __restrict__ sample_loss,
+                                             double* __restrict__ sample_correct) {
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < columns;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const float* l = logits + i * classes;
+    const int label = labels[(i / count) * label_stride + i % count];
+    int best = 0;
+    float top = l[0];
+    for (int c = 1; c < classes; ++c)
+      if (l[c] > top) top = l[c], best = c;
+    float total = 0.0f;
+    for (int c = 0; c < classes; ++c) total += expf(l[c] - top);
+    sample_loss[i] = static_cast<double>(logf(total) + top - l[label]);
+    sample_correct[i] = best == label ? 1.0 : 0.0;
+    if (delta != nullptr) {
+      float* d = delta + i * classes;
+      const float scale = total * static_cast<float>(count);
+      for (int c = 0; c < classes; ++c) d[c] = expf(l[c] - top) / scale;
+      d[label] -= 1.0f / static_cast<float>(count);
+    }
+  }
+}
+
+// blockDim.x == kThreads; grid = replicas.
+__global__ void sum_per_replica_kernel(const double* __restrict__ loss, const double* __restrict__ correct, int count,
+                                       double* __restrict__ loss_total, double* __restrict__ correct_total) {
+  __shared__ double partial_loss[kThreads], partial_correct[kThreads];
+  const std::int64_t replica = blockIdx.x;
+  const int t = threadIdx.x;
+  double a = 0.0, b = 0.0;
+  for (int s = t; s < count; s += kThreads) {
+    a += loss[replica * count + s];
+    b += correct[replica * count + s];
+  }
+  partial_loss[t] = a;
+  partial_correct[t] = b;
+  __syncthreads();
+  for (int half = kThreads / 2; half > 0; half /= 2) {
+    if (t < half) {
+      partial_loss[t] += partial_loss[t + half];
+      partial_correct[t] += partial_correct[t + half];
+    }
+    __syncthreads();
+  }
+  if (t == 0) {
+    loss_total[replica] += partial_loss[0];
+    correct_total[replica] += partial_correct[0];
+  }
+}
+
+// mask: the ReLU output of this layer (delta := delta where mask > 0, else 0), or null for the head.
+// sgd_eta > 0: apply the SGD step to the bias (b -= eta * gradient) instead of storing the gradient.
+__global__ void bias_gradient_kernel(float* __restrict__ delta, const float* __restrict__ mask, int rows, int count,
+                                     std::int64_t pairs, float* __restrict__ gradient, std::int64_t stride,
+                                     std::int64_t bias_offset, float sgd_eta, float* __restrict__ weights) {
+  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < pairs;
+       p += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t replica = p / rows;
+    const int row = static_cast<int>(p % rows);
+    float* d = delta + replica * rows * count + row;
+    const float* m = mask != nullptr ? mask + replica * rows * count + row : nullptr;
+    float sum = 0.0f;
+    for (int s = 0; s < count; ++s) {
+      float v = d[static_cast<std::int64_t>(s) * rows];
+      if (m != nullptr) {
+        if (!(m[static_cast<std::int64_t>(s) * rows] > 0.0f)) v = 0.0f;
+        d[static_cast<std::int64_t>(s) * rows] = v;
+      }
+      sum += v;
+    }
+    const std::int64_t at = replica * stride + bias_offset + row;
+    if (sgd_eta > 0.0f) {
+      weights[at] -= sgd_eta * sum;
+    } else {
+      gradient[at] = sum;
+    }
+  }
+}
+
+__global__ void update_kernel(int kind, float eta, float beta, std::int64_t count, float* __restrict__ w,
+                              float* __restrict__ velocity, const float* __restrict__ gradient) {
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < count;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    if (kind == static_cast<int>(OptimizerKind::sgd)) {
+      w[i] -= eta * gradient[i];
+    } else if (kind == static_cast<int>(OptimizerKind::shb)) {
+      velocity[i] = beta * velocity[i] + gradient[i];
+      w[i] -= eta * velocity[i];
+    } else {
+      velocity[i] = beta * velocity[i] + (1.0f - beta) * gradient[i];
+      w[i] -= eta * velocity[i];
+    }
+  }
+}
+
+int grid_stride_blocks(std::int64_t items) {
+  return static_cast<int>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, kMaxBlocks));
+}
+
+template <class T>
+struct DeviceBuffer {
+  T* data = nullptr;
+  std::size_t size = 0;
+  DeviceBuffer() = default;
+  explicit DeviceBuffer(std::size_t count) : size(count) {
+    if (count > 0) SGDS_CUDA_CHECK(cudaMalloc(&data, count * sizeof(T)));
+    if (count > 0) SGDS_CUDA_CHECK(cudaMemset(data, 0, count * sizeof(T)));
+  }
+  DeviceBuffer(DeviceBuffer&& other) noexcept : data(std::exchange(other.data, nullptr)), size(other.size) {}
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    std::swap(data, other.data);
+    std::swap(size, other.size);
+    return *this;
+  }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  ~DeviceBuffer() { cudaFree(data); }
+  void upload(const T* host, std::size_t count) {
+    if (count > size) throw std::logic_error("DeviceBuffer::upload past the end");
+    if (count > 0) SGDS_CUDA_CHECK(cudaMemcpy(data, host, count * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  std::vector<T> download(std::size_t count) const {
+    if (count > size) throw std::logic_error("DeviceBuffer::download past the end");
+    std::vector<T> host(count);
+    if (count > 0) SGDS_CUDA_CHECK(cudaMemcpy(host.data(), data, count * sizeof(T), cudaMemcpyDeviceToHost));
+    return host;
+  }
+};
+
+struct CublasHandle {
+  cublasHandle_t handle = nullptr;
+  CublasHandle() { SGDS_CUBLAS_CHECK(cublasCreate(&handle)); }
+  CublasHandle(const CublasHandle&) = delete;
+  CublasHandle& operator=(const CublasHandle&) = delete;
+  ~CublasHandle() { cublasDestroy(handle); }
+};
+
+struct DenseLayer {
+  int in = 0, out = 0;
+  std::int64_t weight_offset = 0, bias_offset = 0;
+};
+
+}  // namespace
+
+struct ReplicaTrainer::State {
+  int replicas = 0, max_batch = 0, evaluation_batch = 0, features = 0, classes = 0, max_width = 0;
+  OptimizerKind optimizer = OptimizerKind::sgd;
+  float momentum = 0.0f;
+  cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
+  std::vector<DenseLayer> dense;
+  std::size_t parameters = 0, stride = 0, train_samples = 0, test_samples = 0;
+  int last_count = 0;
+  bool fused_sgd = false, gradients_stored = false;
+  CublasHandle cublas;
+  DeviceBuffer<float> weights, gradients, velocity, train_pixels, test_pixels, inputs, delta, delta_other;
+  DeviceBuffer<std::int32_t> train_labels, test_labels, batch_labels;
+  DeviceBuffer<std::uint32_t> order;
+  std::vector<DeviceBuffer<float>> activations;  // output of dense layer l (after its ReLU), [K][out x capacity]
+  DeviceBuffer<double> sample_loss, sample_correct, train_loss, train_correct, test_loss, test_correct;
+
+  // C_k = alpha op(A_k) op(B_k) + beta C_k for the K replicas: one cuBLAS strided-batched GEMM.
+  void gemm(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const float* a, int lda,
+            long long stride_a, const float* b, int ldb, long long stride_b, float* c, int ldc, long long stride_c,
+            float alpha = 1.0f, float beta = 0.0f) {
+    SGDS_CUBLAS_CHECK(cublasGemmStridedBatchedEx(cublas.handle, ta, tb, m, n, k, &alpha, a, CUDA_R_32F, lda, stride_a,
+                                                 b, CUDA_R_32F, ldb, stride_b, &beta, c, CUDA_R_32F, ldc, stride_c,
+                                                 replicas, compute, CUBLAS_GEMM_DEFAULT));
+  }
+
+  // Logits of `count` samples for every replica into activations.back(); input_stride = 0 when
+  // the replicas share the input (the test set).
+  void forward(const float* input, long long input_stride, int count) {
+    const float* in = input;
+    long long in_stride = input_stride;
+    for (std::size_t l = 0; l < dense.size(); ++l) {
+      const DenseLayer& d = dense[l];
+      float* out = activations[l].data;
+      const long long out_stride = static_cast<long long>(d.out) * count;
+      gemm(CUBLAS_OP_N, CUBLAS_OP_N, d.out, count, d.in, weights.data + d.weight_offset, d.out,
+           static_cast<long long>(stride), in, d.in, in_stride, out, d.out, out_stride);
+      const std::int64_t total = static_cast<std::int64_t>(replicas) * out_stride;
+      bias_activation_kernel<<<grid_stride_blocks(total), kThreads>>>(out, weights.data, static_cast<std::int64_t>(stride),
+                                                                     d.bias_offset, d.out, out_stride, total,
+                                                                     l + 1 < dense.size());
+      SGDS_CUDA_CHECK(cudaGetLastError());
+      in = out;
+      in_stride = out_stride;
+    }
+  }
+
+  // Per-sample loss and hits of the logits (and the head's delta when `head_delta` is set),
+  // summed per replica into loss_total / correct_total.
+  void loss(const std::int32_t* labels, long long label_stride, int count, float* head_delta, double* loss_total,
+            double* correct_total) {
+    const std::int64_t columns = static_cast<std::int64_t>(replicas) * count;
+    softmax_cross_entropy_kernel<<<grid_stride_blocks(columns), kThreads>>>(
+        activations.back().data, labels, label_stride, classes, count, columns, head_delta, sample_loss.data,
+        sample_correct.data);
+    SGDS_CUDA_CHECK(cudaGetLastError());
+    sum_per_replica_kernel<<<replicas, kThreads>>>(sample_loss.data, sample_correct.data, count, loss_total,
+                                                   correct_total);
+    SGDS_CUDA_CHECK(cudaGetLastError());
+  }
+
+  // Gradients of the mean loss from the head's delta (in `delta`) down to the first layer; with
+  // sgd_eta > 0 the SGD step itself instead (W -= eta dW and b -= eta db, gradients unstored).
+  // Every W^T delta is taken before that layer's W changes, so all use the pre-step weights.
+  void backward(int count, float sgd_eta) {
+    float* current = delta.data;
+    float* other = delta_other.data;
+    for (std::size_t l = dense.size(); l-- > 0;) {
+      const DenseLayer& d = dense[l];
+      const long long out_stride = static_cast<long long>(d.out) * count;
+      const std::int64_t pairs = static_cast<std::int64_t>(replicas) * d.out;
+      const float* mask = l + 1 < dense.size() ? activations[l].data : nullptr;
+      bias_gradient_kernel<<<grid_stride_blocks(pairs), kThreads>>>(current, mask, d.out, count, pairs, gradients.data,
+                                                                   static_cast<std::int64_t>(stride), d.bias_offset,
+                                                                   sgd_eta, weights.data);
+      SGDS_CUDA_CHECK(cudaGetLastError());
+      const float* in = l == 0 ? inputs.data : activations[l - 1].data;
+      const long long in_stride = static_cast<long long>(d.in) * count;
+      if (l > 0)  // d(in) = W^T delta  (in x count); the next layer down masks it with its ReLU.
+        gemm(CUBLAS_OP_T, CUBLAS_OP_N, d.in, count, d.out, weights.data + d.weight_offset, d.out,
+             static_cast<long long>(stride), current, d.out, out_stride, other, d.in, in_stride);
+      if (sgd_eta > 0.0f) {  // W := -eta delta in^T + W
+        gemm(CUBLAS_OP_N, CUBLAS_OP_T, d.out, d.in, count, current, d.out, out_stride, in, d.in, in_stride,
+             weights.data + d.weight_offset, d.out, static_cast<long long>(stride), -sgd_eta, 1.0f);
+      } else {  // dW = delta in^T  (out x in)
+        gemm(CUBLAS_OP_N, CUBLAS_OP_T, d.out, d.in, count, current, d.out, out_stride, in, d.in, in_stride,
+             gradients.data + d.weight_offset, d.out, static_cast<long long>(stride));
+      }
+      if (l > 0) std::swap(current, other);
+    }
+  }
+};
+
+ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& train, const Dataset& test,
+                               const ReplicaTrainerOptions& options) {
+  const std::string why = architecture_refusal(architecture);
+  if (!why.empty()) throw std::invalid_argument("GPU trainer: needs " + why);
+  if (options.replicas < 1 || options.max_batch < 1 || options.evaluation_batch < 1)
+    throw std::invalid_argument("GPU trainer: replicas, max_batch and evaluation_batch must be >= 1");
+  if (train.features() != static_cast<std::size_t>(architecture.input_size()) ||
+      (test.size() > 0 && test.features() != train.features()))
+    throw std::invalid_argument("GPU trainer: data and architecture disagree on the input size");
+  if (static_cast<std::int64_t>(options.replicas) * options.max_batch > INT_MAX)
+    throw std::invalid_argument("GPU trainer: replicas x batch must stay below 2^31 (one gather block each)");
+  state_ = std::make_unique<State>();
+  State& s = *state_;
+  s.replicas = options.replicas;
+  s.max_batch = options.max_batch;
+  s.optimizer = options.optimizer;
+  s.momentum = static_cast<float>(options.momentum);
+  s.compute = options.precision == MatmulPrecision::tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  s.fused_sgd = options.fused_sgd_update && options.optimizer == OptimizerKind::sgd;
+  s.features = architecture.input_size();
+  s.classes = architecture.classes;
+  s.parameters = architecture.parameter_count;
+  s.stride = (s.parameters + 63) / 64 * 64;  // 256-byte aligned replica blocks
+  s.train_samples = train.size();
+  s.test_samples = test.size();
+  s.evaluation_batch = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(options.evaluation_batch),
+                                                              std::max<std::size_t>(s.test_samples, 1)));
+  for (const Layer& layer : architecture.layers) {
+    if (layer.kind != LayerKind::dense) continue;
+    DenseLayer d;
+    d.in = layer.in_size;
+    d.out = layer.out_size;
+    d.weight_offset = static_cast<std::int64_t>(layer.param_offset);
+    d.bias_offset = d.weight_offset + static_cast<std::int64_t>(layer.out_size) * layer.in_size;
+    s.dense.push_back(d);
+    s.max_width = std::max(s.max_width, d.out);
+  }
+
+  const std::size_t K = static_cast<std::size_t>(s.replicas);
+  const std::size_t capacity = static_cast<std::size_t>(std::max(s.max_batch, s.evaluation_batch));
+  const std::size_t F = static_cast<std::size_t>(s.features);
+  s.weights = DeviceBuffer<float>(K * s.stride);
+  if (!s.fused_sgd) s.gradients = DeviceBuffer<float>(K * s.stride);  // zeroed: the padding stays 0 through updates
+  if (s.optimizer != OptimizerKind::sgd) s.velocity = DeviceBuffer<float>(K * s.stride);
+  s.train_pixels = DeviceBuffer<float>(train.pixels.size());
+  s.train_pixels.upload(train.pixels.data(), train.pixels.size());
+  s.train_labels = DeviceBuffer<std::int32_t>(train.labels.size());
+  s.train_labels.upload(train.labels.data(), train.labels.size());
+  s.test_pixels = DeviceBuffer<float>(test.pixels.size());
+  s.test_pixels.upload(test.pixels.data(), test.pixels.size());
+  s.test_labels = DeviceBuffer<std::int32_t>(test.labels.size());
+  s.test_labels.upload(test.labels.data(), test.labels.size());
+  s.order = DeviceBuffer<std::uint32_t>(K * s.train_samples);
+  s.inputs = DeviceBuffer<float>(K * F * static_cast<std::size_t>(s.max_batch));
+  s.batch_labels = DeviceBuffer<std::int32_t>(K * static_cast<std::size_t>(s.max_batch));
+  for (const DenseLayer& d : s.dense)
+    s.activations.emplace_back(K * static_cast<std::size_t>(d.out) * capacity);
+  s.delta = DeviceBuffer<float>(K * static_cast<std::size_t>(s.max_width) * static_cast<std::size_t>(s.max_batch));
+  s.delta_other = DeviceBuffer<float>(s.delta.size);
+  s.sample_loss = DeviceBuffer<double>(K * capacity);
+  s.sample_correct = DeviceBuffer<double>(K * capacity);
+  s.train_loss = DeviceBuffer<double>(K);
+  s.train_correct = DeviceBuffer<double>(K);
+  s.test_loss = DeviceBuffer<double>(K);
+  s.test_correct = DeviceBuffer<double>(K);
+}
+
+ReplicaTrainer::~ReplicaTrainer() = default;
+
+void ReplicaTrainer::upload_parameters(const std::vector<float>& parameters) {
+  State& s = *state_;
+  if (parameters.size() != static_cast<std::size_t>(s.replicas) * s.parameters)
+    throw std::invalid_argument("GPU trainer: upload_parameters needs replicas x parameter_count values");
+  SGDS_CUDA_CHECK(cudaMemcpy2D(s.weights.data, s.stride * sizeof(float), parameters.data(),
+                               s.parameters * sizeof(float), s.parameters * sizeof(float),
+                               static_cast<std::size_t>(s.replicas), cudaMemcpyHostToDevice));
+  if (s.velocity.data != nullptr) SGDS_CUDA_CHECK(cudaMemset(s.velocity.data, 0, s.velocity.size * sizeof(float)));
+}
+
+std::vector<float> ReplicaTrainer::download_parameters() const {
+  const State& s = *state_;
+  std::vector<float> out(static_cast<std::size_t>(s.replicas) * s.parameters);
+  SGDS_CUDA_CHECK(cudaMemcpy2D(out.data(), s.parameters * sizeof(float), s.weights.data, s.stride * sizeof(float),
+                               s.parameters * sizeof(float), static_cast<std::size_t>(s.replicas),
+                               cudaMemcpyDeviceToHost));
+  return out;
+}
+
+void ReplicaTrainer::upload_order(const std::vector<std::uint32_t>& order) {
+  State& s = *state_;
+  if (order.size() != static_cast<std::size_t>(s.replicas) * s.train_samples)
+    throw std::invalid_argument("GPU trainer: upload_order needs replicas x training samples indices");
+  s.order.upload(order.data(), order.size());
+}
+
+void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
+  State& s = *state_;
+  if (count < 1 || count > s.max_batch || begin + static_cast<std::size_t>(count) > s.train_samples)
+    throw std::invalid_argument("GPU trainer: step outside the epoch or above max_batch");
+  s.last_count = count;
+  const int columns = s.replicas * count;  // < 2^31, checked in the constructor
+  gather_kernel<<<columns, kThreads>>>(s.train_pixels.data, s.train_labels.data, s.order.data,
+                                       static_cast<std::int64_t>(s.train_samples), static_cast<std::int64_t>(begin),
+                                       count, s.features, s.inputs.data, s.batch_labels.data);
+  SGDS_CUDA_CHECK(cudaGetLastError());
+  s.forward(s.inputs.data, static_cast<long long>(s.features) * count, count);
+  s.loss(s.batch_labels.data, count, count, s.delta.data, s.train_loss.data, s.train_correct.data);
+  const auto e = static_cast<float>(eta);
+  if (!(e > 0.0f)) throw std::invalid_argument("GPU trainer: eta must be > 0");
+  if (s.fused_sgd) {
+    s.backward(count, e);
+    s.gradients_stored = false;
+    return;
+  }
+  s.backward(count, 0.0f);
+  s.gradients_stored = true;
+  const std::int64_t total = static_cast<std::int64_t>(s.replicas) * static_cast<std::int64_t>(s.stride);
+  update_kernel<<<grid_stride_blocks(total), kThreads>>>(static_cast<int>(s.optimizer), e, s.momentum, total,
+                                                        s.weights.data, s.velocity.data, s.gradients.data);
+  SGDS_CUDA_CHECK(cudaGetLastError());
+}
+
+void ReplicaTrainer::reset_train_sums() {
+  State& s = *state_;
+  SGDS_CUDA_CHECK(cudaMemset(s.train_loss.data, 0, s.train_loss.size * sizeof(double)));
+  SGDS_CUDA_CHECK(cudaMemset(s.train_correct.data, 0, s.train_correct.size * sizeof(double)));
+}
+
+void ReplicaTrainer::train_sums(std::vector<double>& loss_sum, std::vector<std::int64_t>& correct) const {
+  const State& s = *state_;
+  const auto K = static_cast<std::size_t>(s.replicas);
+  loss_sum = s.train_loss.download(K);
+  const std::vector<double> hits = s.train_correct.download(K);
+  correct.assign(hits.begin(), hits.end());
+}
+
+void ReplicaTrainer::evaluate(std::vector<double>& loss, std::vector<double>& accuracy) {
+  State& s = *state_;
+  const auto K = static_cast<std::size_t>(s.replicas);
+  if (s.test_samples == 0) {
+    loss.assign(K, std::numeric_limits<double>::quiet_NaN());
+    accuracy.assign(K, std::numeric_limits<double>::quiet_NaN());
+    return;
+  }
+  SGDS_CUDA_CHECK(cudaMemset(s.test_loss.data, 0, K * sizeof(double)));
+  SGDS_CUDA_CHECK(cudaMemset(s.test_correct.data, 0, K * sizeof(double)));
+  for (std::size_t begin = 0; begin < s.test_samples; begin += static_cast<std::size_t>(s.evaluation_batch)) {
+    const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(s.evaluation_batch),
+                                                             s.test_samples - begin));
+    // All replicas read the same test samples: input stride 0, label stride 0.
+    s.forward(s.test_pixels.data + begin * static_cast<std::size_t>(s.features), 0, count);
+    s.loss(s.test_labels.data + begin, 0, count, nullptr, s.test_loss.data, s.test_correct.data);
+  }
+  loss = s.test_loss.download(K);
+  accuracy = s.test_correct.download(K);
+  const double n = static_cast<double>(s.test_samples);
+  for (std::size_t k = 0; k < K; ++k) {
+    loss[k] /= n;
+    accuracy[k] /= n;
+  }
+}
+
+std::vector<float> ReplicaTrainer::last_inputs() const {
+  const State& s = *state_;
+  return s.inputs.download(static_cast<std::size_t>(s.replicas) * static_cast<std::size_t>(s.features) *
+                           static_cast<std::size_t>(s.last_count));
+}
+
+std::vector<std::int32_t> ReplicaTrainer::last_labels() const {
+  const State& s = *state_;
+  return s.batch_labels.download(static_cast<std::size_t>(s.replicas) * static_cast<std::size_t>(s.last_count));
+}
+
+std::vector<float> ReplicaTrainer::last_gradients() const {
+  const State& s = *state_;
+  if (!s.gradients_stored)
+    throw std::logic_error("GPU trainer: no stored gradients (no step yet, or the fused SGD update ran)");
+  std::vector<float> out(static_cast<std::size_t>(s.replicas) * s.parameters);
+  SGDS_CUDA_CHECK(cudaMemcpy2D(out.data(), s.parameters * sizeof(float), s.gradients.data, s.stride * sizeof(float),
+                               s.parameters * sizeof(float), static_cast<std::size_t>(s.replicas),
+                               cudaMemcpyDeviceToHost));
+  return out;
+}
+
+void ReplicaTrainer::synchronise() const { SGDS_CUDA_CHECK(cudaDeviceSynchronize()); }
+
+}  // namespace sgds::nn::cuda

@@ -1,0 +1,362 @@
+// The GPU network trainer (sim/nn/replica_trainer_cuda.*, sim/nn/trainer_cuda.*) against the CPU
+// trainer: the same mini-batch samples (bitwise), one SGD step of K = 3 replicas from the same
+// weights on the same batch (gradients and weights within float rounding), and a few epochs'
+// loss and accuracy trajectories under SGD, SHB and NSHB. Every GPU test prints what it compared
+// and its worst error, and prints "SKIPPED: no CUDA device" and returns where no device exists
+// (ctest reports it skipped). The last test runs everywhere: device = "cuda" is refused with one
+// line naming the key where it cannot run.
+//
+// Tolerances. fp32: the GEMMs sum in another order than Eigen, so a sum of k products carries a
+// relative error of order sqrt(k) 2^-24 ~ 2e-6 for k = 784 (worst case k 2^-24 = 5e-5); we allow
+// 1e-4 of the largest entry of each compared block. tf32: the GEMM inputs are rounded to 10-bit
+// mantissas (2^-11 = 4.9e-4 each, ~1e-3 per product); we allow 2e-2 of the largest entry. A few
+// epochs: rounding differences grow along the trajectory (about 100 steps here), so losses
+// agree to relative 1e-3 and accuracies to 3 test samples.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "sim/config_table.hpp"
+#include "sim/nn/batch.hpp"
+#include "sim/nn/network.hpp"
+#include "sim/nn/sample_order.hpp"
+#include "sim/nn/train_config.hpp"
+#include "sim/nn/trainer.hpp"
+#include "sim/nn/trainer_cuda.hpp"
+#include "sim/rng.hpp"
+
+#if defined(SGDS_HAVE_CUDA)
+#include "sim/cuda/cuda_engine.hpp"
+#include "sim/nn/replica_trainer_cuda.hpp"
+#endif
+
+using namespace sgds;
+using namespace sgds::nn;
+
+namespace {
+
+#if defined(SGDS_HAVE_CUDA)
+
+bool gpu_present() {
+  const std::string why = sgds::cuda::device_unavailable_reason();
+  if (!why.empty()) {
+    WARN("SKIPPED: no CUDA device (" << why << ")");
+    std::printf("SKIPPED: no CUDA device (%s)\n", why.c_str());
+  }
+  return why.empty();
+}
+
+// MNIST-shaped data: 28 x 28 one-channel images in 10 classes, a class-dependent bright row
+// pair plus gaussian noise, so a 784-256-10 MLP learns in a few epochs.
+Dataset digits_like(int n, std::uint32_t seed) {
+  Dataset set;
+  set.height = set.width = 28;
+  set.classes = 10;
+  RandomStream s(seed, 0, 0, StreamPurpose::user);
+  for (int i = 0; i < n; ++i) {
+    const int label = static_cast<int>(s.below(10));
+    set.labels.push_back(label);
+    for (int y = 0; y < 28; ++y)
+      for (int x = 0; x < 28; ++x)
+        set.pixels.push_back(static_cast<float>((y / 2 == label + 2 ? 1.0 : 0.0) + 0.7 * s.normal()));
+  }
+  return set;
+}
+
+// max |a - b| over [begin, end) divided by max |reference| there.
+double relative_max_error(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& reference,
+                          std::size_t begin, std::size_t end) {
+  double error = 0.0, scale = 0.0;
+  for (std::size_t j = begin; j < end; ++j) {
+    error = std::max(error, std::abs(static_cast<double>(a[j]) - static_cast<double>(b[j])));
+    scale = std::max(scale, std::abs(static_cast<double>(reference[j])));
+  }
+  return scale > 0.0 ? error / scale : error;
+}
+
+struct OneStep {
+  std::vector<float> w0, w1, gradients, inputs;
+  std::vector<std::int32_t> labels;
+  std::vector<double> loss_sum;
+};
+
+constexpr int kReplicas = 3;
+constexpr std::uint32_t kSeed = 11;
+constexpr std::size_t kBegin = 64;  // batch positions [64, 96) of epoch 0: a non-zero offset
+constexpr int kBatch = 32;
+constexpr double kEta = 0.1;
+
+// The CPU trainer's step for each replica: its initial weights, its epoch-0 order, the batch at
+// [kBegin, kBegin + kBatch), Network<float>::run and apply_update (learning rate eta).
+OneStep cpu_step(const Architecture& arch, const Dataset& train, double eta) {
+  const std::size_t P = arch.parameter_count, F = train.features();
+  OneStep out;
+  out.w0.resize(kReplicas * P);
+  out.w1.resize(kReplicas * P);
+  out.gradients.resize(kReplicas * P);
+  for (int r = 0; r < kReplicas; ++r) {
+    float* w0 = out.w0.data() + static_cast<std::size_t>(r) * P;
+    initialise_parameters(arch, kSeed, static_cast<std::uint32_t>(r), w0);
+    const auto order = epoch_order(kSeed, static_cast<std::uint32_t>(r), 0, train.size());
+    Matrix<float> x;
+    std::vector<std::int32_t> y;
+    gather_batch(train, arch, order.data() + kBegin, kBatch, x, y);
+    out.inputs.insert(out.inputs.end(), x.data(), x.data() + F * kBatch);
+    out.labels.insert(out.labels.end(), y.begin(), y.end());
+    Network<float> net(arch);
+    float* g = out.gradients.data() + static_cast<std::size_t>(r) * P;
+    out.loss_sum.push_back(net.run(w0, x, y.data(), g).loss_sum);
+    std::copy(w0, w0 + P, out.w1.data() + static_cast<std::size_t>(r) * P);
+    std::vector<float> velocity(P, 0.0f);
+    apply_update(OptimizerKind::sgd, eta, 0.0, out.w1.data() + static_cast<std::size_t>(r) * P, velocity.data(), g, P);
+  }
+  return out;
+}
+
+// fused: the default SGD path (update inside the GEMMs, no stored gradients); else the
+// gradients are stored and the update kernel applies them.
+OneStep gpu_step(const Architecture& arch, const Dataset& train, const Dataset& test, MatmulPrecision precision,
+                 bool fused) {
+  const std::size_t P = arch.parameter_count, n = train.size();
+  nn::cuda::ReplicaTrainerOptions options;
+  options.replicas = kReplicas;
+  options.max_batch = kBatch;
+  options.precision = precision;
+  options.fused_sgd_update = fused;
+  nn::cuda::ReplicaTrainer trainer(arch, train, test, options);
+  OneStep out;
+  out.w0.resize(kReplicas * P);
+  std::vector<std::uint32_t> orders;
+  for (int r = 0; r < kReplicas; ++r) {
+    initialise_parameters(arch, kSeed, static_cast<std::uint32_t>(r), out.w0.data() + static_cast<std::size_t>(r) * P);
+    const auto order = epoch_order(kSeed, static_cast<std::uint32_t>(r), 0, n);
+    orders.insert(orders.end(), order.begin(), order.end());
+  }
+  trainer.upload_parameters(out.w0);
+  trainer.upload_order(orders);
+  trainer.reset_train_sums();
+  trainer.step(kBegin, kBatch, kEta);
+  out.w1 = trainer.download_parameters();
+  if (!fused) out.gradients = trainer.last_gradients();
+  out.inputs = trainer.last_inputs();
+  out.labels = trainer.last_labels();
+  std::vector<std::int64_t> correct;
+  trainer.train_sums(out.loss_sum, correct);
+  return out;
+}
+
+// Worst relative error over the layers' weight and bias blocks (each against its own scale).
+double worst_block_error(const Architecture& arch, const std::vector<float>& a, const std::vector<float>& b,
+                         const std::vector<float>& reference, const char* what) {
+  double worst = 0.0;
+  const std::size_t P = arch.parameter_count;
+  for (int r = 0; r < kReplicas; ++r)
+    for (const Layer& l : arch.layers) {
+      if (l.kind != LayerKind::dense) continue;
+      const std::size_t base = static_cast<std::size_t>(r) * P + l.param_offset;
+      const std::size_t weights = static_cast<std::size_t>(l.out_size) * l.in_size;
+      const double ew = relative_max_error(a, b, reference, base, base + weights);
+      const double eb = relative_max_error(a, b, reference, base + weights, base + l.param_count);
+      std::printf("  %s replica %d layer %dx%d: weights %.3e, biases %.3e\n", what, r, l.out_size, l.in_size, ew, eb);
+      worst = std::max({worst, ew, eb});
+    }
+  return worst;
+}
+
+// w1 - w0 per entry: the step itself, so the comparison is relative to the update's size.
+std::vector<float> step_of(const OneStep& s) {
+  std::vector<float> d(s.w1.size());
+  for (std::size_t j = 0; j < d.size(); ++j) d[j] = s.w1[j] - s.w0[j];
+  return d;
+}
+
+TEST_CASE("GPU trainer gathers exactly the CPU trainer's mini-batch samples") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(512, 1), test = digits_like(100, 2);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
+  const OneStep cpu = cpu_step(arch, train, kEta);
+  const OneStep gpu = gpu_step(arch, train, test, MatmulPrecision::fp32, true);
+  REQUIRE(gpu.inputs.size() == cpu.inputs.size());
+  REQUIRE(gpu.labels.size() == cpu.labels.size());
+  std::size_t input_mismatches = 0, label_mismatches = 0;
+  for (std::size_t j = 0; j < cpu.inputs.size(); ++j) input_mismatches += gpu.inputs[j] != cpu.inputs[j];
+  for (std::size_t j = 0; j < cpu.labels.size(); ++j) label_mismatches += gpu.labels[j] != cpu.labels[j];
+  std::printf("[batch] K=%d, positions [%zu, %zu) of epoch 0's Philox order: %zu input floats, %zu labels; "
+              "mismatches: inputs %zu, labels %zu (required 0)\n",
+              kReplicas, kBegin, kBegin + kBatch, cpu.inputs.size(), cpu.labels.size(), input_mismatches,
+              label_mismatches);
+  CHECK(input_mismatches == 0);
+  CHECK(label_mismatches == 0);
+  // The replicas draw different batches (their own streams), so the comparison above is per replica.
+  const std::size_t per_replica = cpu.labels.size() / kReplicas;
+  CHECK(!std::equal(cpu.labels.begin(), cpu.labels.begin() + static_cast<std::ptrdiff_t>(per_replica),
+                    cpu.labels.begin() + static_cast<std::ptrdiff_t>(per_replica)));
+}
+
+TEST_CASE("One GPU SGD step of K = 3 replicas equals the CPU trainer's within float rounding") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(512, 1), test = digits_like(100, 2);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
+  const OneStep cpu = cpu_step(arch, train, kEta);
+  const OneStep gpu = gpu_step(arch, train, test, MatmulPrecision::fp32, false);
+  const OneStep fused = gpu_step(arch, train, test, MatmulPrecision::fp32, true);
+  REQUIRE(gpu.w0 == cpu.w0);
+  std::printf("[one step fp32] K=%d, b=%d, eta=%g, 784-256-10; tolerance 1e-4 of each block's largest entry\n", kReplicas,
+              kBatch, kEta);
+  const double gradient_error = worst_block_error(arch, gpu.gradients, cpu.gradients, cpu.gradients, "gradient");
+  const std::vector<float> cpu_step_vector = step_of(cpu), gpu_step_vector = step_of(gpu);
+  const double step_error = worst_block_error(arch, gpu_step_vector, cpu_step_vector, cpu_step_vector, "w1 - w0");
+  const std::vector<float> fused_step_vector = step_of(fused);
+  const double fused_error =
+      worst_block_error(arch, fused_step_vector, cpu_step_vector, cpu_step_vector, "w1 - w0 (fused SGD update)");
+  double loss_error = 0.0;
+  for (int r = 0; r < kReplicas; ++r) {
+    std::printf("  batch loss sum replica %d: GPU %.9g CPU %.9g\n", r, gpu.loss_sum[static_cast<std::size_t>(r)],
+                cpu.loss_sum[static_cast<std::size_t>(r)]);
+    loss_error = std::max(loss_error, std::abs(gpu.loss_sum[static_cast<std::size_t>(r)] -
+                                               cpu.loss_sum[static_cast<std::size_t>(r)]) /
+                                          cpu.loss_sum[static_cast<std::size_t>(r)]);
+  }
+  std::printf("[one step fp32] worst: gradient %.3e, step %.3e, fused step %.3e, loss %.3e (tolerance 1e-4)\n",
+              gradient_error, step_error, fused_error, loss_error);
+  CHECK(gradient_error <= 1e-4);
+  CHECK(step_error <= 1e-4);
+  CHECK(fused_error <= 1e-4);
+  CHECK(loss_error <= 1e-4);
+
+  // The comparison can fail: against a CPU step with a learning rate 0.1% off, the step error
+  // is about 1e-3, ten times the tolerance.
+  const OneStep wrong = cpu_step(arch, train, kEta * 1.001);
+  const std::vector<float> wrong_step = step_of(wrong);
+  double mutant_error = 0.0;
+  for (std::size_t j = 0; j < wrong_step.size(); ++j)
+    mutant_error = std::max(mutant_error, std::abs(static_cast<double>(gpu_step_vector[j]) - wrong_step[j]));
+  double scale = 0.0;
+  for (const float v : wrong_step) scale = std::max(scale, std::abs(static_cast<double>(v)));
+  std::printf("[one step fp32] mutant (CPU eta x 1.001): step error %.3e against the stored-gradient GPU step (must "
+              "exceed 1e-4)\n",
+              mutant_error / scale);
+  CHECK(mutant_error / scale > 1e-4);
+}
+
+TEST_CASE("One GPU step with tf32 GEMMs agrees with the CPU within the tf32 tolerance") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(512, 1), test = digits_like(100, 2);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
+  const OneStep cpu = cpu_step(arch, train, kEta);
+  const OneStep fp32 = gpu_step(arch, train, test, MatmulPrecision::fp32, false);
+  const OneStep tf32 = gpu_step(arch, train, test, MatmulPrecision::tf32, false);
+  std::printf("[one step tf32] K=%d, b=%d; tolerance 2e-2 of each block's largest entry\n", kReplicas, kBatch);
+  const double error = worst_block_error(arch, tf32.gradients, cpu.gradients, cpu.gradients, "tf32 gradient");
+  double differs = 0.0;
+  for (std::size_t j = 0; j < fp32.gradients.size(); ++j)
+    differs = std::max(differs, std::abs(static_cast<double>(tf32.gradients[j]) - fp32.gradients[j]));
+  std::printf("[one step tf32] worst gradient error %.3e (tolerance 2e-2); max |tf32 - fp32| gradient entry %.3e "
+              "(informational: 0 would mean cuBLAS chose no TF32 kernel)\n",
+              error, differs);
+  CHECK(error <= 2e-2);
+}
+
+TEST_CASE("GPU and CPU trainers give the same few-epoch loss trajectories under SGD, SHB and NSHB") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
+  for (const OptimizerKind kind : {OptimizerKind::sgd, OptimizerKind::shb, OptimizerKind::nshb}) {
+    TrainSpec spec;
+    spec.name = "few_epochs";
+    spec.replicas = kReplicas;
+    spec.epochs = 3;
+    spec.optimizer = kind;
+    spec.momentum = 0.5;
+    spec.schedule.eta = kind == OptimizerKind::shb ? 0.02 : 0.05;
+    spec.schedule.batch = 16;  // 600 = 37 x 16 + 8: the last batch of each epoch is partial
+    spec.schedule.per_epoch = true;
+    spec.measure.every = 3;
+    spec.measure.noise_samples = 64;  // C^2 at rows 0 and 3: on the CPU from the GPU's weights
+    spec.measure.curvature = spec.measure.sharpness = false;
+    const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
+    CudaTrainTiming timing;
+    const TrainResult gpu =
+        train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, &timing);
+    std::printf("[epochs %s] K=%d, 3 epochs of 38 steps, b=16; GPU %.3f s (training %.3f s)\n",
+                optimizer_name(kind).c_str(), kReplicas, gpu.seconds, timing.training_seconds);
+    for (const char* name : {"train_loss", "test_loss", "c2"}) {
+      const auto& a = gpu.table(name).values;
+      const auto& b = cpu.table(name).values;
+      REQUIRE(a.size() == b.size());
+      double worst = 0.0;
+      for (std::size_t j = 0; j < a.size(); ++j) {
+        INFO(name << " entry " << j << ": GPU " << a[j] << " CPU " << b[j]);
+        REQUIRE(std::isnan(a[j]) == std::isnan(b[j]));
+        if (std::isnan(b[j])) continue;
+        worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
+      }
+      std::printf("  %-12s rows x replicas %zu, worst relative difference %.3e (tolerance 1e-3); replica 0 last row "
+                  "GPU %.6f CPU %.6f\n",
+                  name, a.size(), worst, a[a.size() - kReplicas], b[b.size() - kReplicas]);
+      CHECK(worst <= 1e-3);
+    }
+    for (const char* name : {"train_accuracy", "test_accuracy"}) {
+      const auto& a = gpu.table(name).values;
+      const auto& b = cpu.table(name).values;
+      const double samples = std::string(name) == "test_accuracy" ? 200.0 : 600.0;
+      double worst = 0.0;
+      for (std::size_t j = 0; j < a.size(); ++j)
+        if (!std::isnan(b[j])) worst = std::max(worst, std::abs(a[j] - b[j]) * samples);
+      std::printf("  %-12s worst difference %.0f samples (tolerance 3)\n", name, worst);
+      CHECK(worst <= 3.0);
+    }
+    // Learning happened on both: the trajectories compared are not flat.
+    const auto& loss = cpu.table("train_loss").values;
+    CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
+  }
+}
+
+#endif
+
+}  // namespace
+
+TEST_CASE("train device = cuda is refused with one line naming the key where it cannot run") {
+  const char* config = R"(
+[data]
+source = "idx"
+dir = "/nonexistent"
+[[run]]
+name = "a"
+[run.schedule]
+eta = 0.1
+)";
+  toml::table document = toml::parse(config);
+  document.insert_or_assign("device", "cuda");
+  const std::string why = cuda_training_unavailable();
+  if (why.empty()) {
+    CHECK(parse_train_config(document).device == "cuda");
+    toml::table cnn = document;
+    cnn.insert_or_assign("model", toml::table{{"kind", "cnn"}});
+    REQUIRE_THROWS_WITH(parse_train_config(cnn), Catch::Contains("'device'") && Catch::Contains("MLPs only"));
+    toml::table tf32 = document;
+    tf32.insert_or_assign("matmul_precision", "tf32");
+    CHECK(parse_train_config(tf32).matmul_precision == MatmulPrecision::tf32);
+  } else {
+    std::printf("[refusal] no GPU here (%s): device = \"cuda\" must be refused\n", why.c_str());
+    try {
+      (void)parse_train_config(document);
+      FAIL("device = \"cuda\" was accepted without a GPU");
+    } catch (const ConfigError& e) {
+      const std::string message = e.what();
+      CHECK(message.find("'device' = \"cuda\"") != std::string::npos);
+      CHECK(message.find('\n') == std::string::npos);
+    }
+  }
+  // tf32 is a GPU mode: refused on the CPU, naming the key.
+  toml::table cpu_tf32 = toml::parse(config);
+  cpu_tf32.insert_or_assign("matmul_precision", "tf32");
+  REQUIRE_THROWS_WITH(parse_train_config(cpu_tf32), Catch::Contains("'matmul_precision'"));
+  CHECK(parse_train_config(toml::parse(config)).device == "cpu");
+}
