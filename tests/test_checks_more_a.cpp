@@ -6,3 +6,17 @@
 #include "test_checks_support.hpp"
 
 TEST_CASE("quadratic_sharpness: passes, and its mutants fail") { require_pass_and_mutants_fail("quadratic_sharpness"); }
+
+TEST_CASE("first_passage_time: the bias vanishes at least like sqrt(eta), and the wrong diffusions fail") {
+  using namespace sgds;
+  const CheckDefinition* check = find_check("first_passage_time");
+  REQUIRE(check);
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  INFO(truth.comparisons.front().label);
+  CHECK(truth.verdict == Verdict::supported);
+  REQUIRE(check->mutants.size() == 2);
+  for (const auto& mutant : check->mutants) {
+    INFO("mutant " << mutant);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
+  }
+}
