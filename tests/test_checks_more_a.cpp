@@ -20,3 +20,17 @@ TEST_CASE("first_passage_time: the bias vanishes at least like sqrt(eta), and th
     CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
   }
 }
+
+TEST_CASE("sgd_vs_smoothed_gd: both effects supported, and the flipped predictions fail") {
+  using namespace sgds;
+  const CheckDefinition* check = find_check("sgd_vs_smoothed_gd");
+  REQUIRE(check);
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  REQUIRE(truth.comparisons.size() == 2);
+  INFO(truth.comparisons.front().label);
+  CHECK(truth.verdict == Verdict::supported);
+  for (const auto& mutant : check->mutants) {
+    INFO("mutant " << mutant);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
+  }
+}
