@@ -192,7 +192,9 @@ const RegisterCommand registered(15, [](CLI::App& cli) {
                     "fp32 (strict, default) or tf32 (GPU tensor cores): overrides the config's matmul_precision")
       ->check(CLI::IsMember({"fp32", "tf32"}));
   train->add_flag("-q,--quiet", options->quiet, "No progress output");
-  train->footer("Example: sgdsmooth train configs/nn_sanity_mlp.toml --set train.epochs=2 -o mlp.h5");
+  train->footer(
+      "Example: sgdsmooth train configs/nn_sanity_mlp.toml --set train.epochs=2 -o mlp.h5\n"
+      "GPU (MLPs): sgdsmooth train configs/nn_sanity_mlp.toml --device cuda --matmul-precision tf32 -o mlp_gpu.h5");
   train->callback([options] { train_command(*options); });
 });
 

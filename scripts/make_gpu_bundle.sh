@@ -1,9 +1,9 @@
 #!/bin/bash
 # Packs built programs for a GPU machine that lacks this project's libraries (Eigen, fmt, toml++,
 # HDF5 dev...): the programs go to BUNDLE/bin, every shared library they need except glibc's own
-# and the CUDA toolkit's (cuBLAS, cudart: the GPU image has CUDA 13 in /usr/local/cuda, which the
-# programs' RUNPATH names) to BUNDLE/lib, and the peer programs (../shared/peers) to BUNDLE/peers. Run there with
-#   LD_LIBRARY_PATH=BUNDLE/lib SGDS_PREBUILT=BUNDLE/bin SGDS_PEERS_DIR=BUNDLE/peers bench/gpu_acceptance.sh
+# and cuBLAS (540 MB with cuBLASLt; the GPU image's CUDA 13 has it) to BUNDLE/lib, and the peer
+# programs (../shared/peers) to BUNDLE/peers. Run there with
+#   LD_LIBRARY_PATH=BUNDLE/lib:/usr/local/cuda/lib64 SGDS_PREBUILT=BUNDLE/bin SGDS_PEERS_DIR=BUNDLE/peers bench/gpu_acceptance.sh
 # Usage: scripts/make_gpu_bundle.sh BUILD_DIR BUNDLE PROGRAM...   (PROGRAM relative to BUILD_DIR)
 set -euo pipefail
 build=$1 bundle=$2
@@ -15,7 +15,7 @@ for program in "$@"; do
   strip "$bundle/bin/$(basename "$program")"
   ldd "$build/$program" | awk '/=> \//{print $3}' |
     grep -vE '/(libc|libm|libpthread|libdl|librt|libresolv)\.so|ld-linux' |
-    grep -vE '/(libcublas|libcublasLt|libcudart)\.so' |  # CUDA 13's own, on the GPU image (libcublasLt: 540 MB)
+    grep -vE '/(libcublas|libcublasLt)\.so' |  # too big to carry (libcublasLt: 540 MB): the GPU image's CUDA 13 has them
     while read -r lib; do cp -Ln "$lib" "$bundle/lib/" 2>/dev/null || true; done
 done
 here=$(cd "$(dirname "$0")/.." && pwd)
