@@ -17,6 +17,9 @@ build=${1:?usage: bench/gpu_network.sh BUILD_DIR}
 peers=${SGDS_PEERS_DIR:-/work/shared/peers}
 [ -d "$peers" ] || peers=$here/shared/peers
 python=${PYTHON:-python3}
+# The peers run without LD_LIBRARY_PATH: a bundle of our programs' libraries on it (an older
+# libstdc++, say; scripts/make_gpu_bundle.sh) must not shadow what JAX was built against.
+py() { env -u LD_LIBRARY_PATH "$python" "$@"; }
 log=$(mktemp)
 exec > >(tee "$log") 2>&1
 status=0
@@ -31,7 +34,7 @@ bench=$build/bench_network_cuda
 [ -x "$bench" ] || { echo "gpu_network: no bench_network_cuda in $build (build it first)"; exit 1; }
 gpu=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -1)
 echo "== machine: $gpu; $(nproc) cores; $(date -u +%FT%TZ)"
-echo "== commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null)$(git -C "$here" diff --quiet 2>/dev/null || echo '+dirty')"
+echo "== commit: $(env -u LD_LIBRARY_PATH git -C "$here" rev-parse --short HEAD 2>/dev/null)$(env -u LD_LIBRARY_PATH git -C "$here" diff --quiet 2>/dev/null || echo "+dirty")"
 
 echo "== sgdsmooth workload B ($bench)"
 ours=$("$bench" "${EPOCHS:-2}") || fail "bench_network_cuda"
@@ -39,13 +42,13 @@ echo "$ours"
 
 echo "== JAX workload B: peers_gpu.py jax_mlp (default precision, TF32 matmuls)"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false
-jax1=$(timeout 300 "$python" -c "
+jax1=$(timeout 300 env -u LD_LIBRARY_PATH "$python" -c "
 exec(open('$peers/peers_gpu.py').read().split('for name, fn in')[0])
 jax_mlp(64, 128); jax_mlp(64, 32); jax_mlp(1, 128)" 2>&1) || fail "peers_gpu.py jax_mlp"
 echo "$jax1" | grep -E '^B_|Error|error' | tail -8
 
 echo "== JAX workload B: peers_gpu2.py mlp, precision=highest (strict fp32)"
-jax2=$(timeout 300 "$python" -c "
+jax2=$(timeout 300 env -u LD_LIBRARY_PATH "$python" -c "
 exec(open('$peers/peers_gpu2.py').read().split('\ntraj(10)\n')[0])
 mlp(64, 128, 'highest'); mlp(64, 32, 'highest')" 2>&1) || fail "peers_gpu2.py mlp highest"
 echo "$jax2" | grep -E '^B_|Error|error' | tail -8
@@ -59,7 +62,7 @@ for precision in fp32 tf32; do
 done
 for case in K64_b128 K64_b32 K1_b128; do args+=("$(echo "$jax1" | value "B_jax_vmap_${case}_samples_per_s")"); done
 for case in K64_b128 K64_b32; do args+=("$(echo "$jax2" | value "B_jax_highest_${case}_samples_per_s")"); done
-report=$("$python" - "${args[@]}" <<'EOF'
+report=$(py - "${args[@]}" <<'EOF'
 import sys
 def num(v):
     try: return float(v)
@@ -89,7 +92,7 @@ echo "$report"
 section=$(cat <<EOF
 ## GPU workload B (bench/gpu_network.sh)
 
-Run $(date -u +%F) on $gpu, commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null), all in
+Run $(date -u +%F) on $gpu, commit $(env -u LD_LIBRARY_PATH git -C "$here" rev-parse --short HEAD 2>/dev/null), all in
 one call. Workload B: K MLPs 784-256-10, SGD lr 0.1, 60000 MNIST-shaped samples; training
 samples/s summed over the K models. sgdsmooth: \`bench_network_cuda\` (train_replicas_cuda,
 ${EPOCHS:-2} timed epochs after a warm-up epoch, per-epoch permutations). JAX: peers_gpu.py
@@ -109,7 +112,7 @@ $(echo "$ours" | grep -v '^B_')
 EOF
 )
 results=$here/bench/RESULTS.md
-"$python" - "$results" "$section" <<'EOF'
+py - "$results" "$section" <<'EOF'
 import os, re, sys
 path, section = sys.argv[1], sys.argv[2]
 text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"

@@ -8,9 +8,11 @@
 set -euo pipefail
 : "${SGDS_BIN:?}" "${SGDS_PYTHON:?}" "${SGDS_SCRATCH:?}"
 rm -rf "$SGDS_SCRATCH" && mkdir -p "$SGDS_SCRATCH" && cd "$SGDS_SCRATCH"
+# Python without LD_LIBRARY_PATH: on a GPU machine it may hold a bundle of sgdsmooth's libraries.
+py() { env -u LD_LIBRARY_PATH "$SGDS_PYTHON" "$@"; }
 
 # 600 training and 200 test 28x28 images in 10 classes: a bright row pair per class plus noise.
-"$SGDS_PYTHON" - <<'EOF'
+py - <<'EOF'
 import gzip, os, struct
 import numpy as np
 rng = np.random.default_rng(1)
@@ -78,7 +80,7 @@ cat gpu.out
 "$SGDS_BIN" train cfg.toml --device cuda --matmul-precision tf32 -o tf32.h5 --quiet > tf32.out
 "$SGDS_BIN" train cfg.toml -o cpu.h5 --quiet > cpu.out
 
-"$SGDS_PYTHON" - <<'EOF'
+py - <<'EOF'
 import h5py, numpy as np
 gpu, tf32, cpu = (h5py.File(f, "r") for f in ("gpu.h5", "tf32.h5", "cpu.h5"))
 def attr(f, key):
