@@ -9,9 +9,9 @@
 //                                 of the mean loss w.r.t. the logits, (softmax - one_hot) / count
 //   sum_per_replica_kernel        one block per replica: fixed-order tree sum of the per-sample
 //                                 losses and hits into the replica's running totals (deterministic)
-//   bias_gradient_kernel          one thread per (replica, unit): optional ReLU mask on delta
-//                                 (in place), then the bias gradient, the sum over the batch
-//                                 (or, fused SGD, the bias step b -= eta * that sum)
+//   bias_gradient_kernel          one block per (replica, 32 units), 8 sample lanes per unit:
+//                                 optional ReLU mask on delta (in place), then the bias gradient,
+//                                 the sum over the batch (or, fused SGD, the step b -= eta * sum)
 //   update_kernel                 one thread per parameter of all replicas: SGD / SHB / NSHB,
 //                                 the float operations of apply_update (sim/nn/trainer.cpp)
 //
@@ -115,31 +115,45 @@ __global__ void sum_per_replica_kernel(const double* __restrict__ loss, const do
   }
 }
 
-// mask: the ReLU output of this layer (delta := delta where mask > 0, else 0), or null for the head.
-// sgd_eta > 0: apply the SGD step to the bias (b -= eta * gradient) instead of storing the gradient.
+// One block per (replica, tile of kBiasRows units); thread (lane, unit) sums the samples
+// lane, lane + kBiasLanes, ... (reads coalesced across units), then lane 0 adds the kBiasLanes
+// partials in lane order: a fixed order, so the result does not vary between runs.
+// mask: the ReLU output of this layer (delta := delta where mask > 0, else 0, in place), or null
+// for the head. sgd_eta > 0: apply the SGD step to the bias (b -= eta * gradient) instead of
+// storing the gradient.
+constexpr int kBiasRows = 32, kBiasLanes = kThreads / kBiasRows;
 __global__ void bias_gradient_kernel(float* __restrict__ delta, const float* __restrict__ mask, int rows, int count,
-                                     std::int64_t pairs, float* __restrict__ gradient, std::int64_t stride,
-                                     std::int64_t bias_offset, float sgd_eta, float* __restrict__ weights) {
-  for (std::int64_t p = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; p < pairs;
-       p += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    const std::int64_t replica = p / rows;
-    const int row = static_cast<int>(p % rows);
+                                     float* __restrict__ gradient, std::int64_t stride, std::int64_t bias_offset,
+                                     float sgd_eta, float* __restrict__ weights) {
+  __shared__ float partial[kBiasLanes][kBiasRows];
+  const int unit = threadIdx.x % kBiasRows, lane = threadIdx.x / kBiasRows;
+  const int tiles = (rows + kBiasRows - 1) / kBiasRows;
+  const std::int64_t replica = blockIdx.x / tiles;
+  const int row = static_cast<int>(blockIdx.x % tiles) * kBiasRows + unit;
+  float sum = 0.0f;
+  if (row < rows) {
     float* d = delta + replica * rows * count + row;
     const float* m = mask != nullptr ? mask + replica * rows * count + row : nullptr;
-    float sum = 0.0f;
-    for (int s = 0; s < count; ++s) {
-      float v = d[static_cast<std::int64_t>(s) * rows];
+    for (int s = lane; s < count; s += kBiasLanes) {
+      const std::int64_t at = static_cast<std::int64_t>(s) * rows;
+      float v = d[at];
       if (m != nullptr) {
-        if (!(m[static_cast<std::int64_t>(s) * rows] > 0.0f)) v = 0.0f;
-        d[static_cast<std::int64_t>(s) * rows] = v;
+        if (!(m[at] > 0.0f)) v = 0.0f;
+        d[at] = v;
       }
       sum += v;
     }
+  }
+  partial[lane][unit] = sum;
+  __syncthreads();
+  if (lane == 0 && row < rows) {
+    float total = 0.0f;
+    for (int j = 0; j < kBiasLanes; ++j) total += partial[j][unit];
     const std::int64_t at = replica * stride + bias_offset + row;
     if (sgd_eta > 0.0f) {
-      weights[at] -= sgd_eta * sum;
+      weights[at] -= sgd_eta * total;
     } else {
-      gradient[at] = sum;
+      gradient[at] = total;
     }
   }
 }
@@ -278,11 +292,12 @@ struct ReplicaTrainer::State {
     for (std::size_t l = dense.size(); l-- > 0;) {
       const DenseLayer& d = dense[l];
       const long long out_stride = static_cast<long long>(d.out) * count;
-      const std::int64_t pairs = static_cast<std::int64_t>(replicas) * d.out;
       const float* mask = l + 1 < dense.size() ? activations[l].data : nullptr;
-      bias_gradient_kernel<<<grid_stride_blocks(pairs), kThreads>>>(current, mask, d.out, count, pairs, gradients.data,
-                                                                   static_cast<std::int64_t>(stride), d.bias_offset,
-                                                                   sgd_eta, weights.data);
+      const std::int64_t bias_blocks = static_cast<std::int64_t>(replicas) * ((d.out + kBiasRows - 1) / kBiasRows);
+      if (bias_blocks > INT_MAX) throw std::invalid_argument("GPU trainer: too many replicas x units for one grid");
+      bias_gradient_kernel<<<static_cast<int>(bias_blocks), kThreads>>>(current, mask, d.out, count, gradients.data,
+                                                                       static_cast<std::int64_t>(stride), d.bias_offset,
+                                                                       sgd_eta, weights.data);
       SGDS_CUDA_CHECK(cudaGetLastError());
       const float* in = l == 0 ? inputs.data : activations[l - 1].data;
       const long long in_stride = static_cast<long long>(d.in) * count;
