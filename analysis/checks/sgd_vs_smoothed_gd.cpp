@@ -15,6 +15,7 @@
 // minima (the largest eta), SGD's iterates should sit closer to GD on f_hat than to GD on f
 // (effect 2). Basin shares are reported, not decided on (in this regime they agree within noise).
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -111,19 +112,34 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     ++k;
   }
 
-  // Both effects from (possibly resampled) trajectory indices, index[e][i], shared by the three methods.
-  const auto effects = [&](const std::vector<std::vector<std::uint32_t>>* index, std::vector<double>* w1_smoothed,
+  // Each method's final iterates in increasing order, as trajectory indices.
+  const auto order_of = [n](const std::vector<double>& x) {
+    std::vector<std::uint32_t> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&x](std::uint32_t a, std::uint32_t b) { return x[a] < x[b]; });
+    return order;
+  };
+  std::vector<std::array<std::vector<std::uint32_t>, 3>> orders;
+  for (const auto& r : runs) orders.push_back({order_of(r.sgd), order_of(r.smoothed), order_of(r.plain)});
+  // The sorted sample a resample would give: trajectory i taken counts[i] times (all counts 1: the
+  // data). Walking the precomputed order makes a bootstrap replicate O(n), with no sort.
+  const auto sorted_resample = [n](const std::vector<double>& x, const std::vector<std::uint32_t>& order,
+                                   const std::vector<std::uint32_t>* counts) {
+    std::vector<double> out;
+    out.reserve(n);
+    for (const std::uint32_t i : order) out.insert(out.end(), counts ? (*counts)[i] : 1u, x[i]);
+    return out;
+  };
+  // Both effects from per-eta resampling counts (null: the data), shared by the three methods.
+  const auto effects = [&](const std::vector<std::vector<std::uint32_t>>* counts, std::vector<double>* w1_smoothed,
                            std::vector<double>* w1_plain) {
     std::vector<double> log_eta, log_w1;
     double last_gap = 0.0;
     for (std::size_t e = 0; e < runs.size(); ++e) {
-      std::vector<double> sgd(n), smoothed(n), plain(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t j = index ? (*index)[e][i] : i;
-        sgd[i] = runs[e].sgd[j], smoothed[i] = runs[e].smoothed[j], plain[i] = runs[e].plain[j];
-      }
-      std::sort(sgd.begin(), sgd.end()), std::sort(smoothed.begin(), smoothed.end()), std::sort(plain.begin(), plain.end());
-      const double ws = w1_sorted(sgd, smoothed), wp = w1_sorted(sgd, plain);
+      const std::vector<std::uint32_t>* c = counts ? &(*counts)[e] : nullptr;
+      const std::vector<double> sgd = sorted_resample(runs[e].sgd, orders[e][0], c);
+      const double ws = w1_sorted(sgd, sorted_resample(runs[e].smoothed, orders[e][1], c));
+      const double wp = w1_sorted(sgd, sorted_resample(runs[e].plain, orders[e][2], c));
       if (w1_smoothed) w1_smoothed->push_back(ws), w1_plain->push_back(wp);
       log_eta.push_back(std::log(kEtas[e]));
       log_w1.push_back(std::log(ws));
@@ -138,12 +154,12 @@ record = {{ checkpoints = 2, per_trajectory = true }}
   std::vector<double> slopes(replicates), gaps(replicates);
 #pragma omp parallel for schedule(static)
   for (int b = 0; b < replicates; ++b) {
-    std::vector<std::vector<std::uint32_t>> index(runs.size(), std::vector<std::uint32_t>(n));
+    std::vector<std::vector<std::uint32_t>> counts(runs.size(), std::vector<std::uint32_t>(n, 0));
     for (std::size_t e = 0; e < runs.size(); ++e) {
       RandomStream stream(options.seed, static_cast<std::uint32_t>(b), e, check_purpose(25));
-      for (std::size_t i = 0; i < n; ++i) index[e][i] = stream.below(static_cast<std::uint32_t>(n));
+      for (std::size_t i = 0; i < n; ++i) ++counts[e][stream.below(static_cast<std::uint32_t>(n))];
     }
-    const auto [s, g] = effects(&index, nullptr, nullptr);
+    const auto [s, g] = effects(&counts, nullptr, nullptr);
     slopes[static_cast<std::size_t>(b)] = s, gaps[static_cast<std::size_t>(b)] = g;
   }
   const Interval slope_ci{sample_quantile(slopes, 0.025), sample_quantile(slopes, 0.975)};
