@@ -13,6 +13,8 @@
 // which the engine's checkpoint recorder does not do. Its noise comes from Philox streams keyed by
 // (seed, trajectory), one per eta.
 #include <cmath>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -37,6 +39,33 @@ std::int64_t escape_steps(const TiltedDoubleWell& well, double x0, double eta, d
     if (x < kExit) return step;
   }
   return cap;
+}
+
+std::int64_t escape_cap(double eta) { return static_cast<std::int64_t>(60.0 * 30.0 / eta); }
+
+// Escape times eta * steps of every trajectory, per eta. The mutants change the theory, never the
+// data: the simulation runs once per (trajectories, seed) and later calls reuse it.
+const std::vector<std::vector<double>>& escape_times(const TiltedDoubleWell& well, double x0, std::int64_t trajectories,
+                                                     std::uint32_t seed) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::int64_t, std::uint32_t>, std::vector<std::vector<double>>> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto& times = cache[{trajectories, seed}];
+  if (!times.empty()) return times;
+  for (std::size_t e = 0; e < std::size(kEtas); ++e) {
+    const double eta = kEtas[e];
+    const double s = std::sqrt(2.0 * kBatch * kDiffusion / eta);  // per-sample noise std giving D
+    const double noise_std = s / std::sqrt(kBatch);
+    const std::int64_t cap = escape_cap(eta);
+    std::vector<double> t(static_cast<std::size_t>(trajectories));
+#pragma omp parallel for schedule(dynamic, 64)
+    for (std::int64_t i = 0; i < trajectories; ++i)
+      t[static_cast<std::size_t>(i)] =
+          eta * static_cast<double>(escape_steps(well, x0, eta, noise_std, cap,
+                                                 RandomStream(seed, static_cast<std::uint32_t>(i), e, check_purpose(22))));
+    times.push_back(std::move(t));
+  }
+  return times;
 }
 
 // Weighted least squares of r = c eta^p over p on a grid (c solved for each p): the rate p.
@@ -82,30 +111,20 @@ CheckResult run_first_passage_check(const CheckOptions& options) {
   // Reflecting far out on the right, where f - f(x0) > 200: the well confines the process.
   const double sde_time = mean_first_passage_time(potential, diffusion, x0, kExit, x0 + 3.0);
 
-  std::vector<std::vector<double>> times;  // escape time eta * steps, per eta
+  const std::vector<std::vector<double>>& times = escape_times(well, x0, trajectories, options.seed);
   std::vector<double> r, se, weight;
   int censored = 0;  // trajectories that reached the cap (counted at the cap)
-  for (std::size_t e = 0; e < std::size(kEtas); ++e) {
-    const double eta = kEtas[e];
-    const double s = std::sqrt(2.0 * kBatch * kDiffusion / eta);  // per-sample noise std giving D
-    const double noise_std = s / std::sqrt(kBatch);
-    const auto cap = static_cast<std::int64_t>(60.0 * 30.0 / eta);
-    std::vector<double> t(static_cast<std::size_t>(trajectories));
-#pragma omp parallel for schedule(dynamic, 64)
-    for (std::int64_t i = 0; i < trajectories; ++i)
-      t[static_cast<std::size_t>(i)] =
-          eta * static_cast<double>(escape_steps(well, x0, eta, noise_std, cap,
-                                                 RandomStream(options.seed, static_cast<std::uint32_t>(i), e, check_purpose(22))));
+  for (std::size_t e = 0; e < times.size(); ++e) {
+    const std::vector<double>& t = times[e];
     double mean = 0.0, squares = 0.0;
-    for (double v : t) mean += v, censored += v >= eta * static_cast<double>(cap);
-    mean /= static_cast<double>(trajectories);
+    for (double v : t) mean += v, censored += v >= kEtas[e] * static_cast<double>(escape_cap(kEtas[e]));
+    const auto n = static_cast<double>(t.size());
+    mean /= n;
     for (double v : t) squares += (v - mean) * (v - mean);
-    const auto n = static_cast<double>(trajectories);
     const double mean_se = std::sqrt(squares / (n - 1.0) / n);
     r.push_back(mean / sde_time - 1.0);
     se.push_back(mean_se / sde_time);
     weight.push_back(1.0 / (se.back() * se.back()));
-    times.push_back(std::move(t));
   }
   const double rate = fit_rate(r, weight);
 

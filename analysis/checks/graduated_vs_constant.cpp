@@ -16,6 +16,8 @@
 // -p, i.e. the stages-to-eps exponent against -1/p.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -32,6 +34,18 @@ constexpr double kEta = 0.004, kC = 70.0, kGamma = 0.70710678118654752;
 constexpr int kRateStages[] = {2, 4, 8, 16, 32};
 constexpr double kPowers[] = {0.5, 0.75};
 constexpr double kMargin = 1.25;  // rate "holds" if measured / predicted exponent lies in [1/1.25, 1.25]
+
+// The engine's result for one experiment text and seed, run once per process: the mutant changes
+// the prediction, never the data, so `--mutants` reuses the truth run's experiments.
+const ExperimentResult& cached_experiment(const std::string& text, const std::string& source, std::uint32_t seed) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, std::uint32_t>, ExperimentResult> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::pair{text, seed};
+  auto found = cache.find(key);
+  if (found == cache.end()) found = cache.emplace(key, run_check_experiment(text, source, seed)).first;
+  return found->second;
+}
 
 std::vector<std::uint8_t> successes(const ExperimentResult& r) {
   std::vector<std::uint8_t> out;
@@ -76,7 +90,7 @@ init = {{ x0 = 0.0, spread = 4.0 }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
                                          tag, trajectories, kStages * kStageSteps, kC, schedule);
-    return run_check_experiment(text, result.name, options.seed + k++);
+    return cached_experiment(text, result.name, options.seed + k++);
   };
   std::vector<std::vector<std::uint8_t>> arms;  // arms[0]: decaying, then the constants
   arms.push_back(successes(rastrigin_run(
@@ -138,7 +152,7 @@ init = {{ x0 = {} }}
 record = {{ checkpoints = 2 }}
 )",
                                            p, stages, rate_trajectories, stages * stage_steps, stage_steps, stages, p, x0);
-      ExperimentResult experiment = run_check_experiment(text, result.name, options.seed + k++);
+      const ExperimentResult& experiment = cached_experiment(text, result.name, options.seed + k++);
       const ObservableSeries& f = experiment.observable("f");
       const std::size_t last = experiment.steps.size() - 1;
       const double gap = f.mean_at(last) - f_min, gap_se = f.se_at(last);

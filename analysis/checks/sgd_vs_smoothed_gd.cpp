@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -63,6 +65,53 @@ struct EtaResult {
   std::vector<double> sgd, smoothed, plain;  // final iterates; entry i of each shares start i
 };
 
+struct MeasuredData {
+  std::vector<EtaResult> runs;
+  std::vector<ExperimentResult> experiments;
+};
+
+// The three methods' final iterates per eta. The mutants change the predictions, never the data:
+// the runs happen once per (trajectories, seed) and later calls reuse them.
+const MeasuredData& measure(const TiltedDoubleWell& well, std::int64_t trajectories, std::uint32_t seed,
+                            const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::int64_t, std::uint32_t>, MeasuredData> cache;
+  const std::lock_guard<std::mutex> lock(mutex);
+  MeasuredData& data = cache[{trajectories, seed}];
+  if (!data.runs.empty()) return data;
+  const auto n = static_cast<std::size_t>(trajectories);
+  std::uint32_t k = 0;
+  for (double eta : kEtas) {
+    const auto steps = static_cast<std::int64_t>(std::llround(kTime / eta));
+    const std::string text = fmt::format(R"(
+name = "p3_eta{}"
+trajectories = {}
+steps = {}
+problem = {{ name = "double_well", dim = 1, height = 1.0, tilt = 0.25 }}
+noise = {{ kind = "gaussian", scale = {} }}
+schedule = {{ kind = "constant", eta = {}, batch = {} }}
+init = {{ x0 = 0.0, spread = {} }}
+record = {{ checkpoints = 2, per_trajectory = true }}
+)",
+                                         eta, trajectories, steps, kC, eta, kBatch, kSpread);
+    ExperimentResult experiment = run_check_experiment(text, name, seed + k);
+    EtaResult r;
+    r.sgd.assign(experiment.final_x.begin(), experiment.final_x.end());  // dim 1: one value per trajectory
+    const InitialPoint init{{0.0}, kSpread};
+    std::vector<double> starts(n);
+    for (std::size_t i = 0; i < n; ++i)
+      draw_initial_point(init, seed + k, static_cast<std::uint32_t>(i), 1, &starts[i]);
+    const double delta = eta * kC / std::sqrt(kBatch);
+    r.smoothed = gradient_descent(well, starts, eta, delta, steps);
+    r.plain = gradient_descent(well, starts, eta, 0.0, steps);
+    data.runs.push_back(std::move(r));
+    data.experiments.push_back(std::move(experiment));
+    ++k;
+  }
+
+  return data;
+}
+
 CheckResult run_p3_check(const CheckOptions& options) {
   CheckResult result;
   result.name = "sgd_vs_smoothed_gd";
@@ -82,35 +131,9 @@ CheckResult run_p3_check(const CheckOptions& options) {
   const TiltedDoubleWell well{1, 1.0, 0.25, 1.0};
   const double barrier = well.barrier();
 
-  std::vector<EtaResult> runs;
-  std::uint32_t k = 0;
-  for (double eta : kEtas) {
-    const auto steps = static_cast<std::int64_t>(std::llround(kTime / eta));
-    const std::string text = fmt::format(R"(
-name = "p3_eta{}"
-trajectories = {}
-steps = {}
-problem = {{ name = "double_well", dim = 1, height = 1.0, tilt = 0.25 }}
-noise = {{ kind = "gaussian", scale = {} }}
-schedule = {{ kind = "constant", eta = {}, batch = {} }}
-init = {{ x0 = 0.0, spread = {} }}
-record = {{ checkpoints = 2, per_trajectory = true }}
-)",
-                                         eta, trajectories, steps, kC, eta, kBatch, kSpread);
-    ExperimentResult experiment = run_check_experiment(text, result.name, options.seed + k);
-    EtaResult r;
-    r.sgd.assign(experiment.final_x.begin(), experiment.final_x.end());  // dim 1: one value per trajectory
-    const InitialPoint init{{0.0}, kSpread};
-    std::vector<double> starts(n);
-    for (std::size_t i = 0; i < n; ++i)
-      draw_initial_point(init, options.seed + k, static_cast<std::uint32_t>(i), 1, &starts[i]);
-    const double delta = eta * kC / std::sqrt(kBatch);
-    r.smoothed = gradient_descent(well, starts, eta, delta, steps);
-    r.plain = gradient_descent(well, starts, eta, 0.0, steps);
-    runs.push_back(std::move(r));
-    result.experiments.push_back(std::move(experiment));
-    ++k;
-  }
+  const MeasuredData& data = measure(well, trajectories, options.seed, result.name);
+  const std::vector<EtaResult>& runs = data.runs;
+  result.experiments = data.experiments;
 
   // Each method's final iterates in increasing order, as trajectory indices.
   const auto order_of = [n](const std::vector<double>& x) {
