@@ -78,7 +78,7 @@ CheckResult run_graduated_check(const CheckOptions& options) {
 
   // Part 1: one decaying run and the constant arms.
   const std::int64_t trajectories = options.quick ? 1000 : 8000;
-  const auto rastrigin_run = [&](const std::string& schedule, const std::string& tag) {
+  const auto rastrigin_run = [&](const std::string& schedule, const std::string& tag) -> const ExperimentResult& {
     const std::string text = fmt::format(R"(
 name = "p8_{}"
 trajectories = {}

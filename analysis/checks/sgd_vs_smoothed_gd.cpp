@@ -108,7 +108,6 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     data.experiments.push_back(std::move(experiment));
     ++k;
   }
-
   return data;
 }
 
