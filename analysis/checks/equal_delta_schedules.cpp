@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "analysis/check.hpp"
+#include "analysis/experiment_cache.hpp"
 #include "analysis/group_bootstrap.hpp"
 #include "analysis/trend.hpp"
 #include "sim/finite_sums.hpp"
@@ -107,7 +108,7 @@ record = {{ checkpoints = 2, per_trajectory = true }}
                                            // a constant schedule has no stages
                                            s.kind == ScheduleKind::constant ? std::string() : fmt::format(", every = {}", per_epoch ? 1 : kUpdatesPerStage),
                                            per_epoch ? "epoch" : "step", kX0);
-      ExperimentResult r = run_check_experiment(text, result.name, options.seed + run++);
+      const ExperimentResult& r = cached_check_experiment(text, result.name, options.seed + run++);
       std::vector<double> g;
       for (std::int64_t i = 0; i < r.trajectories; ++i) {
         double d2 = 0.0;
@@ -129,7 +130,7 @@ record = {{ checkpoints = 2, per_trajectory = true }}
       const StepTrace trace = per_epoch ? expand_epochs(spec, kStages, kSamples).steps : expand_steps(spec, kStages * kUpdatesPerStage);
       exact.push_back(exact_final_gap(trace, sum));
       updates.push_back(static_cast<std::int64_t>(trace.eta.size()));
-      result.experiments.push_back(std::move(r));
+      result.experiments.push_back(r);
     }
     const char* unit = per_epoch ? "per epoch" : "per update";
     // Compare schedule x with lr decay (index 0); the true theory looks at 1, 2; the mutant at 3.

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "analysis/check.hpp"
+#include "analysis/experiment_cache.hpp"
 #include "analysis/group_bootstrap.hpp"
 #include "analysis/trend.hpp"
 #include "theory/functions/landscapes.hpp"
@@ -80,7 +81,7 @@ init = {{ x0 = 0.0, spread = 2.0 }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
                                          delta, trajectories, kDim, delta / kEta, kEta);
-    ExperimentResult r = run_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
+    const ExperimentResult& r = cached_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
     std::vector<double> minimum_trace, iterate_trace;
     for (std::int64_t i = 0; i < r.trajectories; ++i) {
       double x[kDim];
@@ -93,7 +94,7 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     at_minimum.push_back(std::move(minimum_trace));
     at_iterate.push_back(std::move(iterate_trace));
     log_delta.push_back(std::log(delta));
-    result.experiments.push_back(std::move(r));
+    result.experiments.push_back(r);
   }
   const bool null_mutant = options.mutant == "flatness_independent_of_delta";
   const int predicted = options.mutant == "sharper_with_delta" ? +1 : -1;

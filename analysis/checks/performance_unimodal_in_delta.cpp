@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "analysis/check.hpp"
+#include "analysis/experiment_cache.hpp"
 #include "analysis/group_bootstrap.hpp"
 #include "analysis/trend.hpp"
 #include "theory/functions/separable.hpp"
@@ -94,7 +95,7 @@ init = {{ x0 = 0.0, spread = 5.12 }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
                                          delta, trajectories, kDim, delta / kEta, kEta);
-    ExperimentResult r = run_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
+    const ExperimentResult& r = cached_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
     std::vector<double> values;
     for (std::int64_t i = 0; i < r.trajectories; ++i) {
       double x[kDim];
@@ -105,7 +106,7 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     }
     polished.push_back(std::move(values));
     log_delta.push_back(std::log(delta));
-    result.experiments.push_back(std::move(r));
+    result.experiments.push_back(r);
   }
   const auto coefficients = [&](const std::vector<double>& means) {
     std::vector<double> y;

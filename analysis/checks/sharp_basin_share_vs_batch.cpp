@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "analysis/check.hpp"
+#include "analysis/experiment_cache.hpp"
 #include "analysis/group_bootstrap.hpp"
 #include "analysis/trend.hpp"
 
@@ -52,7 +53,7 @@ init = {{ x0 = 0.0, spread = 2.0 }}
 record = {{ checkpoints = 2 }}
 )",
                                          b, trajectories, steps, kNoiseScale, kEta, b);
-    ExperimentResult r = run_check_experiment(text, result.name, options.seed + k++);
+    const ExperimentResult& r = cached_check_experiment(text, result.name, options.seed + k++);
     const std::size_t last = r.steps.size() - 1;
     const double share = r.checkpoint_series_named("basin_share").at(last, 0);  // basin 0 = sharp
     const std::int64_t alive = r.trajectories - r.diverged[last];
@@ -62,7 +63,7 @@ record = {{ checkpoints = 2 }}
     in_sharp.push_back(std::move(indicator));
     log2_b.push_back(std::log2(b));
     shares.push_back(share);
-    result.experiments.push_back(std::move(r));
+    result.experiments.push_back(r);
   }
   const auto statistic = [&](const std::vector<double>& means) { return slope_against(log2_b, means); };
   const double slope = statistic_of_group_means(in_sharp, statistic);

@@ -1,0 +1,21 @@
+#include "analysis/experiment_cache.hpp"
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "analysis/trend.hpp"
+
+namespace sgds {
+
+const ExperimentResult& cached_check_experiment(const std::string& toml_text, const std::string& source, std::uint32_t seed) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, std::uint32_t>, ExperimentResult> cache;  // std::map: references stay valid
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto key = std::pair{toml_text, seed};
+  auto found = cache.find(key);
+  if (found == cache.end()) found = cache.emplace(key, run_check_experiment(toml_text, source, seed)).first;
+  return found->second;
+}
+
+}  // namespace sgds
