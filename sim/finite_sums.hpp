@@ -6,7 +6,8 @@
 //   TeacherStudentSum    one-hidden-layer tanh regression on n generated inputs; s^2 varies with x
 // Each has the problem interface (dim, value, gradient, minimum_value, minimiser) plus
 // samples(), sample_gradient(i, x, g) and sample_variance(x) (the exact s^2 at x, 1/n normalised).
-// Data are drawn once from a stream keyed by the problem's data_seed, not by trajectory.
+// Data are drawn once from the finite_sum_data stream keyed by the problem's data_seed and the
+// sample index (the key's trajectory word), never by trajectory.
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -16,10 +17,6 @@
 #include "sim/rng.hpp"
 
 namespace sgds {
-
-// Stream purpose for generating finite-sum data (the key's trajectory word is the sample index).
-inline constexpr StreamPurpose kFiniteSumDataPurpose =
-    static_cast<StreamPurpose>(static_cast<std::uint32_t>(StreamPurpose::user) + 1);
 
 // A smooth objective behind a type-erased interface, for wrapping any function of the library.
 struct SmoothObjective {
@@ -46,7 +43,7 @@ struct LinearShiftSum {
     std::vector<double> a(static_cast<std::size_t>(n) * d);
     std::vector<double> mean(d, 0.0);
     for (int i = 0; i < n; ++i) {
-      RandomStream rng(data_seed, static_cast<std::uint32_t>(i), 0, kFiniteSumDataPurpose);
+      RandomStream rng(data_seed, static_cast<std::uint32_t>(i), 0, StreamPurpose::finite_sum_data);
       for (std::size_t j = 0; j < d; ++j) {
         a[static_cast<std::size_t>(i) * d + j] = scale * rng.normal();
         mean[j] += a[static_cast<std::size_t>(i) * d + j] / n;
@@ -93,7 +90,7 @@ struct QuadraticCentresSum {
     std::vector<double> c(static_cast<std::size_t>(n) * d);
     s.centre_mean.assign(d, 0.0);
     for (int i = 0; i < n; ++i) {
-      RandomStream rng(data_seed, static_cast<std::uint32_t>(i), 0, kFiniteSumDataPurpose);
+      RandomStream rng(data_seed, static_cast<std::uint32_t>(i), 0, StreamPurpose::finite_sum_data);
       for (std::size_t j = 0; j < d; ++j) c[static_cast<std::size_t>(i) * d + j] = spread * rng.normal();
     }
     for (int i = 0; i < n; ++i)
@@ -152,12 +149,12 @@ struct TeacherStudentSum {
     s.n = n;
     s.dim = hidden * inputs + hidden;
     s.label_noise = label_noise;
-    RandomStream teacher_rng(data_seed, 0xFFFFFFFFu, 0, kFiniteSumDataPurpose);
+    RandomStream teacher_rng(data_seed, 0xFFFFFFFFu, 0, StreamPurpose::finite_sum_data);
     s.teacher.resize(static_cast<std::size_t>(s.dim));
     for (auto& w : s.teacher) w = teacher_scale * teacher_rng.normal();
     std::vector<double> zs(static_cast<std::size_t>(n) * static_cast<std::size_t>(inputs)), ys(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
-      RandomStream rng(data_seed, static_cast<std::uint32_t>(i), 0, kFiniteSumDataPurpose);
+      RandomStream rng(data_seed, static_cast<std::uint32_t>(i), 0, StreamPurpose::finite_sum_data);
       double* zi = &zs[static_cast<std::size_t>(i) * static_cast<std::size_t>(inputs)];
       for (int k = 0; k < inputs; ++k) zi[k] = rng.normal();
       ys[static_cast<std::size_t>(i)] = s.predict(s.teacher.data(), zi) + label_noise * rng.normal();
