@@ -36,11 +36,13 @@ const RegisterCatalogueEntry entries[] = {
     RegisterCatalogueEntry({"optimizers", "explicit_go",
                             "GD on the Gaussian-smoothed f, delta_m = delta_start (M+1-m)/(M+1) then final_delta; step l0 delta_m",
                             "keys: stages (50), steps_per_stage (20), delta_start (1.0), final_delta (0.01), step_factor = l0 "
-                            "(authors' per-function value), samples (100), gradient (monte_carlo); no noise/schedule/steps"}),
+                            "(authors' per-function value), samples (100), smoothed_gradient = monte_carlo | closed_form (exact grad f_hat where "
+                            "theory has it); no noise/schedule/steps"}),
     RegisterCatalogueEntry({"optimizers", "gradopt",
                             "Hazan et al.: delta halves per stage, projected SGD on the ball-smoothed f, step 1/(sigma tau)",
                             "keys: stages (8), steps_per_stage (200), delta_start (1.0), sigma (1.0), ball_radius (1.5), "
-                            "samples (1); suffix averaging over each stage's second half"}),
+                            "samples (1), smoothed_gradient = monte_carlo | closed_form (ball closed form: rastrigin, "
+                            "quadratics); suffix averaging over each stage's second half"}),
 };
 }  // namespace
 

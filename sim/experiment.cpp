@@ -147,7 +147,43 @@ double authors_step_factor(const std::string& function) {
   return it == l0.end() ? NAN : it->second;
 }
 
-OptimizerSpec parse_optimizer(ConfigTable optimizer, const std::string& function_name) {
+// Whether the problem has a closed-form smoothed gradient for the optimizer's kernel (Gaussian for
+// explicit_go, the ball for gradopt), and the names of the library functions that have one.
+bool has_closed_form(const ProblemVariant& problem, OptimizerKind kind) {
+  return std::visit(
+      [kind](const auto& p) {
+        using P = std::decay_t<decltype(p)>;
+        return kind == OptimizerKind::gradopt ? BallSmoothing<P>::exists : GaussianSmoothing<P>::exists;
+      },
+      problem);
+}
+template <std::size_t... I>
+std::string closed_form_names(OptimizerKind kind, std::index_sequence<I...>) {
+  std::vector<std::string> names;
+  auto add = [&](auto index) {
+    using F = std::variant_alternative_t<decltype(index)::value, FunctionVariant>;
+    if (kind == OptimizerKind::gradopt ? BallSmoothing<F>::exists : GaussianSmoothing<F>::exists)
+      names.push_back(function_name(FunctionVariant(std::in_place_index<decltype(index)::value>)));
+  };
+  (add(std::integral_constant<std::size_t, I>{}), ...);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// smoothed_gradient = "monte_carlo" (K kernel samples per gradient, the authors' way) or
+// "closed_form" (the exact gradient of f_hat, where theory/smoothing_closed_forms.hpp has it).
+SmoothedGradientSource parse_gradient_source(ConfigTable& optimizer, const ProblemVariant& problem, OptimizerKind kind,
+                                             const std::string& function_name) {
+  const std::string source = optimizer.choice("smoothed_gradient", {"monte_carlo", "closed_form"}, "monte_carlo");
+  if (source == "monte_carlo") return SmoothedGradientSource::monte_carlo;
+  if (!has_closed_form(problem, kind))
+    optimizer.fail("smoothed_gradient", "\"closed_form\"",
+                   fmt::format("\"monte_carlo\": '{}' has no closed-form {} smoothing (closed forms exist for {})",
+                               function_name, kind == OptimizerKind::gradopt ? "ball" : "Gaussian",
+                               closed_form_names(kind, std::make_index_sequence<std::variant_size_v<FunctionVariant>>{})));
+  return SmoothedGradientSource::closed_form;
+}
+
+OptimizerSpec parse_optimizer(ConfigTable optimizer, const std::string& function_name, const ProblemVariant& problem) {
   const std::string kind = optimizer.choice("kind", {"sgd", "shb", "nshb", "explicit_go", "gradopt"}, "sgd");
   OptimizerSpec spec;
   if (kind == "shb" || kind == "nshb") {
@@ -168,7 +204,7 @@ OptimizerSpec parse_optimizer(ConfigTable optimizer, const std::string& function
                      fmt::format("a number > 0: the authors give no l0 for '{}'", function_name));
     spec.step_factor = optimizer.number("step_factor", NumberRange::positive(), std::isnan(authors) ? 1.0 : authors);
     spec.smoothing_samples = static_cast<int>(optimizer.integer("samples", 1, 1000000, 100));
-    optimizer.choice("gradient", {"monte_carlo"}, "monte_carlo");
+    spec.source = parse_gradient_source(optimizer, problem, spec.kind, function_name);
     for (int m = 1; m <= stages; ++m) spec.stage_delta.push_back(start * (stages + 1 - m) / (stages + 1));
     spec.stage_delta.push_back(final_delta);
   } else if (kind == "gradopt") {
@@ -181,6 +217,7 @@ OptimizerSpec parse_optimizer(ConfigTable optimizer, const std::string& function
     spec.sigma = optimizer.number("sigma", NumberRange::positive(), 1.0);
     spec.ball_radius = optimizer.number("ball_radius", NumberRange::positive(), 1.5);
     spec.smoothing_samples = static_cast<int>(optimizer.integer("samples", 1, 1000000, 1));
+    spec.source = parse_gradient_source(optimizer, problem, spec.kind, function_name);
     for (int m = 0; m < stages; ++m) spec.stage_delta.push_back(std::ldexp(start, -m));
   }
   optimizer.finish();
@@ -304,7 +341,7 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
   config.problem = parse_problem(problem_table);
   const int dim = problem_dim(config.problem);
   const bool finite_sum = is_finite_sum(config.problem);
-  config.optimizer = parse_optimizer(table.table("optimizer"), function_name);
+  config.optimizer = parse_optimizer(table.table("optimizer"), function_name, config.problem);
 
   std::int64_t steps = 0;
   if (config.optimizer.graduated()) {

@@ -5,9 +5,11 @@
 //
 //   sgd / shb / nshb   g = grad f(x) + omega;  v = beta v + w g;  x -= eta_t v  (sgd: x -= eta_t g)
 //   explicit_go        g = (1/K) sum_k grad f(x + delta_m u_k), u_k ~ N(0, I) (Monte Carlo, the
-//                      reparametrised gradient of f_hat_delta);  x -= step_factor delta_m g
+//                      reparametrised gradient of f_hat_delta), or grad f_hat_delta exactly
+//                      (smoothed_gradient = "closed_form");  x -= step_factor delta_m g
 //   gradopt            Hazan et al.: stage m smooths over the ball of radius delta_m = delta_1 / 2^m;
-//                      g = (1/K) sum_k grad f(x + delta_m u_k), u_k uniform in the unit ball;
+//                      g = (1/K) sum_k grad f(x + delta_m u_k), u_k uniform in the unit ball
+//                      (or the ball-smoothed closed form);
 //                      x -= g / (sigma (tau + 1)), projected onto B(stage start, ball_radius delta_m);
 //                      the stage's output is the average of its second half (suffix averaging)
 #include <cmath>
@@ -19,6 +21,7 @@
 #include "sim/engine_spec.hpp"
 #include "sim/kernel_draws.hpp"
 #include "sim/rng.hpp"
+#include "theory/smoothing_closed_forms.hpp"
 
 namespace sgds {
 
@@ -80,9 +83,13 @@ class TrajectoryStepper {
     }
   }
 
-  // Monte Carlo gradient of the smoothed function at step t: Gaussian (explicit_go) or ball
-  // (gradopt) kernel of radius delta.
+  // Gradient of the smoothed function at step t: Gaussian (explicit_go) or ball (gradopt) kernel
+  // of radius delta; Monte Carlo, or the closed form where the optimizer asks for it.
   void smoothed_gradient(std::uint32_t trajectory, std::int64_t t, double delta, const double* x, double* g) {
+    if (optimizer_.source == SmoothedGradientSource::closed_form) {
+      closed_form_gradient(delta, x, g);
+      return;
+    }
     const int d = problem_.dim;
     RandomStream rng(seed_, trajectory, static_cast<std::uint64_t>(t), StreamPurpose::smoothing_kernel);
     for (int j = 0; j < d; ++j) g[j] = 0.0;
@@ -96,6 +103,18 @@ class TrajectoryStepper {
       for (int j = 0; j < d; ++j) g[j] += sample_g_[static_cast<std::size_t>(j)];
     }
     for (int j = 0; j < d; ++j) g[j] /= samples;
+  }
+
+  // The exact gradient of f_hat_delta (theory/smoothing_closed_forms.hpp): the Gaussian kernel
+  // with per-coordinate std delta for explicit_go, the ball of radius delta for gradopt. The
+  // parser refuses closed_form for a problem without one, so the fallback is never reached.
+  void closed_form_gradient(double delta, const double* x, double* g) const {
+    if (optimizer_.kind == OptimizerKind::gradopt) {
+      if constexpr (BallSmoothing<Problem>::exists) return BallSmoothing<Problem>::gradient(problem_, delta, x, g);
+    } else {
+      if constexpr (GaussianSmoothing<Problem>::exists) return GaussianSmoothing<Problem>::gradient(problem_, delta, x, g);
+    }
+    for (int j = 0; j < problem_.dim; ++j) g[j] = NAN;  // no closed form: freezes the trajectory, never silent
   }
 
   // One step of trajectory `trajectory` at step t. `v` is the momentum buffer (sgd family) or
