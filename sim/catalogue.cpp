@@ -42,7 +42,9 @@ const RegisterCatalogueEntry entries[] = {
                             "Hazan et al.: delta halves per stage, projected SGD on the ball-smoothed f, step 1/(sigma tau)",
                             "keys: stages (8), steps_per_stage (200), delta_start (1.0), sigma (1.0), ball_radius (1.5), "
                             "samples (1), smoothed_gradient = monte_carlo | closed_form (ball closed form: rastrigin, "
-                            "quadratics); suffix averaging over each stage's second half"}),
+                            "quadratics), stage_rule = fixed | accuracy (end stage m once ||grad f_hat||^2/(2 sigma) <= "
+                            "sigma delta_m^2/32, steps_per_stage the cap, capped stages counted); suffix averaging over "
+                            "each stage's second half"}),
 };
 }  // namespace
 

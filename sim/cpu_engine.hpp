@@ -94,6 +94,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   const bool needs_v = optimizer.momentum() || gradopt;
   std::vector<double> x(tiles * tile_size, 0.0), v(needs_v ? tiles * tile_size : 0, 0.0);
   std::vector<double> centre(gradopt ? tiles * tile_size : 0);
+  std::vector<GradOptState> stage_state(optimizer.accuracy_rule() ? n : 0);
   std::vector<double> alive_lane(tiles * L, 0.0);  // 1.0 alive, 0.0 frozen or padding
   std::vector<double> omega(record.noise ? n * d : 0, 0.0);
   auto at = [&](std::size_t i, std::size_t j) { return (i / L) * tile_size + j * L + i % L; };
@@ -136,6 +137,11 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   add_series("success_rate_error", "binomial standard error of success_rate", 1);
   const int basins = has_basins<Problem> ? basin_count(problem) : 0;
   if (basins > 0) add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins);
+  const std::size_t stage_series = out.checkpoint_series.size();
+  if (optimizer.accuracy_rule()) {
+    add_series("stages_done", "GradOpt accuracy rule: mean number of completed stages over alive trajectories", 1);
+    add_series("stages_capped", "GradOpt accuracy rule: stages ended at the step cap, summed over all trajectories", 1);
+  }
   if (record.per_trajectory) out.trajectory_f.assign(n * checkpoints, NAN);
   out.diverged.reserve(checkpoints);
 
@@ -178,7 +184,8 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
           }
           for (std::int64_t t = current; t < target; ++t) {
             double* omega_i = record.noise && t == target - 1 ? &omega[i * d] : nullptr;
-            stepper.step(static_cast<std::uint32_t>(i), t, xs.data(), vs.data(), cs.data(), omega_i);
+            stepper.step(static_cast<std::uint32_t>(i), t, xs.data(), vs.data(), cs.data(), omega_i,
+                         stage_state.empty() ? nullptr : &stage_state[i]);
             bool finite = true;
             for (std::size_t j = 0; j < d; ++j) finite &= std::fabs(xs[j]) <= settings.divergence_bound;
             if (!finite) {
@@ -246,7 +253,19 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
     const double eta = schedule.steps() > 0 ? schedule.eta[s] : NAN;
     const double b = schedule.steps() > 0 ? schedule.batch[s] : NAN;
     double delta = 0.0;
-    if (optimizer.graduated()) delta = optimizer.delta_at(static_cast<std::int64_t>(s));
+    if (optimizer.accuracy_rule()) {
+      // Stages end at different steps: the mean current delta over alive trajectories.
+      double sum = 0.0, counted = 0.0;
+      const std::size_t last = optimizer.stage_delta.size() - 1;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!alive[i]) continue;
+        sum += optimizer.stage_delta[std::min(static_cast<std::size_t>(stage_state[i].stage), last)];
+        counted += 1.0;
+      }
+      delta = counted > 0 ? sum / counted : NAN;
+    } else if (optimizer.graduated()) {
+      delta = optimizer.delta_at(static_cast<std::int64_t>(s));
+    }
     else if (noise.additive()) delta = eta * settings.noise_constant * noise.batch_factor(b);
     else if (noise.kind == NoiseKind::minibatch) delta = eta * settings.noise_constant / std::sqrt(b);
     out.checkpoint_series[0].values[k] = eta;
@@ -275,6 +294,17 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
       out.checkpoint_series[6].values[k * static_cast<std::size_t>(basins) + static_cast<std::size_t>(c)] =
           alive_count > 0 ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count) : NAN;
 
+    if (optimizer.accuracy_rule()) {
+      double done = 0.0, counted = 0.0, capped = 0.0;
+      for (std::size_t i = 0; i < n; ++i) {
+        capped += static_cast<double>(stage_state[i].capped);
+        if (!alive[i]) continue;
+        done += static_cast<double>(stage_state[i].stage);
+        counted += 1.0;
+      }
+      out.checkpoint_series[stage_series].values[k] = counted > 0 ? done / counted : NAN;
+      out.checkpoint_series[stage_series + 1].values[k] = capped;
+    }
     out.diverged.push_back(dead);
     progress.set(current);
   }

@@ -33,6 +33,19 @@ enum class OptimizerKind : int { sgd = 0, shb = 1, nshb = 2, explicit_go = 3, gr
 
 enum class SmoothedGradientSource : int { monte_carlo = 0, closed_form = 1 };
 
+// GradOpt's stage length: `fixed` runs steps_per_stage steps per stage; `accuracy` (Hazan et al.)
+// ends stage m at the first iterate certified eps_m-optimal for f_hat_{delta_m}, eps_m =
+// sigma delta_m^2 / 32, with steps_per_stage as the cap (stages ended by the cap are counted).
+enum class StageRule : int { fixed = 0, accuracy = 1 };
+
+// Where one trajectory is in GradOpt's stages under the accuracy rule (stage = number of stages
+// completed; the trajectory stops moving once it equals the number of stages).
+struct GradOptState {
+  std::int64_t stage = 0;
+  std::int64_t tau = 0;     // update steps taken in the current stage
+  std::int64_t capped = 0;  // stages this trajectory ended at the cap rather than certified
+};
+
 struct OptimizerSpec {
   OptimizerKind kind = OptimizerKind::sgd;
   double beta = 0.0;             // momentum (shb, nshb)
@@ -46,6 +59,11 @@ struct OptimizerSpec {
   double step_factor = 1.0;   // explicit_go: step = step_factor * delta_m (the authors' l0)
   double sigma = 1.0;         // gradopt: strong convexity; step 1/(sigma (tau + 1)) within a stage
   double ball_radius = 1.5;   // gradopt: projection onto B(stage start, ball_radius * delta_m)
+  StageRule stage_rule = StageRule::fixed;  // gradopt: steps_per_stage is the length or the cap
+
+  bool accuracy_rule() const { return kind == OptimizerKind::gradopt && stage_rule == StageRule::accuracy; }
+  // Stage m's accuracy eps_m = sigma delta_m^2 / 32 (THEORY.md section 4).
+  double stage_accuracy(std::size_t stage) const { return sigma * stage_delta[stage] * stage_delta[stage] / 32.0; }
 
   bool momentum() const { return kind == OptimizerKind::shb || kind == OptimizerKind::nshb; }
   bool graduated() const { return kind == OptimizerKind::explicit_go || kind == OptimizerKind::gradopt; }

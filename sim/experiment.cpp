@@ -216,6 +216,8 @@ OptimizerSpec parse_optimizer(ConfigTable optimizer, const std::string& function
     const double start = optimizer.number("delta_start", NumberRange::positive(), 1.0);
     spec.sigma = optimizer.number("sigma", NumberRange::positive(), 1.0);
     spec.ball_radius = optimizer.number("ball_radius", NumberRange::positive(), 1.5);
+    spec.stage_rule = optimizer.choice("stage_rule", {"fixed", "accuracy"}, "fixed") == "accuracy" ? StageRule::accuracy
+                                                                                                 : StageRule::fixed;
     spec.smoothing_samples = static_cast<int>(optimizer.integer("samples", 1, 1000000, 1));
     spec.source = parse_gradient_source(optimizer, problem, spec.kind, function_name);
     for (int m = 0; m < stages; ++m) spec.stage_delta.push_back(std::ldexp(start, -m));

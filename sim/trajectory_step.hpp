@@ -11,7 +11,11 @@
 //                      g = (1/K) sum_k grad f(x + delta_m u_k), u_k uniform in the unit ball
 //                      (or the ball-smoothed closed form);
 //                      x -= g / (sigma (tau + 1)), projected onto B(stage start, ball_radius delta_m);
-//                      the stage's output is the average of its second half (suffix averaging)
+//                      the stage's output is the average of its second half (suffix averaging).
+//                      stage_rule = "accuracy": the stage ends early, output the iterate, once the
+//                      certificate ||grad f_hat(x)||^2 / (2 sigma) <= eps_m = sigma delta_m^2/32
+//                      holds (f_hat - min f_hat for a sigma-strongly convex f_hat); steps_per_stage
+//                      is then the cap, and a stage that reaches it ends as above and is counted
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -43,6 +47,7 @@ class TrajectoryStepper {
     sample_g_.resize(d);
     u_.resize(d);
     shifted_.resize(d);
+    certificate_g_.resize(d);
   }
 
   // Gradient with noise at step t (sgd, shb, nshb). If `omega` is given, also the realised
@@ -90,8 +95,14 @@ class TrajectoryStepper {
       closed_form_gradient(delta, x, g);
       return;
     }
+    monte_carlo_gradient(trajectory, t, delta, x, g, StreamPurpose::smoothing_kernel);
+  }
+
+  // (1/K) sum_k grad f(x + delta u_k) with the optimizer's kernel, from the (trajectory, t, purpose) stream.
+  void monte_carlo_gradient(std::uint32_t trajectory, std::int64_t t, double delta, const double* x, double* g,
+                            StreamPurpose purpose) {
     const int d = problem_.dim;
-    RandomStream rng(seed_, trajectory, static_cast<std::uint64_t>(t), StreamPurpose::smoothing_kernel);
+    RandomStream rng(seed_, trajectory, static_cast<std::uint64_t>(t), purpose);
     for (int j = 0; j < d; ++j) g[j] = 0.0;
     const int samples = optimizer_.smoothing_samples;
     for (int k = 0; k < samples; ++k) {
@@ -117,9 +128,63 @@ class TrajectoryStepper {
     for (int j = 0; j < problem_.dim; ++j) g[j] = NAN;  // no closed form: freezes the trajectory, never silent
   }
 
+  // One step of GradOpt under the accuracy rule. At the stage's current iterate x the step's
+  // smoothed gradient g gives the certificate: ||g||^2 exactly (closed form), or ||(g + g2)/2||^2
+  // with g2 an independent estimate (its own stream): biased upward by the estimator's variance,
+  // so on average a noisy estimate errs toward running the stage longer. If it is
+  // <= 2 sigma eps_m the stage ends here with output x (the step is spent on the check);
+  // otherwise x takes the projected step, and after `steps_per_stage` updates the stage ends at
+  // the cap with the suffix average. Past the last stage the trajectory stays where it is.
+  void gradopt_accuracy_step(std::uint32_t trajectory, std::int64_t t, double* x, double* v, double* centre,
+                             GradOptState& state) {
+    const int d = problem_.dim;
+    const std::size_t stages = optimizer_.stage_delta.size();
+    if (static_cast<std::size_t>(state.stage) >= stages) return;
+    const std::size_t m = static_cast<std::size_t>(state.stage);
+    const double delta = optimizer_.stage_delta[m];
+    const std::int64_t cap = optimizer_.steps_per_stage;
+    if (state.tau == 0)
+      for (int j = 0; j < d; ++j) {
+        centre[j] = x[j];
+        v[j] = 0.0;
+      }
+    double* g = g_.data();
+    smoothed_gradient(trajectory, t, delta, x, g);
+    double certificate = 0.0;
+    if (optimizer_.source == SmoothedGradientSource::closed_form) {
+      for (int j = 0; j < d; ++j) certificate += g[j] * g[j];
+    } else {
+      double* g2 = certificate_g_.data();
+      monte_carlo_gradient(trajectory, t, delta, x, g2, StreamPurpose::stage_certificate);
+      for (int j = 0; j < d; ++j) certificate += 0.25 * (g[j] + g2[j]) * (g[j] + g2[j]);
+    }
+    if (certificate <= 2.0 * optimizer_.sigma * optimizer_.stage_accuracy(m)) {
+      ++state.stage;
+      state.tau = 0;
+      return;
+    }
+    const std::int64_t tau = state.tau;
+    const double step = 1.0 / (optimizer_.sigma * static_cast<double>(tau + 1));
+    for (int j = 0; j < d; ++j) x[j] -= step * g[j];
+    project_onto_ball(optimizer_.ball_radius * delta, centre, x);
+    const std::int64_t suffix_start = cap / 2;
+    if (tau >= suffix_start)
+      for (int j = 0; j < d; ++j) v[j] += x[j];
+    state.tau = tau + 1;
+    if (state.tau == cap) {
+      const double count = static_cast<double>(cap - suffix_start);
+      for (int j = 0; j < d; ++j) x[j] = v[j] / count;
+      ++state.stage;
+      ++state.capped;
+      state.tau = 0;
+    }
+  }
+
   // One step of trajectory `trajectory` at step t. `v` is the momentum buffer (sgd family) or
-  // the suffix-average sum (gradopt); `centre` the gradopt stage start (else unused).
-  void step(std::uint32_t trajectory, std::int64_t t, double* x, double* v, double* centre, double* omega) {
+  // the suffix-average sum (gradopt); `centre` the gradopt stage start (else unused); `stage`
+  // the trajectory's GradOpt state under the accuracy rule (else unused).
+  void step(std::uint32_t trajectory, std::int64_t t, double* x, double* v, double* centre, double* omega,
+            GradOptState* stage = nullptr) {
     const int d = problem_.dim;
     const std::size_t ts = static_cast<std::size_t>(t);
     double* g = g_.data();
@@ -143,6 +208,7 @@ class TrajectoryStepper {
         return;
       }
       case OptimizerKind::gradopt: {
+        if (optimizer_.stage_rule == StageRule::accuracy) return gradopt_accuracy_step(trajectory, t, x, v, centre, *stage);
         const std::int64_t per = optimizer_.steps_per_stage;
         const std::int64_t tau = t % per;
         const double delta = optimizer_.delta_at(t);
@@ -154,14 +220,7 @@ class TrajectoryStepper {
         smoothed_gradient(trajectory, t, delta, x, g);
         const double step = 1.0 / (optimizer_.sigma * static_cast<double>(tau + 1));
         for (int j = 0; j < d; ++j) x[j] -= step * g[j];
-        // Projection onto the stage's ball.
-        const double radius = optimizer_.ball_radius * delta;
-        double dist2 = 0.0;
-        for (int j = 0; j < d; ++j) dist2 += (x[j] - centre[j]) * (x[j] - centre[j]);
-        if (dist2 > radius * radius) {
-          const double shrink = radius / std::sqrt(dist2);
-          for (int j = 0; j < d; ++j) x[j] = centre[j] + shrink * (x[j] - centre[j]);
-        }
+        project_onto_ball(optimizer_.ball_radius * delta, centre, x);
         // Suffix averaging over the second half of the stage; the last step returns the average.
         const std::int64_t suffix_start = per / 2;
         if (tau >= suffix_start)
@@ -181,7 +240,18 @@ class TrajectoryStepper {
   const OptimizerSpec& optimizer_;
   const StepSchedule& schedule_;
   std::uint32_t seed_;
-  std::vector<double> g_, sample_g_, u_, shifted_;
+  // Projection of x onto the ball of the given radius around `centre`.
+  void project_onto_ball(double radius, const double* centre, double* x) const {
+    const int d = problem_.dim;
+    double dist2 = 0.0;
+    for (int j = 0; j < d; ++j) dist2 += (x[j] - centre[j]) * (x[j] - centre[j]);
+    if (dist2 > radius * radius) {
+      const double shrink = radius / std::sqrt(dist2);
+      for (int j = 0; j < d; ++j) x[j] = centre[j] + shrink * (x[j] - centre[j]);
+    }
+  }
+
+  std::vector<double> g_, sample_g_, u_, shifted_, certificate_g_;
   std::vector<std::uint32_t> indices_;
 };
 

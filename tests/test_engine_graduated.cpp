@@ -173,3 +173,98 @@ optimizer = { kind = "explicit_go", smoothed_gradient = "closed_form" }
   fine.replace(fine.find("ackley"), 6, "sphere");
   CHECK_NOTHROW(parse_text(fine));
 }
+
+namespace {
+
+std::string gradopt_text(const std::string& problem, const std::string& extra, int trajectories, int stages, int cap,
+                         double sigma) {
+  return fmt::format(R"(
+name = "gradopt"
+trajectories = {}
+problem = {{ name = "{}", dim = 2 }}
+optimizer = {{ kind = "gradopt", stages = {}, steps_per_stage = {}, delta_start = 2.0, sigma = {}, {} }}
+init = {{ x0 = 0.0, spread = 2.0 }}
+record = {{ checkpoints = 5, per_trajectory = true }}
+)",
+                     trajectories, problem, stages, cap, sigma, extra);
+}
+
+const CheckpointSeries& series(const ExperimentResult& r, const std::string& name) {
+  for (const CheckpointSeries& s : r.checkpoint_series)
+    if (s.name == name) return s;
+  FAIL("no series " << name);
+  return r.checkpoint_series.front();
+}
+
+// Trajectories whose final x fails the last stage's certificate ||grad f_hat||^2 / (2 sigma) <= eps_M,
+// with the exact ball-smoothed gradient computed here from the output alone.
+template <class F>
+int uncertified(const F& f, const ExperimentResult& r, double sigma, double last_delta) {
+  const double eps = sigma * last_delta * last_delta / 32.0;
+  int count = 0;
+  for (std::size_t i = 0; i < r.final_x.size(); i += 2) {
+    double g[2];
+    BallSmoothing<F>::gradient(f, last_delta, &r.final_x[i], g);
+    count += (g[0] * g[0] + g[1] * g[1]) / (2.0 * sigma) > eps ? 1 : 0;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("GradOpt accuracy rule with an unreachable accuracy is the fixed rule and counts every stage as capped") {
+  // sigma = 1e-9 makes eps_m = sigma delta_m^2 / 32 unreachable: every stage runs to its cap of 10
+  // steps, which must reproduce the fixed rule bit for bit and be counted N x M times.
+  const int n = 64, stages = 4, cap = 10;
+  const ExperimentConfig fixed = parse_text(gradopt_text("rastrigin", "samples = 2", n, stages, cap, 1e-9));
+  const ExperimentConfig accuracy =
+      parse_text(gradopt_text("rastrigin", "samples = 2, stage_rule = \"accuracy\"", n, stages, cap, 1e-9));
+  const ExperimentResult a = run_experiment(fixed, 3, true), b = run_experiment(accuracy, 3, true);
+  REQUIRE(a.final_x.size() == static_cast<std::size_t>(n * 2));
+  CHECK(a.final_x == b.final_x);
+  const CheckpointSeries& capped = series(b, "stages_capped");
+  const CheckpointSeries& done = series(b, "stages_done");
+  CHECK(capped.values.back() == n * stages);
+  CHECK(done.values.back() == stages);
+  CHECK(capped.values.front() == 0.0);
+}
+
+TEST_CASE("GradOpt accuracy rule ends each stage at a certified iterate, long before the cap") {
+  // The sphere's ball smoothing is 2-strongly convex with its minimiser 0 inside every stage's
+  // ball (starts within 1.5 delta_1 of 0): sigma = 1.5 is a valid sigma, so every stage must end
+  // certified (none capped) and the final x must pass the certificate checked from outside.
+  const int n = 256, stages = 6, cap = 400;
+  const double sigma = 1.5, last_delta = std::ldexp(2.0, -(stages - 1));
+  const Sphere sphere{2};
+  const ExperimentResult r = run_experiment(
+      parse_text(gradopt_text("sphere", "smoothed_gradient = \"closed_form\", stage_rule = \"accuracy\"", n, stages, cap, sigma)),
+      9, true);
+  const CheckpointSeries& capped = series(r, "stages_capped");
+  const CheckpointSeries& done = series(r, "stages_done");
+  INFO("stages capped " << capped.values.back() << ", stages done at 1/4 of the budget " << done.values[1]);
+  CHECK(capped.values.back() == 0.0);
+  CHECK(done.values[1] == stages);  // all finished within a quarter of the M x cap steps (fixed: 1.5 stages)
+  CHECK(uncertified(sphere, r, sigma, last_delta) == 0);
+  // Mutant: the fixed rule with 2-step stages and cautious steps (sigma = 20, steps 1/(20 tau))
+  // stops uncertified, and the same check sees it.
+  const ExperimentResult short_stages =
+      run_experiment(parse_text(gradopt_text("sphere", "smoothed_gradient = \"closed_form\"", n, stages, 2, 20.0)), 9, true);
+  CHECK(uncertified(sphere, short_stages, 20.0, last_delta) > 0);
+
+  // Monte Carlo certificate ||(g + g2)/2||^2 from 2 x 16 ball samples: its upward bias delta^2 / 16
+  // stays below the threshold 2 sigma eps_m = 0.14 delta^2, so stages still end before the cap.
+  const ExperimentResult mc = run_experiment(
+      parse_text(gradopt_text("sphere", "samples = 16, stage_rule = \"accuracy\"", n, stages, cap, sigma)), 9, true);
+  INFO("Monte Carlo: stages capped " << series(mc, "stages_capped").values.back());
+  CHECK(series(mc, "stages_capped").values.back() < 0.1 * n * stages);
+  CHECK(series(mc, "stages_done").values[1] == stages);
+
+  // Rastrigin is not sigma-nice at small delta: there the cap can bind; every final x that fails
+  // the certificate must then be among the counted caps.
+  const Rastrigin rastrigin{2};
+  const ExperimentResult ras = run_experiment(
+      parse_text(gradopt_text("rastrigin", "smoothed_gradient = \"closed_form\", stage_rule = \"accuracy\"", n, stages, cap, 2.0)),
+      9, true);
+  INFO("rastrigin: stages capped " << series(ras, "stages_capped").values.back());
+  CHECK(uncertified(rastrigin, ras, 2.0, last_delta) <= series(ras, "stages_capped").values.back());
+}
