@@ -6,7 +6,7 @@
 // string (its index check is an assert, compiled out of release builds), and the process dies of
 // SIGSEGV inside H5Aread. Nothing in the public API can validate a heap entry before HDF5 reads it,
 // and a segfault cannot be caught, so the only safe test is to let a throw-away child process do
-// the reads first. The child walks the whole file the way our readers do (every attribute of every
+// the reads first (with a CPU-time limit: other corrupted heaps make libhdf5 loop without end). The child walks the whole file the way our readers do (every attribute of every
 // group and dataset, every dataset's shape and values); if it dies, the file is refused with one
 // line and exit status 2. If it survives, the reads the caller then makes are a subset of the
 // child's and touch only structures libhdf5 has already read without crashing.

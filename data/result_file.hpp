@@ -69,9 +69,15 @@ struct ResultFileSummary {
   std::vector<std::string> experiments, checks;
 };
 
+// Where a file to read comes from. Files from elsewhere are first read in a forked child
+// (data/hdf5_trial_read.hpp: a corrupted file can crash libhdf5). A file this process has just
+// written and fsynced (the sweep's read-back) skips that: no fork in MPI ranks.
+enum class FileOrigin { elsewhere, this_process };
+
 class ResultReader {
  public:
-  explicit ResultReader(const std::string& filename);  // checks filetype and schema version
+  // Checks filetype and schema version.
+  explicit ResultReader(const std::string& filename, FileOrigin origin = FileOrigin::elsewhere);
   ResultFileSummary summary() const;
   h5::Group root() const { return file_.root(); }
   ExperimentResult read_experiment(const std::string& name) const;

@@ -73,8 +73,8 @@ void write_point_file(const std::string& filename, const PointRecord& record, co
   writer.commit();
 }
 
-PointRecord read_point_file(const std::string& filename) {
-  const ResultReader reader(filename);
+PointRecord read_point_file(const std::string& filename, FileOrigin origin) {
+  const ResultReader reader(filename, origin);
   const h5::Group root = reader.root();
   PointRecord record;
   record.config_text = root.attribute_string("config");

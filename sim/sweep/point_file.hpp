@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "data/result_file.hpp"
 #include "sim/experiment_result.hpp"
 #include "sim/sweep/sweep_spec.hpp"
 
@@ -23,6 +24,6 @@ struct PointRecord {
 void write_point_file(const std::string& filename, const PointRecord& record, const std::string& command_line);
 
 // Read back everything write_point_file stored; throws ResultFileError or h5::H5Error.
-PointRecord read_point_file(const std::string& filename);
+PointRecord read_point_file(const std::string& filename, FileOrigin origin = FileOrigin::elsewhere);
 
 }  // namespace sgds

@@ -82,7 +82,7 @@ SweepRunSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options)
     folder.remove_stale_staging(index);
     try {
       write_point_file(folder.staging_path(index), record, options.command_line);
-      read_point_file(folder.staging_path(index));
+      read_point_file(folder.staging_path(index), FileOrigin::this_process);
     } catch (const std::exception& e) {
       folder.remove_stale_staging(index);
       throw SweepError(fmt::format("sweep point {}: cannot record it in '{}' (disk full or not writable?): {}", index,
