@@ -77,6 +77,8 @@ void read_group(const Group& group, int depth) {
   const rlim_t megabytes = ::stat(filename.c_str(), &file_info) == 0 ? static_cast<rlim_t>(file_info.st_size >> 20) : 0;
   const rlimit cpu_seconds{kCpuSeconds + megabytes, kCpuSeconds + megabytes + 1};
   ::setrlimit(RLIMIT_CPU, &cpu_seconds);
+  const rlimit no_core_file{0, 0};  // the child's death must leave nothing in the user's folder
+  ::setrlimit(RLIMIT_CORE, &no_core_file);
   const int null_device = ::open("/dev/null", O_WRONLY);
   if (null_device >= 0) {
     ::dup2(null_device, STDOUT_FILENO);
