@@ -15,6 +15,7 @@
 #include "sim/checkpoint_recorder.hpp"
 #include "sim/engine_spec.hpp"
 #include "sim/experiment_result.hpp"
+#include "sim/float_lanes.hpp"
 #include "sim/lane_step.hpp"
 #include "sim/progress.hpp"
 #include "sim/rng.hpp"
@@ -75,6 +76,56 @@ bool lane_path_applies(const Problem& problem, const NoiseModel& noise, const Op
          (optimizer.kind == OptimizerKind::sgd || optimizer.momentum());
 }
 
+inline void round_to_float(std::vector<double>& x) {
+  for (double& value : x) value = static_cast<double>(static_cast<float>(value));
+}
+
+inline floatpath::FloatStepParams float_step_params(const NoiseModel& noise, const OptimizerSpec& optimizer,
+                                                    const EngineSettings& settings, int dim) {
+  floatpath::FloatStepParams p;
+  p.seed = settings.seed;
+  p.dim = dim;
+  p.noise = noise.kind == NoiseKind::gaussian && noise.scale > 0.0;  // as the CUDA engine decides
+  p.momentum = optimizer.momentum();
+  p.beta = static_cast<float>(optimizer.beta);
+  p.gradient_weight = static_cast<float>(optimizer.gradient_weight);
+  p.divergence_bound = static_cast<float>(std::min<double>(settings.divergence_bound, floatpath::kMaxTurnArgument));
+  return p;
+}
+
+// eta_t and the noise factor C / sqrt(b_t) (0 without noise), computed in double, rounded to float.
+inline void float_step_series(const NoiseModel& noise, const StepSchedule& schedule, std::vector<float>& eta,
+                              std::vector<float>& factor) {
+  eta.resize(schedule.eta.size());
+  factor.resize(schedule.batch.size());
+  for (std::size_t t = 0; t < eta.size(); ++t) {
+    eta[t] = static_cast<float>(schedule.eta[t]);
+    factor[t] = noise.kind == NoiseKind::gaussian ? static_cast<float>(noise.scale / std::sqrt(schedule.batch[t])) : 0.0f;
+  }
+}
+
+// The float32 path on one tile of the SoA layout (x[coordinate][lane]): the tile converted to
+// float (exact: the float path's state is float throughout), advanced by
+// floatpath::advance_float_lanes, converted back. v is null for SGD.
+template <class Gradient>
+void advance_float_tile(LaneIsa isa, const Gradient& gradient, const floatpath::FloatStepParams& p,
+                        std::uint32_t first_trajectory, std::int64_t t0, std::int64_t t1, const float* eta,
+                        const float* factor, double* x, double* v, double* alive) {
+  const std::size_t size = static_cast<std::size_t>(p.dim) * kLanes;
+  float xs[floatpath::kMaxFloatDim * kLanes], vs[floatpath::kMaxFloatDim * kLanes], alive_f[kLanes];
+  for (std::size_t e = 0; e < size; ++e) {
+    xs[e] = static_cast<float>(x[e]);
+    vs[e] = v ? static_cast<float>(v[e]) : 0.0f;
+  }
+  for (int l = 0; l < kLanes; ++l) alive_f[l] = static_cast<float>(alive[l]);
+  floatpath::advance_float_lanes(isa, gradient, p, first_trajectory, t0, t1, eta, factor, xs, vs, alive_f);
+  for (std::size_t e = 0; e < size; ++e) {
+    x[e] = xs[e];
+    if (v) v[e] = vs[e];
+  }
+  for (int l = 0; l < kLanes; ++l) alive[l] = alive_f[l];  // frozen lanes: counted, excluded from statistics
+}
+
 template <class Problem>
 ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
                                 const StepSchedule& schedule, const InitialPoint& init, const EngineSettings& settings,
@@ -103,6 +154,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
     std::vector<double> x0(d);
     for (std::size_t i = 0; i < n; ++i) {
       draw_initial_point(init, settings.seed, static_cast<std::uint32_t>(i), dim, x0.data());
+      if (settings.float32) round_to_float(x0);
       for (std::size_t j = 0; j < d; ++j) x[at(i, j)] = x0[j];
       alive_lane[i] = 1.0;
     }
@@ -145,6 +197,14 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   if (record.per_trajectory) out.trajectory_f.assign(n * checkpoints, NAN);
   out.diverged.reserve(checkpoints);
 
+  // The float32 path (sim/float_step.hpp): per-step eta and noise factor C / sqrt(b) rounded once.
+  floatpath::FloatStepParams float_params;
+  std::vector<float> eta_f, factor_f;
+  if (settings.float32) {
+    float_params = float_step_params(noise, optimizer, settings, dim);
+    float_step_series(noise, schedule, eta_f, factor_f);
+  }
+
   std::int64_t current = 0;
   for (std::size_t k = 0; k < checkpoints; ++k) {
     const std::int64_t target = settings.checkpoint_steps[k];
@@ -167,6 +227,14 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
         double* vt = needs_v ? &v[tile * tile_size] : unused_v.data();
         double* alive_t = &alive_lane[tile * L];
         if (target == current) continue;
+        if constexpr (floatpath::float_path_supported<Problem>) {
+          if (settings.float32) {
+            const floatpath::FloatGradient<Problem> float_gradient(problem);
+            advance_float_tile(isa, float_gradient, float_params, static_cast<std::uint32_t>(tile * L), current,
+                               target, eta_f.data(), factor_f.data(), xt, needs_v ? vt : nullptr, alive_t);
+            continue;
+          }
+        }
         if constexpr (LaneGradient<Problem>::available) {
           if (lanes_path) {
             in.first_trajectory = static_cast<std::uint32_t>(tile * L);

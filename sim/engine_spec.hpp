@@ -101,6 +101,7 @@ struct EngineSettings {
   std::vector<std::int64_t> checkpoint_steps;  // increasing, first may be 0, last = steps
   std::uint32_t seed = 0;
   double divergence_bound = 1e12;  // |x_i| beyond this (or NaN/Inf) freezes the trajectory
+  bool float32 = false;            // precision = "float32": the single-precision step of sim/float_step.hpp
   RecordSpec record;
   double noise_constant = 0.0;   // C used for delta = eta C / sqrt(b) (per coordinate), NaN if unknown
   double samples = 0.0;          // n of a finite sum (for the temperature g = eta (n/b - 1)), 0 if none

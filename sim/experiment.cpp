@@ -300,6 +300,18 @@ std::string cuda_refusal([[maybe_unused]] const ExperimentConfig& config) {
 #endif
 }
 
+// Why precision = "float32" cannot run this experiment ("" when it can).
+std::string float32_refusal(const ExperimentConfig& config) {
+  const std::string problem = std::visit([](const auto& p) { return floatpath::float_path_refusal(p); }, config.problem);
+  if (!problem.empty()) return problem;
+  if (config.noise.kind != NoiseKind::none && config.noise.kind != NoiseKind::gaussian)
+    return "noise.kind \"gaussian\" or \"none\" on the float32 path";
+  if (config.optimizer.kind != OptimizerKind::sgd && !config.optimizer.momentum())
+    return "optimizer.kind \"sgd\", \"shb\" or \"nshb\" on the float32 path";
+  if (config.engine.record.noise) return "record.noise = false on the float32 path";
+  return "";
+}
+
 }  // namespace
 
 std::string cuda_device_description() {
@@ -337,6 +349,7 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
   if (!valid_name(config.name))
     table.fail("name", "\"" + config.name + "\"", "1 to 64 letters, digits, '_', '-' or '.'");
   config.engine.trajectories = table.integer("trajectories", 1, kMaxTrajectories, 1024);
+  config.engine.float32 = table.choice("precision", {"float64", "float32"}, "float64") == "float32";
 
   ConfigTable problem_table = table.table("problem", true);
   const std::string function_name = problem_table.has("name") ? problem_table.text("name") : "";
@@ -374,7 +387,11 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
   const std::int64_t count = record.integer("checkpoints", 2, 100000, std::min<std::int64_t>(steps + 1, 50));
   const std::string spacing = record.choice("spacing", {"linear", "log"}, "linear");
   config.engine.checkpoint_steps = checkpoint_steps(steps, count, spacing);
-  config.engine.divergence_bound = record.number("divergence_bound", NumberRange::positive(), 1e12);
+  // The float32 path reduces sine arguments exactly only below 2^20, so its bound stays there.
+  config.engine.divergence_bound =
+      config.engine.float32
+          ? record.number("divergence_bound", NumberRange::half_open(0.0, floatpath::kMaxTurnArgument), 1e6)
+          : record.number("divergence_bound", NumberRange::positive(), 1e12);
   spec.quantiles = record.numbers("quantiles", NumberRange::closed(0.0, 1.0), 1, spec.quantiles);
   spec.success_radius = record.number("success_radius", NumberRange::positive(), 0.1);
   spec.noise = record.boolean("noise", false);
@@ -387,6 +404,10 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
   else if (config.noise.kind == NoiseKind::minibatch) config.engine.noise_constant = finite_sum_noise_constant(config.problem);
   config.engine.samples = static_cast<double>(finite_sum_samples(config.problem));
 
+  if (config.engine.float32) {
+    const std::string why = float32_refusal(config);
+    if (!why.empty()) table.fail("precision", "\"float32\"", "\"float64\", or " + why);
+  }
   table.finish();
   return config;
 }
