@@ -1,10 +1,12 @@
 // Workload A of /work/shared/peers/README.md on the CUDA engine: N SGD trajectories on Rastrigin,
 // eta = 0.01, additive Gaussian noise of std 1 (C = 1, b = 1), x0 uniform in [-5.12, 5.12]^d,
-// in double precision. Figure: trajectory-steps/s over the advance kernels (CUDA events, as
+// in double precision, or in float32 (the peers' precision; sim/float_step.hpp) for the modes
+// ending in 32. Figure: trajectory-steps/s over the advance kernels (CUDA events, as
 // sol_rastrigin.cu times its kernel); the checkpoint statistics at 0 and T are not in it.
 //   bench_cuda a                 N = 2^20, d = 2, T = 1000
 //   bench_cuda scale_n           N = 2^10 .. 2^24, d = 2, T = 1000
 //   bench_cuda scale_d           d = 1 .. 100, N = 2^20, T = 1000
+//   bench_cuda a32 | scale_n32 | scale_d32   the same in float32 (keys with _f32)
 // Prints "key: value" lines (A_sgdsmooth_cuda_traj_steps_per_s: ...), as the peer scripts do.
 #include <cstdio>
 #include <cstring>
@@ -18,7 +20,7 @@
 namespace {
 
 // One timed run (after a short warm-up run of 10 steps); returns trajectory-steps/s.
-double measure(std::int64_t n, int dim, std::int64_t steps) {
+double measure(std::int64_t n, int dim, std::int64_t steps, bool float32) {
   using namespace sgds;
   cuda::RunInputs in;
   in.seed = 2;
@@ -36,6 +38,8 @@ double measure(std::int64_t n, int dim, std::int64_t steps) {
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < n; ++i)
     draw_initial_point(init, in.seed, static_cast<std::uint32_t>(i), dim, &in.initial_x[static_cast<std::size_t>(i * dim)]);
+  in.float32 = float32;
+  if (float32) round_to_float(in.initial_x);  // as cuda::run_engine does
   in.minimiser.assign(static_cast<std::size_t>(dim), 0.0);
   Rastrigin problem;
   problem.dim = dim;
@@ -62,16 +66,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::printf("device: %s\n", sgds::cuda::device_description().c_str());
-  if (mode == "a") {
-    std::printf("A_sgdsmooth_cuda_traj_steps_per_s: %.4e\n", measure(1 << 20, 2, 1000));
-  } else if (mode == "scale_n") {
+  const bool float32 = mode.size() > 2 && mode.compare(mode.size() - 2, 2, "32") == 0;
+  const std::string base = float32 ? mode.substr(0, mode.size() - 2) : mode;
+  const char* suffix = float32 ? "_f32" : "";
+  if (base == "a") {
+    std::printf("A_sgdsmooth_cuda%s_traj_steps_per_s: %.4e\n", suffix, measure(1 << 20, 2, 1000, float32));
+  } else if (base == "scale_n") {
     for (int log_n = 10; log_n <= 24; log_n += 2)
-      std::printf("A_scale_n_2^%d_traj_steps_per_s: %.4e\n", log_n, measure(std::int64_t{1} << log_n, 2, 1000));
-  } else if (mode == "scale_d") {
+      std::printf("A%s_scale_n_2^%d_traj_steps_per_s: %.4e\n", suffix, log_n,
+                  measure(std::int64_t{1} << log_n, 2, 1000, float32));
+  } else if (base == "scale_d") {
     for (const int d : {1, 2, 4, 8, 10, 16, 32, 64, 100})
-      std::printf("A_scale_d_%d_traj_steps_per_s: %.4e\n", d, measure(1 << 20, d, 1000));
+      std::printf("A%s_scale_d_%d_traj_steps_per_s: %.4e\n", suffix, d, measure(1 << 20, d, 1000, float32));
   } else {
-    std::fprintf(stderr, "bench_cuda: mode '%s': expected a, scale_n or scale_d\n", mode.c_str());
+    std::fprintf(stderr, "bench_cuda: mode '%s': expected a, scale_n, scale_d, a32, scale_n32 or scale_d32\n",
+                 mode.c_str());
     return 2;
   }
   return 0;

@@ -2,7 +2,8 @@
 # The whole GPU acceptance of the CUDA engine (issue 6) in one call on an H100/H200 machine:
 #   1. build test_cuda_engine and bench_cuda for sm_90 (incremental if BUILD_DIR is already built)
 #   2. the GPU tests, then compute-sanitizer memcheck on them
-#   3. workload A (N = 2^20, d = 2, T = 1000) and the N and d scalings on the CUDA engine
+#   3. workload A (N = 2^20, d = 2, T = 1000) and the N and d scalings on the CUDA engine, in
+#      float32 (the peers' precision: the figure held to the targets) and in float64
 #   4. in the same call on the same GPU: /work/shared/peers/sol_rastrigin.cu (nvcc -O3 -arch=sm_90)
 #      and workload A of peers_gpu.py (JAX lax.scan, PyTorch eager)
 #   5. the ratios against the targets (>= 4x JAX, >= 1x sol_rastrigin), written to bench/RESULTS.md
@@ -55,9 +56,15 @@ sanitizer=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-san
 ours timeout 150 "$sanitizer" --tool memcheck --error-exitcode 9 --leak-check full "$test_bin" 2>&1 | tail -8
 [ "${PIPESTATUS[0]}" = 0 ] || fail "compute-sanitizer memcheck"
 
-echo "== workload A and scalings (sgdsmooth CUDA engine, double precision)"
+echo "== workload A and scalings (sgdsmooth CUDA engine, float32 and double precision)"
+ours_a32=$(ours "$bench_bin" a32) || fail "bench_cuda a32"
+echo "$ours_a32"
 ours_a=$(ours "$bench_bin" a) || fail "bench_cuda a"
 echo "$ours_a"
+scale_n32=$(ours "$bench_bin" scale_n32) || fail "bench_cuda scale_n32"
+echo "$scale_n32"
+scale_d32=$(ours "$bench_bin" scale_d32) || fail "bench_cuda scale_d32"
+echo "$scale_d32"
 scale_n=$(ours "$bench_bin" scale_n) || fail "bench_cuda scale_n"
 echo "$scale_n"
 scale_d=$(ours "$bench_bin" scale_d) || fail "bench_cuda scale_d"
@@ -75,20 +82,22 @@ echo "$peer"
 
 value() { sed -n "s/^$1: *\([0-9.e+-]*\).*/\1/p" | head -1; }
 a=$(echo "$ours_a" | value A_sgdsmooth_cuda_traj_steps_per_s)
+a32=$(echo "$ours_a32" | value A_sgdsmooth_cuda_f32_traj_steps_per_s)
 s=$(echo "${sol:-}" | sed -n 's/.*: \([0-9.e+-]*\) traj-steps\/s.*/\1/p')
 j=$(echo "$peer" | value A_jax_scan_traj_steps_per_s)
 t=$(echo "$peer" | value A_torch_eager_traj_steps_per_s)
-report=$(python3 - "$a" "$s" "$j" "$t" <<'EOF'
+report=$(python3 - "$a32" "$a" "$s" "$j" "$t" <<'EOF'
 import sys
 def num(v):
     try: return float(v)
     except ValueError: return float("nan")
-a, s, j, t = map(num, sys.argv[1:])
-print(f"| sgdsmooth CUDA engine (double) | {a:.3e} | 1 |")
-print(f"| sol_rastrigin.cu (float) | {s:.3e} | {a / s:.2f}x (target >= 1) |")
-print(f"| JAX lax.scan (float32) | {j:.3e} | {a / j:.2f}x (target >= 4) |")
-print(f"| PyTorch eager (float32) | {t:.3e} | {a / t:.2f}x |")
-print("targets met" if a >= 4 * j and a >= s else "targets NOT met")
+a32, a, s, j, t = map(num, sys.argv[1:])
+print(f"| sgdsmooth CUDA engine, float32 | {a32:.3e} | 1 (double: {a / a32:.2f}x of it) |")
+print(f"| sgdsmooth CUDA engine, double | {a:.3e} | - |")
+print(f"| sol_rastrigin.cu (float) | {s:.3e} | float32 {a32 / s:.2f}x, double {a / s:.2f}x (target >= 1) |")
+print(f"| JAX lax.scan (float32) | {j:.3e} | float32 {a32 / j:.2f}x, double {a / j:.2f}x (target >= 4) |")
+print(f"| PyTorch eager (float32) | {t:.3e} | float32 {a32 / t:.2f}x, double {a / t:.2f}x |")
+print("targets met (float32 vs the float32 peers)" if a32 >= 4 * j and a32 >= s else "targets NOT met")
 EOF
 )
 echo "$report"
@@ -110,6 +119,8 @@ $(echo "$report" | tail -1); tests and memcheck: $([ $status = 0 ] && echo passe
 Scaling in N (d = 2, T = 1000) and in d (N = 2^20, T = 1000), trajectory-steps/s:
 
 \`\`\`
+$scale_n32
+$scale_d32
 $scale_n
 $scale_d
 \`\`\`

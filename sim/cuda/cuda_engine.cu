@@ -1,6 +1,8 @@
 // Kernels of the CUDA engine, then their launchers (see sim/cuda/cuda_engine.hpp).
 //
 //   advance_kernel    one thread per trajectory: x (and v) in registers, steps t0..t1 in one launch
+//   advance_float_kernel  the same for precision = "float32" (sim/float_step.hpp), in groups of
+//                     steps that use whole Philox blocks of the flat normal sequence
 //   observe_kernel    one thread per trajectory: f, f - f*, ||x - x*||, ||grad f||, x_i, x_i^2
 //                     into a column-major observation buffer [column][trajectory]
 //   reduce_kernel     one thread per (block of 4096 trajectories, column): Welford over the block
@@ -10,12 +12,14 @@
 // Built with -fmad=false (no FMA contraction), as the CPU build uses -ffp-contract=off.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
 
 #include "sim/cuda/cuda_engine.hpp"
+#include "sim/float_step.hpp"
 #include "sim/philox_lanes.hpp"
 #include "sim/rng.hpp"
 
@@ -103,6 +107,81 @@ __global__ void advance_kernel(Problem problem, AdvanceArgs a, double* x, double
   for (int j = 0; j < dim; ++j) {
     x[j * n + i] = xs[j];
     if (a.momentum) v[j * n + i] = vs[j];
+  }
+  alive[i] = live ? 1 : 0;
+}
+
+struct FloatAdvanceArgs {
+  floatpath::FloatStepParams step;
+  std::int64_t trajectories;
+  const float* eta;
+  const float* factor;  // C / sqrt(b_t) rounded to float, 0 without noise
+};
+
+// The float32 step, one thread per trajectory. Dim > 0 (compile-time dimension): the state stays
+// in registers and the steps run in groups of kGroup = lcm(Dim, 4) / Dim steps, whose
+// kGroup * Dim normals are whole Philox blocks, drawn once per group; steps before the first
+// whole group (a checkpoint inside a block) and after the last run floatpath::step_any_dim,
+// which draws the block it needs. Both forms evaluate the same expressions in the same order
+// as the CPU's floatpath::advance_trajectory, so the bits agree. Dim == 0: step_any_dim
+// throughout (any dim up to kMaxFloatDim, state in local memory).
+template <class Problem, int Dim>
+__global__ void advance_float_kernel(floatpath::FloatGradient<Problem> gradient, FloatAdvanceArgs a, double* x,
+                                     double* v, std::uint8_t* alive, std::int64_t t0, std::int64_t t1) {
+  const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (i >= a.trajectories || alive[i] == 0) return;
+  constexpr int kSize = Dim > 0 ? Dim : floatpath::kMaxFloatDim;
+  floatpath::FloatStepParams p = a.step;
+  if constexpr (Dim > 0) p.dim = Dim;
+  const int dim = p.dim;
+  const std::int64_t n = a.trajectories;
+  const std::uint32_t trajectory = static_cast<std::uint32_t>(i);
+  float xs[kSize], vs[kSize];
+  for (int j = 0; j < dim; ++j) {
+    xs[j] = static_cast<float>(x[j * n + i]);
+    vs[j] = p.momentum ? static_cast<float>(v[j * n + i]) : 0.0f;
+  }
+  bool live = true;
+  std::int64_t t = t0;
+  if constexpr (Dim > 0) {
+    constexpr int kGroup = Dim % 4 == 0 ? 1 : (Dim % 2 == 0 ? 2 : 4);
+    constexpr int kNormals = kGroup * Dim;  // a multiple of 4
+    while (live && t < t1 && (static_cast<std::uint64_t>(t) * Dim) % 4 != 0) {
+      live = floatpath::step_any_dim(gradient, p, trajectory, static_cast<std::uint64_t>(t), a.eta[t], a.factor[t],
+                                     xs, vs);
+      ++t;
+    }
+    while (live && t + kGroup <= t1) {
+      float z[kNormals];
+      if (p.noise) {
+        const std::uint64_t first_block = static_cast<std::uint64_t>(t) * Dim / 4;
+#pragma unroll
+        for (int q = 0; q < kNormals / 4; ++q) floatpath::packed_normals(p.seed, trajectory, first_block + q, &z[4 * q]);
+      } else {
+#pragma unroll
+        for (int q = 0; q < kNormals; ++q) z[q] = 0.0f;
+      }
+#pragma unroll
+      for (int s = 0; s < kGroup; ++s) {
+        const float eta = a.eta[t + s], factor = a.factor[t + s];
+#pragma unroll
+        for (int j = 0; j < Dim; ++j) {
+          xs[j] = floatpath::step_coordinate(xs[j], vs[j], gradient(xs[j], j), z[s * Dim + j], factor, eta, p);
+          live = live && fabsf(xs[j]) <= p.divergence_bound;
+        }
+        if (!live) break;  // frozen after the step that broke, as step_any_dim
+      }
+      t += kGroup;
+    }
+  }
+  while (live && t < t1) {
+    live = floatpath::step_any_dim(gradient, p, trajectory, static_cast<std::uint64_t>(t), a.eta[t], a.factor[t], xs,
+                                   vs);
+    ++t;
+  }
+  for (int j = 0; j < dim; ++j) {
+    x[j * n + i] = xs[j];
+    if (p.momentum) v[j * n + i] = vs[j];
   }
   alive[i] = live ? 1 : 0;
 }
@@ -219,6 +298,29 @@ void launch_advance_any_dim(const Problem& problem, const AdvanceArgs& a, double
   }
 }
 
+template <class Problem, int Dim>
+void launch_advance_float(const floatpath::FloatGradient<Problem>& gradient, const FloatAdvanceArgs& a, double* x,
+                          double* v, std::uint8_t* alive, std::int64_t t0, std::int64_t t1) {
+  const int grid = grid_for(a.trajectories, kThreadsPerBlock);
+  advance_float_kernel<Problem, Dim><<<grid, kThreadsPerBlock>>>(gradient, a, x, v, alive, t0, t1);
+  SGDS_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class Problem>
+void launch_advance_float_any_dim(const floatpath::FloatGradient<Problem>& gradient, const FloatAdvanceArgs& a,
+                                  double* x, double* v, std::uint8_t* alive, std::int64_t t0, std::int64_t t1) {
+  switch (a.step.dim) {
+    case 1: return launch_advance_float<Problem, 1>(gradient, a, x, v, alive, t0, t1);
+    case 2: return launch_advance_float<Problem, 2>(gradient, a, x, v, alive, t0, t1);
+    case 3: return launch_advance_float<Problem, 3>(gradient, a, x, v, alive, t0, t1);
+    case 4: return launch_advance_float<Problem, 4>(gradient, a, x, v, alive, t0, t1);
+    case 8: return launch_advance_float<Problem, 8>(gradient, a, x, v, alive, t0, t1);
+    case 10: return launch_advance_float<Problem, 10>(gradient, a, x, v, alive, t0, t1);
+    case 16: return launch_advance_float<Problem, 16>(gradient, a, x, v, alive, t0, t1);
+    default: return launch_advance_float<Problem, 0>(gradient, a, x, v, alive, t0, t1);
+  }
+}
+
 }  // namespace
 
 std::string device_unavailable_reason() {
@@ -277,6 +379,29 @@ RunOutput run_trajectories(const Problem& problem, const RunInputs& in) {
   args.eta = eta.data;
   args.noise_factor = noise_factor.data;
   const ObserveArgs observe{n, minimiser.data, in.minimum};
+
+  // The float32 path's per-step arrays and step parameters, as the CPU engine rounds them.
+  DeviceBuffer<float> eta_f(in.float32 ? in.eta.size() : 0), factor_f(in.float32 ? in.batch.size() : 0);
+  FloatAdvanceArgs float_args{};
+  if (in.float32) {
+    std::vector<float> host_eta(in.eta.size()), host_factor(in.batch.size());
+    for (std::size_t t = 0; t < host_eta.size(); ++t) host_eta[t] = static_cast<float>(in.eta[t]);
+    for (std::size_t t = 0; t < host_factor.size(); ++t)
+      host_factor[t] = in.noise_scale > 0.0 ? static_cast<float>(in.noise_scale / std::sqrt(in.batch[t])) : 0.0f;
+    eta_f.upload(host_eta.data(), host_eta.size());
+    factor_f.upload(host_factor.data(), host_factor.size());
+    float_args.step.seed = in.seed;
+    float_args.step.dim = in.dim;
+    float_args.step.noise = in.noise_scale > 0.0;
+    float_args.step.momentum = in.momentum;
+    float_args.step.beta = static_cast<float>(in.beta);
+    float_args.step.gradient_weight = static_cast<float>(in.gradient_weight);
+    float_args.step.divergence_bound =
+        static_cast<float>(std::min<double>(in.divergence_bound, floatpath::kMaxTurnArgument));
+    float_args.trajectories = n;
+    float_args.eta = eta_f.data;
+    float_args.factor = factor_f.data;
+  }
   Events events;
   out.partial.resize(checkpoints * blocks * cols);
   out.alive.assign(checkpoints, 0);
@@ -291,7 +416,14 @@ RunOutput run_trajectories(const Problem& problem, const RunInputs& in) {
     const std::int64_t target = in.checkpoint_steps[k];
     if (target > current) {
       SGDS_CUDA_CHECK(cudaEventRecord(events.start));
-      launch_advance_any_dim(problem, args, x.data, v.data, alive.data, current, target);
+      if (!in.float32) {
+        launch_advance_any_dim(problem, args, x.data, v.data, alive.data, current, target);
+      } else if constexpr (floatpath::float_path_supported<Problem>) {
+        launch_advance_float_any_dim(floatpath::FloatGradient<Problem>(problem), float_args, x.data, v.data,
+                                     alive.data, current, target);
+      } else {
+        throw std::runtime_error("CUDA engine: precision = float32 does not run this problem");
+      }
       SGDS_CUDA_CHECK(cudaEventRecord(events.stop));
       SGDS_CUDA_CHECK(cudaEventSynchronize(events.stop));
       float ms = 0.0f;

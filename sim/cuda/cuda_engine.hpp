@@ -5,6 +5,9 @@
 // Philox stream (seed, trajectory, step, gradient_noise), the same words as the CPU engine; the
 // checkpoint statistics are reduced on the device in the CPU recorder's fixed blocks.
 //
+// float32: the single-precision step of sim/float_step.hpp, bitwise the CPU engine's float32
+// path on every problem it supports (rastrigin, sphere, axis-aligned quadratic).
+//
 // Scope: the CPU engine's lane path, i.e. additive Gaussian noise (or none), SGD / SHB / NSHB,
 // any per-step eta and b, on the problems listed in cuda_problem_supported.
 //
@@ -59,6 +62,9 @@ struct RunInputs {
   double success_radius = 0.1;
   bool keep_scalar_columns = false;  // copy f, f_gap, dist, grad_norm per trajectory (quantiles)
   bool keep_final_x = false;
+  // precision = "float32": the step of sim/float_step.hpp (problems where float_path_supported);
+  // initial_x must already be float values. The statistics stay double.
+  bool float32 = false;
 };
 
 // Columns of the per-trajectory observation: f, f_gap, dist, grad_norm, x_i, x_i^2.

@@ -53,6 +53,8 @@ ExperimentResult run_engine(const Problem& problem, const NoiseModel& noise, con
     in.initial_x.resize(n * d);
     for (std::size_t i = 0; i < n; ++i)
       draw_initial_point(init, settings.seed, static_cast<std::uint32_t>(i), dim, &in.initial_x[i * d]);
+    in.float32 = settings.float32;
+    if (in.float32) round_to_float(in.initial_x);  // as the CPU engine's float32 path
     in.minimiser.resize(d);
     problem_minimiser(problem, in.minimiser.data());
     in.minimum = problem.minimum_value();
