@@ -2,6 +2,7 @@
 // d = 2, T = 1000 steps, eta = 0.01, additive Gaussian gradient noise of std 1, x0 uniform in the
 // box. Prints trajectory-steps per second (best of --repeats). `--memory` runs the memory case
 // of issue 4 instead (N = 2^20, d = 10, T = 10^4, 100 checkpoints; measure with /usr/bin/time -v).
+// `--precision float32` runs the engine's float32 path (the peers' precision); float64 by default.
 #include <omp.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@ using namespace sgds;
 int main(int argc, char** argv) {
   long long trajectories = 1 << 16, steps = 1000, checkpoints = 2;
   int dim = 2, repeats = 3;
+  std::string precision = "float64";
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--memory") {
@@ -26,16 +28,19 @@ int main(int argc, char** argv) {
       trajectories = std::stoll(argv[++i]);
     } else if (arg == "--steps" && i + 1 < argc) {
       steps = std::stoll(argv[++i]);
+    } else if (arg == "--precision" && i + 1 < argc) {
+      precision = argv[++i];
     } else if (arg == "--repeats" && i + 1 < argc) {
       repeats = std::stoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: %s [--memory] [--trajectories N] [--steps T] [--repeats R]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--memory] [--trajectories N] [--steps T] [--repeats R] [--precision float64|float32]\n", argv[0]);
       return 2;
     }
   }
   checkpoints = std::min(checkpoints, steps + 1);
   const std::string text = fmt::format(R"(
 name = "workload_a"
+precision = "{}"
 trajectories = {}
 steps = {}
 problem = {{ name = "rastrigin", dim = {} }}
@@ -44,7 +49,7 @@ schedule = {{ kind = "constant", eta = 0.01 }}
 init = {{ x0 = 0.0, spread = 5.12 }}
 record = {{ checkpoints = {} }}
 )",
-                                       trajectories, steps, dim, checkpoints);
+                                       precision, trajectories, steps, dim, checkpoints);
   toml::table table = parse_config_text(text, "bench");
   ConfigTable config_table(table, "bench");
   const ExperimentConfig config = parse_experiment(config_table);
@@ -56,8 +61,8 @@ record = {{ checkpoints = {} }}
     best = std::max(best, static_cast<double>(trajectories) * static_cast<double>(steps) / seconds);
     final_f = result.observable("f").mean.back();
   }
-  std::printf("threads=%d lane_isa=%d N=%lld d=%d T=%lld checkpoints=%lld\n", omp_get_max_threads(),
-              static_cast<int>(detect_lane_isa()), trajectories, dim, steps, checkpoints);
+  std::printf("precision=%s threads=%d lane_isa=%d N=%lld d=%d T=%lld checkpoints=%lld\n", precision.c_str(),
+              omp_get_max_threads(), static_cast<int>(detect_lane_isa()), trajectories, dim, steps, checkpoints);
   std::printf("final_mean_f: %.6g\n", final_f);
   std::printf("A_sgdsmooth_cpu_traj_steps_per_s: %.3e\n", best);
   return 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Workload A (N = 2^16) on the sgdsmooth CPU engine beside the PyTorch CPU and numpy peers of
-# ../shared/peers/peers_cpu.py, measured in the same run on the same machine; prints the ratio.
+# ../shared/peers/peers_cpu.py, measured in the same run on the same machine; prints the ratios
+# for the engine's float32 path (the peers' precision) and its default float64 path.
 #
 # The peers need Debian's numpy and PyTorch (run with /usr/bin/python3):
 #   apt-get install -y python3-numpy python3-torch
@@ -13,25 +14,27 @@ bench="$build/bench_engine_workload_a"
 [[ -x "$bench" ]] || { echo "no $bench: build first (cmake --build $build)"; exit 2; }
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-2}"
 
+ours() { "$bench" --precision "$1"; }
 echo "== sgdsmooth (OMP_NUM_THREADS=$OMP_NUM_THREADS)"
-ours_before="$("$bench")"
-echo "$ours_before"
+f32_before="$(ours float32)"; echo "$f32_before"
+f64_before="$(ours float64)"; echo "$f64_before"
 echo "== peers ($peers)"
 peer_out="$(/usr/bin/python3 "$peers")"
 echo "$peer_out"
 echo "== sgdsmooth again (after the peers, to bracket load changes)"
-ours_after="$("$bench")"
-echo "$ours_after"
+f64_after="$(ours float64)"; echo "$f64_after"
+f32_after="$(ours float32)"; echo "$f32_after"
+uptime
 
 figure() { sed -n "s/^$1: *//p" <<<"$2"; }
-a1="$(figure A_sgdsmooth_cpu_traj_steps_per_s "$ours_before")"
-a2="$(figure A_sgdsmooth_cpu_traj_steps_per_s "$ours_after")"
+key=A_sgdsmooth_cpu_traj_steps_per_s
 torch="$(figure A_torch_cpu_traj_steps_per_s "$peer_out")"
 numpy="$(figure A_numpy_traj_steps_per_s "$peer_out")"
-/usr/bin/python3 - "$a1" "$a2" "$torch" "$numpy" <<'PY'
+/usr/bin/python3 - "$(figure $key "$f32_before")" "$(figure $key "$f32_after")" "$(figure $key "$f64_before")" \
+  "$(figure $key "$f64_after")" "$torch" "$numpy" <<'PY'
 import sys
-a1, a2, torch, numpy = map(float, sys.argv[1:])
-ours = min(a1, a2)
-print(f"sgdsmooth (lower of the two runs): {ours:.3e} traj-steps/s")
-print(f"ratio vs PyTorch CPU: {ours / torch:.2f}x   ratio vs numpy: {ours / numpy:.2f}x")
+f32a, f32b, f64a, f64b, torch, numpy = map(float, sys.argv[1:])
+for name, ours in (("float32", min(f32a, f32b)), ("float64", min(f64a, f64b))):
+    print(f"sgdsmooth {name} (lower of the two runs): {ours:.3e} traj-steps/s; "
+          f"ratio vs PyTorch CPU (float32): {ours / torch:.2f}x; vs numpy (float32): {ours / numpy:.2f}x")
 PY
