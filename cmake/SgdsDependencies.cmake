@@ -21,8 +21,20 @@ target_link_libraries(sgds_deps INTERFACE sgds_deps_headers fmt::fmt CLI11::CLI1
   tomlplusplus::tomlplusplus OpenMP::OpenMP_CXX ${HDF5_C_LIBRARIES} ${HDF5_HL_LIBRARIES} ZLIB::ZLIB)
 target_compile_definitions(sgds_deps INTERFACE ${HDF5_DEFINITIONS} TOML_HEADER_ONLY=0 TOML_SHARED_LIB=1)
 
+# MPI only for the sweep command (apps/cmd_sweep.cpp), through its own interface target that the
+# program links, so turning it on or off recompiles only the program. AUTO: on when found.
+add_library(sgds_mpi INTERFACE)
+set(SGDS_MPI_ENABLED OFF)
 if(SGDS_MPI)
-  find_package(MPI REQUIRED COMPONENTS CXX)
-  target_link_libraries(sgds_deps INTERFACE MPI::MPI_CXX)
-  target_compile_definitions(sgds_deps INTERFACE SGDS_HAVE_MPI=1)
+  if(SGDS_MPI STREQUAL "AUTO")
+    find_package(MPI QUIET COMPONENTS CXX)
+  else()
+    find_package(MPI REQUIRED COMPONENTS CXX)
+  endif()
+  if(MPI_CXX_FOUND)
+    target_link_libraries(sgds_mpi INTERFACE MPI::MPI_CXX)
+    target_compile_definitions(sgds_mpi INTERFACE SGDS_HAVE_MPI=1)
+    set(SGDS_MPI_ENABLED ON)
+  endif()
 endif()
+message(STATUS "sgdsmooth: MPI sweeps ${SGDS_MPI_ENABLED}")
