@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from . import stats
 from .reader import Series
@@ -88,7 +89,7 @@ def scatter_correlation(ax, x, y, methods: Sequence[str] = ("kendall", "spearman
     return results
 
 
-def check_panel(ax, check, max_labels: int = 12):
+def check_panel(ax, check, max_labels: int = 12, max_label_chars: int = 24):
     """One validation check: each comparison's estimate with its +-z SE decision interval and the oracle."""
     t = check.table
     idx = np.arange(len(t))
@@ -97,13 +98,19 @@ def check_panel(ax, check, max_labels: int = 12):
                 label=f"estimate \u00b1 {check.z_threshold:g} SE (decision interval)")
     ax.plot(idx, t["oracle"], "x", color="k", ms=5, label="oracle")
     ax.set_xlabel("comparison index (labels: the check's comparison dataset)" if len(t) > max_labels else "comparison")
+    ax.set_ylabel("estimate and oracle (check's units)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(t) <= max_labels:
         ax.set_xticks(idx)
-        ax.set_xticklabels(t["label"], rotation=60, ha="right", fontsize=6)
+        # long labels (some checks describe each comparison in a sentence) ran into the panel below:
+        # shorten them; the full labels are in the result file's comparison table
+        short = [str(label) if len(str(label)) <= max_label_chars else str(label)[:max_label_chars - 1] + "…"
+                 for label in t["label"]]
+        ax.set_xticklabels(short, rotation=60, ha="right", fontsize=6)
     mutant = f" [{check.mutant}]" if check.mutant else ""
     ax.set_title(f"{check.name}{mutant}: {check.verdict}, max |z| = {np.nanmax(np.abs(t['z'])) if len(t) else float('nan'):.2f}",
                  fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="best")
 
 
 def z_panel(ax, check):
@@ -114,8 +121,10 @@ def z_panel(ax, check):
                label=f"|z| \u2264 {check.z_threshold:g}: PASS region")
     ax.plot(idx, t["z"], "o", ms=3)
     ax.axhline(0, color="k", lw=0.5)
-    ax.set_xlabel("comparison")
+    ax.set_xlabel("comparison index")
     ax.set_ylabel("z")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(-0.5, max(len(t), 1) - 0.5)  # one comparison: no fractional ticks around it
     finite = t["z"][np.isfinite(t["z"])]
     low = min(finite.min(initial=0.0), -check.z_threshold)
     high = max(finite.max(initial=0.0), check.z_threshold)
@@ -124,7 +133,7 @@ def z_panel(ax, check):
         ax.set_ylim(low * 2 if low < -10 else low - 1, high * 2 if high > 10 else high + 1)
     else:
         ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="best")
 
 
 def smoothing_curves(ax, function_group, delta, samples, heavy_alpha: float = 0.35):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from typing import List, Tuple
 
 import matplotlib
@@ -51,24 +52,28 @@ def experiment_figure(exp: Experiment, directory: str, prefix: str = "experiment
             count = exp.series[names[0]].count if names else []
             plots.mean_band(ax, exp.step, exp.extra["success_rate"], se, count, label="success rate")
             ax.set_title(f"share within {exp.parameters.get('record.success_radius', '?')} of x*", fontsize=9)
-            ax.legend(fontsize=6, loc="lower left")
-            plots.band_note(ax, "band: 95% CI, rate \u00b1 1.96 binomial SE")
+            # "best" keeps the legend off the data (a fixed corner covered falling curves); the band's
+            # meaning is the legend's title, so no separate note can collide with it
+            ax.legend(fontsize=6, loc="best", title="band: 95% CI, rate \u00b1 1.96 binomial SE", title_fontsize=6)
         elif name == "diverged":
             ax.plot(exp.step, exp.diverged, "-", color="tab:red")
             ax.set_title(f"diverged trajectories (of {exp.trajectories})", fontsize=9)
         else:
             s = exp.series[name]
             if s.mean.ndim > 1:
-                for j in range(min(s.mean.shape[1], 6)):
+                shown_columns = min(s.mean.shape[1], 6)
+                for j in range(shown_columns):
                     plots.series_band(ax, exp.step, s, column=j, label=f"{name}[{j}]")
             else:
                 plots.series_band(ax, exp.step, s, label=name)
-            ax.set_title(s.description or name, fontsize=9)
+            title = s.description or name
+            if s.mean.ndim > 1 and shown_columns < s.mean.shape[1]:
+                title += f" (first {shown_columns} of {s.mean.shape[1]})"
+            ax.set_title(textwrap.fill(title, 56), fontsize=9)  # long descriptions wrap instead of running into the next panel
             positive = s.mean[np.isfinite(s.mean)]
             if positive.size and positive.min() > 0 and positive.max() / positive.min() > 100:
                 ax.set_yscale("log")  # a decay over decades: the stationary level stays visible
-            ax.legend(fontsize=6, loc="lower left")
-            plots.band_note(ax)
+            ax.legend(fontsize=6, loc="best", title=plots.BAND_SE, title_fontsize=6)
         ax.set_xlabel("step")
     for ax in axes.ravel()[len(panels):]:
         ax.axis("off")
@@ -152,12 +157,18 @@ def curves_figure(result: ResultFile, name: str, group, directory: str) -> Figur
     """The smoothing illustration for one function (/curves/NAME), all kernels on one axis."""
     curves = result.group("curves")
     delta, samples = float(curves.attributes.get("delta", np.nan)), int(curves.attributes.get("samples", -1))
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=(12, 5))
     plots.smoothing_curves(ax, group, delta, samples)
     values = np.concatenate([g.arrays["f"] for g in group.groups.values()])
     span = np.nanmax(values) - np.nanmin(values)
-    ax.set_ylim(np.nanmin(values) - 0.5 * span, np.nanmax(values) + 0.5 * span)  # heavy tails can run off
-    ax.legend(fontsize=7, ncol=2)
+    low, high = np.nanmin(values) - 0.5 * span, np.nanmax(values) + 0.5 * span
+    ax.set_ylim(low, high)  # heavy tails can run off
+    for line in ax.lines:  # say so in the legend when a curve lies wholly outside the axis
+        y = np.asarray(line.get_ydata(), float)
+        if y.size and not np.any((y >= low) & (y <= high)) and not line.get_label().startswith("_"):
+            line.set_label(f"{line.get_label()}; off scale (median {np.nanmedian(y):.3g})")
+    ax.set_ylabel("f(x) and f_hat(x)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the curves fill the axes
     filename = _save(fig, directory, f"curves_{_safe(name)}.png")
     infinite = [k for k, g in group.groups.items() if not g.attributes.get("expectation_finite", 1)]
     caption = (f"`{name}`: f (black) and its smoothing f_hat(x) = E f(x - delta u) at delta = {delta:g} under "
