@@ -124,7 +124,9 @@ def z_panel(ax, check):
     ax.set_xlabel("comparison index")
     ax.set_ylabel("z")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlim(-0.5, max(len(t), 1) - 0.5)  # one comparison: no fractional ticks around it
+    ax.set_xlim(-0.5, max(len(t), 1) - 0.5)
+    if len(t) <= 12:
+        ax.set_xticks(idx)  # few comparisons (one, say): a tick per comparison, never fractional ticks
     finite = t["z"][np.isfinite(t["z"])]
     low = min(finite.min(initial=0.0), -check.z_threshold)
     high = max(finite.max(initial=0.0), check.z_threshold)
