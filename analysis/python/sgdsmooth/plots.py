@@ -114,12 +114,18 @@ def check_panel(ax, check, max_labels: int = 12, max_label_chars: int = 24):
 
 
 def z_panel(ax, check):
-    """z = (estimate - oracle)/SE per comparison, with the +-threshold band of the decision rule."""
+    """z = (estimate - oracle)/SE per comparison, with the PASS region of the check's decision rule.
+
+    Exact checks ("PASS iff ..." rules) shade |z| <= z*, or z <= z* where the rule is one-sided (a
+    bound that may be loose); trend checks are decided by their own rule on an effect's CI, so no
+    z band is drawn for them (or their mutants) and the legend says so.
+    """
     t = check.table
     idx = np.arange(len(t))
-    ax.axhspan(-check.z_threshold, check.z_threshold, color="tab:green", alpha=0.15,
-               label=f"|z| \u2264 {check.z_threshold:g}: PASS region")
-    ax.plot(idx, t["z"], "o", ms=3)
+    rule = str(check.attributes.get("decision_rule", ""))
+    exact = rule.startswith("PASS iff")
+    one_sided = exact and "one-sided" in rule
+    ax.plot(idx, t["z"], "o", ms=3, label="z per comparison")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("comparison index")
     ax.set_ylabel("z")
@@ -135,6 +141,14 @@ def z_panel(ax, check):
         ax.set_ylim(low * 2 if low < -10 else low - 1, high * 2 if high > 10 else high + 1)
     else:
         ax.set_ylim(low - 0.1 * (high - low), high + 0.1 * (high - low))
+    if one_sided:
+        ax.axhspan(ax.get_ylim()[0], check.z_threshold, color="tab:green", alpha=0.15,
+                   label=f"z \u2264 {check.z_threshold:g}: PASS region (one-sided bound)")
+    elif exact:
+        ax.axhspan(-check.z_threshold, check.z_threshold, color="tab:green", alpha=0.15,
+                   label=f"|z| \u2264 {check.z_threshold:g}: PASS region")
+    else:
+        ax.plot([], [], " ", label="trend check: verdict from its rule on the effect's CI, not a z band")
     ax.legend(fontsize=7, loc="best")
 
 
