@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import plots  # noqa: E402
@@ -205,13 +206,49 @@ def networks_figure(name: str, group, directory: str) -> Figure:
     if "delta" in a:
         _replica_band(axes[2], epoch, a["delta"], "delta = eta C / sqrt(b)")
     for ax, title in zip(axes, ("loss", "accuracy", "measured delta")):
-        ax.set_xlabel("epoch"); ax.set_title(title, fontsize=9); ax.legend(fontsize=7)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(title)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(title, fontsize=9); ax.legend(fontsize=7)
     K = int(group.attributes.get("replicas", a["test_accuracy"].shape[1] if "test_accuracy" in a else 0))
     fig.suptitle(f"network run {name}: {group.attributes.get('architecture', '')}, {group.attributes.get('schedule_kind', '')} "
                  f"schedule, K = {K} replicas; bands: 95% CI over replicas (mean \u00b1 1.96 SE)", fontsize=10)
     filename = _save(fig, directory, f"network_{_safe(name)}.png")
     caption = (f"Training run `{name}`: loss, accuracy and measured delta per epoch, mean over K = {K} replicas with "
-               "95% bands (mean \u00b1 1.96 SE over replicas; with few replicas only indicative).")
+               "95% bands (mean \u00b1 1.96 SE over replicas; with few replicas only indicative). Train metrics are "
+               "over each epoch's mini-batches; test metrics and delta exist at the measured epochs only "
+               "(`measure.every`), joined by straight lines.")
+    return filename, caption
+
+
+def networks_comparison_figure(runs, directory: str) -> Figure:
+    """Every training run of one file side by side: train loss per epoch, test accuracy per epoch and
+    per parameter update (the `steps` dataset), replica means with 95% bands. Schedules that change b
+    (batch increase, hybrid) take fewer updates per epoch, which only the per-update panel shows."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.0))
+    replicas = set()
+    for name, group in runs.items():
+        a = group.arrays
+        if "train_loss" in a:
+            _replica_band(axes[0], a["epoch"], a["train_loss"], name)
+        if "test_accuracy" in a:
+            _replica_band(axes[1], a["epoch"], a["test_accuracy"], name)
+            if "steps" in a:
+                _replica_band(axes[2], a["steps"], a["test_accuracy"], name)
+            replicas.add(int(group.attributes.get("replicas", a["test_accuracy"].shape[1])))
+    labels = (("epoch", "train loss (epoch's mini-batches)"), ("epoch", "test accuracy"),
+              ("parameter updates per replica", "test accuracy"))
+    for ax, (xlabel, ylabel) in zip(axes, labels):
+        ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=7, loc="best")
+    axes[0].set_xlim(axes[1].get_xlim())  # the same epoch range (train metrics start at epoch 1)
+    K = ", ".join(str(k) for k in sorted(replicas))
+    fig.suptitle(f"{len(runs)} training runs compared, K = {K} replicas each; bands: 95% CI over replicas "
+                 "(mean \u00b1 1.96 SE)", fontsize=10)
+    filename = _save(fig, directory, "networks_compared.png")
+    caption = (f"All {len(runs)} training runs of the file: train loss per epoch, test accuracy per epoch and per "
+               f"parameter update, mean over K = {K} replicas with 95% bands over replicas (n in each legend).")
     return filename, caption
 
 
@@ -264,11 +301,15 @@ def write_report(filename: str, directory: str) -> List[Figure]:
                 figures.append(sweep_figure(result, name, directory))
         for name, group in result.curves().items():
             figures.append(curves_figure(result, name, group, directory))
+        runs = {}
         for name, group in result.networks().items():
             if name == "correlations":
                 figures.append(correlations_figure(group, directory))
             elif "epoch" in group.arrays:
                 figures.append(networks_figure(name, group, directory))
+                runs[name] = group
+        if len(runs) > 1:
+            figures.append(networks_comparison_figure(runs, directory))
         drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves", "networks")
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
