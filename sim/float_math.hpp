@@ -6,8 +6,8 @@
 // the fmaf calls are the only fused operations, and they are fused on both sides). No libm or SFU
 // calls (__sinf, __logf): those round differently per device.
 //
-// Polynomials: least-squares fits on Chebyshev nodes, coefficients rounded to float (made with
-// numpy; the fit script is in the comment of each). Measured accuracy over the ranges used
+// Polynomials: least-squares fits on Chebyshev nodes made with numpy, coefficients rounded to
+// float; each function's comment says which function was fitted on which interval. Measured accuracy over the ranges used
 // (tests/test_float_path.cpp re-measures it against double-precision libm):
 //   sin_turns_f      |error| <= 2e-7 for |t| < 2^20   (half-turn reduction, degree 9 odd)
 //   sincos_turns_f   |error| <= 1e-7                  (quarter-turn reduction, degrees 7 and 6)

@@ -1,7 +1,8 @@
 #pragma once
 // The float32 engine path: one SGD / SHB / NSHB step with additive Gaussian noise in single
-// precision, shared by the CPU reference (float_advance_trajectory, used by the CPU engine and the
-// tests) and the CUDA kernels (sim/cuda/cuda_engine.cu), so there is one definition of the step.
+// precision: the one definition of the step. advance_trajectory below is its scalar form (the
+// reference in the tests, and the CUDA kernel's steps at group edges); sim/float_lanes.hpp (the
+// CPU engine) and the grouped CUDA kernel (sim/cuda/cuda_engine.cu) apply the same operations.
 //
 // Why a second precision: on a GPU, double-precision transcendental functions cost several times
 // their float versions, and the peers (JAX, PyTorch, sol_rastrigin.cu) all run in float32. The
@@ -17,6 +18,7 @@
 // axis-aligned quadratic). State is float; the engines store it in their double arrays (exactly)
 // and compute f, distances and statistics in double from it.
 #include <cstdint>
+#include <string>
 #include <type_traits>
 
 #include "sim/float_math.hpp"
