@@ -243,6 +243,18 @@ def networks_comparison_figure(runs, directory: str) -> Figure:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7, loc="best")
     axes[0].set_xlim(axes[1].get_xlim())  # the same epoch range (train metrics start at epoch 1)
+    # The initial accuracy (about 0.1) would squeeze the trained runs into a sliver: zoom on epochs
+    # >= 1 and say so.
+    trained = [np.nanmin(np.nanmean(np.asarray(g.arrays["test_accuracy"], float)[1:], axis=1))
+               for g in runs.values() if "test_accuracy" in g.arrays and len(g.arrays["test_accuracy"]) > 1]
+    trained = [v for v in trained if np.isfinite(v)]
+    if trained:
+        low = min(trained)
+        high = max(np.nanmax(np.asarray(g.arrays["test_accuracy"], float)) for g in runs.values()
+                   if "test_accuracy" in g.arrays)
+        for ax in axes[1:]:
+            ax.set_ylim(low - 0.1 * (high - low) - 1e-3, high + 0.1 * (high - low) + 1e-3)
+            ax.set_title("epoch 0 (initial weights) below the axis", fontsize=8)
     K = ", ".join(str(k) for k in sorted(replicas))
     fig.suptitle(f"{len(runs)} training runs compared, K = {K} replicas each; bands: 95% CI over replicas "
                  "(mean \u00b1 1.96 SE)", fontsize=10)
