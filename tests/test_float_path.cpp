@@ -168,7 +168,7 @@ TEST_CASE("float32 lanes equal the scalar definition bit for bit on every instru
       std::vector<float> xs(dim), vs(dim, 0.0f);
       for (int j = 0; j < dim; ++j) xs[j] = x0[j * L + l];
       bool live = true;
-      for (const auto [t0, t1] : {std::pair<int, int>{0, 5}, {5, 22}, {22, 37}})
+      for (const auto& [t0, t1] : {std::pair<int, int>{0, 5}, {5, 22}, {22, 37}})
         if (live) live = advance_trajectory(gradient, p, first + l, t0, t1, eta.data(), factor.data(), xs.data(), vs.data());
       for (int j = 0; j < dim; ++j) {
         expect_x[j * L + l] = xs[j];
@@ -180,7 +180,7 @@ TEST_CASE("float32 lanes equal the scalar definition bit for bit on every instru
       INFO("dim " << dim << " momentum " << momentum << " noise " << noise << " bound " << bound << " isa "
                   << static_cast<int>(isa));
       std::vector<float> x = x0, v(x0.size(), 0.0f), alive(L, 1.0f);
-      for (const auto [t0, t1] : {std::pair<int, int>{0, 5}, {5, 22}, {22, 37}})
+      for (const auto& [t0, t1] : {std::pair<int, int>{0, 5}, {5, 22}, {22, 37}})
         advance_float_lanes(isa, gradient, p, first, t0, t1, eta.data(), factor.data(), x.data(), v.data(),
                             alive.data());
       std::size_t mismatches = 0;
