@@ -80,30 +80,6 @@ inline void round_to_float(std::vector<double>& x) {
   for (double& value : x) value = static_cast<double>(static_cast<float>(value));
 }
 
-inline floatpath::FloatStepParams float_step_params(const NoiseModel& noise, const OptimizerSpec& optimizer,
-                                                    const EngineSettings& settings, int dim) {
-  floatpath::FloatStepParams p;
-  p.seed = settings.seed;
-  p.dim = dim;
-  p.noise = noise.kind == NoiseKind::gaussian && noise.scale > 0.0;  // as the CUDA engine decides
-  p.momentum = optimizer.momentum();
-  p.beta = static_cast<float>(optimizer.beta);
-  p.gradient_weight = static_cast<float>(optimizer.gradient_weight);
-  p.divergence_bound = static_cast<float>(std::min<double>(settings.divergence_bound, floatpath::kMaxTurnArgument));
-  return p;
-}
-
-// eta_t and the noise factor C / sqrt(b_t) (0 without noise), computed in double, rounded to float.
-inline void float_step_series(const NoiseModel& noise, const StepSchedule& schedule, std::vector<float>& eta,
-                              std::vector<float>& factor) {
-  eta.resize(schedule.eta.size());
-  factor.resize(schedule.batch.size());
-  for (std::size_t t = 0; t < eta.size(); ++t) {
-    eta[t] = static_cast<float>(schedule.eta[t]);
-    factor[t] = noise.kind == NoiseKind::gaussian ? static_cast<float>(noise.scale / std::sqrt(schedule.batch[t])) : 0.0f;
-  }
-}
-
 // The float32 path on one tile of the SoA layout (x[coordinate][lane]): the tile converted to
 // float (exact: the float path's state is float throughout), advanced by
 // floatpath::advance_float_lanes, converted back. v is null for SGD.
@@ -201,8 +177,11 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   floatpath::FloatStepParams float_params;
   std::vector<float> eta_f, factor_f;
   if (settings.float32) {
-    float_params = float_step_params(noise, optimizer, settings, dim);
-    float_step_series(noise, schedule, eta_f, factor_f);
+    const double noise_scale = noise.kind == NoiseKind::gaussian ? noise.scale : 0.0;
+    float_params = floatpath::make_float_step_params(settings.seed, dim, noise_scale, optimizer.momentum(),
+                                                     optimizer.beta, optimizer.gradient_weight,
+                                                     settings.divergence_bound);
+    floatpath::make_float_step_series(schedule.eta, schedule.batch, noise_scale, eta_f, factor_f);
   }
 
   std::int64_t current = 0;

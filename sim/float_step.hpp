@@ -17,9 +17,12 @@
 // Problems: the separable ones whose float gradient is defined below (rastrigin, sphere,
 // axis-aligned quadratic). State is float; the engines store it in their double arrays (exactly)
 // and compute f, distances and statistics in double from it.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "sim/float_math.hpp"
 #include "sim/rng.hpp"
@@ -86,6 +89,31 @@ struct FloatStepParams {
   float beta = 0.0f, gradient_weight = 1.0f;
   float divergence_bound = kMaxTurnArgument;  // never above kMaxTurnArgument
 };
+
+// The step parameters and per-step inputs, made the same way by the CPU and the CUDA engine:
+// noise_scale is C (0 without noise); eta_t and the factor C / sqrt(b_t) are computed in double
+// and rounded to float once.
+inline FloatStepParams make_float_step_params(std::uint32_t seed, int dim, double noise_scale, bool momentum,
+                                              double beta, double gradient_weight, double divergence_bound) {
+  FloatStepParams p;
+  p.seed = seed;
+  p.dim = dim;
+  p.noise = noise_scale > 0.0;
+  p.momentum = momentum;
+  p.beta = static_cast<float>(beta);
+  p.gradient_weight = static_cast<float>(gradient_weight);
+  p.divergence_bound = static_cast<float>(std::min<double>(divergence_bound, kMaxTurnArgument));
+  return p;
+}
+
+inline void make_float_step_series(const std::vector<double>& eta, const std::vector<double>& batch,
+                                   double noise_scale, std::vector<float>& eta_f, std::vector<float>& factor_f) {
+  eta_f.resize(eta.size());
+  factor_f.resize(batch.size());
+  for (std::size_t t = 0; t < eta.size(); ++t) eta_f[t] = static_cast<float>(eta[t]);
+  for (std::size_t t = 0; t < batch.size(); ++t)
+    factor_f[t] = noise_scale > 0.0 ? static_cast<float>(noise_scale / std::sqrt(batch[t])) : 0.0f;
+}
 
 // Block m of the trajectory's flat normal sequence: z[0..3] = z_{4m} .. z_{4m+3}.
 SGDS_HD_INLINE void packed_normals(std::uint32_t seed, std::uint32_t trajectory, std::uint64_t m, float* z) {

@@ -165,11 +165,7 @@ TEST_CASE("CUDA float32 trajectories equal the CPU float32 path bitwise") {
       quadratic.condition = 3.0;
       const auto check = [&](const auto& problem) {
         const auto [cpu, gpu] = run_both(problem, c);
-        REQUIRE(gpu.final_x.size() == cpu.final_x.size());
-        std::size_t mismatches = 0;
-        for (std::size_t i = 0; i < cpu.final_x.size(); ++i)
-          mismatches += std::memcmp(&cpu.final_x[i], &gpu.final_x[i], sizeof(double)) != 0;
-        CHECK(mismatches == 0);
+        CHECK(same_bytes(cpu.final_x, gpu.final_x));
         CHECK(same_bytes(cpu.trajectory_f, gpu.trajectory_f));  // NaN once diverged: compare bytes
         CHECK(cpu.diverged == gpu.diverged);
       };

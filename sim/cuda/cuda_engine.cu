@@ -12,7 +12,6 @@
 // Built with -fmad=false (no FMA contraction), as the CPU build uses -ffp-contract=off.
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -384,20 +383,12 @@ RunOutput run_trajectories(const Problem& problem, const RunInputs& in) {
   DeviceBuffer<float> eta_f(in.float32 ? in.eta.size() : 0), factor_f(in.float32 ? in.batch.size() : 0);
   FloatAdvanceArgs float_args{};
   if (in.float32) {
-    std::vector<float> host_eta(in.eta.size()), host_factor(in.batch.size());
-    for (std::size_t t = 0; t < host_eta.size(); ++t) host_eta[t] = static_cast<float>(in.eta[t]);
-    for (std::size_t t = 0; t < host_factor.size(); ++t)
-      host_factor[t] = in.noise_scale > 0.0 ? static_cast<float>(in.noise_scale / std::sqrt(in.batch[t])) : 0.0f;
+    std::vector<float> host_eta, host_factor;
+    floatpath::make_float_step_series(in.eta, in.batch, in.noise_scale, host_eta, host_factor);
     eta_f.upload(host_eta.data(), host_eta.size());
     factor_f.upload(host_factor.data(), host_factor.size());
-    float_args.step.seed = in.seed;
-    float_args.step.dim = in.dim;
-    float_args.step.noise = in.noise_scale > 0.0;
-    float_args.step.momentum = in.momentum;
-    float_args.step.beta = static_cast<float>(in.beta);
-    float_args.step.gradient_weight = static_cast<float>(in.gradient_weight);
-    float_args.step.divergence_bound =
-        static_cast<float>(std::min<double>(in.divergence_bound, floatpath::kMaxTurnArgument));
+    float_args.step = floatpath::make_float_step_params(in.seed, in.dim, in.noise_scale, in.momentum, in.beta,
+                                                        in.gradient_weight, in.divergence_bound);
     float_args.trajectories = n;
     float_args.eta = eta_f.data;
     float_args.factor = factor_f.data;
