@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `sgdsmooth report` on a tiny `sgdsmooth train` grid (/networks): one PNG per run with K stated,
-# and the correlations figure with n = runs.
+# the correlations figure with n = runs, the runs compared, and the eta x b grid (2 x 3, two cells
+# empty) with K stated.
 set -euo pipefail
 : "${SGDS_BIN:?}" "${SGDS_SOURCE_DIR:?}" "${SGDS_PYTHON:?}" "${SGDS_SCRATCH:?}"
 [[ -d /usr/share/datasets/fashion-mnist ]] || { echo "no Fashion-MNIST (Debian dataset-fashion-mnist): skipped"; exit 77; }
@@ -34,12 +35,16 @@ schedule = { kind = "constant", eta = 0.05, batch = 32 }
 [[run]]
 name = "b128"
 schedule = { kind = "constant", eta = 0.05, batch = 128 }
+[[run]]
+name = "eta0.2_b32"
+schedule = { kind = "constant", eta = 0.2, batch = 32 }
 TOML
 "$SGDS_BIN" train grid.toml -o grid.h5 --quiet > /dev/null
 "$SGDS_BIN" report grid.h5 -o figs
-for f in network_b8 network_b32 network_b128 network_correlations; do
+for f in network_b8 network_b32 network_b128 network_correlations networks_compared network_grid; do
   [[ $(stat -c %s "figs/$f.png") -gt 10000 ]] || { echo "$f.png missing"; exit 1; }
 done
-grep -q "mean over K = 2 replicas" figs/report.md && grep -q "n = 3\." figs/report.md ||
+grep -q "mean over K = 2 replicas" figs/report.md && grep -q "n = 4\." figs/report.md &&
+  grep -q "eta x b grid (4 runs, K = 2 replicas each)" figs/report.md ||
   { echo "captions lack K or n"; cat figs/report.md; exit 1; }
 echo "report_networks: ok"

@@ -264,6 +264,78 @@ def networks_comparison_figure(runs, directory: str) -> Figure:
     return filename, caption
 
 
+def _epoch_mean_delta(values) -> np.ndarray:
+    """Per replica: delta averaged over the measured epochs 1..E (row 0 is the initial point),
+    the trainer's definition for its stored correlations."""
+    values = np.asarray(values, float)
+    values = values.reshape(values.shape[0], -1)[1:]
+    return values[np.isfinite(values).all(axis=1)].mean(axis=0)
+
+
+def constant_grid(runs):
+    """(learning rates, batch sizes, {(eta, b): group}) when every run is a constant schedule and
+    they span >= 2 learning rates and >= 2 batch sizes (experiment (b)'s eta x b grid); else None."""
+    cells = {}
+    for group in runs.values():
+        if group.attributes.get("schedule_kind") != "constant":
+            return None
+        a = group.arrays
+        cells[(float(np.ravel(a["eta"])[-1]), float(np.ravel(a["batch"])[-1]))] = group
+    etas = sorted({eta for eta, _ in cells})
+    batches = sorted({b for _, b in cells})
+    if len(etas) < 2 or len(batches) < 2:
+        return None
+    return etas, batches, cells
+
+
+def grid_figure(runs, directory: str) -> Figure:
+    """Constant-schedule eta x b grid: final test accuracy, epoch-mean measured delta and final
+    worst-case sharpness as heat maps, each cell annotated with replica mean and SE."""
+    etas, batches, cells = constant_grid(runs)
+    panels = (("final test accuracy", lambda g: np.asarray(g.arrays["test_accuracy"], float)[-1], "{:.3f}"),
+              ("delta = eta C / sqrt(b), epoch mean", lambda g: _epoch_mean_delta(g.arrays["delta"]), "{:.3g}"),
+              ("worst-case l_inf sharpness (final)",
+               lambda g: np.asarray(g.groups["final"].arrays["sharpness_worst_linf"], float), "{:.2g}"))
+    fig, axes = plt.subplots(1, 3, figsize=(5.2 * 3, 0.55 * len(etas) + 2.6))
+    replicas = set()
+    for ax, (title, per_replica, form) in zip(axes, panels):
+        mean = np.full((len(etas), len(batches)), np.nan)
+        se = np.full_like(mean, np.nan)
+        for (eta, b), group in cells.items():
+            try:
+                v = per_replica(group)
+            except KeyError:
+                continue
+            v = v[np.isfinite(v)]
+            if v.size == 0:
+                continue
+            i, j = etas.index(eta), batches.index(b)
+            mean[i, j] = v.mean()
+            se[i, j] = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
+            replicas.add(v.size)
+        image = ax.imshow(mean, cmap="viridis", aspect="auto")
+        fig.colorbar(image, ax=ax, fraction=0.046)
+        for i in range(len(etas)):
+            for j in range(len(batches)):
+                if np.isfinite(mean[i, j]):
+                    shade = image.norm(mean[i, j]) if np.isfinite(image.norm(mean[i, j])) else 0.0
+                    ax.text(j, i, form.format(mean[i, j]) + "\n\u00b1" + (f"{se[i, j]:.1g}" if np.isfinite(se[i, j]) else "-"),
+                            ha="center", va="center", fontsize=7, color="black" if shade > 0.5 else "white")
+        ax.set_xticks(range(len(batches)), [f"{b:g}" for b in batches])
+        ax.set_yticks(range(len(etas)), [f"{e:g}" for e in etas])
+        ax.set_xlabel("batch size b"); ax.set_ylabel("learning rate eta")
+        ax.set_title(title, fontsize=9)
+    K = ", ".join(str(k) for k in sorted(replicas))
+    fig.suptitle(f"eta x b grid, {len(cells)} runs, K = {K} replicas each; cells: replica mean \u00b1 SE over replicas "
+                 "(empty: not run)", fontsize=10)
+    fig.tight_layout()
+    filename = _save(fig, directory, "network_grid.png")
+    caption = (f"The constant-schedule runs as an eta x b grid ({len(cells)} runs, K = {K} replicas each): final test "
+               "accuracy, the measured delta = eta C / sqrt(b) averaged over the measured epochs, and the final "
+               "worst-case l_inf sharpness; each cell gives the replica mean \u00b1 its SE over replicas.")
+    return filename, caption
+
+
 def correlations_figure(group, directory: str) -> Figure:
     """/networks/correlations: per-run delta against test accuracy and sharpness, with tau and rho."""
     a = group.arrays
@@ -320,7 +392,10 @@ def write_report(filename: str, directory: str) -> List[Figure]:
             elif "epoch" in group.arrays:
                 figures.append(networks_figure(name, group, directory))
                 runs[name] = group
-        if len(runs) > 1:
+        if constant_grid(runs) is not None:
+            figures.append(grid_figure(runs, directory))
+        # Beyond a dozen runs the overlaid bands are unreadable; the grid figure stands in for them.
+        if 1 < len(runs) <= 12:
             figures.append(networks_comparison_figure(runs, directory))
         drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves", "networks")
         undrawn = [g for g in result.top_groups() if g not in drawn]
