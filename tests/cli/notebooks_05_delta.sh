@@ -9,4 +9,5 @@ source "$SGDS_SOURCE_DIR/tests/cli/notebooks_lib.bash"
 execute_notebook 05_delta_generalisation.ipynb
 expect_output 05_delta_generalisation.ipynb "kendall_tau_delta_vs_test_accuracy: here .* agree" 2
 expect_output 05_delta_generalisation.ipynb "reading: (concave with an interior optimum|convex|cannot tell)" 2
+expect_output 05_delta_generalisation.ipynb "equal Smith g \\(within 1%\\): [0-9]+ pairs" 2
 if grep -Eq "file [-+][0-9.]+ \\[[^]]*\\]   DIFFER" "$SGDS_SCRATCH/05_delta_generalisation.ipynb"; then echo "correlations differ from the file's"; exit 1; fi
