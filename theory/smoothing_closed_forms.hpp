@@ -130,9 +130,11 @@ struct GaussianSmoothing<TiltedDoubleWell> {
     for (int i = 1; i < f.dim; ++i) v += 0.5 * f.k * (x[i] * x[i] + s2);
     return v;
   }
+  static double slope_along_tilt(const TiltedDoubleWell& f, double s, double t) {
+    return f.height * (4.0 * t * t * t + 12.0 * s * s * t - 4.0 * t) + f.tilt;
+  }
   static void gradient(const TiltedDoubleWell& f, double s, const double* x, double* g) {
-    const double t = x[0];
-    g[0] = f.height * (4.0 * t * t * t + 12.0 * s * s * t - 4.0 * t) + f.tilt;
+    g[0] = slope_along_tilt(f, s, x[0]);
     for (int i = 1; i < f.dim; ++i) g[i] = f.k * x[i];
   }
 };

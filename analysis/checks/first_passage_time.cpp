@@ -32,10 +32,9 @@ constexpr double kDiffusion = 0.25, kBatch = 4.0, kExit = -0.5;
 // Escape steps of one SGD trajectory (a cap far beyond the tail: e^{-60} of an exponential).
 std::int64_t escape_steps(const TiltedDoubleWell& well, double x0, double eta, double noise_std, std::int64_t cap,
                           RandomStream stream) {
-  double x = x0, g = 0.0;
+  double x = x0;
   for (std::int64_t step = 1; step <= cap; ++step) {
-    well.gradient(&x, &g);
-    x -= eta * (g + noise_std * stream.normal());
+    x -= eta * (well.slope_along_tilt(x) + noise_std * stream.normal());
     if (x < kExit) return step;
   }
   return cap;
@@ -103,7 +102,7 @@ CheckResult run_first_passage_check(const CheckOptions& options) {
   const std::int64_t trajectories = options.quick ? 3000 : 32000;
   const TiltedDoubleWell well{1, 1.0, 0.25, 1.0};
   const double x0 = well.critical_point(1.0);
-  const auto potential = [&well](double x) { return well.value(&x); };
+  const auto potential = [&well](double x) { return well.value_along_tilt(x); };
   // The SDE's diffusion D = sigma^2 / 2, sigma^2 = eta s^2 / b; the mutants drop the 1/b or the 1/2.
   double diffusion = kDiffusion;
   if (options.mutant == "no_batch_factor") diffusion *= kBatch;

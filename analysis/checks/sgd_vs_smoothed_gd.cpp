@@ -51,11 +51,8 @@ std::vector<double> gradient_descent(const TiltedDoubleWell& well, const std::ve
                                      double delta, std::int64_t steps) {
   std::vector<double> out(starts.size());
   for (std::size_t i = 0; i < starts.size(); ++i) {
-    double x = starts[i], g = 0.0;
-    for (std::int64_t t = 0; t < steps; ++t) {
-      GaussianSmoothing<TiltedDoubleWell>::gradient(well, delta, &x, &g);
-      x -= eta * g;
-    }
+    double x = starts[i];
+    for (std::int64_t t = 0; t < steps; ++t) x -= eta * GaussianSmoothing<TiltedDoubleWell>::slope_along_tilt(well, delta, x);
     out[i] = x;
   }
   return out;

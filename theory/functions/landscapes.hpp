@@ -70,14 +70,21 @@ struct TiltedDoubleWell {
   double tilt = 0.25;
   double k = 1.0;
   static constexpr bool differentiable = true;
+  // The first coordinate's part: the whole value when dim = 1 (see slope_along_tilt).
+  SGDS_HD double value_along_tilt(double t) const {
+    const double u = t * t - 1.0;
+    return height * u * u + tilt * t;
+  }
   SGDS_HD double value(const double* x) const {
-    const double u = x[0] * x[0] - 1.0;
-    double s = height * u * u + tilt * x[0];
+    double s = value_along_tilt(x[0]);
     for (int i = 1; i < dim; ++i) s += 0.5 * k * x[i] * x[i];
     return s;
   }
+  // d/dx_1 of the well: the whole gradient when dim = 1 (1-D callers use it on a scalar, which
+  // the dim loop of gradient() would make gcc warn about).
+  SGDS_HD double slope_along_tilt(double t) const { return 4.0 * height * t * (t * t - 1.0) + tilt; }
   SGDS_HD void gradient(const double* x, double* g) const {
-    g[0] = 4.0 * height * x[0] * (x[0] * x[0] - 1.0) + tilt;
+    g[0] = slope_along_tilt(x[0]);
     for (int i = 1; i < dim; ++i) g[i] = k * x[i];
   }
   SGDS_HD void hessian_vector(const double* x, const double* v, double* hv) const {
