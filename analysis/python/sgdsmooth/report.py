@@ -225,24 +225,34 @@ def networks_comparison_figure(runs, directory: str) -> Figure:
     """Every training run of one file side by side: train loss per epoch, test accuracy per epoch and
     per parameter update (the `steps` dataset), replica means with 95% bands. Schedules that change b
     (batch increase, hybrid) take fewer updates per epoch, which only the per-update panel shows."""
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.0))
+    fig, axes = plt.subplots(2, 2, figsize=(14, 8.5))
+    axes = axes.ravel()
     replicas = set()
     for name, group in runs.items():
         a = group.arrays
         if "train_loss" in a:
             _replica_band(axes[0], a["epoch"], a["train_loss"], name)
+        if "delta" in a:
+            _replica_band(axes[3], a["epoch"], a["delta"], name)
         if "test_accuracy" in a:
             _replica_band(axes[1], a["epoch"], a["test_accuracy"], name)
             if "steps" in a:
                 _replica_band(axes[2], a["steps"], a["test_accuracy"], name)
             replicas.add(int(group.attributes.get("replicas", a["test_accuracy"].shape[1])))
     labels = (("epoch", "train loss (epoch's mini-batches)"), ("epoch", "test accuracy"),
-              ("parameter updates per replica", "test accuracy"))
+              ("parameter updates per replica", "test accuracy"), ("epoch", "measured delta = eta C / sqrt(b)"))
     for ax, (xlabel, ylabel) in zip(axes, labels):
         ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7, loc="best")
     axes[0].set_xlim(axes[1].get_xlim())  # the same epoch range (train metrics start at epoch 1)
+    axes[3].set_xlim(axes[1].get_xlim())
+    deltas = np.concatenate([np.ravel(np.asarray(g.arrays["delta"], float)) for g in runs.values() if "delta" in g.arrays]
+                            or [np.array([np.nan])])
+    deltas = deltas[np.isfinite(deltas) & (deltas > 0)]
+    if deltas.size and deltas.max() / deltas.min() > 30:  # decays over decades (schedules to ~0): log axis
+        axes[3].set_yscale("log")
+    axes[3].set_title("the schedule as measured: delta at each epoch's end", fontsize=8)
     # The initial accuracy (about 0.1) would squeeze the trained runs into a sliver: zoom on epochs
     # >= 1 and say so.
     trained = [np.nanmin(np.nanmean(np.asarray(g.arrays["test_accuracy"], float)[1:], axis=1))
@@ -252,7 +262,7 @@ def networks_comparison_figure(runs, directory: str) -> Figure:
         low = min(trained)
         high = max(np.nanmax(np.asarray(g.arrays["test_accuracy"], float)) for g in runs.values()
                    if "test_accuracy" in g.arrays)
-        for ax in axes[1:]:
+        for ax in axes[1:3]:
             ax.set_ylim(low - 0.1 * (high - low) - 1e-3, high + 0.1 * (high - low) + 1e-3)
             ax.set_title("epoch 0 (initial weights) below the axis", fontsize=8)
     K = ", ".join(str(k) for k in sorted(replicas))
@@ -260,7 +270,8 @@ def networks_comparison_figure(runs, directory: str) -> Figure:
                  "(mean \u00b1 1.96 SE)", fontsize=10)
     filename = _save(fig, directory, "networks_compared.png")
     caption = (f"All {len(runs)} training runs of the file: train loss per epoch, test accuracy per epoch and per "
-               f"parameter update, mean over K = {K} replicas with 95% bands over replicas (n in each legend).")
+               f"parameter update, and the measured delta per epoch (the schedule as it acted), mean over K = {K} "
+               "replicas with 95% bands over replicas (n in each legend).")
     return filename, caption
 
 
