@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import plots  # noqa: E402
+from . import plots, stats  # noqa: E402
 from .reader import Check, Experiment, ResultFile, ResultFileError  # noqa: E402
 
 Figure = Tuple[str, str]  # (png file name, caption)
@@ -247,10 +247,9 @@ def networks_comparison_figure(runs, directory: str) -> Figure:
         ax.legend(fontsize=7, loc="best")
     axes[0].set_xlim(axes[1].get_xlim())  # the same epoch range (train metrics start at epoch 1)
     axes[3].set_xlim(axes[1].get_xlim())
-    deltas = np.concatenate([np.ravel(np.asarray(g.arrays["delta"], float)) for g in runs.values() if "delta" in g.arrays]
-                            or [np.array([np.nan])])
-    deltas = deltas[np.isfinite(deltas) & (deltas > 0)]
-    if deltas.size and deltas.max() / deltas.min() > 30:  # decays over decades (schedules to ~0): log axis
+    deltas = [v for g in runs.values() if "delta" in g.arrays for v in np.ravel(np.asarray(g.arrays["delta"], float))
+              if np.isfinite(v) and v > 0]
+    if deltas and max(deltas) / min(deltas) > 30:  # decays over decades (schedules to ~0): log axis
         axes[3].set_yscale("log")
     axes[3].set_title("the schedule as measured: delta at each epoch's end", fontsize=8)
     # The initial accuracy (about 0.1) would squeeze the trained runs into a sliver: zoom on epochs
@@ -275,14 +274,6 @@ def networks_comparison_figure(runs, directory: str) -> Figure:
     return filename, caption
 
 
-def _epoch_mean_delta(values) -> np.ndarray:
-    """Per replica: delta averaged over the measured epochs 1..E (row 0 is the initial point),
-    the trainer's definition for its stored correlations."""
-    values = np.asarray(values, float)
-    values = values.reshape(values.shape[0], -1)[1:]
-    return values[np.isfinite(values).all(axis=1)].mean(axis=0)
-
-
 def constant_grid(runs):
     """(learning rates, batch sizes, {(eta, b): group}) when every run is a constant schedule and
     they span >= 2 learning rates and >= 2 batch sizes (experiment (b)'s eta x b grid); else None."""
@@ -299,12 +290,12 @@ def constant_grid(runs):
     return etas, batches, cells
 
 
-def grid_figure(runs, directory: str) -> Figure:
-    """Constant-schedule eta x b grid: final test accuracy, epoch-mean measured delta and final
-    worst-case sharpness as heat maps, each cell annotated with replica mean and SE."""
-    etas, batches, cells = constant_grid(runs)
+def grid_figure(grid, directory: str) -> Figure:
+    """Constant-schedule eta x b grid (constant_grid's result): final test accuracy, epoch-mean
+    measured delta and final worst-case sharpness as heat maps, each cell replica mean and SE."""
+    etas, batches, cells = grid
     panels = (("final test accuracy", lambda g: np.asarray(g.arrays["test_accuracy"], float)[-1], "{:.3f}"),
-              ("delta = eta C / sqrt(b), epoch mean", lambda g: _epoch_mean_delta(g.arrays["delta"]), "{:.3g}"),
+              ("delta = eta C / sqrt(b), epoch mean", lambda g: stats.epoch_average(g.arrays["delta"]), "{:.3g}"),
               ("worst-case l_inf sharpness (final)",
                lambda g: np.asarray(g.groups["final"].arrays["sharpness_worst_linf"], float), "{:.2g}"))
     fig, axes = plt.subplots(1, 3, figsize=(5.2 * 3, 0.55 * len(etas) + 2.6))
@@ -329,7 +320,7 @@ def grid_figure(runs, directory: str) -> Figure:
         for i in range(len(etas)):
             for j in range(len(batches)):
                 if np.isfinite(mean[i, j]):
-                    shade = image.norm(mean[i, j]) if np.isfinite(image.norm(mean[i, j])) else 0.0
+                    shade = np.nan_to_num(image.norm(mean[i, j]))
                     ax.text(j, i, form.format(mean[i, j]) + "\n\u00b1" + (f"{se[i, j]:.1g}" if np.isfinite(se[i, j]) else "-"),
                             ha="center", va="center", fontsize=7, color="black" if shade > 0.5 else "white")
         ax.set_xticks(range(len(batches)), [f"{b:g}" for b in batches])
@@ -403,8 +394,9 @@ def write_report(filename: str, directory: str) -> List[Figure]:
             elif "epoch" in group.arrays:
                 figures.append(networks_figure(name, group, directory))
                 runs[name] = group
-        if constant_grid(runs) is not None:
-            figures.append(grid_figure(runs, directory))
+        grid = constant_grid(runs)
+        if grid is not None:
+            figures.append(grid_figure(grid, directory))
         # Beyond a dozen runs the overlaid bands are unreadable; the grid figure stands in for them.
         if 1 < len(runs) <= 12:
             figures.append(networks_comparison_figure(runs, directory))

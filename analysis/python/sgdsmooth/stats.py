@@ -11,6 +11,15 @@ from scipy import stats as _scipy_stats
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 
+def epoch_average(per_epoch) -> np.ndarray:
+    """A /networks per-epoch array (rows: epochs 0..E, columns: replicas) averaged per replica over
+    the measured epochs 1..E (rows without a NaN; row 0 is the initial point). The trainer's
+    definition of the epoch-mean delta and g in its stored correlations."""
+    values = np.asarray(per_epoch, float)
+    values = values.reshape(values.shape[0], -1)[1:]
+    return values[np.isfinite(values).all(axis=1)].mean(axis=0)
+
+
 def ci95(mean, se) -> Tuple[np.ndarray, np.ndarray]:
     """Normal 95% interval mean -/+ 1.96 SE."""
     mean, se = np.asarray(mean, float), np.asarray(se, float)
