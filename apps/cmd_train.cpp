@@ -186,7 +186,7 @@ const RegisterCommand registered(15, [](CLI::App& cli) {
   train->add_option("--threads", options->threads, "OpenMP threads (0 = all cores); results do not depend on it");
   train->add_option("--seed", options->seed, "Override the config's seed (0 .. 4294967295)");
   train->add_option("--set", options->overrides, "Override a key: path.to.key=value (value as TOML), repeatable");
-  train->add_option("--device", options->device, "cpu or cuda: overrides the config's device key (cuda: MLPs, one GPU)")
+  train->add_option("--device", options->device, "cpu or cuda: overrides the config's device key (cuda: one GPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   train->add_option("--matmul-precision", options->matmul_precision,
                     "fp32 (strict, default) or tf32 (GPU tensor cores): overrides the config's matmul_precision")
@@ -194,7 +194,7 @@ const RegisterCommand registered(15, [](CLI::App& cli) {
   train->add_flag("-q,--quiet", options->quiet, "No progress output");
   train->footer(
       "Example: sgdsmooth train configs/nn_sanity_mlp.toml --set train.epochs=2 -o mlp.h5\n"
-      "GPU (MLPs): sgdsmooth train configs/nn_sanity_mlp.toml --device cuda --matmul-precision tf32 -o mlp_gpu.h5");
+      "GPU: sgdsmooth train configs/nn_sanity_mlp.toml --device cuda --matmul-precision tf32 -o mlp_gpu.h5");
   train->callback([options] { train_command(*options); });
 });
 

@@ -174,6 +174,107 @@ __global__ void update_kernel(int kind, float eta, float beta, std::int64_t coun
   }
 }
 
+// im2col of the (y, x, c) maps of `count` samples per replica (in_stride 0: all replicas read the
+// same input), the CPU's image_to_columns: row (ky * k + kx) * C + c, column (b * H + y) * W + x,
+// zero outside the map ("same" padding). One thread per column entry: the writes are coalesced.
+__global__ void image_to_columns_kernel(const float* __restrict__ in, std::int64_t in_stride, int channels, int height,
+                                        int width, int kernel, int count, std::int64_t total,
+                                        float* __restrict__ columns) {
+  const int rows = kernel * kernel * channels, pad = kernel / 2;
+  const std::int64_t per_replica = static_cast<std::int64_t>(rows) * height * width * count;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t replica = i / per_replica, within = i % per_replica;
+    const int row = static_cast<int>(within % rows);
+    const std::int64_t position = within / rows;  // (b * H + y) * W + x
+    const int x = static_cast<int>(position % width), y = static_cast<int>((position / width) % height);
+    const std::int64_t b = position / (static_cast<std::int64_t>(width) * height);
+    const int c = row % channels, ky = row / channels / kernel, kx = row / channels % kernel;
+    const int sy = y + ky - pad, sx = x + kx - pad;
+    float v = 0.0f;
+    if (sy >= 0 && sy < height && sx >= 0 && sx < width)
+      v = in[replica * in_stride + b * channels * height * width + (static_cast<std::int64_t>(sy) * width + sx) * channels + c];
+    columns[i] = v;
+  }
+}
+
+// The adjoint of image_to_columns_kernel, as a gather (no atomics, so deterministic): input entry
+// (b, sy, sx, c) sums the column entries that copied it, over (ky, kx) in order.
+__global__ void columns_to_image_kernel(const float* __restrict__ columns, int channels, int height, int width,
+                                        int kernel, int count, std::int64_t total, float* __restrict__ in_delta) {
+  const int rows = kernel * kernel * channels, pad = kernel / 2;
+  const std::int64_t in_size = static_cast<std::int64_t>(channels) * height * width;
+  const std::int64_t per_replica = in_size * count;
+  const std::int64_t columns_per_replica = static_cast<std::int64_t>(rows) * height * width * count;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t replica = i / per_replica, within = i % per_replica;
+    const std::int64_t b = within / in_size;
+    const int j = static_cast<int>(within % in_size);
+    const int c = j % channels, sx = (j / channels) % width, sy = j / channels / width;
+    const float* block = columns + replica * columns_per_replica;
+    float sum = 0.0f;
+    for (int ky = 0; ky < kernel; ++ky) {
+      const int y = sy - ky + pad;
+      if (y < 0 || y >= height) continue;
+      for (int kx = 0; kx < kernel; ++kx) {
+        const int x = sx - kx + pad;
+        if (x < 0 || x >= width) continue;
+        const std::int64_t position = (b * height + y) * width + x;
+        sum += block[position * rows + (ky * kernel + kx) * channels + c];
+      }
+    }
+    in_delta[i] = sum;
+  }
+}
+
+// 2 x 2 max pooling, stride 2, of (y, x, c) maps; the winner (the first maximum in the CPU's
+// order (0,0), (0,1), (1,0), (1,1)) is stored as its index within the input sample.
+__global__ void maxpool_kernel(const float* __restrict__ in, int channels, int height, int width, std::int64_t total, float* __restrict__ out, std::int32_t* __restrict__ winner) {
+  const int out_width = width / 2;
+  const std::int64_t in_size = static_cast<std::int64_t>(channels) * height * width, out_size = in_size / 4;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t column = i / out_size;  // replica * count + sample
+    const int o = static_cast<int>(i % out_size);
+    const int c = o % channels, x = (o / channels) % out_width, y = o / channels / out_width;
+    const float* source = in + column * in_size;
+    int best = ((2 * y) * width + 2 * x) * channels + c;
+    for (int dy = 0; dy < 2; ++dy)
+      for (int dx = 0; dx < 2; ++dx) {
+        const int at = ((2 * y + dy) * width + 2 * x + dx) * channels + c;
+        if (source[at] > source[best]) best = at;
+      }
+    out[i] = source[best];
+    winner[i] = best;
+  }
+}
+
+// Gradient through the pooling: each input entry belongs to exactly one 2 x 2 window and gets
+// that window's delta when it was the winner, else 0 (a gather: deterministic).
+__global__ void maxpool_backward_kernel(const float* __restrict__ out_delta, const std::int32_t* __restrict__ winner,
+                                        int channels, int height, int width, std::int64_t total,
+                                        float* __restrict__ in_delta) {
+  const int out_width = width / 2;
+  const std::int64_t in_size = static_cast<std::int64_t>(channels) * height * width, out_size = in_size / 4;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    const std::int64_t column = i / in_size;
+    const int j = static_cast<int>(i % in_size);
+    const int c = j % channels, x = (j / channels) % width, y = j / channels / width;
+    const std::int64_t o = column * out_size + ((y / 2) * out_width + x / 2) * channels + c;
+    in_delta[i] = winner[o] == j ? out_delta[o] : 0.0f;
+  }
+}
+
+// delta := delta where the ReLU output is > 0, else 0 (the conv stages; the dense ones mask inside
+// bias_gradient_kernel).
+__global__ void relu_mask_kernel(float* __restrict__ delta, const float* __restrict__ output, std::int64_t total) {
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x)
+    if (!(output[i] > 0.0f)) delta[i] = 0.0f;
+}
+
 int grid_stride_blocks(std::int64_t items) {
   return static_cast<int>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, kMaxBlocks));
 }
@@ -216,27 +317,94 @@ struct CublasHandle {
   ~CublasHandle() { cublasDestroy(handle); }
 };
 
-struct DenseLayer {
-  int in = 0, out = 0;
+// One step of the forward pass: a dense or conv layer (with the ReLU after it fused into its bias
+// kernel) or a 2 x 2 max pooling. A layer's weights W are (rows x cols) column-major, then its
+// biases: dense rows = out, cols = in; conv rows = out channels, cols = k * k * in channels.
+enum class StageKind { dense, conv, maxpool };
+struct Stage {
+  StageKind kind = StageKind::dense;
+  int in = 0, out = 0;  // activation sizes per sample
+  bool relu = false;
+  int channels = 0, height = 0, width = 0, out_channels = 0, kernel = 0;  // conv / maxpool input geometry
   std::int64_t weight_offset = 0, bias_offset = 0;
+  int rows() const { return kind == StageKind::conv ? out_channels : out; }
+  int cols() const { return kind == StageKind::conv ? kernel * kernel * channels : in; }
+  int positions() const { return kind == StageKind::conv ? height * width : 1; }  // GEMM columns per sample
 };
+
+// The stages of an architecture the GPU trainer runs ("" in `why` when it can): dense and conv
+// layers, each optionally followed by one ReLU, max pooling after a ReLU, a dense head.
+std::vector<Stage> stages_of(const Architecture& architecture, std::string& why) {
+  std::vector<Stage> stages;
+  why.clear();
+  for (const Layer& layer : architecture.layers) {
+    Stage st;
+    st.in = layer.in_size;
+    st.out = layer.out_size;
+    switch (layer.kind) {
+      case LayerKind::relu:
+        if (stages.empty() || stages.back().kind == StageKind::maxpool || stages.back().relu) {
+          why = "a ReLU right after a dense or conv layer";
+          return {};
+        }
+        stages.back().relu = true;
+        continue;
+      case LayerKind::dense:
+        st.kind = StageKind::dense;
+        break;
+      case LayerKind::conv:
+        st.kind = StageKind::conv;
+        break;
+      case LayerKind::maxpool:
+        st.kind = StageKind::maxpool;
+        if (stages.empty()) {
+          why = "a layer with weights before the first max pooling";
+          return {};
+        }
+        break;
+    }
+    st.channels = layer.channels;
+    st.height = layer.height;
+    st.width = layer.width;
+    st.out_channels = layer.out_channels;
+    st.kernel = layer.kernel;
+    st.weight_offset = static_cast<std::int64_t>(layer.param_offset);
+    st.bias_offset = st.weight_offset + static_cast<std::int64_t>(st.rows()) * st.cols();
+    stages.push_back(st);
+  }
+  if (stages.empty() || stages.back().kind != StageKind::dense || stages.back().relu) {
+    why = "a dense head without a ReLU";
+    return {};
+  }
+  return stages;
+}
 
 }  // namespace
 
+std::string architecture_refusal(const Architecture& architecture) {
+  std::string why;
+  (void)stages_of(architecture, why);
+  return why.empty() ? "" : "model layers the GPU trainer runs: " + why;
+}
+
 struct ReplicaTrainer::State {
-  int replicas = 0, max_batch = 0, evaluation_batch = 0, features = 0, classes = 0, max_width = 0;
+  int replicas = 0, max_batch = 0, evaluation_batch = 0, features = 0, classes = 0;
   OptimizerKind optimizer = OptimizerKind::sgd;
   float momentum = 0.0f;
   cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
-  std::vector<DenseLayer> dense;
+  std::vector<Stage> stages;
   std::size_t parameters = 0, stride = 0, train_samples = 0, test_samples = 0;
   int last_count = 0;
   bool fused_sgd = false, gradients_stored = false;
   CublasHandle cublas;
-  DeviceBuffer<float> weights, gradients, velocity, train_pixels, test_pixels, inputs, delta, delta_other;
+  DeviceBuffer<float> weights, gradients, velocity, train_pixels, test_pixels, inputs, delta, delta_other, column_delta;
+  DeviceBuffer<float> ones;  // H W b ones: the conv bias gradient as a GEMM
   DeviceBuffer<std::int32_t> train_labels, test_labels, batch_labels;
   DeviceBuffer<std::uint32_t> order;
-  std::vector<DeviceBuffer<float>> activations;  // output of dense layer l (after its ReLU), [K][out x capacity]
+  // Per stage, [K][size x capacity]: its output (after the fused ReLU), its im2col columns (conv)
+  // and its winners (max pooling); empty where the stage has none.
+  std::vector<DeviceBuffer<float>> activations, columns;
+  std::vector<DeviceBuffer<std::int32_t>> winners;
   DeviceBuffer<double> sample_loss, sample_correct, train_loss, train_correct, test_loss, test_correct;
 
   // C_k = alpha op(A_k) op(B_k) + beta C_k for the K replicas: one cuBLAS strided-batched GEMM.
@@ -253,17 +421,35 @@ struct ReplicaTrainer::State {
   void forward(const float* input, long long input_stride, int count) {
     const float* in = input;
     long long in_stride = input_stride;
-    for (std::size_t l = 0; l < dense.size(); ++l) {
-      const DenseLayer& d = dense[l];
+    for (std::size_t l = 0; l < stages.size(); ++l) {
+      const Stage& st = stages[l];
       float* out = activations[l].data;
-      const long long out_stride = static_cast<long long>(d.out) * count;
-      gemm(CUBLAS_OP_N, CUBLAS_OP_N, d.out, count, d.in, weights.data + d.weight_offset, d.out,
-           static_cast<long long>(stride), in, d.in, in_stride, out, d.out, out_stride);
+      const long long out_stride = static_cast<long long>(st.out) * count;
       const std::int64_t total = static_cast<std::int64_t>(replicas) * out_stride;
-      bias_activation_kernel<<<grid_stride_blocks(total), kThreads>>>(out, weights.data, static_cast<std::int64_t>(stride),
-                                                                     d.bias_offset, d.out, out_stride, total,
-                                                                     l + 1 < dense.size());
-      SGDS_CUDA_CHECK(cudaGetLastError());
+      if (st.kind == StageKind::maxpool) {
+        maxpool_kernel<<<grid_stride_blocks(total), kThreads>>>(in, st.channels, st.height, st.width, total, out,
+                                                                winners[l].data);
+        SGDS_CUDA_CHECK(cudaGetLastError());
+      } else {
+        // out (rows x positions count) = W (rows x cols) times the input or its im2col columns.
+        const int n = st.positions() * count;
+        const float* b = in;
+        long long b_stride = in_stride;
+        if (st.kind == StageKind::conv) {
+          b_stride = static_cast<long long>(st.cols()) * n;
+          const std::int64_t entries = static_cast<std::int64_t>(replicas) * b_stride;
+          image_to_columns_kernel<<<grid_stride_blocks(entries), kThreads>>>(
+              in, in_stride, st.channels, st.height, st.width, st.kernel, count, entries, columns[l].data);
+          SGDS_CUDA_CHECK(cudaGetLastError());
+          b = columns[l].data;
+        }
+        gemm(CUBLAS_OP_N, CUBLAS_OP_N, st.rows(), n, st.cols(), weights.data + st.weight_offset, st.rows(),
+             static_cast<long long>(stride), b, st.cols(), b_stride, out, st.rows(), out_stride);
+        bias_activation_kernel<<<grid_stride_blocks(total), kThreads>>>(out, weights.data, static_cast<std::int64_t>(stride),
+                                                                       st.bias_offset, st.rows(), out_stride, total,
+                                                                       st.relu);
+        SGDS_CUDA_CHECK(cudaGetLastError());
+      }
       in = out;
       in_stride = out_stride;
     }
@@ -273,9 +459,9 @@ struct ReplicaTrainer::State {
   // summed per replica into loss_total / correct_total.
   void loss(const std::int32_t* labels, long long label_stride, int count, float* head_delta, double* loss_total,
             double* correct_total) {
-    const std::int64_t columns = static_cast<std::int64_t>(replicas) * count;
-    softmax_cross_entropy_kernel<<<grid_stride_blocks(columns), kThreads>>>(
-        activations.back().data, labels, label_stride, classes, count, columns, head_delta, sample_loss.data,
+    const std::int64_t columns_total = static_cast<std::int64_t>(replicas) * count;
+    softmax_cross_entropy_kernel<<<grid_stride_blocks(columns_total), kThreads>>>(
+        activations.back().data, labels, label_stride, classes, count, columns_total, head_delta, sample_loss.data,
         sample_correct.data);
     SGDS_CUDA_CHECK(cudaGetLastError());
     sum_per_replica_kernel<<<replicas, kThreads>>>(sample_loss.data, sample_correct.data, count, loss_total,
@@ -285,31 +471,66 @@ struct ReplicaTrainer::State {
 
   // Gradients of the mean loss from the head's delta (in `delta`) down to the first layer; with
   // sgd_eta > 0 the SGD step itself instead (W -= eta dW and b -= eta db, gradients unstored).
-  // Every W^T delta is taken before that layer's W changes, so all use the pre-step weights.
+  // Every input delta is taken before that layer's W changes, so all use the pre-step weights.
   void backward(int count, float sgd_eta) {
     float* current = delta.data;
     float* other = delta_other.data;
-    for (std::size_t l = dense.size(); l-- > 0;) {
-      const DenseLayer& d = dense[l];
-      const long long out_stride = static_cast<long long>(d.out) * count;
-      const float* mask = l + 1 < dense.size() ? activations[l].data : nullptr;
-      const std::int64_t bias_blocks = static_cast<std::int64_t>(replicas) * ((d.out + kBiasRows - 1) / kBiasRows);
-      if (bias_blocks > INT_MAX) throw std::invalid_argument("GPU trainer: too many replicas x units for one grid");
-      bias_gradient_kernel<<<static_cast<int>(bias_blocks), kThreads>>>(current, mask, d.out, count, gradients.data,
-                                                                       static_cast<std::int64_t>(stride), d.bias_offset,
-                                                                       sgd_eta, weights.data);
-      SGDS_CUDA_CHECK(cudaGetLastError());
+    for (std::size_t l = stages.size(); l-- > 0;) {
+      const Stage& st = stages[l];
       const float* in = l == 0 ? inputs.data : activations[l - 1].data;
-      const long long in_stride = static_cast<long long>(d.in) * count;
-      if (l > 0)  // d(in) = W^T delta  (in x count); the next layer down masks it with its ReLU.
-        gemm(CUBLAS_OP_T, CUBLAS_OP_N, d.in, count, d.out, weights.data + d.weight_offset, d.out,
-             static_cast<long long>(stride), current, d.out, out_stride, other, d.in, in_stride);
-      if (sgd_eta > 0.0f) {  // W := -eta delta in^T + W
-        gemm(CUBLAS_OP_N, CUBLAS_OP_T, d.out, d.in, count, current, d.out, out_stride, in, d.in, in_stride,
-             weights.data + d.weight_offset, d.out, static_cast<long long>(stride), -sgd_eta, 1.0f);
-      } else {  // dW = delta in^T  (out x in)
-        gemm(CUBLAS_OP_N, CUBLAS_OP_T, d.out, d.in, count, current, d.out, out_stride, in, d.in, in_stride,
-             gradients.data + d.weight_offset, d.out, static_cast<long long>(stride));
+      const long long in_stride = static_cast<long long>(st.in) * count;
+      if (st.kind == StageKind::maxpool) {  // never the first stage (stages_of)
+        const std::int64_t total = static_cast<std::int64_t>(replicas) * in_stride;
+        maxpool_backward_kernel<<<grid_stride_blocks(total), kThreads>>>(current, winners[l].data, st.channels,
+                                                                         st.height, st.width, total, other);
+        SGDS_CUDA_CHECK(cudaGetLastError());
+        std::swap(current, other);
+        continue;
+      }
+      const int rows = st.rows(), cols = st.cols(), n = st.positions() * count;
+      const long long out_stride = static_cast<long long>(rows) * n;
+      if (st.kind == StageKind::dense) {  // ReLU mask and bias gradient (or step) in one kernel
+        const float* mask = st.relu ? activations[l].data : nullptr;
+        const std::int64_t bias_blocks = static_cast<std::int64_t>(replicas) * ((rows + kBiasRows - 1) / kBiasRows);
+        if (bias_blocks > INT_MAX) throw std::invalid_argument("GPU trainer: too many replicas x units for one grid");
+        bias_gradient_kernel<<<static_cast<int>(bias_blocks), kThreads>>>(current, mask, rows, n, gradients.data,
+                                                                         static_cast<std::int64_t>(stride),
+                                                                         st.bias_offset, sgd_eta, weights.data);
+        SGDS_CUDA_CHECK(cudaGetLastError());
+      } else {  // conv: a few channels summed over H W b positions, too long a loop for one block
+                // per channel, so the sum is a GEMM with a vector of ones: db = delta 1
+        if (st.relu) {
+          const std::int64_t total = static_cast<std::int64_t>(replicas) * out_stride;
+          relu_mask_kernel<<<grid_stride_blocks(total), kThreads>>>(current, activations[l].data, total);
+          SGDS_CUDA_CHECK(cudaGetLastError());
+        }
+        float* target = (sgd_eta > 0.0f ? weights.data : gradients.data) + st.bias_offset;
+        gemm(CUBLAS_OP_N, CUBLAS_OP_N, rows, 1, n, current, rows, out_stride, ones.data, n, 0, target, rows,
+             static_cast<long long>(stride), sgd_eta > 0.0f ? -sgd_eta : 1.0f, sgd_eta > 0.0f ? 1.0f : 0.0f);
+      }
+      // The GEMM's right operand: the layer input (dense) or its im2col columns (conv), cols x n.
+      const float* b = st.kind == StageKind::conv ? columns[l].data : in;
+      const long long b_stride = st.kind == StageKind::conv ? static_cast<long long>(cols) * n : in_stride;
+      if (l > 0) {  // d(input) = W^T delta; the stage below masks it with its ReLU
+        if (st.kind == StageKind::dense) {
+          gemm(CUBLAS_OP_T, CUBLAS_OP_N, cols, n, rows, weights.data + st.weight_offset, rows,
+               static_cast<long long>(stride), current, rows, out_stride, other, cols, in_stride);
+        } else {  // into column space, then scattered back onto the input maps
+          gemm(CUBLAS_OP_T, CUBLAS_OP_N, cols, n, rows, weights.data + st.weight_offset, rows,
+               static_cast<long long>(stride), current, rows, out_stride, column_delta.data, cols,
+               static_cast<long long>(cols) * n);
+          const std::int64_t total = static_cast<std::int64_t>(replicas) * in_stride;
+          columns_to_image_kernel<<<grid_stride_blocks(total), kThreads>>>(column_delta.data, st.channels, st.height,
+                                                                           st.width, st.kernel, count, total, other);
+          SGDS_CUDA_CHECK(cudaGetLastError());
+        }
+      }
+      if (sgd_eta > 0.0f) {  // W := -eta delta b^T + W
+        gemm(CUBLAS_OP_N, CUBLAS_OP_T, rows, cols, n, current, rows, out_stride, b, cols, b_stride,
+             weights.data + st.weight_offset, rows, static_cast<long long>(stride), -sgd_eta, 1.0f);
+      } else {  // dW = delta b^T  (rows x cols)
+        gemm(CUBLAS_OP_N, CUBLAS_OP_T, rows, cols, n, current, rows, out_stride, b, cols, b_stride,
+             gradients.data + st.weight_offset, rows, static_cast<long long>(stride));
       }
       if (l > 0) std::swap(current, other);
     }
@@ -318,7 +539,8 @@ struct ReplicaTrainer::State {
 
 ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& train, const Dataset& test,
                                const ReplicaTrainerOptions& options) {
-  const std::string why = architecture_refusal(architecture);
+  std::string why;
+  std::vector<Stage> stages = stages_of(architecture, why);
   if (!why.empty()) throw std::invalid_argument("GPU trainer: needs " + why);
   if (options.replicas < 1 || options.max_batch < 1 || options.evaluation_batch < 1)
     throw std::invalid_argument("GPU trainer: replicas, max_batch and evaluation_batch must be >= 1");
@@ -329,6 +551,7 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     throw std::invalid_argument("GPU trainer: replicas x batch must stay below 2^31 (one gather block each)");
   state_ = std::make_unique<State>();
   State& s = *state_;
+  s.stages = std::move(stages);
   s.replicas = options.replicas;
   s.max_batch = options.max_batch;
   s.optimizer = options.optimizer;
@@ -343,16 +566,6 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   s.test_samples = test.size();
   s.evaluation_batch = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(options.evaluation_batch),
                                                               std::max<std::size_t>(s.test_samples, 1)));
-  for (const Layer& layer : architecture.layers) {
-    if (layer.kind != LayerKind::dense) continue;
-    DenseLayer d;
-    d.in = layer.in_size;
-    d.out = layer.out_size;
-    d.weight_offset = static_cast<std::int64_t>(layer.param_offset);
-    d.bias_offset = d.weight_offset + static_cast<std::int64_t>(layer.out_size) * layer.in_size;
-    s.dense.push_back(d);
-    s.max_width = std::max(s.max_width, d.out);
-  }
 
   const std::size_t K = static_cast<std::size_t>(s.replicas);
   const std::size_t capacity = static_cast<std::size_t>(std::max(s.max_batch, s.evaluation_batch));
@@ -360,21 +573,56 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   s.weights = DeviceBuffer<float>(K * s.stride);
   if (!s.fused_sgd) s.gradients = DeviceBuffer<float>(K * s.stride);  // zeroed: the padding stays 0 through updates
   if (s.optimizer != OptimizerKind::sgd) s.velocity = DeviceBuffer<float>(K * s.stride);
-  s.train_pixels = DeviceBuffer<float>(train.pixels.size());
-  s.train_pixels.upload(train.pixels.data(), train.pixels.size());
+  // The device copies hold each sample in the network's input layout: a multi-channel CNN reads
+  // (y, x, c), the files store (c, y, x) (the CPU's gather_batch transposes per batch instead).
+  const auto upload_pixels = [&](const Dataset& set, DeviceBuffer<float>& target) {
+    target = DeviceBuffer<float>(set.pixels.size());
+    if (!(architecture.channels_last_input && set.channels > 1)) {
+      target.upload(set.pixels.data(), set.pixels.size());
+      return;
+    }
+    const std::size_t C = static_cast<std::size_t>(set.channels),
+                      plane = static_cast<std::size_t>(set.height) * static_cast<std::size_t>(set.width);
+    std::vector<float> channels_last(set.pixels.size());
+    for (std::size_t i = 0; i < set.size(); ++i)
+      for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t p = 0; p < plane; ++p)
+          channels_last[i * C * plane + p * C + c] = set.pixels[i * C * plane + c * plane + p];
+    target.upload(channels_last.data(), channels_last.size());
+  };
+  upload_pixels(train, s.train_pixels);
   s.train_labels = DeviceBuffer<std::int32_t>(train.labels.size());
   s.train_labels.upload(train.labels.data(), train.labels.size());
-  s.test_pixels = DeviceBuffer<float>(test.pixels.size());
-  s.test_pixels.upload(test.pixels.data(), test.pixels.size());
+  upload_pixels(test, s.test_pixels);
   s.test_labels = DeviceBuffer<std::int32_t>(test.labels.size());
   s.test_labels.upload(test.labels.data(), test.labels.size());
   s.order = DeviceBuffer<std::uint32_t>(K * s.train_samples);
   s.inputs = DeviceBuffer<float>(K * F * static_cast<std::size_t>(s.max_batch));
   s.batch_labels = DeviceBuffer<std::int32_t>(K * static_cast<std::size_t>(s.max_batch));
-  for (const DenseLayer& d : s.dense)
-    s.activations.emplace_back(K * static_cast<std::size_t>(d.out) * capacity);
-  s.delta = DeviceBuffer<float>(K * static_cast<std::size_t>(s.max_width) * static_cast<std::size_t>(s.max_batch));
+  std::size_t widest = 0, widest_columns = 0;  // per sample: activation entries, im2col entries
+  for (const Stage& st : s.stages) {
+    const std::size_t out = static_cast<std::size_t>(st.out);
+    const std::size_t column_entries = st.kind == StageKind::conv
+                                           ? static_cast<std::size_t>(st.cols()) * static_cast<std::size_t>(st.positions())
+                                           : 0;
+    s.activations.emplace_back(K * out * capacity);
+    s.columns.emplace_back(K * column_entries * capacity);
+    s.winners.emplace_back(st.kind == StageKind::maxpool ? K * out * capacity : 0);
+    widest = std::max(widest, out);
+    widest_columns = std::max(widest_columns, column_entries);
+  }
+  const std::size_t batch = static_cast<std::size_t>(s.max_batch);
+  s.delta = DeviceBuffer<float>(K * widest * batch);
   s.delta_other = DeviceBuffer<float>(s.delta.size);
+  s.column_delta = DeviceBuffer<float>(K * widest_columns * batch);
+  std::size_t most_positions = 0;
+  for (const Stage& st : s.stages)
+    if (st.kind == StageKind::conv) most_positions = std::max(most_positions, static_cast<std::size_t>(st.positions()));
+  if (most_positions > 0) {
+    const std::vector<float> ones(most_positions * batch, 1.0f);
+    s.ones = DeviceBuffer<float>(ones.size());
+    s.ones.upload(ones.data(), ones.size());
+  }
   s.sample_loss = DeviceBuffer<double>(K * capacity);
   s.sample_correct = DeviceBuffer<double>(K * capacity);
   s.train_loss = DeviceBuffer<double>(K);

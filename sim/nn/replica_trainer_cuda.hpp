@@ -1,13 +1,14 @@
 #pragma once
-// K replicas of one MLP trained in lock-step on one GPU: the device side of `sgdsmooth train`
+// K replicas of one MLP or CNN trained in lock-step on one GPU: the device side of `sgdsmooth train`
 // with device = "cuda" (the loop over epochs is sim/nn/trainer_cuda.cpp). Plain C++ interface,
 // no CUDA headers; the kernels and launchers are in sim/nn/replica_trainer_cuda.cu.
 //
 // Per step, for all K replicas at once: a fused gather of the mini-batch (positions
 // [begin, begin + count) of each replica's epoch order, the same Philox permutation as the CPU
 // trainer, sim/nn/sample_order.hpp), the dense layers as cuBLAS strided-batched GEMMs over the
-// replicas (forward W A, backward D A^T and W^T D), fused bias+ReLU, softmax cross-entropy
-// gradient, ReLU-mask + bias-gradient kernels, and either one SGD / SHB / NSHB update kernel or,
+// replicas (forward W A, backward D A^T and W^T D; a convolution is the same GEMMs on its
+// im2col columns, with im2col / col2im kernels around them), fused bias+ReLU, 2 x 2 max pooling,
+// softmax cross-entropy gradient, ReLU-mask + bias-gradient kernels, and either one SGD / SHB / NSHB update kernel or,
 // for plain SGD by default, the update folded into the weight-gradient GEMMs and bias kernels.
 //
 // Parameters live on the device as [replica][stride] with each replica's block in the CPU
@@ -28,17 +29,10 @@ namespace sgds::nn::cuda {
 // Whether a device exists, and its name: sgds::cuda::device_unavailable_reason() and
 // device_description() of sim/cuda/cuda_engine.hpp.
 
-// Why ReplicaTrainer cannot train this architecture ("" when it can): it runs MLPs only, i.e.
-// dense, ReLU, dense, ..., dense.
-inline std::string architecture_refusal(const Architecture& architecture) {
-  const auto& layers = architecture.layers;
-  for (std::size_t i = 0; i < layers.size(); ++i)
-    if (layers[i].kind != (i % 2 == 0 ? LayerKind::dense : LayerKind::relu))
-      return "model.kind = \"mlp\" (the GPU trainer runs dense-ReLU networks only)";
-  if (layers.empty() || layers.back().kind != LayerKind::dense)
-    return "model.kind = \"mlp\" (an MLP ends with a dense layer)";
-  return "";
-}
+// Why ReplicaTrainer cannot train this architecture ("" when it can): it runs dense and conv
+// layers each followed by at most one ReLU, 2 x 2 max pooling after a ReLU, and a dense head,
+// i.e. the MLPs and CNNs of Architecture.
+std::string architecture_refusal(const Architecture& architecture);
 
 struct ReplicaTrainerOptions {
   int replicas = 1;

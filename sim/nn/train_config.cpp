@@ -94,8 +94,6 @@ TrainConfig parse_train_config(const toml::table& document) {
   ConfigTable model = root.table("model");
   ModelSpec& mo = config.model;
   mo.kind = model.choice("kind", {"mlp", "cnn"}, "mlp");
-  if (config.device == "cuda" && mo.kind != "mlp")
-    root.fail("device", "\"cuda\"", "\"cpu\" for model.kind = \"" + mo.kind + "\" (the GPU trainer runs MLPs only)");
   if (mo.kind == "mlp") {
     mo.hidden = positive_integers(model, "hidden", {256});
   } else {

@@ -34,7 +34,7 @@ struct ModelSpec {
 
 struct TrainConfig {
   std::uint32_t seed = 1;
-  std::string device = "cpu";  // cpu | cuda (sim/nn/trainer_cuda.hpp: MLPs, one GPU)
+  std::string device = "cpu";  // cpu | cuda (sim/nn/trainer_cuda.hpp: MLPs and CNNs, one GPU)
   MatmulPrecision matmul_precision = MatmulPrecision::fp32;  // the GPU's GEMMs; the CPU is fp32
   DataSpec data;
   ModelSpec model;

@@ -4,7 +4,8 @@
 # no result file. On a GPU: the same MLP config trained on the CPU and on the GPU (fp32 and tf32
 # GEMMs) writes /networks with the device and GEMM precision stated, every measurement column
 # filled (C^2 and the final curvature / sharpness on the CPU from the GPU's weights), and the
-# GPU's fp32 test accuracy within 3 samples of the CPU's and its losses within relative 1e-3.
+# GPU's fp32 test accuracy within 3 samples of the CPU's and its losses within relative 1e-3;
+# then the same config with a small CNN, GPU against CPU.
 set -euo pipefail
 : "${SGDS_BIN:?}" "${SGDS_PYTHON:?}" "${SGDS_SCRATCH:?}"
 rm -rf "$SGDS_SCRATCH" && mkdir -p "$SGDS_SCRATCH" && cd "$SGDS_SCRATCH"
@@ -109,5 +110,29 @@ for run in ("sgd", "shb"):
     for name in ("hessian_top_eigenvalue", "sharpness_worst_linf", "sharpness_average"):
         v = g["final"][name][()]
         assert np.isfinite(v).all(), (run, name, v)
-print("train_cuda: GPU run ok")
+print("train_cuda: GPU run ok (MLP)")
+EOF
+
+# The CNN through the same command: GPU against CPU, same tolerances.
+sed -e 's/^kind = "mlp"/kind = "cnn"/' -e 's/^hidden = \[64\]/channels = [4, 8]/' cfg.toml > cnn.toml
+grep -q 'kind = "cnn"' cnn.toml && grep -q 'channels = \[4, 8\]' cnn.toml || { echo "cnn.toml not made"; exit 1; }
+"$SGDS_BIN" train cnn.toml --device cuda -o cnn_gpu.h5 --quiet > /dev/null
+"$SGDS_BIN" train cnn.toml -o cnn_cpu.h5 --quiet > /dev/null
+py - <<'EOF'
+import h5py, numpy as np
+gpu, cpu = h5py.File("cnn_gpu.h5", "r"), h5py.File("cnn_cpu.h5", "r")
+v = gpu["networks"].attrs["device"]
+assert (v.decode() if isinstance(v, bytes) else str(v)) == "cuda", v
+for run in ("sgd", "shb"):
+    g, c = gpu["networks"][run], cpu["networks"][run]
+    for name in ("train_loss", "test_loss", "c2"):
+        a, b = g[name][()], c[name][()]
+        m = ~np.isnan(b)
+        worst = float(np.max(np.abs(a[m] - b[m]) / np.abs(b[m])))
+        print(f"cnn {run} {name}: worst relative GPU-CPU difference {worst:.2e} (tolerance 1e-3)")
+        assert worst <= 1e-3, (run, name, worst)
+    flips = float(np.max(np.abs(g["test_accuracy"][()] - c["test_accuracy"][()]))) * 200
+    print(f"cnn {run} test_accuracy: worst difference {flips:.0f} samples (tolerance 3)")
+    assert flips <= 3, (run, flips)
+print("train_cuda: GPU run ok (CNN)")
 EOF
