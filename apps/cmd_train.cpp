@@ -2,6 +2,7 @@
 // final curvature / sharpness, into /networks of one result file.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -52,7 +53,8 @@ struct RunSummary {
   double delta = 0.0, smith_g = 0.0, accuracy = 0.0, sharpness = 0.0;
 };
 
-void write_correlations(const h5::Group& networks, const std::vector<RunSummary>& runs, std::uint32_t seed) {
+void write_correlations(const h5::Group& networks, const std::vector<RunSummary>& runs, std::uint32_t seed,
+                        bool print) {
   std::vector<std::string> names;
   std::vector<double> delta, smith_g, accuracy, sharpness;
   for (const auto& r : runs) {
@@ -71,8 +73,10 @@ void write_correlations(const h5::Group& networks, const std::vector<RunSummary>
   g.set_dataset_attribute("smith_g", "description", "per run: epoch-averaged eta (n/b - 1)");
   g.write("test_accuracy", accuracy, {n});
   g.write("sharpness_worst_linf", sharpness, {n});
-  fmt::print("\nrank correlations over {} runs (95% bootstrap CI over runs, 2000 resamples)\n", runs.size());
-  fmt::print("{:<10} {:<22} {:>26} {:>26}\n", "x", "y", "Kendall tau", "Spearman rho");
+  if (print) {
+    fmt::print("\nrank correlations over {} runs (95% bootstrap CI over runs, 2000 resamples)\n", runs.size());
+    fmt::print("{:<10} {:<22} {:>26} {:>26}\n", "x", "y", "Kendall tau", "Spearman rho");
+  }
   const std::vector<std::pair<std::string, const std::vector<double>*>> xs{{"delta", &delta}, {"smith_g", &smith_g}};
   const std::vector<std::pair<std::string, const std::vector<double>*>> ys{{"test_accuracy", &accuracy},
                                                                            {"sharpness_worst_linf", &sharpness}};
@@ -84,9 +88,10 @@ void write_correlations(const h5::Group& networks, const std::vector<RunSummary>
       const std::string key = x_name + "_vs_" + y_name;
       g.set_attribute("kendall_tau_" + key, std::vector<double>{tau, tau_ci.low, tau_ci.high});
       g.set_attribute("spearman_rho_" + key, std::vector<double>{rho, rho_ci.low, rho_ci.high});
-      fmt::print("{:<10} {:<22} {:>26} {:>26}\n", x_name, y_name,
-                 fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", tau, tau_ci.low, tau_ci.high),
-                 fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", rho, rho_ci.low, rho_ci.high));
+      if (print)
+        fmt::print("{:<10} {:<22} {:>26} {:>26}\n", x_name, y_name,
+                   fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", tau, tau_ci.low, tau_ci.high),
+                   fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", rho, rho_ci.low, rho_ci.high));
     }
   g.set_attribute("note", "attributes hold [estimate, ci_low, ci_high]; points are runs (replica means)");
 }
@@ -123,14 +128,33 @@ void train_command(const TrainOptions& options) {
   const std::string device = on_gpu ? nn::cuda_training_device() + ", matmul " + precision + "; CPU measurements: " +
                                           cpu_device_description(threads)
                                     : cpu_device_description(threads);
-  ResultWriter writer(output, Provenance{command_line(), to_toml_text(document), config.seed, device});
-  const h5::Group networks = writer.top_group("networks");
-  networks.set_attribute("architecture", architecture.description);
-  networks.set_attribute("train_source", data.train.source);
-  networks.set_attribute("train_samples", static_cast<std::int64_t>(data.train.size()));
-  networks.set_attribute("evaluation_samples", static_cast<std::int64_t>(data.evaluation.size()));
-  networks.set_attribute("device", config.device);
-  networks.set_attribute("matmul_precision", on_gpu ? precision : std::string("fp32 (Eigen, CPU)"));
+  const Provenance provenance{command_line(), to_toml_text(document), config.seed, device};
+  // The whole file from the runs done so far: `path` appears complete or not at all (ResultWriter
+  // renames on commit). After each run but the last it goes to OUTPUT.incomplete.h5, so a run
+  // reported complete survives a kill; the final file replaces it.
+  struct DoneRun {
+    const nn::TrainSpec* spec;
+    nn::TrainResult result;
+  };
+  std::vector<DoneRun> done;
+  std::vector<RunSummary> summaries;
+  const auto write_file = [&](const std::string& path, bool final) {
+    ResultWriter writer(path, provenance);
+    const h5::Group networks = writer.top_group("networks");
+    networks.set_attribute("architecture", architecture.description);
+    networks.set_attribute("train_source", data.train.source);
+    networks.set_attribute("train_samples", static_cast<std::int64_t>(data.train.size()));
+    networks.set_attribute("evaluation_samples", static_cast<std::int64_t>(data.evaluation.size()));
+    networks.set_attribute("device", config.device);
+    networks.set_attribute("matmul_precision", on_gpu ? precision : std::string("fp32 (Eigen, CPU)"));
+    if (!final)
+      networks.set_attribute("incomplete", fmt::format("{} of {} runs done; the command did not finish (killed, or "
+                                                       "still running)", done.size(), config.runs.size()));
+    for (const DoneRun& run : done) nn::write_training_run(networks, run.result, *run.spec, config);
+    if (summaries.size() >= 3) write_correlations(networks, summaries, config.seed, final);
+    writer.commit();
+  };
+  const std::string incomplete = output + ".incomplete.h5";
 
   fmt::print("{} on {} training / {} evaluation samples, {} parameters\n", architecture.description,
              data.train.size(), data.evaluation.size(), architecture.parameter_count);
@@ -140,7 +164,7 @@ void train_command(const TrainOptions& options) {
                nn::cuda_training_device(), precision);
   fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12} {:>8}\n", "run", "K", "epochs", "test acc (mean +- SE)",
              "final delta", "worst sharp", "seconds");
-  std::vector<RunSummary> summaries;
+  std::fflush(stdout);
   for (const auto& spec : config.runs) {
     std::int64_t updates = 0;  // the progress total: parameter updates over all replicas
     for (int e = 0; e < spec.epochs; ++e) {
@@ -148,21 +172,17 @@ void train_command(const TrainOptions& options) {
       updates += static_cast<std::int64_t>(std::ceil(static_cast<double>(data.train.size()) / std::max(b, 1.0)));
     }
     Progress progress("train " + spec.name, updates * spec.replicas, options.quiet);
-    const auto report = [&progress](std::int64_t done, std::int64_t /*total*/) { progress.set(done); };
-    const nn::TrainResult result =
-        on_gpu ? nn::train_replicas_cuda(spec, architecture, data.train, data.evaluation, config.seed,
-                                         config.matmul_precision, report)
-               : nn::train_replicas(spec, architecture, data.train, data.evaluation, config.seed, report);
+    const auto report = [&progress](std::int64_t done_updates, std::int64_t /*total*/) { progress.set(done_updates); };
+    done.push_back({&spec, on_gpu ? nn::train_replicas_cuda(spec, architecture, data.train, data.evaluation,
+                                                            config.seed, config.matmul_precision, report)
+                                  : nn::train_replicas(spec, architecture, data.train, data.evaluation, config.seed,
+                                                       report)});
     progress.finish();
-    nn::write_training_run(networks, result, spec, config);
+    const nn::TrainResult& result = done.back().result;
     const auto last = static_cast<std::size_t>(spec.epochs);
     const auto& accuracy = result.table("test_accuracy").values;
     const auto& delta = result.table("delta").values;
     const auto& worst = result.table("sharpness_worst_linf").values;
-    fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12.4g} {:>8.1f}\n", spec.name, spec.replicas, spec.epochs,
-               fmt::format("{:.4f} +- {:.4f}", mean_at(accuracy, last, spec.replicas), se_at(accuracy, last, spec.replicas)),
-               fmt::format("{:.4g} +- {:.2g}", mean_at(delta, last, spec.replicas), se_at(delta, last, spec.replicas)),
-               mean_at(worst, 0, spec.replicas), result.seconds);
     RunSummary summary{spec.name, 0.0, 0.0, mean_at(accuracy, last, spec.replicas), mean_at(worst, 0, spec.replicas)};
     int measured = 0;
     for (std::size_t row = 1; row <= last; ++row) {
@@ -172,9 +192,16 @@ void train_command(const TrainOptions& options) {
     }
     summary.delta /= std::max(measured, 1);
     summaries.push_back(summary);
+    if (done.size() < config.runs.size()) write_file(incomplete, false);
+    fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12.4g} {:>8.1f}\n", spec.name, spec.replicas, spec.epochs,
+               fmt::format("{:.4f} +- {:.4f}", mean_at(accuracy, last, spec.replicas), se_at(accuracy, last, spec.replicas)),
+               fmt::format("{:.4g} +- {:.2g}", mean_at(delta, last, spec.replicas), se_at(delta, last, spec.replicas)),
+               mean_at(worst, 0, spec.replicas), result.seconds);
+    std::fflush(stdout);  // a log shows each run as it completes, also when the command is killed later
   }
-  if (summaries.size() >= 3) write_correlations(networks, summaries, config.seed);
-  writer.commit();
+  write_file(output, true);
+  std::error_code ignored;
+  std::filesystem::remove(incomplete, ignored);
   fmt::print("wrote {}\n", output);
 }
 
