@@ -163,10 +163,20 @@ TEST_CASE("CUDA float32 trajectories equal the CPU float32 path bitwise") {
       quadratic.dim = dim;
       quadratic.a = 2.0;
       quadratic.condition = 3.0;
+      // The positions are float32 arithmetic on both sides: bitwise. The recorded f is the
+      // problem's value in double, through each device's libm (cos for Rastrigin, pow for the
+      // conditioned quadratic's scales), which may differ in the last bit (seen on an H100 with
+      // every final_x equal): f within 1e-12 (1 + |f|), NaN (diverged) at the same places.
       const auto check = [&](const auto& problem) {
         const auto [cpu, gpu] = run_both(problem, c);
         CHECK(same_bytes(cpu.final_x, gpu.final_x));
-        CHECK(same_bytes(cpu.trajectory_f, gpu.trajectory_f));  // NaN once diverged: compare bytes
+        REQUIRE(cpu.trajectory_f.size() == gpu.trajectory_f.size());
+        std::size_t f_mismatches = 0;
+        for (std::size_t i = 0; i < cpu.trajectory_f.size(); ++i) {
+          const double a = cpu.trajectory_f[i], b = gpu.trajectory_f[i];
+          f_mismatches += std::isnan(a) != std::isnan(b) || (!std::isnan(a) && std::abs(a - b) > 1e-12 * (1.0 + std::abs(a)));
+        }
+        CHECK(f_mismatches == 0);
         CHECK(cpu.diverged == gpu.diverged);
       };
       check(Rastrigin{dim});
