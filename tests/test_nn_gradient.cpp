@@ -1,11 +1,14 @@
 // Back-propagation against central finite differences, in double precision, for the MLP and
-// the CNN (every layer kind), on a random batch with random parameters.
+// the CNN (every layer kind), on a random batch with random parameters; the batched full-gradient
+// norm against one double-precision batch of the whole set.
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 #include "sim/nn/batch.hpp"
+#include "sim/nn/full_gradient.hpp"
 #include "sim/nn/network.hpp"
 #include "sim/rng.hpp"
 
@@ -90,4 +93,51 @@ TEST_CASE("The check fails for a gradient with one layer's bias gradient dropped
       g[head.param_offset + j] = 0.0;
   };
   CHECK(worst_relative_error(arch, set, drop_head_bias) > 1e-2);
+}
+
+// full_gradient_norm weights each batch by its share of the set: 23 samples in batches of 5
+// (the last holds 3) must give the gradient of the mean loss over all 23, taken here in double
+// in one batch. Float arithmetic inside: relative 1e-5. The mutant (batches weighted equally,
+// 1/5 each) moves the norm by the remainder batch's misweighting and must be rejected.
+TEST_CASE("The full-gradient norm over a set in batches equals the gradient of the mean loss") {
+  const Dataset set = random_images(2, 6, 6, 4, 23, 21);
+  const Architecture arch = Architecture::cnn(2, 6, 6, {3}, 3, 4);
+  std::vector<float> w(arch.parameter_count);
+  initialise_parameters(arch, 9, 0, w.data());
+  const std::vector<double> w64(w.begin(), w.end());
+  std::vector<std::uint32_t> idx(set.size());
+  std::iota(idx.begin(), idx.end(), 0u);
+  Matrix<double> x;
+  std::vector<std::int32_t> y;
+  gather_batch(set, arch, idx.data(), static_cast<int>(idx.size()), x, y);
+  Network<double> net(arch);
+  std::vector<double> g(w.size());
+  net.run(w64.data(), x, y.data(), g.data());
+  double exact = 0.0;
+  for (const double v : g) exact += v * v;
+  exact = std::sqrt(exact);
+  const double batched = full_gradient_norm(arch, set, w.data(), 5);
+  std::printf("[full gradient] 23 samples, batches of 5: batched %.9g, one double batch %.9g, relative %.2e "
+              "(tolerance 1e-5)\n", batched, exact, std::abs(batched - exact) / exact);
+  CHECK(std::abs(batched - exact) <= 1e-5 * exact);
+  CHECK(full_gradient_norm(arch, set, w.data(), 23) == Approx(exact).epsilon(1e-5));
+
+  // Mutant: the five batch gradients averaged with equal weights.
+  Network<float> net32(arch);
+  std::vector<float> gb(w.size());
+  Matrix<float> xb;
+  std::vector<std::int32_t> yb;
+  std::vector<double> equal(w.size(), 0.0);
+  for (std::size_t begin = 0; begin < set.size(); begin += 5) {
+    const int count = static_cast<int>(std::min<std::size_t>(5, set.size() - begin));
+    gather_batch(set, arch, idx.data() + begin, count, xb, yb);
+    net32.run(w.data(), xb, yb.data(), gb.data());
+    for (std::size_t j = 0; j < w.size(); ++j) equal[j] += gb[j] / 5.0;
+  }
+  double mutant = 0.0;
+  for (const double v : equal) mutant += v * v;
+  mutant = std::sqrt(mutant);
+  std::printf("[full gradient] mutant (batches weighted equally): %.9g, relative %.2e (must exceed 1e-5)\n", mutant,
+              std::abs(mutant - exact) / exact);
+  CHECK(std::abs(mutant - exact) > 1e-5 * exact);
 }

@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "sim/nn/batch.hpp"
+#include "sim/nn/full_gradient.hpp"
 #include "sim/nn/gradient_noise.hpp"
 #include "sim/nn/trainer.hpp"
 #include "sim/rng.hpp"
@@ -95,6 +96,36 @@ TEST_CASE("Replicas learn and differ from each other") {
   const auto& c2 = r.table("c2").values;
   const auto& delta = r.table("delta").values;
   CHECK(delta[2] == Approx(0.1 * std::sqrt(c2[2]) / 4.0));
+}
+
+// measure.full_gradient: gradient_norm_full holds ||grad f|| over all training samples at the
+// measured rows (row 0: the replica's initial weights, so it must equal full_gradient_norm there)
+// and NaN elsewhere; off by default (all NaN).
+TEST_CASE("measure.full_gradient fills gradient_norm_full at the measured epochs") {
+  const Dataset train = bars(200, 5), test = bars(100, 6);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {16}, 3);
+  TrainSpec spec = small_spec(2);
+  spec.measure.curvature = spec.measure.sharpness = false;
+  spec.measure.every = 2;  // rows 0, 2 and 3 (the last) measured
+  const TrainResult off = train_replicas(spec, mlp, train, test, 9);
+  for (const double v : off.table("gradient_norm_full").values) CHECK(std::isnan(v));
+  spec.measure.full_gradient = true;
+  const TrainResult on = train_replicas(spec, mlp, train, test, 9);
+  const auto& full = on.table("gradient_norm_full").values;
+  for (int r = 0; r < 2; ++r) {
+    std::vector<float> w0(mlp.parameter_count);
+    initialise_parameters(mlp, 9, static_cast<std::uint32_t>(r), w0.data());
+    CHECK(full[static_cast<std::size_t>(r)] == full_gradient_norm(mlp, train, w0.data()));
+    CHECK(std::isnan(full[static_cast<std::size_t>(2 + r)]));  // row 1 not measured
+    CHECK(full[static_cast<std::size_t>(2 * 2 + r)] > 0.0);
+    CHECK(full[static_cast<std::size_t>(3 * 2 + r)] > 0.0);
+  }
+  // The other columns do not move when it is switched on (NaN rows alike).
+  const auto& c2_on = on.table("c2").values;
+  const auto& c2_off = off.table("c2").values;
+  REQUIRE(c2_on.size() == c2_off.size());
+  for (std::size_t j = 0; j < c2_on.size(); ++j)
+    CHECK((c2_on[j] == c2_off[j] || (std::isnan(c2_on[j]) && std::isnan(c2_off[j]))));
 }
 
 TEST_CASE("Momentum updates follow SHB and NSHB") {

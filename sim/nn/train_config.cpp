@@ -40,6 +40,7 @@ MeasureSpec parse_measure(ConfigTable& t) {
   m.noise_samples = static_cast<int>(t.integer("noise_samples", 0, 1 << 24, 1024));
   if (m.noise_samples != 0 && m.noise_samples < 64)
     t.fail("noise_samples", std::to_string(m.noise_samples), "0 (off) or at least 64 (two groups of 32)");
+  m.full_gradient = t.boolean("full_gradient", false);
   m.curvature = t.boolean("curvature", true);
   m.curvature_samples = static_cast<int>(t.integer("curvature_samples", 1, 1 << 20, 1024));
   m.power_iterations = static_cast<int>(t.integer("power_iterations", 1, 10000, 20));

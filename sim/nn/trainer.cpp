@@ -12,6 +12,7 @@
 
 #include "sim/nn/batch.hpp"
 #include "sim/nn/curvature.hpp"
+#include "sim/nn/full_gradient.hpp"
 #include "sim/nn/gradient_noise.hpp"
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
@@ -59,12 +60,12 @@ Objective fixed_sample_objective(Network<double>& net, const Architecture& arch,
 
 // Column indices of the tables, in the order they are written.
 enum Column : int {
-  train_loss, train_accuracy, test_loss, test_accuracy, c2, c2_se, gradient_norm, gradient_norm_unbiased, delta,
-  delta_per_coordinate, column_count
+  train_loss, train_accuracy, test_loss, test_accuracy, c2, c2_se, gradient_norm, gradient_norm_unbiased,
+  gradient_norm_full, delta, delta_per_coordinate, column_count
 };
 const char* const kColumnNames[column_count] = {
     "train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2", "c2_se", "gradient_norm",
-    "gradient_norm_unbiased", "delta", "delta_per_coordinate"};
+    "gradient_norm_unbiased", "gradient_norm_full", "delta", "delta_per_coordinate"};
 const char* const kColumnDescriptions[column_count] = {
     "mean cross-entropy over the epoch's mini-batches (at the weights each batch saw)",
     "accuracy over the epoch's mini-batches",
@@ -74,6 +75,7 @@ const char* const kColumnDescriptions[column_count] = {
     "standard error of c2 (batch means over groups of 32 samples)",
     "||g_bar||, mean gradient over the C^2 samples",
     "sqrt(max(0, ||g_bar||^2 - c2/m)), an unbiased-squared estimate of the full-gradient norm",
+    "||grad f(w)|| over every training sample (measure.full_gradient; NaN when off)",
     "eta sqrt(c2)/sqrt(b) for sgd (E||u||^2 = 1); the SHB/NSHB bounds of THEORY.md 3 with K^2 = "
     "gradient_norm_unbiased^2 for momentum",
     "delta / sqrt(parameters): the per-coordinate convention of theory/schedules.hpp"};
@@ -193,6 +195,7 @@ void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& arch, 
   const auto cell = [&](int column, int at_row) -> double& {
     return result.per_epoch[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(at_row * K + r)];
   };
+  if (m.full_gradient) cell(gradient_norm_full, row) = full_gradient_norm(arch, train, w);
   if (m.noise_samples <= 0) return;
   Network<float> net(arch);
   std::vector<float> g(P);

@@ -18,6 +18,7 @@ namespace sgds::nn {
 struct MeasureSpec {
   int every = 1;                 // per-epoch measurements every this many epochs (and the last)
   int noise_samples = 1024;      // per-sample gradients for C^2 (0 = skip)
+  bool full_gradient = false;    // ||grad f|| over every training sample (a third of an epoch's work)
   bool curvature = true;         // Hessian top eigenvalue and trace at the end
   int curvature_samples = 1024;  // training samples the Hessian is taken over
   int power_iterations = 20;
@@ -74,7 +75,8 @@ std::int64_t epoch_batch(const TrainResult& result, int epoch);
 
 // The measurements at given weights w of replica r (P floats), for the CPU trainer and for the
 // GPU trainer's weights copied back to the host: C^2, its SE, the gradient norms and delta into
-// row `row` of the per-epoch tables (nothing when measure.noise_samples = 0); the Hessian and
+// row `row` of the per-epoch tables (nothing when measure.noise_samples = 0), and the full-gradient
+// norm when measure.full_gradient asks; the Hessian and
 // sharpness measurements into the final tables (as measure.curvature / measure.sharpness ask).
 // Each depends only on (seed, r, row) and w, never on the thread.
 void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
