@@ -19,6 +19,8 @@ using namespace sgds;
 
 int main(int argc, char** argv) {
   const int epochs = argc > 1 ? std::atoi(argv[1]) : 2;
+  // Optional second argument: run one case only, e.g. K64_b32_tf32 (for profiling under ncu).
+  const std::string only = argc > 2 ? argv[2] : "";
   if (epochs < 1) {
     std::fprintf(stderr, "bench_network_cuda: epochs must be >= 1 (got '%s')\n", argv[1]);
     return 2;
@@ -53,6 +55,9 @@ int main(int argc, char** argv) {
     };
     for (const nn::MatmulPrecision precision : {nn::MatmulPrecision::fp32, nn::MatmulPrecision::tf32}) {
       for (const Case c : {Case{64, 128}, Case{64, 32}, Case{1, 128}}) {
+        char label[64];
+        std::snprintf(label, sizeof label, "K%d_b%d_%s", c.K, c.b, nn::matmul_precision_name(precision).c_str());
+        if (!only.empty() && only != label) continue;
         nn::TrainSpec spec;
         spec.name = "bench";
         spec.replicas = c.K;

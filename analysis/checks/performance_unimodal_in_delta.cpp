@@ -138,9 +138,9 @@ record = {{ checkpoints = 2, per_trajectory = true }}
       c2, c2_ci));
   // The vertex as a row: its margin inside the grid, min(u* - log 0.02, log 0.5 - u*), > 0 inside;
   // undefined (NaN, dropped) where the fit is concave and u* is a maximum.
-  const auto margin = [&](const std::vector<double>& means) {
-    if (!(curvature(means) > 0.0)) return static_cast<double>(NAN);
-    const double v = vertex(means);
+  const auto margin = [&](const std::vector<double>& group_means) {
+    if (!(curvature(group_means) > 0.0)) return static_cast<double>(NAN);
+    const double v = vertex(group_means);
     return std::min(v - u_low, u_high - v);
   };
   const Interval margin_ci = bootstrap_group_means(polished, margin, 0.95, 1000, options.seed, check_purpose(9));
