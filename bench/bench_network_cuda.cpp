@@ -7,6 +7,7 @@
 //   bench_network_cuda [epochs=2]
 // Cases: K = 64 with b = 128 and b = 32, K = 1 with b = 128, each with fp32 and tf32 GEMMs.
 // Prints B_sgdsmooth_cuda_K<K>_b<b>_<precision>_samples_per_s: <value>. Exit 2 without a GPU.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -55,32 +56,40 @@ int main(int argc, char** argv) {
     };
     for (const nn::MatmulPrecision precision : {nn::MatmulPrecision::fp32, nn::MatmulPrecision::tf32}) {
       for (const Case c : {Case{64, 128}, Case{64, 32}, Case{1, 128}}) {
-        char label[64];
-        std::snprintf(label, sizeof label, "K%d_b%d_%s", c.K, c.b, nn::matmul_precision_name(precision).c_str());
-        if (!only.empty() && only != label) continue;
-        nn::TrainSpec spec;
-        spec.name = "bench";
-        spec.replicas = c.K;
-        spec.schedule.eta = 0.1;
-        spec.schedule.batch = c.b;
-        spec.schedule.per_epoch = true;
-        spec.measure.every = 1 << 20;  // test evaluation at the start and end only (1 sample)
-        spec.measure.noise_samples = 0;
-        spec.measure.curvature = spec.measure.sharpness = false;
-        spec.epochs = 1;
-        (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision);  // warm-up: kernels, cuBLAS heuristics
-        spec.epochs = epochs;
-        nn::CudaTrainTiming timing;
-        const nn::TrainResult result = nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing);
-        const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
-        const std::string name = nn::matmul_precision_name(precision);
-        std::printf("K=%d b=%d %s: epochs %d, training %.3f s, setup %.3f s, final train loss (replica 0) %.4f\n", c.K,
-                    c.b, nn::matmul_precision_description(precision).c_str(), epochs, timing.training_seconds,
-                    timing.setup_seconds,
-                    result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
-        std::printf("B_sgdsmooth_cuda_K%d_b%d_%s_samples_per_s: %.4e\n", c.K, c.b, name.c_str(),
-                    samples / timing.training_seconds);
-        std::fflush(stdout);
+        // Each case plain, then with the first layer's steps deferred (ReplicaTrainerOptions::
+        // deferred_steps): 8 steps at b = 32, 2 at b = 128 (the forward's correction grows with
+        // the held columns times b, the saved weight traffic with the steps held).
+        const int deferred = std::clamp(256 / c.b, 2, 8);
+        for (const int steps_held : {1, deferred}) {
+          char label[64];
+          std::snprintf(label, sizeof label, "K%d_b%d_%s%s", c.K, c.b, nn::matmul_precision_name(precision).c_str(),
+                        steps_held > 1 ? ("_deferred" + std::to_string(steps_held)).c_str() : "");
+          if (!only.empty() && only != label) continue;
+          nn::TrainSpec spec;
+          spec.name = "bench";
+          spec.replicas = c.K;
+          spec.schedule.eta = 0.1;
+          spec.schedule.batch = c.b;
+          spec.schedule.per_epoch = true;
+          spec.measure.every = 1 << 20;  // test evaluation at the start and end only (1 sample)
+          spec.measure.noise_samples = 0;
+          spec.measure.curvature = spec.measure.sharpness = false;
+          spec.epochs = 1;
+          // warm-up: kernels, cuBLAS heuristics
+          (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, nullptr, steps_held);
+          spec.epochs = epochs;
+          nn::CudaTrainTiming timing;
+          const nn::TrainResult result =
+              nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, steps_held);
+          const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
+          std::printf("K=%d b=%d %s, deferred_steps %d: epochs %d, training %.3f s, setup %.3f s, final train loss "
+                      "(replica 0) %.6f\n",
+                      c.K, c.b, nn::matmul_precision_description(precision).c_str(), steps_held, epochs,
+                      timing.training_seconds, timing.setup_seconds,
+                      result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
+          std::printf("B_sgdsmooth_cuda_%s_samples_per_s: %.4e\n", label, samples / timing.training_seconds);
+          std::fflush(stdout);
+        }
       }
     }
   } catch (const std::exception& e) {

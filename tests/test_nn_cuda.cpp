@@ -459,6 +459,77 @@ TEST_CASE("GPU and CPU trainers give the same few-epoch loss trajectories under 
 
 }  // namespace
 
+// Deferred first-layer steps (ReplicaTrainerOptions::deferred_steps): the same SGD iterates as
+// the CPU's within float rounding, through the flushes on a full buffer (4 steps, or 64 columns
+// with the epoch's partial batch of 8), on each eta change (lr decay every epoch) and before every
+// evaluation; the same tolerances as the plain trajectories above. Plain vs deferred on the GPU
+// is printed too (informational: both are compared with the CPU).
+TEST_CASE("Deferred first-layer steps give the CPU trainer's trajectories") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
+  for (const bool two_hidden : {false, true}) {
+    const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
+    TrainSpec spec;
+    spec.name = "deferred";
+    spec.replicas = kReplicas;
+    spec.epochs = 3;
+    spec.schedule.kind = ScheduleKind::lr_decay;
+    spec.schedule.eta = 0.05;
+    spec.schedule.eta_factor = 0.7;
+    spec.schedule.every = 1;
+    spec.schedule.batch = 16;
+    spec.schedule.per_epoch = true;
+    spec.measure.every = 1;
+    spec.measure.noise_samples = 64;
+    spec.measure.curvature = spec.measure.sharpness = false;
+    const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
+    const TrainResult plain = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32);
+    const TrainResult deferred =
+        train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, 4);
+    CHECK(deferred.eta[2] == Approx(0.035));  // the schedule does change eta between epochs
+    for (const char* name : {"train_loss", "test_loss", "c2"}) {
+      const auto& a = deferred.table(name).values;
+      const auto& b = cpu.table(name).values;
+      const auto& p = plain.table(name).values;
+      REQUIRE(a.size() == b.size());
+      double worst = 0.0, worst_plain = 0.0;
+      for (std::size_t j = 0; j < a.size(); ++j) {
+        if (std::isnan(b[j])) continue;
+        worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
+        worst_plain = std::max(worst_plain, std::abs(a[j] - p[j]) / std::abs(p[j]));
+      }
+      std::printf("[deferred %s] %-10s worst relative difference to the CPU %.3e (tolerance 1e-3), to the plain GPU "
+                  "path %.3e\n",
+                  arch.description.c_str(), name, worst, worst_plain);
+      CHECK(worst <= 1e-3);
+    }
+    const auto& a = deferred.table("test_accuracy").values;
+    const auto& b = cpu.table("test_accuracy").values;
+    double flips = 0.0;
+    for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
+    std::printf("[deferred %s] test_accuracy worst difference %.0f samples (tolerance 3)\n", arch.description.c_str(),
+                flips);
+    CHECK(flips <= 3.0);
+  }
+}
+
+// deferred_steps acts where it may (plain SGD, MLP: the batches then live in the held-step buffer
+// and last_inputs() is refused) and nowhere else (SHB keeps the plain path).
+TEST_CASE("deferred_steps acts for plain SGD on an MLP only") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(512, 1), test = digits_like(100, 2);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
+  nn::cuda::ReplicaTrainerOptions options;
+  options.replicas = kReplicas;
+  options.max_batch = kBatch;
+  options.deferred_steps = 4;
+  nn::cuda::ReplicaTrainer sgd(arch, train, test, options);
+  CHECK_THROWS_AS(sgd.last_inputs(), std::logic_error);
+  options.optimizer = OptimizerKind::shb;
+  nn::cuda::ReplicaTrainer shb(arch, train, test, options);
+  CHECK_NOTHROW(shb.last_inputs());
+}
+
 TEST_CASE("train device = cuda is refused with one line naming the key where it cannot run") {
   const char* config = R"(
 [data]

@@ -16,7 +16,9 @@
 //                                 the float operations of apply_update (sim/nn/trainer.cpp)
 //
 // The dense layers are cuBLAS strided-batched GEMMs over the K replicas; with the fused SGD
-// update the weight-gradient GEMM writes W - eta D A^T straight into W (alpha = -eta, beta = 1). Built with -fmad=false
+// update the weight-gradient GEMM writes W - eta D A^T straight into W (alpha = -eta, beta = 1).
+// With deferred_steps > 1 (MLP, plain SGD) the first layer's steps are held as their factors
+// and written together (State::flush), each forward adding their effect -eta D (A^T X). Built with -fmad=false
 // (no FMA contraction, like the CPU's -ffp-contract=off), so the update is the CPU's arithmetic;
 // the GEMMs and reductions sum in another order, so results agree within float rounding.
 #include "sim/cuda/cuda_check.hpp"
@@ -37,15 +39,16 @@ namespace {
 constexpr int kThreads = 256;      // threads per block of every kernel (a power of two: tree sums)
 constexpr int kMaxBlocks = 4096;   // grid cap of the grid-stride kernels
 
+// inputs_stride: the distance between replicas' input blocks (features x count when packed).
 __global__ void gather_kernel(const float* __restrict__ pixels, const std::int32_t* __restrict__ labels,
                               const std::uint32_t* __restrict__ order, std::int64_t samples, std::int64_t begin,
-                              int count, int features, float* __restrict__ inputs,
+                              int count, int features, float* __restrict__ inputs, std::int64_t inputs_stride,
                               std::int32_t* __restrict__ batch_labels) {
   const std::int64_t column = blockIdx.x;  // replica * count + position in the batch
   const std::int64_t replica = column / count, position = column % count;
   const std::uint32_t sample = order[replica * samples + begin + position];
   const float* source = pixels + static_cast<std::int64_t>(sample) * features;
-  float* target = inputs + column * features;
+  float* target = inputs + replica * inputs_stride + position * features;
   for (int j = threadIdx.x; j < features; j += blockDim.x) target[j] = source[j];
   if (threadIdx.x == 0) batch_labels[column] = labels[sample];
 }
@@ -122,9 +125,10 @@ __global__ void sum_per_replica_kernel(const double* __restrict__ loss, const do
 // for the head. sgd_eta > 0: apply the SGD step to the bias (b -= eta * gradient) instead of
 // storing the gradient.
 constexpr int kBiasRows = 32, kBiasLanes = kThreads / kBiasRows;
-__global__ void bias_gradient_kernel(float* __restrict__ delta, const float* __restrict__ mask, int rows, int count,
-                                     float* __restrict__ gradient, std::int64_t stride, std::int64_t bias_offset,
-                                     float sgd_eta, float* __restrict__ weights) {
+// delta_stride: the distance between replicas' delta blocks (rows x count when packed).
+__global__ void bias_gradient_kernel(float* __restrict__ delta, std::int64_t delta_stride, const float* __restrict__ mask,
+                                     int rows, int count, float* __restrict__ gradient, std::int64_t stride,
+                                     std::int64_t bias_offset, float sgd_eta, float* __restrict__ weights) {
   __shared__ float partial[kBiasLanes][kBiasRows];
   const int unit = threadIdx.x % kBiasRows, lane = threadIdx.x / kBiasRows;
   const int tiles = (rows + kBiasRows - 1) / kBiasRows;
@@ -132,7 +136,7 @@ __global__ void bias_gradient_kernel(float* __restrict__ delta, const float* __r
   const int row = static_cast<int>(blockIdx.x % tiles) * kBiasRows + unit;
   float sum = 0.0f;
   if (row < rows) {
-    float* d = delta + replica * rows * count + row;
+    float* d = delta + replica * delta_stride + row;
     const float* m = mask != nullptr ? mask + replica * rows * count + row : nullptr;
     for (int s = lane; s < count; s += kBiasLanes) {
       const std::int64_t at = static_cast<std::int64_t>(s) * rows;
@@ -399,6 +403,13 @@ struct ReplicaTrainer::State {
   CublasHandle cublas;
   DeviceBuffer<float> weights, gradients, velocity, train_pixels, test_pixels, inputs, delta, delta_other, column_delta;
   DeviceBuffer<float> ones;  // H W b ones: the conv bias gradient as a GEMM
+  // Deferred first-layer updates (ReplicaTrainerOptions::deferred_steps): the inputs A_s and the
+  // first layer's deltas D_s of the steps held, columns [0, pending_columns) of each replica's
+  // [in x capacity] and [out x capacity] blocks; W1 lacks -eta sum_s D_s A_s^T until flush().
+  int deferred_steps = 1, pending = 0, pending_columns = 0, pending_capacity = 0;
+  float pending_eta = 0.0f;
+  DeviceBuffer<float> pending_inputs, pending_deltas, pending_products;  // products: A^T X, [capacity x max_batch]
+  bool deferring() const { return deferred_steps > 1; }
   DeviceBuffer<std::int32_t> train_labels, test_labels, batch_labels;
   DeviceBuffer<std::uint32_t> order;
   // Per stage, [K][size x capacity]: its output (after the fused ReLU), its im2col columns (conv)
@@ -445,6 +456,15 @@ struct ReplicaTrainer::State {
         }
         gemm(CUBLAS_OP_N, CUBLAS_OP_N, st.rows(), n, st.cols(), weights.data + st.weight_offset, st.rows(),
              static_cast<long long>(stride), b, st.cols(), b_stride, out, st.rows(), out_stride);
+        if (l == 0 && pending > 0) {  // the held first-layer updates: Z -= eta D (A^T X), W1 untouched
+          const long long inputs_block = static_cast<long long>(st.in) * pending_capacity;
+          const long long deltas_block = static_cast<long long>(st.out) * pending_capacity;
+          const long long products_block = static_cast<long long>(pending_capacity) * max_batch;
+          gemm(CUBLAS_OP_T, CUBLAS_OP_N, pending_columns, count, st.in, pending_inputs.data, st.in, inputs_block, in,
+               st.in, in_stride, pending_products.data, pending_columns, products_block);
+          gemm(CUBLAS_OP_N, CUBLAS_OP_N, st.out, count, pending_columns, pending_deltas.data, st.out, deltas_block,
+               pending_products.data, pending_columns, products_block, out, st.out, out_stride, -pending_eta, 1.0f);
+        }
         bias_activation_kernel<<<grid_stride_blocks(total), kThreads>>>(out, weights.data, static_cast<std::int64_t>(stride),
                                                                        st.bias_offset, st.rows(), out_stride, total,
                                                                        st.relu);
@@ -453,6 +473,17 @@ struct ReplicaTrainer::State {
       in = out;
       in_stride = out_stride;
     }
+  }
+
+  // Writes the held first-layer steps into W1 in one GEMM: W1 -= eta D A^T over the pending columns.
+  void flush() {
+    if (pending == 0) return;
+    const Stage& st = stages[0];
+    gemm(CUBLAS_OP_N, CUBLAS_OP_T, st.out, st.in, pending_columns, pending_deltas.data, st.out,
+         static_cast<long long>(st.out) * pending_capacity, pending_inputs.data, st.in,
+         static_cast<long long>(st.in) * pending_capacity, weights.data + st.weight_offset, st.out,
+         static_cast<long long>(stride), -pending_eta, 1.0f);
+    pending = pending_columns = 0;
   }
 
   // Per-sample loss and hits of the logits (and the head's delta when `head_delta` is set),
@@ -475,6 +506,11 @@ struct ReplicaTrainer::State {
   void backward(int count, float sgd_eta) {
     float* current = delta.data;
     float* other = delta_other.data;
+    long long current_stride = static_cast<long long>(stages.back().out) * count;
+    // Deferring: the first layer's delta goes to its slot of pending_deltas, and its weight step waits.
+    float* const deferred_slot =
+        deferring() ? pending_deltas.data + static_cast<std::size_t>(pending_columns) * stages[0].out : nullptr;
+    const long long deferred_stride = static_cast<long long>(stages[0].out) * pending_capacity;
     for (std::size_t l = stages.size(); l-- > 0;) {
       const Stage& st = stages[l];
       const float* in = l == 0 ? inputs.data : activations[l - 1].data;
@@ -485,6 +521,7 @@ struct ReplicaTrainer::State {
                                                                          st.height, st.width, total, other);
         SGDS_CUDA_CHECK(cudaGetLastError());
         std::swap(current, other);
+        current_stride = in_stride;
         continue;
       }
       const int rows = st.rows(), cols = st.cols(), n = st.positions() * count;
@@ -493,8 +530,8 @@ struct ReplicaTrainer::State {
         const float* mask = st.relu ? activations[l].data : nullptr;
         const std::int64_t bias_blocks = static_cast<std::int64_t>(replicas) * ((rows + kBiasRows - 1) / kBiasRows);
         if (bias_blocks > INT_MAX) throw std::invalid_argument("GPU trainer: too many replicas x units for one grid");
-        bias_gradient_kernel<<<static_cast<int>(bias_blocks), kThreads>>>(current, mask, rows, n, gradients.data,
-                                                                         static_cast<std::int64_t>(stride),
+        bias_gradient_kernel<<<static_cast<int>(bias_blocks), kThreads>>>(current, current_stride, mask, rows, n,
+                                                                         gradients.data, static_cast<std::int64_t>(stride),
                                                                          st.bias_offset, sgd_eta, weights.data);
         SGDS_CUDA_CHECK(cudaGetLastError());
       } else {  // conv: a few channels summed over H W b positions, too long a loop for one block
@@ -511,13 +548,15 @@ struct ReplicaTrainer::State {
       // The GEMM's right operand: the layer input (dense) or its im2col columns (conv), cols x n.
       const float* b = st.kind == StageKind::conv ? columns[l].data : in;
       const long long b_stride = st.kind == StageKind::conv ? static_cast<long long>(cols) * n : in_stride;
+      const bool into_slot = l == 1 && deferred_slot != nullptr;  // stage 0's delta, held for the deferred step
       if (l > 0) {  // d(input) = W^T delta; the stage below masks it with its ReLU
         if (st.kind == StageKind::dense) {
           gemm(CUBLAS_OP_T, CUBLAS_OP_N, cols, n, rows, weights.data + st.weight_offset, rows,
-               static_cast<long long>(stride), current, rows, out_stride, other, cols, in_stride);
+               static_cast<long long>(stride), current, rows, current_stride, into_slot ? deferred_slot : other, cols,
+               into_slot ? deferred_stride : in_stride);
         } else {  // into column space, then scattered back onto the input maps
           gemm(CUBLAS_OP_T, CUBLAS_OP_N, cols, n, rows, weights.data + st.weight_offset, rows,
-               static_cast<long long>(stride), current, rows, out_stride, column_delta.data, cols,
+               static_cast<long long>(stride), current, rows, current_stride, column_delta.data, cols,
                static_cast<long long>(cols) * n);
           const std::int64_t total = static_cast<std::int64_t>(replicas) * in_stride;
           columns_to_image_kernel<<<grid_stride_blocks(total), kThreads>>>(column_delta.data, st.channels, st.height,
@@ -525,14 +564,22 @@ struct ReplicaTrainer::State {
           SGDS_CUDA_CHECK(cudaGetLastError());
         }
       }
-      if (sgd_eta > 0.0f) {  // W := -eta delta b^T + W
-        gemm(CUBLAS_OP_N, CUBLAS_OP_T, rows, cols, n, current, rows, out_stride, b, cols, b_stride,
+      if (l == 0 && deferred_slot != nullptr) {
+        // W1's step waits in pending_deltas / pending_inputs (flush())
+      } else if (sgd_eta > 0.0f) {  // W := -eta delta b^T + W
+        gemm(CUBLAS_OP_N, CUBLAS_OP_T, rows, cols, n, current, rows, current_stride, b, cols, b_stride,
              weights.data + st.weight_offset, rows, static_cast<long long>(stride), -sgd_eta, 1.0f);
       } else {  // dW = delta b^T  (rows x cols)
-        gemm(CUBLAS_OP_N, CUBLAS_OP_T, rows, cols, n, current, rows, out_stride, b, cols, b_stride,
+        gemm(CUBLAS_OP_N, CUBLAS_OP_T, rows, cols, n, current, rows, current_stride, b, cols, b_stride,
              gradients.data + st.weight_offset, rows, static_cast<long long>(stride));
       }
-      if (l > 0) std::swap(current, other);
+      if (into_slot) {
+        current = deferred_slot;
+        current_stride = deferred_stride;
+      } else if (l > 0) {
+        std::swap(current, other);
+        current_stride = in_stride;
+      }
     }
   }
 };
@@ -623,6 +670,16 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     s.ones = DeviceBuffer<float>(ones.size());
     s.ones.upload(ones.data(), ones.size());
   }
+  // Deferred first-layer steps: plain SGD (fused), a dense first layer under another dense layer.
+  if (options.deferred_steps > 1 && s.fused_sgd && s.stages.size() >= 2 && s.stages[0].kind == StageKind::dense &&
+      s.stages[1].kind == StageKind::dense) {
+    s.deferred_steps = options.deferred_steps;
+    s.pending_capacity = s.deferred_steps * s.max_batch;
+    const std::size_t capacity_columns = static_cast<std::size_t>(s.pending_capacity);
+    s.pending_inputs = DeviceBuffer<float>(K * static_cast<std::size_t>(s.stages[0].in) * capacity_columns);
+    s.pending_deltas = DeviceBuffer<float>(K * static_cast<std::size_t>(s.stages[0].out) * capacity_columns);
+    s.pending_products = DeviceBuffer<float>(K * capacity_columns * batch);
+  }
   s.sample_loss = DeviceBuffer<double>(K * capacity);
   s.sample_correct = DeviceBuffer<double>(K * capacity);
   s.train_loss = DeviceBuffer<double>(K);
@@ -635,6 +692,7 @@ ReplicaTrainer::~ReplicaTrainer() = default;
 
 void ReplicaTrainer::upload_parameters(const std::vector<float>& parameters) {
   State& s = *state_;
+  s.pending = s.pending_columns = 0;  // held steps belong to the old weights
   if (parameters.size() != static_cast<std::size_t>(s.replicas) * s.parameters)
     throw std::invalid_argument("GPU trainer: upload_parameters needs replicas x parameter_count values");
   SGDS_CUDA_CHECK(cudaMemcpy2D(s.weights.data, s.stride * sizeof(float), parameters.data(),
@@ -643,8 +701,9 @@ void ReplicaTrainer::upload_parameters(const std::vector<float>& parameters) {
   if (s.velocity.data != nullptr) SGDS_CUDA_CHECK(cudaMemset(s.velocity.data, 0, s.velocity.size * sizeof(float)));
 }
 
-std::vector<float> ReplicaTrainer::download_parameters() const {
-  const State& s = *state_;
+std::vector<float> ReplicaTrainer::download_parameters() {
+  State& s = *state_;
+  s.flush();
   std::vector<float> out(static_cast<std::size_t>(s.replicas) * s.parameters);
   SGDS_CUDA_CHECK(cudaMemcpy2D(out.data(), s.parameters * sizeof(float), s.weights.data, s.stride * sizeof(float),
                                s.parameters * sizeof(float), static_cast<std::size_t>(s.replicas),
@@ -663,19 +722,33 @@ void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
   State& s = *state_;
   if (count < 1 || count > s.max_batch || begin + static_cast<std::size_t>(count) > s.train_samples)
     throw std::invalid_argument("GPU trainer: step outside the epoch or above max_batch");
+  const auto e = static_cast<float>(eta);
+  if (!(e > 0.0f)) throw std::invalid_argument("GPU trainer: eta must be > 0");
   s.last_count = count;
+  // Deferring, the batch goes straight to its slot of pending_inputs (kept for W1's later step);
+  // held steps of another eta, or no room, are written to W1 first.
+  float* inputs = s.inputs.data;
+  long long inputs_stride = static_cast<long long>(s.features) * count;
+  if (s.deferring()) {
+    if (s.pending > 0 && (e != s.pending_eta || s.pending_columns + count > s.pending_capacity)) s.flush();
+    inputs = s.pending_inputs.data + static_cast<std::size_t>(s.pending_columns) * static_cast<std::size_t>(s.features);
+    inputs_stride = static_cast<long long>(s.features) * s.pending_capacity;
+  }
   const int columns = s.replicas * count;  // < 2^31, checked in the constructor
   gather_kernel<<<columns, kThreads>>>(s.train_pixels.data, s.train_labels.data, s.order.data,
                                        static_cast<std::int64_t>(s.train_samples), static_cast<std::int64_t>(begin),
-                                       count, s.features, s.inputs.data, s.batch_labels.data);
+                                       count, s.features, inputs, inputs_stride, s.batch_labels.data);
   SGDS_CUDA_CHECK(cudaGetLastError());
-  s.forward(s.inputs.data, static_cast<long long>(s.features) * count, count);
+  s.forward(inputs, inputs_stride, count);
   s.loss(s.batch_labels.data, count, count, s.delta.data, s.train_loss.data, s.train_correct.data);
-  const auto e = static_cast<float>(eta);
-  if (!(e > 0.0f)) throw std::invalid_argument("GPU trainer: eta must be > 0");
   if (s.fused_sgd) {
     s.backward(count, e);
     s.gradients_stored = false;
+    if (s.deferring()) {
+      s.pending_eta = e;
+      s.pending_columns += count;
+      if (++s.pending == s.deferred_steps) s.flush();
+    }
     return;
   }
   s.backward(count, 0.0f);
@@ -708,6 +781,7 @@ void ReplicaTrainer::evaluate(std::vector<double>& loss, std::vector<double>& ac
     accuracy.assign(K, std::numeric_limits<double>::quiet_NaN());
     return;
   }
+  s.flush();  // the test set sees the weights as they stand
   SGDS_CUDA_CHECK(cudaMemset(s.test_loss.data, 0, K * sizeof(double)));
   SGDS_CUDA_CHECK(cudaMemset(s.test_correct.data, 0, K * sizeof(double)));
   for (std::size_t begin = 0; begin < s.test_samples; begin += static_cast<std::size_t>(s.evaluation_batch)) {
@@ -728,6 +802,7 @@ void ReplicaTrainer::evaluate(std::vector<double>& loss, std::vector<double>& ac
 
 std::vector<float> ReplicaTrainer::last_inputs() const {
   const State& s = *state_;
+  if (s.deferring()) throw std::logic_error("GPU trainer: last_inputs() needs deferred_steps = 1");
   return s.inputs.download(static_cast<std::size_t>(s.replicas) * static_cast<std::size_t>(s.features) *
                            static_cast<std::size_t>(s.last_count));
 }

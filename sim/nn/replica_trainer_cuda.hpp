@@ -46,6 +46,14 @@ struct ReplicaTrainerOptions {
   // never stored and no update pass runs. false: store the gradients, then the update kernel
   // (what SHB and NSHB always do, and what last_gradients() needs).
   bool fused_sgd_update = true;
+  // Fused plain SGD with a dense first layer under another dense layer (the MLP) only: hold up
+  // to this many steps of the first layer's update as its factors, the batch inputs A_s and the
+  // layer's deltas D_s, and write W1 -= eta sum_s D_s A_s^T in one GEMM when the held steps are
+  // full, eta changes, or the weights are read (evaluate, download). Each forward pass adds the
+  // held steps' effect -eta D (A^T X) to W1 X, so the iterates are plain SGD's (within float
+  // rounding); W1 is read once per step and written once per `deferred_steps` steps instead of
+  // read twice and written once per step. 1 = off (the other architectures and optimizers).
+  int deferred_steps = 1;
 };
 
 class ReplicaTrainer {
@@ -60,7 +68,7 @@ class ReplicaTrainer {
 
   // All replicas' parameters, [replica][P] in the CPU layout; uploading zeroes the velocities.
   void upload_parameters(const std::vector<float>& parameters);
-  std::vector<float> download_parameters() const;
+  std::vector<float> download_parameters();  // writes held first-layer steps first
 
   // Each replica's sample order for the coming steps, [replica][train size]. Synchronous: it
   // waits for the steps already queued, so the host may build the next order while they run.
@@ -78,8 +86,8 @@ class ReplicaTrainer {
   void evaluate(std::vector<double>& loss, std::vector<double>& accuracy);
 
   // What the last step used and computed, for the CPU-vs-GPU tests: the gathered inputs
-  // [replica][features x count] and labels [replica][count], and the gradients [replica][P]
-  // (std::logic_error when the fused SGD update left them unstored).
+  // [replica][features x count] (deferred_steps = 1 only) and labels [replica][count], and the
+  // gradients [replica][P] (std::logic_error when the fused SGD update left them unstored).
   std::vector<float> last_inputs() const;
   std::vector<std::int32_t> last_labels() const;
   std::vector<float> last_gradients() const;

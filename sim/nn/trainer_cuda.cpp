@@ -65,9 +65,10 @@ std::vector<double>& column(TrainResult& result, const std::string& name) {
 TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
                                 const Dataset& test, std::uint32_t seed, MatmulPrecision precision,
                                 const std::function<void(std::int64_t, std::int64_t)>& progress,
-                                CudaTrainTiming* timing) {
+                                CudaTrainTiming* timing, int deferred_steps) {
 #if !defined(SGDS_HAVE_CUDA)
-  (void)spec, (void)arch, (void)train, (void)test, (void)seed, (void)precision, (void)progress, (void)timing;
+  (void)spec, (void)arch, (void)train, (void)test, (void)seed, (void)precision, (void)progress, (void)timing,
+      (void)deferred_steps;
   throw std::runtime_error("device = \"cuda\": " + cuda_training_unavailable());
 #else
   const auto start = Clock::now();
@@ -82,6 +83,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.optimizer = spec.optimizer;
   options.momentum = spec.momentum;
   options.precision = precision;
+  options.deferred_steps = deferred_steps;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);

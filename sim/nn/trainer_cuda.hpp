@@ -1,6 +1,6 @@
 #pragma once
-// `sgdsmooth train` with device = "cuda": the K replicas of an MLP trained in lock-step on one
-// GPU (sim/nn/replica_trainer_cuda.hpp), returning the CPU trainer's TrainResult. Per replica
+// `sgdsmooth train` with device = "cuda": the K replicas of an MLP or CNN trained in lock-step on
+// one GPU (sim/nn/replica_trainer_cuda.hpp), returning the CPU trainer's TrainResult. Per replica
 // the same initial weights (initialise_parameters), the same mini-batches (epoch_order) and the
 // same update rule as the CPU trainer; the numbers agree within float rounding (the GEMMs sum in
 // another order; with tf32 the products are rounded to 10-bit mantissas).
@@ -33,10 +33,12 @@ struct CudaTrainTiming {
   double measurement_seconds = 0.0;  // the CPU measurements on copied-back weights (not in the above)
 };
 
-// Throws std::invalid_argument for a non-MLP architecture, std::runtime_error on a CUDA error.
+// Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error
+// on a CUDA error. deferred_steps: ReplicaTrainerOptions::deferred_steps (1 = off; it acts only
+// for plain SGD on an MLP).
 TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                                 const Dataset& test, std::uint32_t seed, MatmulPrecision precision,
                                 const std::function<void(std::int64_t, std::int64_t)>& progress = {},
-                                CudaTrainTiming* timing = nullptr);
+                                CudaTrainTiming* timing = nullptr, int deferred_steps = 1);
 
 }  // namespace sgds::nn
