@@ -455,10 +455,6 @@ TEST_CASE("GPU and CPU trainers give the same few-epoch loss trajectories under 
   }
 }
 
-#endif
-
-}  // namespace
-
 // Deferred first-layer steps (ReplicaTrainerOptions::deferred_steps): the same SGD iterates as
 // the CPU's within float rounding, through the flushes on a full buffer (4 steps, or 64 columns
 // with the epoch's partial batch of 8), on each eta change (lr decay every epoch) and before every
@@ -529,6 +525,10 @@ TEST_CASE("deferred_steps acts for plain SGD on an MLP only") {
   nn::cuda::ReplicaTrainer shb(arch, train, test, options);
   CHECK_NOTHROW(shb.last_inputs());
 }
+
+#endif
+
+}  // namespace
 
 TEST_CASE("train device = cuda is refused with one line naming the key where it cannot run") {
   const char* config = R"(
