@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `sgdsmooth report` on a tiny `sgdsmooth train` grid (/networks): one PNG per run with K stated,
 # the correlations figure with n = runs, the runs compared, and the eta x b grid (2 x 3, two cells
-# empty) with K stated.
+# empty) with K stated; with measure.full_gradient, the per-run full-gradient panel.
 set -euo pipefail
 : "${SGDS_BIN:?}" "${SGDS_SOURCE_DIR:?}" "${SGDS_PYTHON:?}" "${SGDS_SCRATCH:?}"
 [[ -d /usr/share/datasets/fashion-mnist ]] || { echo "no Fashion-MNIST (Debian dataset-fashion-mnist): skipped"; exit 77; }
@@ -47,4 +47,13 @@ done
 grep -q "mean over K = 2 replicas" figs/report.md && grep -q "n = 4\." figs/report.md &&
   grep -q "eta x b grid (4 runs, K = 2 replicas each)" figs/report.md ||
   { echo "captions lack K or n"; cat figs/report.md; exit 1; }
+grep -q "full-gradient norm" figs/report.md && { echo "a run without measure.full_gradient got its panel"; exit 1; }
+
+# With measure.full_gradient the per-run figure gains the full-gradient panel, said in its caption.
+sed -e 's/^noise_samples = 64/noise_samples = 64\nfull_gradient = true/' grid.toml > full.toml
+grep -q "^full_gradient = true" full.toml || { echo "full.toml not made"; exit 1; }
+"$SGDS_BIN" train full.toml -o full.h5 --quiet > /dev/null
+"$SGDS_BIN" report full.h5 -o figs_full > /dev/null
+grep -q "full-gradient norm over all training samples beside its estimate" figs_full/report.md ||
+  { echo "no full-gradient panel caption"; cat figs_full/report.md; exit 1; }
 echo "report_networks: ok"

@@ -196,7 +196,9 @@ def networks_figure(name: str, group, directory: str) -> Figure:
     """One training run (/networks/RUN): losses, accuracies and delta per epoch over K replicas."""
     a = group.arrays
     epoch = a["epoch"]
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    # A fourth panel where the run measured the full-gradient norm (measure.full_gradient).
+    full = "gradient_norm_full" in a and bool(np.isfinite(np.asarray(a["gradient_norm_full"], float)).any())
+    fig, axes = plt.subplots(1, 4 if full else 3, figsize=(17 if full else 13, 3.6))
     for key in ("train_loss", "test_loss"):
         if key in a:
             _replica_band(axes[0], epoch, a[key], key)
@@ -205,7 +207,11 @@ def networks_figure(name: str, group, directory: str) -> Figure:
             _replica_band(axes[1], epoch, a[key], key)
     if "delta" in a:
         _replica_band(axes[2], epoch, a["delta"], "delta = eta C / sqrt(b)")
-    for ax, title in zip(axes, ("loss", "accuracy", "measured delta")):
+    if full:
+        _replica_band(axes[3], epoch, a["gradient_norm_full"], "||grad f|| over all training samples")
+        if "gradient_norm_unbiased" in a:
+            _replica_band(axes[3], epoch, a["gradient_norm_unbiased"], "estimate from the C^2 samples")
+    for ax, title in zip(axes, ("loss", "accuracy", "measured delta", "full-gradient norm")):
         ax.set_xlabel("epoch")
         ax.set_ylabel(title)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -217,7 +223,9 @@ def networks_figure(name: str, group, directory: str) -> Figure:
     caption = (f"Training run `{name}`: loss, accuracy and measured delta per epoch, mean over K = {K} replicas with "
                "95% bands (mean \u00b1 1.96 SE over replicas; with few replicas only indicative). Train metrics are "
                "over each epoch's mini-batches; test metrics and delta exist at the measured epochs only "
-               "(`measure.every`), joined by straight lines.")
+               "(`measure.every`), joined by straight lines." +
+               (" Right: the full-gradient norm over all training samples beside its estimate from the C^2 samples "
+                "(sqrt(max(0, ||g_bar||^2 - C^2/m)))." if full else ""))
     return filename, caption
 
 
