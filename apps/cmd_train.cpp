@@ -197,6 +197,10 @@ void train_command(const TrainOptions& options) {
                fmt::format("{:.4f} +- {:.4f}", mean_at(accuracy, last, spec.replicas), se_at(accuracy, last, spec.replicas)),
                fmt::format("{:.4g} +- {:.2g}", mean_at(delta, last, spec.replicas), se_at(delta, last, spec.replicas)),
                mean_at(worst, 0, spec.replicas), result.seconds);
+    if (const int diverged = nn::diverged_replicas(result); diverged > 0)
+      fmt::print("{:<20} {} of {} replicas diverged (train loss not finite; final/diverged_epoch says when); they "
+                 "stay in the file and in the means above\n",
+                 "", diverged, spec.replicas);
     std::fflush(stdout);  // a log shows each run as it completes, also when the command is killed later
   }
   write_file(output, true);

@@ -15,7 +15,7 @@ namespace sgds {
 
 inline constexpr const char* kResultFileType = "sgdsmooth-result";
 inline constexpr std::int64_t kSchemaMajor = 1;
-inline constexpr std::int64_t kSchemaMinor = 4;  // 1.4: /networks/RUN/gradient_norm_full
+inline constexpr std::int64_t kSchemaMinor = 4;  // 1.4: /networks: gradient_norm_full, diverged_epoch
 
 class ResultFileError : public std::runtime_error {
  public:

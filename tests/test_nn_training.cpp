@@ -128,6 +128,24 @@ TEST_CASE("measure.full_gradient fills gradient_norm_full at the measured epochs
     CHECK((c2_on[j] == c2_off[j] || (std::isnan(c2_on[j]) && std::isnan(c2_off[j]))));
 }
 
+// A learning rate far too large: every replica's loss overflows in the first epoch; the run
+// completes, flags each replica with diverged_epoch = 1 and keeps its NaN rows. A sane run flags
+// none (0), so the flag is not always set.
+TEST_CASE("Diverging replicas are flagged with their epoch, never a crash") {
+  const Dataset train = bars(200, 5), test = bars(100, 6);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {16}, 3);
+  TrainSpec spec = small_spec(2);
+  spec.schedule.eta = 1e4;
+  const TrainResult wild = train_replicas(spec, mlp, train, test, 9);
+  CHECK(diverged_replicas(wild) == 2);
+  for (const double e : wild.table("diverged_epoch").values) CHECK(e == 1.0);
+  CHECK(std::isnan(wild.table("train_loss").values[3 * 2]));
+  spec.schedule.eta = 0.1;
+  const TrainResult sane = train_replicas(spec, mlp, train, test, 9);
+  CHECK(diverged_replicas(sane) == 0);
+  for (const double e : sane.table("diverged_epoch").values) CHECK(e == 0.0);
+}
+
 TEST_CASE("Momentum updates follow SHB and NSHB") {
   std::vector<float> w{1.0f}, v{0.0f};
   const float g = 2.0f;

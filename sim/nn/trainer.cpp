@@ -82,11 +82,11 @@ const char* const kColumnDescriptions[column_count] = {
 
 enum FinalColumn : int {
   hessian_top_eigenvalue, hessian_trace, hessian_trace_se, sharpness_worst_linf, sharpness_worst_linf_se,
-  sharpness_average, sharpness_average_se, final_count
+  sharpness_average, sharpness_average_se, diverged_epoch, final_count
 };
 const char* const kFinalNames[final_count] = {
     "hessian_top_eigenvalue", "hessian_trace", "hessian_trace_se", "sharpness_worst_linf",
-    "sharpness_worst_linf_se", "sharpness_average", "sharpness_average_se"};
+    "sharpness_worst_linf_se", "sharpness_average", "sharpness_average_se", "diverged_epoch"};
 const char* const kFinalDescriptions[final_count] = {
     "power iteration on finite-difference Hessian-vector products over curvature_samples training samples",
     "Hutchinson estimate (Rademacher probes) of the Hessian trace, same samples",
@@ -94,7 +94,9 @@ const char* const kFinalDescriptions[final_count] = {
     "adaptive worst-case l_inf sharpness, max f(w+d)-f(w) over |d_i| <= rho|w_i|, mean over batches",
     "standard error of sharpness_worst_linf over batches",
     "average-case sharpness E f(w + rho_avg |w| z) - f(w), mean over batches",
-    "standard error of sharpness_average over batches"};
+    "standard error of sharpness_average over batches",
+    "first epoch (1-based) whose train loss is not finite: the replica diverged there (its later rows and final "
+    "measurements are NaN or meaningless); 0 = never"};
 
 double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
 double se_of(const std::vector<double>& v) {
@@ -184,6 +186,28 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
 
 std::int64_t epoch_batch(const TrainResult& result, int epoch) {
   return static_cast<std::int64_t>(result.batch[static_cast<std::size_t>(epoch + 1)]);
+}
+
+void flag_divergence(TrainResult& result) {
+  const auto K = static_cast<std::size_t>(result.replicas);
+  const std::vector<double>& loss = result.table("train_loss").values;
+  for (auto& t : result.final) {
+    if (t.name != kFinalNames[diverged_epoch]) continue;
+    for (std::size_t r = 0; r < K; ++r) {
+      t.values[r] = 0.0;
+      for (int e = 1; e <= result.epochs; ++e)
+        if (!std::isfinite(loss[static_cast<std::size_t>(e) * K + r])) {
+          t.values[r] = e;
+          break;
+        }
+    }
+  }
+}
+
+int diverged_replicas(const TrainResult& result) {
+  int count = 0;
+  for (const double e : result.table("diverged_epoch").values) count += e > 0.0 ? 1 : 0;
+  return count;
 }
 
 void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
@@ -328,6 +352,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   }
   Eigen::setNbThreads(saved_eigen_threads);
 
+  flag_divergence(result);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

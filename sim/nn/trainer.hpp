@@ -84,6 +84,12 @@ void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& archit
 void measure_final_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                       std::uint32_t seed, int r, const float* w, TrainResult& result);
 
+// Divergence, shared by the CPU and GPU trainers: the final table diverged_epoch holds, per
+// replica, the first epoch whose train loss is not finite (0 = never). Training goes on for the
+// others; a diverged replica's numbers stay in the tables (NaN) and are counted, never a crash.
+void flag_divergence(TrainResult& result);
+int diverged_replicas(const TrainResult& result);
+
 // One SGD / SHB / NSHB update: v = beta v + c g (c = 1 for SHB, 1 - beta for NSHB), w -= eta v;
 // plain SGD uses w -= eta g.
 void apply_update(OptimizerKind kind, double eta, double beta, float* w, float* velocity, const float* gradient,

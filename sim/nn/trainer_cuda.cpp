@@ -159,6 +159,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     final_seconds = seconds_since(measure_start);
     measurement_seconds += final_seconds;
   }
+  flag_divergence(result);
   result.seconds = seconds_since(start);
   if (timing) {
     timing->setup_seconds = setup_seconds;

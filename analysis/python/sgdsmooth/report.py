@@ -217,10 +217,13 @@ def networks_figure(name: str, group, directory: str) -> Figure:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title, fontsize=9); ax.legend(fontsize=7)
     K = int(group.attributes.get("replicas", a["test_accuracy"].shape[1] if "test_accuracy" in a else 0))
+    diverged = int(group.attributes.get("diverged_replicas", 0))
+    diverged_text = f", {diverged} of {K} DIVERGED (train loss not finite)" if diverged else ""
     fig.suptitle(f"network run {name}: {group.attributes.get('architecture', '')}, {group.attributes.get('schedule_kind', '')} "
-                 f"schedule, K = {K} replicas; bands: 95% CI over replicas (mean \u00b1 1.96 SE)", fontsize=10)
+                 f"schedule, K = {K} replicas{diverged_text}; bands: 95% CI over replicas (mean \u00b1 1.96 SE)",
+                 fontsize=10)
     filename = _save(fig, directory, f"network_{_safe(name)}.png")
-    caption = (f"Training run `{name}`: loss, accuracy and measured delta per epoch, mean over K = {K} replicas with "
+    caption = (f"Training run `{name}`: loss, accuracy and measured delta per epoch, mean over K = {K} replicas{diverged_text} with "
                "95% bands (mean \u00b1 1.96 SE over replicas; with few replicas only indicative). Train metrics are "
                "over each epoch's mini-batches; test metrics and delta exist at the measured epochs only "
                "(`measure.every`), joined by straight lines." +
