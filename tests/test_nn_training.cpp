@@ -146,6 +146,16 @@ TEST_CASE("Diverging replicas are flagged with their epoch, never a crash") {
   for (const double e : sane.table("diverged_epoch").values) CHECK(e == 0.0);
 }
 
+// An error inside the parallel loop over replicas reaches the caller as an exception (it used to
+// end the process in std::terminate): C^2 needs two groups of 32 samples, so 32 is refused.
+TEST_CASE("An error inside the replica loop is thrown to the caller, not fatal") {
+  const Dataset train = bars(200, 5), test = bars(100, 6);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {16}, 3);
+  TrainSpec spec = small_spec(2);
+  spec.measure.noise_samples = 32;  // below what the config validation allows
+  CHECK_THROWS_AS(train_replicas(spec, mlp, train, test, 9), std::invalid_argument);
+}
+
 TEST_CASE("Momentum updates follow SHB and NSHB") {
   std::vector<float> w{1.0f}, v{0.0f};
   const float g = 2.0f;

@@ -16,6 +16,7 @@
 #include "sim/nn/gradient_noise.hpp"
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
+#include "sim/parallel_errors.hpp"
 #include "sim/rng.hpp"
 
 namespace sgds::nn {
@@ -307,8 +308,9 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
 
   const int saved_eigen_threads = Eigen::nbThreads();
   Eigen::setNbThreads(1);  // parallel over replicas only: each replica's arithmetic is fixed
+  FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
-  for (int r = 0; r < K; ++r) {
+  for (int r = 0; r < K; ++r) error.run([&] {
     const auto replica = static_cast<std::uint32_t>(r);
     Network<float> net(arch);
     std::vector<float> w(P), velocity(P, 0.0f), g(P);
@@ -349,8 +351,9 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
     }
 
     measure_final_at(spec, arch, train, seed, r, w.data(), result);
-  }
+  });
   Eigen::setNbThreads(saved_eigen_threads);
+  error.rethrow();
 
   flag_divergence(result);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

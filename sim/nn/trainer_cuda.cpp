@@ -10,6 +10,7 @@
 
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
+#include "sim/parallel_errors.hpp"
 #if defined(SGDS_HAVE_CUDA)
 #include "sim/cuda/cuda_engine.hpp"
 #include "sim/nn/replica_trainer_cuda.hpp"
@@ -111,10 +112,13 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     const auto measure_start = Clock::now();
     const std::vector<float> w = trainer.download_parameters();
     Eigen::setNbThreads(1);  // parallel over replicas, as the CPU trainer
+    FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int r = 0; r < K; ++r)
+    for (int r = 0; r < K; ++r) error.run([&] {
       measure_gradient_noise_at(spec, arch, train, seed, r, row, w.data() + static_cast<std::size_t>(r) * P, result);
+    });
     Eigen::setNbThreads(saved_eigen_threads);
+    error.rethrow();
     measurement_seconds += seconds_since(measure_start);
   };
 
@@ -153,9 +157,12 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     const auto measure_start = Clock::now();
     const std::vector<float> w = trainer.download_parameters();
     Eigen::setNbThreads(1);
+    FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int r = 0; r < K; ++r) measure_final_at(spec, arch, train, seed, r, w.data() + static_cast<std::size_t>(r) * P, result);
+    for (int r = 0; r < K; ++r)
+      error.run([&] { measure_final_at(spec, arch, train, seed, r, w.data() + static_cast<std::size_t>(r) * P, result); });
     Eigen::setNbThreads(saved_eigen_threads);
+    error.rethrow();
     final_seconds = seconds_since(measure_start);
     measurement_seconds += final_seconds;
   }
