@@ -143,13 +143,14 @@ OneStep cpu_step(const Architecture& arch, const Dataset& train, double eta) {
 // fused: the default SGD path (update inside the GEMMs, no stored gradients); else the
 // gradients are stored and the update kernel applies them.
 OneStep gpu_step(const Architecture& arch, const Dataset& train, const Dataset& test, MatmulPrecision precision,
-                 bool fused) {
+                 bool fused, bool split_conv_gradients = true) {
   const std::size_t P = arch.parameter_count, n = train.size();
   nn::cuda::ReplicaTrainerOptions options;
   options.replicas = kReplicas;
   options.max_batch = kBatch;
   options.precision = precision;
   options.fused_sgd_update = fused;
+  options.split_conv_gradients = split_conv_gradients;
   nn::cuda::ReplicaTrainer trainer(arch, train, test, options);
   OneStep out;
   out.w0.resize(kReplicas * P);
@@ -315,6 +316,8 @@ void check_cnn_step(const Architecture& arch, const Dataset& train, const Datase
   const OneStep cpu = cpu_step(arch, train, kEta);
   const OneStep gpu = gpu_step(arch, train, test, MatmulPrecision::fp32, false);
   const OneStep fused = gpu_step(arch, train, test, MatmulPrecision::fp32, true);
+  // The conv gradients as one GEMM per replica (split_conv_gradients = false), the path first run.
+  const OneStep whole = gpu_step(arch, train, test, MatmulPrecision::fp32, false, false);
   REQUIRE(gpu.w0 == cpu.w0);
   std::size_t input_mismatches = 0;
   REQUIRE(gpu.inputs.size() == cpu.inputs.size());
@@ -327,13 +330,17 @@ void check_cnn_step(const Architecture& arch, const Dataset& train, const Datase
   const std::vector<float> cpu_step_vector = step_of(cpu), fused_step_vector = step_of(fused);
   const double fused_error =
       worst_block_error(arch, fused_step_vector, cpu_step_vector, cpu_step_vector, "w1 - w0 (fused SGD update)");
+  const double whole_error =
+      worst_block_error(arch, whole.gradients, cpu.gradients, cpu.gradients, "gradient (one GEMM per replica)");
+  CHECK(whole_error <= 1e-4);
   double loss_error = 0.0;
   for (int r = 0; r < kReplicas; ++r)
     loss_error = std::max(loss_error, std::abs(gpu.loss_sum[static_cast<std::size_t>(r)] -
                                                cpu.loss_sum[static_cast<std::size_t>(r)]) /
                                           cpu.loss_sum[static_cast<std::size_t>(r)]);
-  std::printf("[cnn step %s] worst: gradient %.3e, fused step %.3e, loss %.3e (tolerance 1e-4)\n", label,
-              gradient_error, fused_error, loss_error);
+  std::printf("[cnn step %s] worst: gradient %.3e (by sample), %.3e (one GEMM), fused step %.3e, loss %.3e "
+              "(tolerance 1e-4)\n",
+              label, gradient_error, whole_error, fused_error, loss_error);
   CHECK(gradient_error <= 1e-4);
   CHECK(fused_error <= 1e-4);
   CHECK(loss_error <= 1e-4);

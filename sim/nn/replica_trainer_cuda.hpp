@@ -54,6 +54,10 @@ struct ReplicaTrainerOptions {
   // rounding); W1 is read once per step and written once per `deferred_steps` steps instead of
   // read twice and written once per step. 1 = off (the other architectures and optimizers).
   int deferred_steps = 1;
+  // Conv layers: the weight and bias gradients as per-sample GEMMs (one per replica and sample)
+  // and a fixed-order sum, instead of one GEMM per replica over all H W b positions. false: the
+  // one-GEMM path (run on an H100 on 2026-11-27, about 1.3 ms per step at K = 8, b = 32).
+  bool split_conv_gradients = true;
 };
 
 class ReplicaTrainer {
