@@ -316,7 +316,8 @@ void check_cnn_step(const Architecture& arch, const Dataset& train, const Datase
   const OneStep cpu = cpu_step(arch, train, kEta);
   const OneStep gpu = gpu_step(arch, train, test, MatmulPrecision::fp32, false);
   const OneStep fused = gpu_step(arch, train, test, MatmulPrecision::fp32, true);
-  // The conv gradients as one GEMM per replica (split_conv_gradients = false), the path first run.
+  // gpu and fused above split the conv gradients by sample (split_conv_gradients = true); the
+  // default path, one GEMM per replica, is compared too.
   const OneStep whole = gpu_step(arch, train, test, MatmulPrecision::fp32, false, false);
   REQUIRE(gpu.w0 == cpu.w0);
   std::size_t input_mismatches = 0;

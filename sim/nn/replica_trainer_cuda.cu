@@ -425,7 +425,7 @@ struct ReplicaTrainer::State {
   CublasHandle cublas;
   DeviceBuffer<float> weights, gradients, velocity, train_pixels, test_pixels, inputs, delta, delta_other, column_delta;
   DeviceBuffer<float> ones;  // H W b ones: the conv bias gradient as a GEMM
-  bool split_conv_gradients = true;  // ReplicaTrainerOptions::split_conv_gradients
+  bool split_conv_gradients = false;  // ReplicaTrainerOptions::split_conv_gradients
   DeviceBuffer<float> partials;      // per-sample conv gradients, [replica][sample][rows x cols]
   // Deferred first-layer updates (ReplicaTrainerOptions::deferred_steps): the inputs A_s and the
   // first layer's deltas D_s of the steps held, columns [0, pending_columns) of each replica's
