@@ -76,11 +76,11 @@ int main(int argc, char** argv) {
           spec.measure.curvature = spec.measure.sharpness = false;
           spec.epochs = 1;
           // warm-up: kernels, cuBLAS heuristics
-          (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, nullptr, steps_held);
+          (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, nullptr, {steps_held, false});
           spec.epochs = epochs;
           nn::CudaTrainTiming timing;
           const nn::TrainResult result =
-              nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, steps_held);
+              nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, {steps_held, false});
           const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
           std::printf("K=%d b=%d %s, deferred_steps %d: epochs %d, training %.3f s, setup %.3f s, final train loss "
                       "(replica 0) %.6f\n",
@@ -91,6 +91,33 @@ int main(int argc, char** argv) {
           std::fflush(stdout);
         }
       }
+    }
+
+    // Not workload B: the CNN of experiment (a) (16-32 channels, 3x3) at K = 8, b = 32, fp32, with
+    // the conv gradients as one GEMM per replica and split by sample (CudaTrainerChoices).
+    const nn::Architecture cnn = nn::Architecture::cnn(1, 28, 28, {16, 32}, 3, 10);
+    for (const bool split : {false, true}) {
+      const char* label = split ? "CNN_K8_b32_fp32_split" : "CNN_K8_b32_fp32";
+      if (!only.empty() && only != label) continue;
+      nn::TrainSpec spec;
+      spec.name = "bench_cnn";
+      spec.replicas = 8;
+      spec.schedule.eta = 0.05;
+      spec.schedule.batch = 32;
+      spec.schedule.per_epoch = true;
+      spec.measure.every = 1 << 20;
+      spec.measure.noise_samples = 0;
+      spec.measure.curvature = spec.measure.sharpness = false;
+      spec.epochs = 1;
+      nn::CudaTrainTiming timing;
+      const nn::TrainResult result = nn::train_replicas_cuda(spec, cnn, train, test, 1, nn::MatmulPrecision::fp32, {},
+                                                             &timing, {1, split});
+      std::printf("CNN K=8 b=32 fp32, conv gradients %s: 1 epoch, training %.3f s (first epoch: includes cuBLAS "
+                  "heuristics), final train loss (replica 0) %.6f\n",
+                  split ? "split by sample" : "one GEMM per replica", timing.training_seconds,
+                  result.table("train_loss").values[8]);
+      std::printf("B_sgdsmooth_cuda_%s_samples_per_s: %.4e\n", label, 8.0 * 60000.0 / timing.training_seconds);
+      std::fflush(stdout);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_network_cuda: %s\n", e.what());

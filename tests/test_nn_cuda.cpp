@@ -489,7 +489,7 @@ TEST_CASE("Deferred first-layer steps give the CPU trainer's trajectories") {
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
     const TrainResult plain = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32);
     const TrainResult deferred =
-        train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, 4);
+        train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, {4, false});
     CHECK(deferred.eta[2] == Approx(0.035));  // the schedule does change eta between epochs
     for (const char* name : {"train_loss", "test_loss", "c2"}) {
       const auto& a = deferred.table(name).values;

@@ -66,10 +66,10 @@ std::vector<double>& column(TrainResult& result, const std::string& name) {
 TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
                                 const Dataset& test, std::uint32_t seed, MatmulPrecision precision,
                                 const std::function<void(std::int64_t, std::int64_t)>& progress,
-                                CudaTrainTiming* timing, int deferred_steps) {
+                                CudaTrainTiming* timing, const CudaTrainerChoices& choices) {
 #if !defined(SGDS_HAVE_CUDA)
   (void)spec, (void)arch, (void)train, (void)test, (void)seed, (void)precision, (void)progress, (void)timing,
-      (void)deferred_steps;
+      (void)choices;
   throw std::runtime_error("device = \"cuda\": " + cuda_training_unavailable());
 #else
   const auto start = Clock::now();
@@ -84,7 +84,8 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.optimizer = spec.optimizer;
   options.momentum = spec.momentum;
   options.precision = precision;
-  options.deferred_steps = deferred_steps;
+  options.deferred_steps = choices.deferred_steps;
+  options.split_conv_gradients = choices.split_conv_gradients;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);

@@ -33,12 +33,18 @@ struct CudaTrainTiming {
   double measurement_seconds = 0.0;  // the CPU measurements on copied-back weights (not in the above)
 };
 
+// Implementation choices of the GPU trainer that do not change what is computed (the iterates
+// agree within float rounding): ReplicaTrainerOptions' fields of the same names.
+struct CudaTrainerChoices {
+  int deferred_steps = 1;             // MLP, plain SGD: first-layer steps held (1 = off)
+  bool split_conv_gradients = false;  // CNN: conv gradients by sample
+};
+
 // Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error
-// on a CUDA error. deferred_steps: ReplicaTrainerOptions::deferred_steps (1 = off; it acts only
-// for plain SGD on an MLP).
+// on a CUDA error.
 TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                                 const Dataset& test, std::uint32_t seed, MatmulPrecision precision,
                                 const std::function<void(std::int64_t, std::int64_t)>& progress = {},
-                                CudaTrainTiming* timing = nullptr, int deferred_steps = 1);
+                                CudaTrainTiming* timing = nullptr, const CudaTrainerChoices& choices = {});
 
 }  // namespace sgds::nn
