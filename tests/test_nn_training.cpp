@@ -156,6 +156,29 @@ TEST_CASE("An error inside the replica loop is thrown to the caller, not fatal")
   CHECK_THROWS_AS(train_replicas(spec, mlp, train, test, 9), std::invalid_argument);
 }
 
+// drop_last: 200 samples in batches of 16 make 12 full batches and one of 8; with drop_last the
+// 8 are skipped (12 updates per epoch, not 13) and the train loss averages the 192 samples used.
+TEST_CASE("drop_last skips each epoch's partial batch") {
+  const Dataset train = bars(200, 5), test = bars(100, 6);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {16}, 3);
+  TrainSpec spec = small_spec(2);
+  spec.measure.curvature = spec.measure.sharpness = false;
+  const TrainResult kept = train_replicas(spec, mlp, train, test, 9);
+  spec.drop_last = true;
+  const TrainResult dropped = train_replicas(spec, mlp, train, test, 9);
+  CHECK(kept.steps.back() == 3 * 13);
+  CHECK(dropped.steps.back() == 3 * 12);
+  CHECK(epoch_samples_used(200, 16, true) == 192);
+  CHECK(epoch_samples_used(200, 16, false) == 200);
+  CHECK(epoch_samples_used(192, 16, true) == 192);
+  // Same first 12 batches, so epoch 1 differs only by the skipped batch: different, but close.
+  const double a = kept.table("train_loss").values[2], b = dropped.table("train_loss").values[2];
+  CHECK(a != b);
+  CHECK(std::abs(a - b) < 0.1 * a);
+  // The test loss after epoch 1 moved too: the last update really was skipped.
+  CHECK(kept.table("test_loss").values[2] != dropped.table("test_loss").values[2]);
+}
+
 TEST_CASE("Momentum updates follow SHB and NSHB") {
   std::vector<float> w{1.0f}, v{0.0f};
   const float g = 2.0f;

@@ -29,6 +29,7 @@ void write_training_run(const h5::Group& networks, const TrainResult& result, co
   g.set_attribute("sharpness_rho", spec.measure.sharpness_rho);
   g.set_attribute("average_rho", spec.measure.average_rho);
   g.set_attribute("seconds", result.seconds);
+  g.set_attribute("drop_last", static_cast<std::int64_t>(spec.drop_last ? 1 : 0));
   g.set_attribute("diverged_replicas", static_cast<std::int64_t>(diverged_replicas(result)));
 
   const auto rows = static_cast<std::uint64_t>(result.epochs + 1);

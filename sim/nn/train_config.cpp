@@ -114,6 +114,7 @@ TrainConfig parse_train_config(const toml::table& document) {
   };
   defaults.optimizer = optimizer_of(train.choice("optimizer", optimizers, "sgd"));
   defaults.momentum = train.number("momentum", {0.0, 1.0, false, true}, 0.9);
+  defaults.drop_last = train.boolean("drop_last", false);
   train.finish();
 
   ConfigTable measure = root.table("measure");
@@ -127,6 +128,7 @@ TrainConfig parse_train_config(const toml::table& document) {
     if (run.has("optimizer")) spec.optimizer = optimizer_of(run.choice("optimizer", optimizers));
     if (run.has("momentum")) spec.momentum = run.number("momentum", {0.0, 1.0, false, true});
     if (run.has("epochs")) spec.epochs = static_cast<int>(run.integer("epochs", 1, 1 << 20));
+    if (run.has("drop_last")) spec.drop_last = run.boolean("drop_last");
     ConfigTable schedule = run.table("schedule", true);
     spec.schedule = parse_schedule_spec(schedule);
     if (schedule.has("unit") && !spec.schedule.per_epoch)

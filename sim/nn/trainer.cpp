@@ -174,7 +174,7 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
     result.eta.push_back(s.eta);
     result.batch.push_back(static_cast<double>(b));
     result.smith_g.push_back(smith_noise_scale(s.eta, static_cast<double>(n), static_cast<double>(b)));
-    steps += (static_cast<std::int64_t>(n) + b - 1) / b;
+    steps += (static_cast<std::int64_t>(epoch_samples_used(n, b, spec.drop_last)) + b - 1) / b;
     result.steps.push_back(steps);
   }
   for (int c = 0; c < column_count; ++c)
@@ -183,6 +183,10 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
   for (int c = 0; c < final_count; ++c)
     result.final.push_back({kFinalNames[c], kFinalDescriptions[c], std::vector<double>(static_cast<std::size_t>(K), kNaN)});
   return result;
+}
+
+std::size_t epoch_samples_used(std::size_t n, std::int64_t batch, bool drop_last) {
+  return drop_last ? n - n % static_cast<std::size_t>(batch) : n;
 }
 
 std::int64_t epoch_batch(const TrainResult& result, int epoch) {
@@ -335,8 +339,9 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
       const auto order = epoch_order(seed, replica, e, n);
       double loss = 0.0;
       std::int64_t correct = 0;
-      for (std::size_t begin = 0; begin < n; begin += static_cast<std::size_t>(b)) {
-        const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), n - begin));
+      const std::size_t used = epoch_samples_used(n, b, spec.drop_last);
+      for (std::size_t begin = 0; begin < used; begin += static_cast<std::size_t>(b)) {
+        const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), used - begin));
         gather_batch(train, arch, order.data() + begin, count, x, y);
         const BatchOutcome o = net.run(w.data(), x, y.data(), g.data());
         loss += o.loss_sum;
@@ -345,8 +350,8 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
         const std::int64_t so_far = ++done;
         if (progress && omp_get_thread_num() == 0) progress(so_far, total_steps);
       }
-      cell(train_loss, e + 1) = loss / static_cast<double>(n);
-      cell(train_accuracy, e + 1) = static_cast<double>(correct) / static_cast<double>(n);
+      cell(train_loss, e + 1) = loss / static_cast<double>(used);
+      cell(train_accuracy, e + 1) = static_cast<double>(correct) / static_cast<double>(used);
       if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
     }
 

@@ -39,6 +39,7 @@ struct TrainSpec {
   ScheduleSpec schedule;  // ticks are epochs
   int epochs = 1;
   int replicas = 8;
+  bool drop_last = false;  // skip each epoch's last batch when it is not full (n mod b samples)
   MeasureSpec measure;
 };
 
@@ -72,6 +73,9 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& architectu
 TrainResult prepare_result(const TrainSpec& spec, const Architecture& architecture, std::size_t train_samples);
 // The mini-batch size of epoch `epoch` (0-based) in a prepared result.
 std::int64_t epoch_batch(const TrainResult& result, int epoch);
+// How many samples of an epoch's order its batches use: all n, or with drop_last the n - n mod b
+// that fill whole batches (the CPU and GPU trainers and the progress count share this).
+std::size_t epoch_samples_used(std::size_t n, std::int64_t batch, bool drop_last);
 
 // The measurements at given weights w of replica r (P floats), for the CPU trainer and for the
 // GPU trainer's weights copied back to the host: C^2, its SE, the gradient norms and delta into

@@ -138,13 +138,14 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     if (e + 1 < E) next = std::async(std::launch::async, build_orders, seed, K, e + 1, n);
     const std::int64_t b = epoch_batch(result, e);
     const double eta = result.eta[static_cast<std::size_t>(e + 1)];
-    for (std::size_t begin = 0; begin < n; begin += static_cast<std::size_t>(b))
-      trainer.step(begin, static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), n - begin)), eta);
+    const std::size_t used = epoch_samples_used(n, b, spec.drop_last);
+    for (std::size_t begin = 0; begin < used; begin += static_cast<std::size_t>(b))
+      trainer.step(begin, static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), used - begin)), eta);
     trainer.train_sums(loss_sum, correct);
     for (int r = 0; r < K; ++r) {
-      train_loss[static_cast<std::size_t>((e + 1) * K + r)] = loss_sum[static_cast<std::size_t>(r)] / static_cast<double>(n);
+      train_loss[static_cast<std::size_t>((e + 1) * K + r)] = loss_sum[static_cast<std::size_t>(r)] / static_cast<double>(used);
       train_accuracy[static_cast<std::size_t>((e + 1) * K + r)] =
-          static_cast<double>(correct[static_cast<std::size_t>(r)]) / static_cast<double>(n);
+          static_cast<double>(correct[static_cast<std::size_t>(r)]) / static_cast<double>(used);
     }
     done += (result.steps[static_cast<std::size_t>(e + 1)] - result.steps[static_cast<std::size_t>(e)]) * K;
     if (progress) progress(done, total);
