@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `sgdsmooth train` killed in its second run keeps the first: after each run but the last the
 # runs done so far are written, whole, to OUTPUT.incomplete.h5 (marked incomplete), and the log
-# already shows the first run's summary line; the final OUTPUT never appears. A run that finishes
-# leaves only OUTPUT, without the mark.
+# already shows the first run's summary line; the final OUTPUT never appears; the report of the
+# incomplete file says so. A run that finishes leaves only OUTPUT, without the mark.
 set -euo pipefail
 : "${SGDS_BIN:?}" "${SGDS_PYTHON:?}" "${SGDS_SCRATCH:?}"
 [[ -d /usr/share/datasets/fashion-mnist ]] || { echo "no Fashion-MNIST (Debian dataset-fashion-mnist): skipped"; exit 77; }
@@ -62,6 +62,9 @@ with h5py.File("out.h5.incomplete.h5", "r") as f:
     assert acc.shape[0] >= 2 and (acc == acc).all(), acc
 print("killed in run 2: out.h5.incomplete.h5 holds run 'quick' whole;", note)
 EOF
+# The report reads it like any result file and says it is incomplete.
+"$SGDS_BIN" report out.h5.incomplete.h5 -o figs > /dev/null
+grep -q "Incomplete file: 1 of 2 runs done" figs/report.md || { echo "the report does not say incomplete"; cat figs/report.md; exit 1; }
 
 # Finished: only the final file, no mark.
 sed -e 's/^epochs = 200000/epochs = 1/' two.toml > done.toml

@@ -415,11 +415,17 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
         version = result.schema_version
+        # A killed `sgdsmooth train` leaves OUTPUT.incomplete.h5 with the runs it finished.
+        incomplete = (result.group("networks").attributes.get("incomplete")
+                      if "networks" in result.top_groups() else None)
 
     lines = [f"# sgdsmooth report: {os.path.basename(filename)}", ""]
     lines += [f"- {key}: `{attrs[key]}`" for key in ("tool_version", "git_sha", "created", "command_line", "seed",
                                                       "device") if key in attrs]
     lines += [f"- schema_version: {version[0]}.{version[1]}", ""]
+    if incomplete:
+        lines += [f"**Incomplete file: {incomplete}.** Only the finished runs are drawn; the correlations "
+                  "over runs, if any, cover those alone.", ""]
     if verdicts:
         lines += ["## Verdicts", ""] + verdicts + [""]
     lines += ["## Figures", ""]
