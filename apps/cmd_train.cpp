@@ -166,12 +166,8 @@ void train_command(const TrainOptions& options) {
              "final delta", "worst sharp", "seconds");
   std::fflush(stdout);
   for (const auto& spec : config.runs) {
-    std::int64_t updates = 0;  // the progress total: parameter updates over all replicas
-    for (int e = 0; e < spec.epochs; ++e) {
-      const double b = std::min(std::floor(schedule_at(spec.schedule, e).batch), static_cast<double>(data.train.size()));
-      const auto used = nn::epoch_samples_used(data.train.size(), static_cast<std::int64_t>(std::max(b, 1.0)), spec.drop_last);
-      updates += static_cast<std::int64_t>(std::ceil(static_cast<double>(used) / std::max(b, 1.0)));
-    }
+    // The progress total: parameter updates over all replicas, counted as the trainers count them.
+    const std::int64_t updates = nn::prepare_result(spec, architecture, data.train.size()).steps.back();
     Progress progress("train " + spec.name, updates * spec.replicas, options.quiet);
     const auto report = [&progress](std::int64_t done_updates, std::int64_t /*total*/) { progress.set(done_updates); };
     done.push_back({&spec, on_gpu ? nn::train_replicas_cuda(spec, architecture, data.train, data.evaluation,

@@ -1,10 +1,10 @@
 // The GPU network trainer (sim/nn/replica_trainer_cuda.*, sim/nn/trainer_cuda.*) against the CPU
 // trainer: the same mini-batch samples (bitwise), one SGD step of K = 3 replicas from the same
 // weights on the same batch (gradients and weights within float rounding) for an MLP and two
-// CNNs, and a few epochs' loss and accuracy trajectories (MLP under SGD, SHB and NSHB; CNN). Every GPU test prints what it compared
-// and its worst error, and prints "SKIPPED: no CUDA device" and returns where no device exists
-// (ctest reports it skipped). The last test runs everywhere: device = "cuda" is refused with one
-// line naming the key where it cannot run.
+// CNNs, and a few epochs' loss and accuracy trajectories (MLP under SGD, SHB and NSHB; CNN).
+// Every GPU test prints what it compared and its worst error, and prints "SKIPPED: no CUDA
+// device" and returns where no device exists (ctest reports it skipped). The last test runs
+// everywhere: device = "cuda" is refused with one line naming the key where it cannot run.
 //
 // Tolerances. fp32: the GEMMs sum in another order than Eigen, so a sum of k products carries a
 // relative error of order sqrt(k) 2^-24 ~ 2e-6 for k = 784 (worst case k 2^-24 = 5e-5); we allow

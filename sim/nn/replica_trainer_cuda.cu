@@ -18,9 +18,10 @@
 // The dense layers are cuBLAS strided-batched GEMMs over the K replicas; with the fused SGD
 // update the weight-gradient GEMM writes W - eta D A^T straight into W (alpha = -eta, beta = 1).
 // With deferred_steps > 1 (MLP, plain SGD) the first layer's steps are held as their factors
-// and written together (State::flush), each forward adding their effect -eta D (A^T X). Built with -fmad=false
-// (no FMA contraction, like the CPU's -ffp-contract=off), so the update is the CPU's arithmetic;
-// the GEMMs and reductions sum in another order, so results agree within float rounding.
+// and written together (State::flush), each forward adding their effect -eta D (A^T X).
+// Built with -fmad=false (no FMA contraction, like the CPU's -ffp-contract=off), so the update is
+// the CPU's arithmetic; the GEMMs and reductions sum in another order, so results agree within
+// float rounding.
 #include "sim/cuda/cuda_check.hpp"
 
 #include <algorithm>

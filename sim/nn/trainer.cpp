@@ -195,17 +195,15 @@ std::int64_t epoch_batch(const TrainResult& result, int epoch) {
 
 void flag_divergence(TrainResult& result) {
   const auto K = static_cast<std::size_t>(result.replicas);
-  const std::vector<double>& loss = result.table("train_loss").values;
-  for (auto& t : result.final) {
-    if (t.name != kFinalNames[diverged_epoch]) continue;
-    for (std::size_t r = 0; r < K; ++r) {
-      t.values[r] = 0.0;
-      for (int e = 1; e <= result.epochs; ++e)
-        if (!std::isfinite(loss[static_cast<std::size_t>(e) * K + r])) {
-          t.values[r] = e;
-          break;
-        }
-    }
+  const std::vector<double>& loss = result.per_epoch[train_loss].values;
+  std::vector<double>& first = result.final[diverged_epoch].values;  // tables in enum order (prepare_result)
+  for (std::size_t r = 0; r < K; ++r) {
+    first[r] = 0.0;
+    for (int e = 1; e <= result.epochs; ++e)
+      if (!std::isfinite(loss[static_cast<std::size_t>(e) * K + r])) {
+        first[r] = e;
+        break;
+      }
   }
 }
 

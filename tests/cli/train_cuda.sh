@@ -81,8 +81,26 @@ cat gpu.out
 "$SGDS_BIN" train cfg.toml --device cuda --matmul-precision tf32 -o tf32.h5 --quiet > tf32.out
 "$SGDS_BIN" train cfg.toml -o cpu.h5 --quiet > cpu.out
 
+# One GPU-against-CPU comparison, used for the MLP and the CNN below.
+cat > compare.py <<'EOF'
+import numpy as np
+def compare(gpu, cpu, label):
+    for run in ("sgd", "shb"):
+        g, c = gpu["networks"][run], cpu["networks"][run]
+        for name in ("train_loss", "test_loss", "c2"):
+            a, b = g[name][()], c[name][()]
+            assert (np.isnan(a) == np.isnan(b)).all(), (label, run, name)
+            m = ~np.isnan(b)
+            worst = float(np.max(np.abs(a[m] - b[m]) / np.abs(b[m])))
+            print(f"{label} {run} {name}: worst relative GPU-CPU difference {worst:.2e} (tolerance 1e-3)")
+            assert worst <= 1e-3, (label, run, name, worst)
+        flips = float(np.max(np.abs(g["test_accuracy"][()] - c["test_accuracy"][()]))) * 200
+        print(f"{label} {run} test_accuracy: worst difference {flips:.0f} samples (tolerance 3)")
+        assert flips <= 3, (label, run, flips)
+EOF
 py - <<'EOF'
 import h5py, numpy as np
+from compare import compare
 gpu, tf32, cpu = (h5py.File(f, "r") for f in ("gpu.h5", "tf32.h5", "cpu.h5"))
 def attr(f, key):
     v = f["networks"].attrs[key]
@@ -93,20 +111,11 @@ assert "FAST_TF32" in attr(tf32, "matmul_precision"), attr(tf32, "matmul_precisi
 root_device = gpu.attrs["device"]
 root_device = root_device.decode() if isinstance(root_device, bytes) else str(root_device)
 assert root_device.startswith("cuda: ") and "matmul" in root_device, root_device
+compare(gpu, cpu, "mlp")
 for run in ("sgd", "shb"):
-    g, c = gpu["networks"][run], cpu["networks"][run]
+    g = gpu["networks"][run]
     p = g.attrs["precision"]
     assert "GPU" in (p.decode() if isinstance(p, bytes) else str(p)), p
-    for name in ("train_loss", "test_loss", "c2"):
-        a, b = g[name][()], c[name][()]
-        assert (np.isnan(a) == np.isnan(b)).all(), name
-        m = ~np.isnan(b)
-        worst = float(np.max(np.abs(a[m] - b[m]) / np.abs(b[m])))
-        print(f"{run} {name}: worst relative GPU-CPU difference {worst:.2e} (tolerance 1e-3)")
-        assert worst <= 1e-3, (run, name, worst)
-    flips = float(np.max(np.abs(g["test_accuracy"][()] - c["test_accuracy"][()]))) * 200
-    print(f"{run} test_accuracy: worst difference {flips:.0f} samples (tolerance 3)")
-    assert flips <= 3, (run, flips)
     for name in ("hessian_top_eigenvalue", "sharpness_worst_linf", "sharpness_average"):
         v = g["final"][name][()]
         assert np.isfinite(v).all(), (run, name, v)
@@ -119,20 +128,11 @@ grep -q 'kind = "cnn"' cnn.toml && grep -q 'channels = \[4, 8\]' cnn.toml || { e
 "$SGDS_BIN" train cnn.toml --device cuda -o cnn_gpu.h5 --quiet > /dev/null
 "$SGDS_BIN" train cnn.toml -o cnn_cpu.h5 --quiet > /dev/null
 py - <<'EOF'
-import h5py, numpy as np
+import h5py
+from compare import compare
 gpu, cpu = h5py.File("cnn_gpu.h5", "r"), h5py.File("cnn_cpu.h5", "r")
 v = gpu["networks"].attrs["device"]
 assert (v.decode() if isinstance(v, bytes) else str(v)) == "cuda", v
-for run in ("sgd", "shb"):
-    g, c = gpu["networks"][run], cpu["networks"][run]
-    for name in ("train_loss", "test_loss", "c2"):
-        a, b = g[name][()], c[name][()]
-        m = ~np.isnan(b)
-        worst = float(np.max(np.abs(a[m] - b[m]) / np.abs(b[m])))
-        print(f"cnn {run} {name}: worst relative GPU-CPU difference {worst:.2e} (tolerance 1e-3)")
-        assert worst <= 1e-3, (run, name, worst)
-    flips = float(np.max(np.abs(g["test_accuracy"][()] - c["test_accuracy"][()]))) * 200
-    print(f"cnn {run} test_accuracy: worst difference {flips:.0f} samples (tolerance 3)")
-    assert flips <= 3, (run, flips)
+compare(gpu, cpu, "cnn")
 print("train_cuda: GPU run ok (CNN)")
 EOF
