@@ -37,6 +37,14 @@ class MeanAccumulator {
       m2_[i] += delta * (v[i] - mean_[i]);
     }
   }
+  // A scalar accumulator (dim 1) takes the value itself: passing &v of a local made GCC warn,
+  // once vectorising for AVX2, that v[1..] may be read uninitialised.
+  void add(double v) {
+    ++n_;
+    const double delta = v - mean_[0];
+    mean_[0] += delta / static_cast<double>(n_);
+    m2_[0] += delta * (v - mean_[0]);
+  }
   VectorEstimate result() const {
     VectorEstimate e{mean_, std::vector<double>(mean_.size())};
     for (std::size_t i = 0; i < mean_.size(); ++i)
@@ -62,8 +70,7 @@ ScalarEstimate smoothed_value_mc(const F& f, const KernelSpec& k, double delta, 
     RandomStream rng(seed, static_cast<std::uint32_t>(n), 0, StreamPurpose::smoothing_kernel);
     sample_kernel(k, d, rng, u.data());
     for (int i = 0; i < d; ++i) y[i] = x[i] - delta * u[i];
-    const double v = f.value(y.data());
-    acc.add(&v);
+    acc.add(f.value(y.data()));
   }
   const VectorEstimate e = acc.result();
   return {e.mean[0], e.se[0]};

@@ -71,13 +71,15 @@ BatchOutcome Network<T>::run(const T* parameters, const Matrix<T>& inputs, const
   activations_.resize(layer_count + 1);
   columns_.resize(layer_count);
   argmax_.resize(layer_count);
+  deltas_.resize(layer_count + 1);
   activations_[0] = inputs;
   forward(parameters, batch);
 
   // Softmax cross-entropy on the logits, stable by subtracting the column maximum.
   const Matrix<T>& logits = activations_[layer_count];
   BatchOutcome outcome;
-  delta_.resize(logits.rows(), batch);
+  Matrix<T>& delta = deltas_[layer_count];
+  delta.resize(logits.rows(), batch);
   for (int b = 0; b < batch; ++b) {
     Eigen::Index best = 0;
     const T top = logits.col(b).maxCoeff(&best);
@@ -85,8 +87,8 @@ BatchOutcome Network<T>::run(const T* parameters, const Matrix<T>& inputs, const
     const T total = exps.sum();
     outcome.loss_sum += static_cast<double>(std::log(total) + top - logits(labels[b], b));
     outcome.correct += best == labels[b] ? 1 : 0;
-    delta_.col(b) = exps.matrix() / (total * T(batch));
-    delta_(labels[b], b) -= T(1) / T(batch);
+    delta.col(b) = exps.matrix() / (total * T(batch));
+    delta(labels[b], b) -= T(1) / T(batch);
   }
   if (gradient) backward(parameters, labels, batch, gradient);
   return outcome;
@@ -153,20 +155,23 @@ void Network<T>::forward(const T* parameters, int batch) {
 
 template <class T>
 void Network<T>::backward(const T* parameters, const std::int32_t* /*labels*/, int batch, T* gradient) {
-  // delta_ holds d(mean loss)/d(output of the current layer), walking from the head down.
+  // Walking from the head down: deltas_[i + 1] (the layer's output delta) gives deltas_[i].
   for (std::size_t i = arch_.layers.size(); i-- > 0;) {
     const Layer& l = arch_.layers[i];
     const Matrix<T>& in = activations_[i];
     const bool need_input_delta = i > 0;
+    const Matrix<T>& delta = deltas_[i + 1];
+    Matrix<T>& input_delta = deltas_[i];
     switch (l.kind) {
       case LayerKind::dense: {
         const ConstMapMatrix<T> w(parameters + l.param_offset, l.out_size, l.in_size);
         MapMatrix<T> dw(gradient + l.param_offset, l.out_size, l.in_size);
         Eigen::Map<Vector<T>> dbias(gradient + l.param_offset + static_cast<std::size_t>(l.out_size) * l.in_size,
                                     l.out_size);
-        dw.noalias() = delta_ * in.transpose();
-        dbias = delta_.rowwise().sum();
-        if (need_input_delta) delta_next_.noalias() = w.transpose() * delta_;
+        dw.noalias() = delta * in.transpose();
+        bias_sum_ = delta.rowwise().sum();  // into our aligned buffer: see bias_sum_
+        dbias = bias_sum_;
+        if (need_input_delta) input_delta.noalias() = w.transpose() * delta;
         break;
       }
       case LayerKind::conv: {
@@ -176,28 +181,28 @@ void Network<T>::backward(const T* parameters, const std::int32_t* /*labels*/, i
         MapMatrix<T> dw(gradient + l.param_offset, l.out_channels, rows);
         Eigen::Map<Vector<T>> dbias(gradient + l.param_offset + static_cast<std::size_t>(l.out_channels) * rows,
                                     l.out_channels);
-        const ConstMapMatrix<T> out_delta(delta_.data(), l.out_channels, positions);
+        const ConstMapMatrix<T> out_delta(delta.data(), l.out_channels, positions);
         dw.noalias() = out_delta * columns_[i].transpose();
-        dbias = out_delta.rowwise().sum();
+        bias_sum_ = out_delta.rowwise().sum();
+        dbias = bias_sum_;
         if (need_input_delta) {
           column_delta_.noalias() = w.transpose() * out_delta;
-          columns_to_image(l, column_delta_, batch, delta_next_);
+          columns_to_image(l, column_delta_, batch, input_delta);
         }
         break;
       }
       case LayerKind::relu:
-        delta_next_ = (in.array() > T(0)).select(delta_, T(0));
+        input_delta = (in.array() > T(0)).select(delta, T(0));
         break;
       case LayerKind::maxpool: {
-        delta_next_.setZero(l.in_size, batch);
+        input_delta.setZero(l.in_size, batch);
         for (int b = 0; b < batch; ++b) {
           const int* winner = argmax_[i].data() + static_cast<std::size_t>(b) * l.out_size;
-          for (int o = 0; o < l.out_size; ++o) delta_next_(winner[o], b) += delta_(o, b);
+          for (int o = 0; o < l.out_size; ++o) input_delta(winner[o], b) += delta(o, b);
         }
         break;
       }
     }
-    if (need_input_delta) delta_.swap(delta_next_);
   }
 }
 

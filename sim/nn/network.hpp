@@ -16,6 +16,10 @@ template <class T>
 using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+// Parameter and gradient storage aligned to Eigen's packet size (64 bytes with AVX-512; a
+// std::vector guarantees 16), so that a replica's vectors start where a packet starts.
+template <class T>
+using AlignedVector = std::vector<T, Eigen::aligned_allocator<T>>;
 
 struct BatchOutcome {
   double loss_sum = 0.0;  // sum over the batch of the per-sample cross-entropy
@@ -41,7 +45,15 @@ class Network {
   std::vector<Matrix<T>> activations_;       // [0] = input, [l + 1] = output of layer l
   std::vector<Matrix<T>> columns_;           // im2col buffer per conv layer
   std::vector<std::vector<int>> argmax_;     // per maxpool layer: winning input index per output
-  Matrix<T> delta_, delta_next_, column_delta_, out_matrix_;
+  // deltas_[i] = d(mean loss) / d(activations_[i]). One buffer per layer boundary, so a step
+  // reuses the previous step's allocations (two swapped buffers of changing size made the
+  // allocator map and zero fresh pages on every layer of every step).
+  std::vector<Matrix<T>> deltas_;
+  Matrix<T> column_delta_;
+  // A bias gradient is summed here, not straight into the caller's buffer: Eigen picks a
+  // row's summation order (scalar head or packets) by the destination's alignment, so the
+  // bits would depend on where the caller's gradient happens to sit.
+  Vector<T> bias_sum_;
 };
 
 // He-normal weights (variance 2 / fan_in; 1 / fan_in for the head), zero biases, keyed by

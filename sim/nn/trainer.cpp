@@ -16,6 +16,7 @@
 #include "sim/nn/gradient_noise.hpp"
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
+#include "sim/allocator_tuning.hpp"
 #include "sim/parallel_errors.hpp"
 #include "sim/rng.hpp"
 
@@ -308,6 +309,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   const std::int64_t total_steps = result.steps.back() * K;
   std::atomic<std::int64_t> done{0};
 
+  keep_large_allocations_resident();
   const int saved_eigen_threads = Eigen::nbThreads();
   Eigen::setNbThreads(1);  // parallel over replicas only: each replica's arithmetic is fixed
   FirstError error;
@@ -315,7 +317,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   for (int r = 0; r < K; ++r) error.run([&] {
     const auto replica = static_cast<std::uint32_t>(r);
     Network<float> net(arch);
-    std::vector<float> w(P), velocity(P, 0.0f), g(P);
+    AlignedVector<float> w(P), velocity(P, 0.0f), g(P);
     initialise_parameters(arch, seed, replica, w.data());
     Matrix<float> x;
     std::vector<std::int32_t> y;
