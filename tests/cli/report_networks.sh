@@ -49,6 +49,22 @@ grep -q "mean over K = 2 replicas" figs/report.md && grep -q "n = 4\." figs/repo
   { echo "captions lack K or n"; cat figs/report.md; exit 1; }
 grep -q "full-gradient norm" figs/report.md && { echo "a run without measure.full_gradient got its panel"; exit 1; }
 
+# The paired table: every pair of runs once, the difference recomputed here from the file's final
+# test accuracies replica by replica (the report must subtract the right rows, in the stated order).
+[[ $(grep -c "^| .* - .* | 2 | " figs/report.md) -eq 6 ]] || { echo "want 6 paired rows"; cat figs/report.md; exit 1; }
+"$SGDS_PYTHON" - <<'PY'
+import re, h5py, numpy as np
+with h5py.File("grid.h5") as f:
+    final = {n: f[f"networks/{n}/test_accuracy"][()][-1] for n in ("b8", "b32")}
+text = open("figs/report.md").read()
+row = re.search(r"^\| (b8 - b32|b32 - b8) \| 2 \| ([-+0-9.]+) \+- ([0-9.]+) \|", text, re.M)
+assert row, "no b8 / b32 row"
+first, second = row.group(1).split(" - ")
+d = final[first] - final[second]
+assert abs(float(row.group(2)) - d.mean()) < 6e-5, (row.group(0), d)
+assert abs(float(row.group(3)) - d.std(ddof=1) / np.sqrt(2)) < 6e-5, (row.group(0), d)
+PY
+
 # With measure.full_gradient the per-run figure gains the full-gradient panel, said in its caption.
 sed -e 's/^noise_samples = 64/noise_samples = 64\nfull_gradient = true/' grid.toml > full.toml
 grep -q "^full_gradient = true" full.toml || { echo "full.toml not made"; exit 1; }

@@ -382,6 +382,53 @@ def _verdict_markdown(result: ResultFile) -> List[str]:
     return lines
 
 
+def _network_accuracy_markdown(runs) -> List[str]:
+    """Final test accuracy per run, and every pair of runs compared replica by replica.
+
+    Within one file every run uses the file's seed, so replica r starts from the same weights and
+    draws the same sample order in every run: the per-replica differences are paired, and their SE
+    is far smaller than that of the difference of two means. Replicas with a non-finite final
+    accuracy (diverged) are left out of a pair, and n says how many remain."""
+    finals = {}
+    for name, group in runs.items():
+        a = group.arrays
+        if "test_accuracy" not in a:
+            continue
+        accuracy = np.asarray(a["test_accuracy"], float)
+        steps = np.asarray(a["steps"], float) if "steps" in a else None
+        delta = np.asarray(a["delta"], float) if "delta" in a else None
+        finals[name] = (accuracy[-1], steps, delta)
+    if not finals:
+        return []
+    lines = ["## Networks: final test accuracy", "",
+             "| run | n | mean +- SE | updates per replica | final measured delta (mean) |",
+             "| --- | --- | --- | --- | --- |"]
+    for name, (final, steps, delta) in finals.items():
+        ok = final[np.isfinite(final)]
+        se = ok.std(ddof=1) / np.sqrt(ok.size) if ok.size > 1 else float("nan")
+        updates = f"{steps.reshape(len(steps), -1)[-1][0]:.0f}" if steps is not None else "-"
+        last_delta = f"{np.nanmean(delta[-1]):.4g}" if delta is not None and np.isfinite(delta[-1]).any() else "-"
+        lines.append(f"| {name} | {ok.size} | {ok.mean():.4f} +- {se:.4f} | {updates} | {last_delta} |")
+    names = [n for n in finals if finals[n][0].size == next(iter(finals.values()))[0].size]
+    if len(names) >= 2 and finals[names[0]][0].size >= 2:
+        lines += ["", "Paired by replica (same initial weights and sample order in every run of the file): "
+                  "difference of final test accuracy, row run minus column run, mean +- SE over the n "
+                  "replicas both runs finished, and z = mean / SE.", "",
+                  "| run A - run B | n | mean +- SE | z |", "| --- | --- | --- | --- |"]
+        for i, first in enumerate(names):
+            for second in names[i + 1:]:
+                difference = finals[first][0] - finals[second][0]
+                difference = difference[np.isfinite(difference)]
+                if difference.size < 2:
+                    lines.append(f"| {first} - {second} | {difference.size} | - | - |")
+                    continue
+                mean = difference.mean()
+                se = difference.std(ddof=1) / np.sqrt(difference.size)
+                z = mean / se if se > 0 else float("nan")
+                lines.append(f"| {first} - {second} | {difference.size} | {mean:+.4f} +- {se:.4f} | {z:+.1f} |")
+    return lines + [""]
+
+
 def write_report(filename: str, directory: str) -> List[Figure]:
     os.makedirs(directory, exist_ok=True)
     figures: List[Figure] = []
@@ -411,6 +458,7 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         # Beyond a dozen runs the overlaid bands are unreadable; the grid figure stands in for them.
         if 1 < len(runs) <= 12:
             figures.append(networks_comparison_figure(runs, directory))
+        accuracy_lines = _network_accuracy_markdown(runs) if 1 < len(runs) <= 12 else []
         drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves", "networks")
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
@@ -428,6 +476,7 @@ def write_report(filename: str, directory: str) -> List[Figure]:
                   "over runs, if any, cover those alone.", ""]
     if verdicts:
         lines += ["## Verdicts", ""] + verdicts + [""]
+    lines += accuracy_lines
     lines += ["## Figures", ""]
     for png, caption in figures:
         lines += [f"![{png}]({png})", "", caption, ""]
