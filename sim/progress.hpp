@@ -1,6 +1,6 @@
 #pragma once
 // Progress of long work: a live bar when stderr is a terminal, a plain line every few seconds
-// otherwise (logs, CI). Quiet mode prints nothing. Safe to call from one thread only.
+// otherwise (logs, CI). Quiet mode prints nothing. Not thread-safe: one caller at a time.
 #include <chrono>
 #include <cstdint>
 #include <string>

@@ -4,11 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
 
 #include <Eigen/Core>
-#include <omp.h>
 
 #include "sim/nn/batch.hpp"
 #include "sim/nn/curvature.hpp"
@@ -308,6 +308,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   TrainResult result = prepare_result(spec, arch, n);
   const std::int64_t total_steps = result.steps.back() * K;
   std::atomic<std::int64_t> done{0};
+  std::mutex progress_mutex;
 
   keep_large_allocations_resident();
   const int saved_eigen_threads = Eigen::nbThreads();
@@ -347,8 +348,14 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
         loss += o.loss_sum;
         correct += o.correct;
         apply_update(spec.optimizer, eta, spec.momentum, w.data(), velocity.data(), g.data(), P);
-        const std::int64_t so_far = ++done;
-        if (progress && omp_get_thread_num() == 0) progress(so_far, total_steps);
+        ++done;
+        // Whichever thread is free reports (one at a time, the count read under the lock so it
+        // never goes back): with thread 0 alone the log fell silent while its replica's final
+        // curvature was measured, though the other threads trained on.
+        if (progress) {
+          const std::unique_lock<std::mutex> reporting(progress_mutex, std::try_to_lock);
+          if (reporting) progress(done.load(), total_steps);
+        }
       }
       cell(train_loss, e + 1) = loss / static_cast<double>(used);
       cell(train_accuracy, e + 1) = static_cast<double>(correct) / static_cast<double>(used);
