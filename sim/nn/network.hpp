@@ -45,9 +45,8 @@ class Network {
   std::vector<Matrix<T>> activations_;       // [0] = input, [l + 1] = output of layer l
   std::vector<Matrix<T>> columns_;           // im2col buffer per conv layer
   std::vector<std::vector<int>> argmax_;     // per maxpool layer: winning input index per output
-  // deltas_[i] = d(mean loss) / d(activations_[i]). One buffer per layer boundary, so a step
-  // reuses the previous step's allocations (two swapped buffers of changing size made the
-  // allocator map and zero fresh pages on every layer of every step).
+  // deltas_[i] = d(mean loss) / d(activations_[i]). One buffer per layer boundary, sized once:
+  // a training step never resizes them (two swapped buffers changed size at every layer).
   std::vector<Matrix<T>> deltas_;
   Matrix<T> column_delta_;
   // A bias gradient is summed here, not straight into the caller's buffer: Eigen picks a

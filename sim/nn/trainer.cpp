@@ -10,13 +10,13 @@
 
 #include <Eigen/Core>
 
+#include "sim/allocator_tuning.hpp"
 #include "sim/nn/batch.hpp"
 #include "sim/nn/curvature.hpp"
 #include "sim/nn/full_gradient.hpp"
 #include "sim/nn/gradient_noise.hpp"
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
-#include "sim/allocator_tuning.hpp"
 #include "sim/parallel_errors.hpp"
 #include "sim/rng.hpp"
 
