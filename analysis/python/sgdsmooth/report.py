@@ -180,6 +180,15 @@ def curves_figure(result: ResultFile, name: str, group, directory: str) -> Figur
     return filename, caption
 
 
+def _finite_mean_se(values):
+    """(n, mean, SE over n) of the finite entries; SE is NaN below two."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 0, float("nan"), float("nan")
+    return v.size, v.mean(), v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else float("nan")
+
+
 def _replica_band(ax, x, values, label):
     """Mean over replicas (columns) with a 95% band mean +- 1.96 SE over replicas; NaN rows skipped."""
     values = np.asarray(values, float)
@@ -319,13 +328,12 @@ def grid_figure(grid, directory: str) -> Figure:
                 v = per_replica(group)
             except KeyError:
                 continue
-            v = v[np.isfinite(v)]
-            if v.size == 0:
+            n, m, e = _finite_mean_se(v)
+            if n == 0:
                 continue
             i, j = etas.index(eta), batches.index(b)
-            mean[i, j] = v.mean()
-            se[i, j] = v.std(ddof=1) / np.sqrt(v.size) if v.size > 1 else np.nan
-            replicas.add(v.size)
+            mean[i, j], se[i, j] = m, e
+            replicas.add(n)
         image = ax.imshow(mean, cmap="viridis", aspect="auto")
         fig.colorbar(image, ax=ax, fraction=0.046)
         for i in range(len(etas)):
@@ -389,43 +397,36 @@ def _network_accuracy_markdown(runs) -> List[str]:
     draws the same sample order in every run: the per-replica differences are paired, and their SE
     is far smaller than that of the difference of two means. Replicas with a non-finite final
     accuracy (diverged) are left out of a pair, and n says how many remain."""
-    finals = {}
-    for name, group in runs.items():
-        a = group.arrays
-        if "test_accuracy" not in a:
-            continue
-        accuracy = np.asarray(a["test_accuracy"], float)
-        steps = np.asarray(a["steps"], float) if "steps" in a else None
-        delta = np.asarray(a["delta"], float) if "delta" in a else None
-        finals[name] = (accuracy[-1], steps, delta)
+    finals = {name: np.asarray(g.arrays["test_accuracy"], float)[-1]
+              for name, g in runs.items() if "test_accuracy" in g.arrays}
     if not finals:
         return []
     lines = ["## Networks: final test accuracy", "",
              "| run | n | mean +- SE | updates per replica | final measured delta (mean) |",
              "| --- | --- | --- | --- | --- |"]
-    for name, (final, steps, delta) in finals.items():
-        ok = final[np.isfinite(final)]
-        se = ok.std(ddof=1) / np.sqrt(ok.size) if ok.size > 1 else float("nan")
-        updates = f"{steps.reshape(len(steps), -1)[-1][0]:.0f}" if steps is not None else "-"
-        last_delta = f"{np.nanmean(delta[-1]):.4g}" if delta is not None and np.isfinite(delta[-1]).any() else "-"
-        lines.append(f"| {name} | {ok.size} | {ok.mean():.4f} +- {se:.4f} | {updates} | {last_delta} |")
-    names = [n for n in finals if finals[n][0].size == next(iter(finals.values()))[0].size]
-    if len(names) >= 2 and finals[names[0]][0].size >= 2:
-        lines += ["", "Paired by replica (same initial weights and sample order in every run of the file): "
-                  "difference of final test accuracy, row run minus column run, mean +- SE over the n "
-                  "replicas both runs finished, and z = mean / SE.", "",
-                  "| run A - run B | n | mean +- SE | z |", "| --- | --- | --- | --- |"]
-        for i, first in enumerate(names):
-            for second in names[i + 1:]:
-                difference = finals[first][0] - finals[second][0]
-                difference = difference[np.isfinite(difference)]
-                if difference.size < 2:
-                    lines.append(f"| {first} - {second} | {difference.size} | - | - |")
-                    continue
-                mean = difference.mean()
-                se = difference.std(ddof=1) / np.sqrt(difference.size)
-                z = mean / se if se > 0 else float("nan")
-                lines.append(f"| {first} - {second} | {difference.size} | {mean:+.4f} +- {se:.4f} | {z:+.1f} |")
+    for name, final in finals.items():
+        a = runs[name].arrays
+        n, mean, se = _finite_mean_se(final)
+        updates = f"{np.ravel(a['steps'])[-1]:.0f}" if "steps" in a else "-"
+        last_delta = np.asarray(a["delta"], float)[-1] if "delta" in a else np.array([np.nan])
+        delta = f"{np.nanmean(last_delta):.4g}" if np.isfinite(last_delta).any() else "-"
+        lines.append(f"| {name} | {n} | {mean:.4f} +- {se:.4f} | {updates} | {delta} |")
+    K = next(iter(finals.values())).size
+    names = [name for name, final in finals.items() if final.size == K]  # pairs need the same replicas
+    if len(names) < 2 or K < 2:
+        return lines + [""]
+    lines += ["", "Paired by replica (same initial weights and sample order in every run of the file): "
+              "difference of final test accuracy, row run minus column run, mean +- SE over the n "
+              "replicas both runs finished, and z = mean / SE.", "",
+              "| run A - run B | n | mean +- SE | z |", "| --- | --- | --- | --- |"]
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            n, mean, se = _finite_mean_se(finals[first] - finals[second])
+            if n < 2:
+                lines.append(f"| {first} - {second} | {n} | - | - |")
+                continue
+            z = mean / se if se > 0 else float("nan")
+            lines.append(f"| {first} - {second} | {n} | {mean:+.4f} +- {se:.4f} | {z:+.1f} |")
     return lines + [""]
 
 
@@ -456,9 +457,10 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         if grid is not None:
             figures.append(grid_figure(grid, directory))
         # Beyond a dozen runs the overlaid bands are unreadable; the grid figure stands in for them.
+        accuracy_lines = []
         if 1 < len(runs) <= 12:
             figures.append(networks_comparison_figure(runs, directory))
-        accuracy_lines = _network_accuracy_markdown(runs) if 1 < len(runs) <= 12 else []
+            accuracy_lines = _network_accuracy_markdown(runs)
         drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves", "networks")
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
