@@ -157,7 +157,7 @@ TEST_CASE("network gradients do not depend on the alignment of the caller's buff
     std::vector<std::int32_t> y;
     gather_batch(set, arch, idx.data(), static_cast<int>(idx.size()), x, y);
     const std::size_t P = arch.parameter_count;
-    AlignedVector<float> w_storage(P + 16), g_storage(P + 16);
+    std::vector<float, Eigen::aligned_allocator<float>> w_storage(P + 16), g_storage(P + 16);  // offset 0 = packet-aligned
     std::vector<float> reference;
     for (std::size_t offset = 0; offset < 16; ++offset) {
       float* w = w_storage.data() + offset;

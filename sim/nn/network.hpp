@@ -16,10 +16,6 @@ template <class T>
 using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T>
 using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
-// Parameter and gradient storage aligned to Eigen's packet size (64 bytes with AVX-512; a
-// std::vector guarantees 16), so that a replica's vectors start where a packet starts.
-template <class T>
-using AlignedVector = std::vector<T, Eigen::aligned_allocator<T>>;
 
 struct BatchOutcome {
   double loss_sum = 0.0;  // sum over the batch of the per-sample cross-entropy

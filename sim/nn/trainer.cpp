@@ -318,7 +318,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   for (int r = 0; r < K; ++r) error.run([&] {
     const auto replica = static_cast<std::uint32_t>(r);
     Network<float> net(arch);
-    AlignedVector<float> w(P), velocity(P, 0.0f), g(P);
+    std::vector<float> w(P), velocity(P, 0.0f), g(P);
     initialise_parameters(arch, seed, replica, w.data());
     Matrix<float> x;
     std::vector<std::int32_t> y;
