@@ -5,7 +5,9 @@
 // epochs' wall time (steps, per-epoch train sums, next epoch's sample orders drawn on the host
 // meanwhile), after a one-epoch warm-up run; setup (data upload, initial weights) excluded.
 //   bench_network_cuda [epochs=2]
-// Cases: K = 64 with b = 128 and b = 32, K = 1 with b = 128, each with fp32 and tf32 GEMMs.
+// Cases: K = 64 with b = 128 and b = 32, K = 1 with b = 128, each with fp32 and tf32 GEMMs, each
+// eager, with step graphs, with graphs and the fused head (the default), and with those plus
+// deferred first-layer steps.
 // Prints B_sgdsmooth_cuda_K<K>_b<b>_<precision>_samples_per_s: <value>. Exit 2 without a GPU.
 #include <algorithm>
 #include <cstdio>
@@ -56,14 +58,25 @@ int main(int argc, char** argv) {
     };
     for (const nn::MatmulPrecision precision : {nn::MatmulPrecision::fp32, nn::MatmulPrecision::tf32}) {
       for (const Case c : {Case{64, 128}, Case{64, 32}, Case{1, 128}}) {
-        // Each case plain, then with the first layer's steps deferred (ReplicaTrainerOptions::
+        // Each case as it ran before step graphs and the fused head (eager: a launch per kernel
+        // and GEMM, the head by GEMMs and loss kernels), with graphs and the GEMM head, with graphs
+        // and the fused head where it acts (the defaults), then with the first layer's steps deferred too (ReplicaTrainerOptions::
         // deferred_steps): 8 steps at b = 32, 2 at b = 128 (the forward's correction grows with
         // the held columns times b, the saved weight traffic with the steps held).
         const int deferred = std::clamp(256 / c.b, 2, 8);
-        for (const int steps_held : {1, deferred}) {
+        struct Variant {
+          const char* suffix;
+          int steps_held;
+          bool graphs, fused_head;
+        };
+        const std::string deferred_suffix = "_deferred" + std::to_string(deferred);
+        for (const Variant v : {Variant{"_eager", 1, false, false}, Variant{"_gemmhead", 1, true, false},
+                                Variant{"", 1, true, true}, Variant{deferred_suffix.c_str(), deferred, true, true}}) {
+          const int steps_held = v.steps_held;
+          const std::string suffix = v.suffix;
           char label[64];
           std::snprintf(label, sizeof label, "K%d_b%d_%s%s", c.K, c.b, nn::matmul_precision_name(precision).c_str(),
-                        steps_held > 1 ? ("_deferred" + std::to_string(steps_held)).c_str() : "");
+                        suffix.c_str());
           if (!only.empty() && only != label) continue;
           nn::TrainSpec spec;
           spec.name = "bench";
@@ -76,15 +89,16 @@ int main(int argc, char** argv) {
           spec.measure.curvature = spec.measure.sharpness = false;
           spec.epochs = 1;
           // warm-up: kernels, cuBLAS heuristics
-          (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, nullptr, {steps_held, false});
+          (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, nullptr, {steps_held, false, v.graphs, v.fused_head});
           spec.epochs = epochs;
           nn::CudaTrainTiming timing;
           const nn::TrainResult result =
-              nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, {steps_held, false});
+              nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, {steps_held, false, v.graphs, v.fused_head});
           const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
-          std::printf("K=%d b=%d %s, deferred_steps %d: epochs %d, training %.3f s, setup %.3f s, final train loss "
-                      "(replica 0) %.6f\n",
-                      c.K, c.b, nn::matmul_precision_description(precision).c_str(), steps_held, epochs,
+          std::printf("K=%d b=%d %s, deferred_steps %d, step graphs %d, %s: epochs %d, training %.3f s, setup "
+                      "%.3f s, final train loss (replica 0) %.6f\n",
+                      c.K, c.b, nn::matmul_precision_description(precision).c_str(), steps_held, timing.step_graphs,
+                      v.fused_head ? "fused head for b <= 32" : "GEMM head", epochs,
                       timing.training_seconds, timing.setup_seconds,
                       result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
           std::printf("B_sgdsmooth_cuda_%s_samples_per_s: %.4e\n", label, samples / timing.training_seconds);

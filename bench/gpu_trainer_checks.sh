@@ -10,8 +10,8 @@
 #      files in $SGDS_DATA (the GPU machine has no Debian package), result file to $OUT; FOUR_ARGS
 #      adds options (e.g. --set measure.curvature=false)
 #   7. cnn_speed: that CNN for 2 epochs on the GPU, then on this machine's CPU cores (same call)
-#   8. profile: ncu's per-kernel summary of a few workload B steps (K = 64, b = 32, tf32): where
-#      the time per step goes (not yet run; ncu needs GPU counter permission there)
+#   8. profile: ncu's per-kernel summary of a few workload B steps (K = 64, tf32, b = 32 and 128):
+#      where the time per step goes (ncu needs GPU counter permission there)
 # Each step has its own time limit and its log goes to $OUT; a failed step does not stop the rest.
 # Usage: bench/gpu_trainer_checks.sh BUNDLE [STEP...]   (steps: ldd nn engine train bench four cnn_speed profile;
 #        default all but cnn_speed and profile)
@@ -54,9 +54,12 @@ for step in $steps; do
           --set measure.curvature=false --set measure.sharpness=false \
           --set 'run=[{name="constant", schedule={kind="constant", eta=0.1, batch=32}}]' -o "/tmp/cnn_speed_$device.h5"
       done ;;
-    profile)  # per-kernel times of 3 steps of workload B (K = 64, b = 32, tf32) in its timed epoch, under ncu
-      run_step profile_b32 300 /usr/local/cuda/bin/ncu --section SpeedOfLight --launch-skip 24000 --launch-count 40 \
-        --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32 ;;
+    profile)  # per-kernel times of about 4 steps of workload B (K = 64, tf32, the default variant:
+              # gather, then a graph of GEMM, bias + ReLU, head kernel, GEMM) in the timed epoch, under ncu
+      run_step profile_b32 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
+        --launch-skip 12000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32
+      run_step profile_b128 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
+        --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32 ;;
     *) echo "unknown step $step" | tee -a "$summary" ;;
   esac
 done

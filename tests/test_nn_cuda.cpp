@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -142,8 +143,9 @@ OneStep cpu_step(const Architecture& arch, const Dataset& train, double eta) {
 
 // fused: the default SGD path (update inside the GEMMs, no stored gradients); else the
 // gradients are stored and the update kernel applies them.
+// fused_head: the head by head_step_kernel (the default), else by GEMMs and the loss kernels.
 OneStep gpu_step(const Architecture& arch, const Dataset& train, const Dataset& test, MatmulPrecision precision,
-                 bool fused, bool split_conv_gradients = true) {
+                 bool fused, bool split_conv_gradients = true, bool fused_head = true) {
   const std::size_t P = arch.parameter_count, n = train.size();
   nn::cuda::ReplicaTrainerOptions options;
   options.replicas = kReplicas;
@@ -151,6 +153,7 @@ OneStep gpu_step(const Architecture& arch, const Dataset& train, const Dataset& 
   options.precision = precision;
   options.fused_sgd_update = fused;
   options.split_conv_gradients = split_conv_gradients;
+  options.fused_head = fused_head;
   nn::cuda::ReplicaTrainer trainer(arch, train, test, options);
   OneStep out;
   out.w0.resize(kReplicas * P);
@@ -230,6 +233,9 @@ TEST_CASE("One GPU SGD step of K = 3 replicas equals the CPU trainer's within fl
   const OneStep cpu = cpu_step(arch, train, kEta);
   const OneStep gpu = gpu_step(arch, train, test, MatmulPrecision::fp32, false);
   const OneStep fused = gpu_step(arch, train, test, MatmulPrecision::fp32, true);
+  // The head through the GEMMs and loss kernels instead of head_step_kernel: gradients and step.
+  const OneStep gemm_head = gpu_step(arch, train, test, MatmulPrecision::fp32, false, true, false);
+  const OneStep gemm_head_fused = gpu_step(arch, train, test, MatmulPrecision::fp32, true, true, false);
   REQUIRE(gpu.w0 == cpu.w0);
   std::printf("[one step fp32] K=%d, b=%d, eta=%g, 784-256-10; tolerance 1e-4 of each block's largest entry\n", kReplicas,
               kBatch, kEta);
@@ -239,6 +245,10 @@ TEST_CASE("One GPU SGD step of K = 3 replicas equals the CPU trainer's within fl
   const std::vector<float> fused_step_vector = step_of(fused);
   const double fused_error =
       worst_block_error(arch, fused_step_vector, cpu_step_vector, cpu_step_vector, "w1 - w0 (fused SGD update)");
+  const double gemm_head_error =
+      std::max(worst_block_error(arch, gemm_head.gradients, cpu.gradients, cpu.gradients, "gradient (GEMM head)"),
+               worst_block_error(arch, step_of(gemm_head_fused), cpu_step_vector, cpu_step_vector,
+                                 "w1 - w0 (GEMM head, fused SGD update)"));
   double loss_error = 0.0;
   for (int r = 0; r < kReplicas; ++r) {
     std::printf("  batch loss sum replica %d: GPU %.9g CPU %.9g\n", r, gpu.loss_sum[static_cast<std::size_t>(r)],
@@ -247,8 +257,10 @@ TEST_CASE("One GPU SGD step of K = 3 replicas equals the CPU trainer's within fl
                                                cpu.loss_sum[static_cast<std::size_t>(r)]) /
                                           cpu.loss_sum[static_cast<std::size_t>(r)]);
   }
-  std::printf("[one step fp32] worst: gradient %.3e, step %.3e, fused step %.3e, loss %.3e (tolerance 1e-4)\n",
-              gradient_error, step_error, fused_error, loss_error);
+  std::printf("[one step fp32] worst: gradient %.3e, step %.3e, fused step %.3e, GEMM head %.3e, loss %.3e "
+              "(tolerance 1e-4)\n",
+              gradient_error, step_error, fused_error, gemm_head_error, loss_error);
+  CHECK(gemm_head_error <= 1e-4);
   CHECK(gradient_error <= 1e-4);
   CHECK(step_error <= 1e-4);
   CHECK(fused_error <= 1e-4);
@@ -515,6 +527,64 @@ TEST_CASE("Deferred first-layer steps give the CPU trainer's trajectories") {
     std::printf("[deferred %s] test_accuracy worst difference %.0f samples (tolerance 3)\n", arch.description.c_str(),
                 flips);
     CHECK(flips <= 3.0);
+  }
+}
+
+// Step graphs (CudaTrainerChoices::step_graphs) replay the kernels and cuBLAS calls that the
+// eager path launches, in the same order on the same workspace: every number of the result must
+// be bit-equal with graphs off, through eta changes (lr decay per epoch), partial last batches,
+// held first-layer steps and the unfused SHB update. A graph replaying a stale state (an old
+// eta, the wrong slot of held steps) changes the losses, so this comparison catches it.
+TEST_CASE("Step graphs give the eager path's results bit for bit") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
+  struct Case {
+    const char* name;
+    Architecture arch;
+    OptimizerKind optimizer;
+    int deferred;
+  };
+  const Case cases[] = {
+      {"mlp sgd", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 1},
+      {"mlp sgd deferred 4", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 4},
+      {"mlp shb", Architecture::mlp(1, 28, 28, {64, 32}, 10), OptimizerKind::shb, 1},
+      {"cnn sgd", Architecture::cnn(1, 28, 28, {4, 8}, 3, 10), OptimizerKind::sgd, 1},
+  };
+  for (const Case& c : cases) {
+    TrainSpec spec;
+    spec.name = "graphs";
+    spec.replicas = kReplicas;
+    spec.epochs = 3;
+    spec.optimizer = c.optimizer;
+    spec.momentum = 0.5;
+    spec.schedule.kind = ScheduleKind::lr_decay;
+    spec.schedule.eta = 0.05;
+    spec.schedule.eta_factor = 0.7;
+    spec.schedule.every = 1;
+    spec.schedule.batch = 16;  // 600 = 37 x 16 + 8: a partial batch ends each epoch
+    spec.schedule.per_epoch = true;
+    spec.measure.every = 1;
+    spec.measure.noise_samples = 64;
+    spec.measure.curvature = spec.measure.sharpness = false;
+    CudaTrainTiming eager_timing, graph_timing;
+    const TrainResult eager = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
+                                                  &eager_timing, {c.deferred, true, false});
+    const TrainResult graphs = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
+                                                   &graph_timing, {c.deferred, true, true});
+    std::printf("[graphs %s] graphs captured: eager %d, with graphs %d\n", c.name, eager_timing.step_graphs,
+                graph_timing.step_graphs);
+    CHECK(eager_timing.step_graphs == 0);
+    CHECK(graph_timing.step_graphs > 0);
+    for (const char* name : {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2"}) {
+      const auto& a = graphs.table(name).values;
+      const auto& b = eager.table(name).values;
+      REQUIRE(a.size() == b.size());
+      int differing = 0;
+      for (std::size_t j = 0; j < a.size(); ++j)
+        if (std::memcmp(&a[j], &b[j], sizeof(double)) != 0) ++differing;
+      std::printf("  %-14s %zu entries, %d not bit-equal\n", name, a.size(), differing);
+      CHECK(differing == 0);
+    }
   }
 }
 

@@ -14,7 +14,14 @@
 //                                 the sum over the batch (or, fused SGD, the step b -= eta * sum)
 //   update_kernel                 one thread per parameter of all replicas: SGD / SHB / NSHB,
 //                                 the float operations of apply_update (sim/nn/trainer.cpp)
+//   head_forward_kernel, head_input_delta_kernel, head_gradient_kernel
+//                                 the dense head of a training step (fused_head, b <= 32): logits
+//                                 and softmax cross-entropy; W^T D masked by the ReLU below; the
+//                                 head's and the lower bias's gradients or steps, the loss sums
+//   (and the conv path's im2col / col2im, max pooling, ReLU mask and partial-sum kernels)
 //
+// Everything runs on the trainer's own stream; with step_graphs each step after the gather is
+// replayed as a CUDA graph captured the second time its state (batch, eta, held steps) occurs.
 // The dense layers are cuBLAS strided-batched GEMMs over the K replicas; with the fused SGD
 // update the weight-gradient GEMM writes W - eta D A^T straight into W (alpha = -eta, beta = 1).
 // With deferred_steps > 1 (MLP, plain SGD) the first layer's steps are held as their factors
@@ -50,19 +57,26 @@ __global__ void gather_kernel(const float* __restrict__ pixels, const std::int32
   const std::uint32_t sample = order[replica * samples + begin + position];
   const float* source = pixels + static_cast<std::int64_t>(sample) * features;
   float* target = inputs + replica * inputs_stride + position * features;
-  for (int j = threadIdx.x; j < features; j += blockDim.x) target[j] = source[j];
+  if (features % 4 == 0) {  // 16-byte copies: both rows start 16-byte aligned (cudaMalloc, 4-float rows)
+    const float4* source4 = reinterpret_cast<const float4*>(source);
+    float4* target4 = reinterpret_cast<float4*>(target);
+    for (int j = threadIdx.x; j < features / 4; j += blockDim.x) target4[j] = source4[j];
+  } else {
+    for (int j = threadIdx.x; j < features; j += blockDim.x) target[j] = source[j];
+  }
   if (threadIdx.x == 0) batch_labels[column] = labels[sample];
 }
 
+// Grid (blocks per replica, replicas): the replica from blockIdx.y and a 32-bit index within it
+// (a 64-bit division per entry made this kernel compute-bound).
 __global__ void bias_activation_kernel(float* __restrict__ z, const float* __restrict__ parameters,
-                                       std::int64_t stride, std::int64_t bias_offset, int rows,
-                                       std::int64_t per_replica, std::int64_t total, bool relu) {
-  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
-       i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    const std::int64_t replica = i / per_replica;
-    const int row = static_cast<int>((i % per_replica) % rows);
-    const float v = z[i] + parameters[replica * stride + bias_offset + row];
-    z[i] = relu ? fmaxf(v, 0.0f) : v;
+                                       std::int64_t stride, std::int64_t bias_offset, int rows, int per_replica,
+                                       bool relu) {
+  float* zr = z + static_cast<std::int64_t>(blockIdx.y) * per_replica;
+  const float* bias = parameters + static_cast<std::int64_t>(blockIdx.y) * stride + bias_offset;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < per_replica; i += gridDim.x * blockDim.x) {
+    const float v = zr[i] + bias[i % rows];
+    zr[i] = relu ? fmaxf(v, 0.0f) : v;
   }
 }
 
@@ -302,6 +316,159 @@ __global__ void sum_partials_kernel(const float* __restrict__ partials, int coun
   }
 }
 
+// The dense head of a training step in three kernels (ReplicaTrainerOptions::fused_head), in
+// place of the head GEMM, bias, softmax cross-entropy, loss sums, head bias gradient, input-delta
+// GEMM, the ReLU-mask + bias kernel of the layer below and the head's weight-gradient GEMM. H: the
+// head's input (in x count per replica, one sample per column); W: its weights (classes x in,
+// column-major), then its classes biases; D: the head's delta (classes x count per replica).
+// Every sum runs in a fixed order (deterministic). Gradients are stored (sgd_eta == 0) or applied
+// as SGD steps (x -= eta g); W and the biases change only in the last kernel, after the others
+// have read them.
+constexpr int kMaxHeadClasses = 16;  // logits of one sample held in registers; more: the GEMM head
+constexpr int kHeadSamplesPerBlock = 8;  // one warp per sample
+// Above this batch the GEMM head is faster: workload B on an H100 (2026-11-27), steps with graphs,
+// fused head against GEMM head: b = 32 0.512 vs 0.554 s (fp32), 0.404 vs 0.422 s (tf32); b = 128
+// 0.265 vs 0.252 s, 0.185 vs 0.170 s (the gradient kernel's sums over samples are serial).
+constexpr int kFusedHeadMaxBatch = 32;
+
+// 1. Grid (sample groups, replicas), block = kHeadSamplesPerBlock warps: for one sample per warp,
+// the logits W h + b (each lane a strided share of the inputs for all classes, then a fixed tree
+// over lanes), then softmax_cross_entropy_kernel's loss, hit and delta (softmax - one_hot) / count.
+__global__ void head_forward_kernel(const float* __restrict__ h_all, int in, int classes, int count,
+                                    const std::int32_t* __restrict__ labels, const float* __restrict__ weights,
+                                    std::int64_t stride, std::int64_t weight_offset, std::int64_t bias_offset,
+                                    float* __restrict__ d_all, double* __restrict__ sample_loss,
+                                    double* __restrict__ sample_hit) {
+  const std::int64_t replica = blockIdx.y;
+  const int lane = threadIdx.x % 32;
+  const int s = blockIdx.x * kHeadSamplesPerBlock + threadIdx.x / 32;
+  if (s >= count) return;
+  const float* h = h_all + (replica * count + s) * in;
+  const float* w = weights + replica * stride + weight_offset;
+  const float* bias = weights + replica * stride + bias_offset;
+  float logit[kMaxHeadClasses];
+  for (int c = 0; c < kMaxHeadClasses; ++c) logit[c] = 0.0f;
+  for (int j = lane; j < in; j += 32) {
+    const float hj = h[j];
+    const float* wj = w + static_cast<std::int64_t>(j) * classes;
+#pragma unroll
+    for (int c = 0; c < kMaxHeadClasses; ++c)
+      if (c < classes) logit[c] += wj[c] * hj;
+  }
+#pragma unroll
+  for (int c = 0; c < kMaxHeadClasses; ++c)
+    for (int offset = 16; offset > 0; offset /= 2) logit[c] += __shfl_down_sync(0xffffffffu, logit[c], offset);
+  if (lane != 0) return;
+  const std::int64_t column = replica * count + s;
+  const int label = labels[column];
+#pragma unroll  // (every loop over logit is unrolled with a guard: the array stays in registers)
+  for (int c = 0; c < kMaxHeadClasses; ++c)
+    if (c < classes) logit[c] += bias[c];
+  int best = 0;
+  float top = logit[0];
+#pragma unroll
+  for (int c = 1; c < kMaxHeadClasses; ++c)
+    if (c < classes && logit[c] > top) top = logit[c], best = c;
+  float total = 0.0f, at_label = 0.0f;
+#pragma unroll
+  for (int c = 0; c < kMaxHeadClasses; ++c)
+    if (c < classes) {
+      total += expf(logit[c] - top);
+      if (c == label) at_label = logit[c];
+    }
+  sample_loss[column] = static_cast<double>(logf(total) + top - at_label);
+  sample_hit[column] = best == label ? 1.0 : 0.0;
+  const float scale = total * static_cast<float>(count);
+  float* d = d_all + column * classes;
+#pragma unroll
+  for (int c = 0; c < kMaxHeadClasses; ++c)
+    if (c < classes) d[c] = expf(logit[c] - top) / scale - (c == label ? 1.0f / static_cast<float>(count) : 0.0f);
+}
+
+// 2. Grid (blocks per replica, replicas): the input delta W^T D with the pre-step W, one entry
+// (input j, sample s) per thread, zeroed where the ReLU below was off (mask = its output, or null).
+__global__ void head_input_delta_kernel(const float* __restrict__ d_all, const float* __restrict__ mask_all, int in,
+                                        int classes, int count, const float* __restrict__ weights,
+                                        std::int64_t stride, std::int64_t weight_offset,
+                                        float* __restrict__ delta_in_all, std::int64_t delta_in_stride) {
+  const std::int64_t replica = blockIdx.y;
+  const float* w = weights + replica * stride + weight_offset;
+  const float* d = d_all + replica * count * classes;
+  const float* mask = mask_all != nullptr ? mask_all + replica * count * in : nullptr;
+  float* delta_in = delta_in_all + replica * delta_in_stride;
+  const int entries = in * count;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < entries; i += gridDim.x * blockDim.x) {
+    const int j = i % in, s = i / in;
+    const float* wj = w + static_cast<std::int64_t>(j) * classes;
+    const float* ds = d + static_cast<std::int64_t>(s) * classes;
+    float v = 0.0f;
+    for (int c = 0; c < classes; ++c) v += wj[c] * ds[c];
+    if (mask != nullptr && !(mask[i] > 0.0f)) v = 0.0f;
+    delta_in[i] = v;
+  }
+}
+
+// 3. Grid (blocks per replica, replicas), one output per thread, each a sum over the samples in
+// order: the head's weight gradient (D H^T, classes x in), its bias gradient (D 1), the bias
+// gradient of a dense ReLU layer below (delta_in 1, when below_bias_offset >= 0); warp 0 of
+// block 0 also adds the replica's per-sample losses and hits to its running totals.
+__global__ void head_gradient_kernel(const float* __restrict__ h_all, const float* __restrict__ d_all,
+                                     const float* __restrict__ delta_in_all, std::int64_t delta_in_stride, int in,
+                                     int classes, int count, float* __restrict__ weights, float* __restrict__ gradients,
+                                     std::int64_t stride, std::int64_t weight_offset, std::int64_t bias_offset,
+                                     std::int64_t below_bias_offset, float sgd_eta,
+                                     const double* __restrict__ sample_loss, const double* __restrict__ sample_hit,
+                                     double* __restrict__ loss_total, double* __restrict__ correct_total) {
+  const std::int64_t replica = blockIdx.y;
+  const float* h = h_all + replica * count * in;
+  const float* d = d_all + replica * count * classes;
+  const float* delta_in = delta_in_all + replica * delta_in_stride;
+  // The parameter itself (SGD step) or the replica's gradient block (null in fused-SGD mode).
+  float* const target = (sgd_eta > 0.0f ? weights : gradients) + replica * stride;
+  const auto put = [&](std::int64_t at, float g) {
+    if (sgd_eta > 0.0f) {
+      target[at] -= sgd_eta * g;
+    } else {
+      target[at] = g;
+    }
+  };
+  const int weight_entries = classes * in;
+  const int outputs = weight_entries + classes + (below_bias_offset >= 0 ? in : 0);
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < outputs; i += gridDim.x * blockDim.x) {
+    float sum = 0.0f;
+    if (i < weight_entries) {
+      const int c = i % classes, j = i / classes;
+      for (int s = 0; s < count; ++s)
+        sum += d[static_cast<std::int64_t>(s) * classes + c] * h[static_cast<std::int64_t>(s) * in + j];
+      put(weight_offset + i, sum);
+    } else if (i < weight_entries + classes) {
+      const int c = i - weight_entries;
+      for (int s = 0; s < count; ++s) sum += d[static_cast<std::int64_t>(s) * classes + c];
+      put(bias_offset + c, sum);
+    } else {
+      const int j = i - weight_entries - classes;
+      for (int s = 0; s < count; ++s) sum += delta_in[static_cast<std::int64_t>(s) * in + j];
+      put(below_bias_offset + j, sum);
+    }
+  }
+  if (blockIdx.x == 0 && threadIdx.x < 32) {
+    const int lane = threadIdx.x;
+    double loss = 0.0, hits = 0.0;
+    for (int s = lane; s < count; s += 32) {
+      loss += sample_loss[replica * count + s];
+      hits += sample_hit[replica * count + s];
+    }
+    for (int offset = 16; offset > 0; offset /= 2) {
+      loss += __shfl_down_sync(0xffffffffu, loss, offset);
+      hits += __shfl_down_sync(0xffffffffu, hits, offset);
+    }
+    if (lane == 0) {
+      loss_total[replica] += loss;
+      correct_total[replica] += hits;
+    }
+  }
+}
+
 int grid_stride_blocks(std::int64_t items) {
   return static_cast<int>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, kMaxBlocks));
 }
@@ -336,12 +503,61 @@ struct DeviceBuffer {
   }
 };
 
+// The trainer's own stream: a graph can only be captured from a created stream. It is a blocking
+// stream, so the synchronous copies and memsets on the legacy stream (uploads, downloads, the
+// train sums) still wait for the steps queued on it.
+struct Stream {
+  cudaStream_t stream = nullptr;
+  Stream() { SGDS_CUDA_CHECK(cudaStreamCreate(&stream)); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  ~Stream() { cudaStreamDestroy(stream); }
+};
+
+// cuBLAS on the trainer's stream with a workspace of its own: cuBLAS must not allocate while a
+// graph is captured, and eager and captured GEMMs then see the same workspace, hence choose the
+// same algorithms (bit-equal results).
 struct CublasHandle {
+  static constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;  // NVIDIA's advice for Hopper
   cublasHandle_t handle = nullptr;
-  CublasHandle() { SGDS_CUBLAS_CHECK(cublasCreate(&handle)); }
+  void* workspace = nullptr;
+  explicit CublasHandle(cudaStream_t stream) {
+    SGDS_CUDA_CHECK(cudaMalloc(&workspace, kWorkspaceBytes));
+    SGDS_CUBLAS_CHECK(cublasCreate(&handle));
+    SGDS_CUBLAS_CHECK(cublasSetStream(handle, stream));
+    SGDS_CUBLAS_CHECK(cublasSetWorkspace(handle, workspace, kWorkspaceBytes));
+  }
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
-  ~CublasHandle() { cublasDestroy(handle); }
+  ~CublasHandle() {
+    cublasDestroy(handle);
+    cudaFree(workspace);
+  }
+};
+
+// One training step after the gather (forward, loss, backward, update, and a due write-back of
+// held first-layer steps) captured as a CUDA graph: a step is then two launches instead of 12 or
+// more, and the GPU runs its kernels without waiting on the host. A graph is valid for the state
+// it was captured in: the batch size, eta (baked into the GEMMs' alpha) and the held steps.
+struct StepGraphKey {
+  int count = 0;
+  float eta = 0.0f;
+  int pending = 0, pending_columns = 0;
+  bool operator==(const StepGraphKey&) const = default;
+};
+struct StepGraph {
+  StepGraphKey key;
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  StepGraph(const StepGraphKey& k, cudaGraph_t g, cudaGraphExec_t e) : key(k), graph(g), exec(e) {}
+  StepGraph(StepGraph&& other) noexcept
+      : key(other.key), graph(std::exchange(other.graph, nullptr)), exec(std::exchange(other.exec, nullptr)) {}
+  StepGraph& operator=(StepGraph&&) = delete;
+  StepGraph(const StepGraph&) = delete;
+  ~StepGraph() {
+    if (exec != nullptr) cudaGraphExecDestroy(exec);
+    if (graph != nullptr) cudaGraphDestroy(graph);
+  }
 };
 
 // One step of the forward pass: a dense or conv layer (with the ReLU after it fused into its bias
@@ -423,10 +639,13 @@ struct ReplicaTrainer::State {
   std::size_t parameters = 0, stride = 0, train_samples = 0, test_samples = 0;
   int last_count = 0;
   bool fused_sgd = false, gradients_stored = false;
-  CublasHandle cublas;
+  Stream own_stream;
+  cudaStream_t stream = own_stream.stream;
+  CublasHandle cublas{stream};
   DeviceBuffer<float> weights, gradients, velocity, train_pixels, test_pixels, inputs, delta, delta_other, column_delta;
   DeviceBuffer<float> ones;  // H W b ones: the conv bias gradient as a GEMM
   bool split_conv_gradients = false;  // ReplicaTrainerOptions::split_conv_gradients
+  bool fused_head = false;            // ReplicaTrainerOptions::fused_head, where the head allows
   DeviceBuffer<float> partials;      // per-sample conv gradients, [replica][sample][rows x cols]
   // Deferred first-layer updates (ReplicaTrainerOptions::deferred_steps): the inputs A_s and the
   // first layer's deltas D_s of the steps held, columns [0, pending_columns) of each replica's
@@ -442,6 +661,13 @@ struct ReplicaTrainer::State {
   std::vector<DeviceBuffer<float>> activations, columns;
   std::vector<DeviceBuffer<std::int32_t>> winners;
   DeviceBuffer<double> sample_loss, sample_correct, train_loss, train_correct, test_loss, test_correct;
+  // Step graphs (ReplicaTrainerOptions::step_graphs): a state is captured the second time it is
+  // met, so a schedule that changes eta every step never pays for captures it cannot reuse.
+  // Declared last: destroyed before the buffers and the stream they use.
+  bool step_graphs = false;
+  std::vector<StepGraphKey> seen_once;
+  std::vector<StepGraph> graphs;
+  static constexpr std::size_t kMaxGraphs = 32, kMaxSeen = 64;
 
   // C_k = alpha op(A_k) op(B_k) + beta C_k for the K replicas: one cuBLAS strided-batched GEMM.
   void gemm(cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k, const float* a, int lda,
@@ -465,14 +691,14 @@ struct ReplicaTrainer::State {
          samples);
     const int weight_entries = rows * cols;
     std::int64_t total = static_cast<std::int64_t>(replicas) * weight_entries;
-    sum_partials_kernel<<<grid_stride_blocks(total), kThreads>>>(partials.data, count, weight_entries, total, sgd_eta,
+    sum_partials_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(partials.data, count, weight_entries, total, sgd_eta,
                                                                  weights.data, gradients.data,
                                                                  static_cast<std::int64_t>(stride), st.weight_offset);
     SGDS_CUDA_CHECK(cudaGetLastError());
     gemm(CUBLAS_OP_N, CUBLAS_OP_N, rows, 1, positions, d, rows, static_cast<long long>(rows) * positions, ones.data,
          positions, 0, partials.data, rows, rows, 1.0f, 0.0f, samples);
     total = static_cast<std::int64_t>(replicas) * rows;
-    sum_partials_kernel<<<grid_stride_blocks(total), kThreads>>>(partials.data, count, rows, total, sgd_eta,
+    sum_partials_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(partials.data, count, rows, total, sgd_eta,
                                                                  weights.data, gradients.data,
                                                                  static_cast<std::int64_t>(stride), st.bias_offset);
     SGDS_CUDA_CHECK(cudaGetLastError());
@@ -481,15 +707,19 @@ struct ReplicaTrainer::State {
   // Logits of `count` samples for every replica into activations.back(); input_stride = 0 when
   // the replicas share the input (the test set).
   void forward(const float* input, long long input_stride, int count) {
+    forward_stages(input, input_stride, count, stages.size());
+  }
+  // The first `stage_count` stages only (a training step with the fused head stops below it).
+  void forward_stages(const float* input, long long input_stride, int count, std::size_t stage_count) {
     const float* in = input;
     long long in_stride = input_stride;
-    for (std::size_t l = 0; l < stages.size(); ++l) {
+    for (std::size_t l = 0; l < stage_count; ++l) {
       const Stage& st = stages[l];
       float* out = activations[l].data;
       const long long out_stride = static_cast<long long>(st.out) * count;
       const std::int64_t total = static_cast<std::int64_t>(replicas) * out_stride;
       if (st.kind == StageKind::maxpool) {
-        maxpool_kernel<<<grid_stride_blocks(total), kThreads>>>(in, st.channels, st.height, st.width, total, out,
+        maxpool_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(in, st.channels, st.height, st.width, total, out,
                                                                 winners[l].data);
         SGDS_CUDA_CHECK(cudaGetLastError());
       } else {
@@ -500,7 +730,7 @@ struct ReplicaTrainer::State {
         if (st.kind == StageKind::conv) {
           b_stride = static_cast<long long>(st.cols()) * n;
           const std::int64_t entries = static_cast<std::int64_t>(replicas) * b_stride;
-          image_to_columns_kernel<<<grid_stride_blocks(entries), kThreads>>>(
+          image_to_columns_kernel<<<grid_stride_blocks(entries), kThreads, 0, stream>>>(
               in, in_stride, st.channels, st.height, st.width, st.kernel, count, entries, columns[l].data);
           SGDS_CUDA_CHECK(cudaGetLastError());
           b = columns[l].data;
@@ -516,9 +746,11 @@ struct ReplicaTrainer::State {
           gemm(CUBLAS_OP_N, CUBLAS_OP_N, st.out, count, pending_columns, pending_deltas.data, st.out, deltas_block,
                pending_products.data, pending_columns, products_block, out, st.out, out_stride, -pending_eta, 1.0f);
         }
-        bias_activation_kernel<<<grid_stride_blocks(total), kThreads>>>(out, weights.data, static_cast<std::int64_t>(stride),
-                                                                       st.bias_offset, st.rows(), out_stride, total,
-                                                                       st.relu);
+        const dim3 bias_grid(static_cast<unsigned>(std::min<long long>((out_stride + kThreads - 1) / kThreads, 64)),
+                             static_cast<unsigned>(replicas));
+        bias_activation_kernel<<<bias_grid, kThreads, 0, stream>>>(out, weights.data, static_cast<std::int64_t>(stride),
+                                                                   st.bias_offset, st.rows(), static_cast<int>(out_stride),
+                                                                   st.relu);
         SGDS_CUDA_CHECK(cudaGetLastError());
       }
       in = out;
@@ -529,12 +761,15 @@ struct ReplicaTrainer::State {
   // Writes the held first-layer steps into W1 in one GEMM: W1 -= eta D A^T over the pending columns.
   void flush() {
     if (pending == 0) return;
+    launch_flush(pending_columns);
+    pending = pending_columns = 0;
+  }
+  void launch_flush(int columns) {
     const Stage& st = stages[0];
-    gemm(CUBLAS_OP_N, CUBLAS_OP_T, st.out, st.in, pending_columns, pending_deltas.data, st.out,
+    gemm(CUBLAS_OP_N, CUBLAS_OP_T, st.out, st.in, columns, pending_deltas.data, st.out,
          static_cast<long long>(st.out) * pending_capacity, pending_inputs.data, st.in,
          static_cast<long long>(st.in) * pending_capacity, weights.data + st.weight_offset, st.out,
          static_cast<long long>(stride), -pending_eta, 1.0f);
-    pending = pending_columns = 0;
   }
 
   // Per-sample loss and hits of the logits (and the head's delta when `head_delta` is set),
@@ -542,11 +777,11 @@ struct ReplicaTrainer::State {
   void loss(const std::int32_t* labels, long long label_stride, int count, float* head_delta, double* loss_total,
             double* correct_total) {
     const std::int64_t columns_total = static_cast<std::int64_t>(replicas) * count;
-    softmax_cross_entropy_kernel<<<grid_stride_blocks(columns_total), kThreads>>>(
+    softmax_cross_entropy_kernel<<<grid_stride_blocks(columns_total), kThreads, 0, stream>>>(
         activations.back().data, labels, label_stride, classes, count, columns_total, head_delta, sample_loss.data,
         sample_correct.data);
     SGDS_CUDA_CHECK(cudaGetLastError());
-    sum_per_replica_kernel<<<replicas, kThreads>>>(sample_loss.data, sample_correct.data, count, loss_total,
+    sum_per_replica_kernel<<<replicas, kThreads, 0, stream>>>(sample_loss.data, sample_correct.data, count, loss_total,
                                                    correct_total);
     SGDS_CUDA_CHECK(cudaGetLastError());
   }
@@ -554,7 +789,10 @@ struct ReplicaTrainer::State {
   // Gradients of the mean loss from the head's delta (in `delta`) down to the first layer; with
   // sgd_eta > 0 the SGD step itself instead (W -= eta dW and b -= eta db, gradients unstored).
   // Every input delta is taken before that layer's W changes, so all use the pre-step weights.
-  void backward(int count, float sgd_eta) {
+  // fused_head_step: the head's loss, delta and gradients by the head kernels (the forward pass
+  // stopped below the head), which also masks and takes the bias gradient of a dense ReLU layer
+  // below it; else the head's delta must already be in `delta` (loss()).
+  void backward(int count, float sgd_eta, bool fused_head_step = false) {
     float* current = delta.data;
     float* other = delta_other.data;
     long long current_stride = static_cast<long long>(stages.back().out) * count;
@@ -562,13 +800,55 @@ struct ReplicaTrainer::State {
     float* const deferred_slot =
         deferring() ? pending_deltas.data + static_cast<std::size_t>(pending_columns) * stages[0].out : nullptr;
     const long long deferred_stride = static_cast<long long>(stages[0].out) * pending_capacity;
-    for (std::size_t l = stages.size(); l-- > 0;) {
+    std::size_t top = stages.size();  // the stages below `top` remain
+    bool below_head_done = false;     // mask and bias step of stage top - 1 done by the head kernel
+    if (fused_head_step) {
+      const std::size_t l = stages.size() - 1;  // >= 1 (fused_head needs a stage below the head)
+      const Stage& st = stages[l];
+      const Stage& below = stages[l - 1];
+      const bool into_slot = l == 1 && deferred_slot != nullptr;
+      const long long in_stride = static_cast<long long>(st.in) * count;
+      float* const target = into_slot ? deferred_slot : other;
+      const bool below_relu = below.kind == StageKind::dense && below.relu;
+      const unsigned K = static_cast<unsigned>(replicas);
+      const auto blocks_for = [](std::int64_t items) {  // per replica, at most 64
+        return static_cast<unsigned>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, 64));
+      };
+      float* const head_delta = delta.data;  // D, classes x count per replica
+      head_forward_kernel<<<dim3((count + kHeadSamplesPerBlock - 1) / kHeadSamplesPerBlock, K), 32 * kHeadSamplesPerBlock,
+                            0, stream>>>(activations[l - 1].data, st.in, st.out, count, batch_labels.data, weights.data,
+                                         static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset, head_delta,
+                                         sample_loss.data, sample_correct.data);
+      SGDS_CUDA_CHECK(cudaGetLastError());
+      const long long target_stride = into_slot ? deferred_stride : in_stride;
+      head_input_delta_kernel<<<dim3(blocks_for(in_stride), K), kThreads, 0, stream>>>(
+          head_delta, below_relu ? activations[l - 1].data : nullptr, st.in, st.out, count, weights.data,
+          static_cast<std::int64_t>(stride), st.weight_offset, target, target_stride);
+      SGDS_CUDA_CHECK(cudaGetLastError());
+      const std::int64_t outputs = static_cast<std::int64_t>(st.out) * (st.in + 1) + (below_relu ? st.in : 0);
+      head_gradient_kernel<<<dim3(blocks_for(outputs), K), kThreads, 0, stream>>>(
+          activations[l - 1].data, head_delta, target, target_stride, st.in, st.out, count, weights.data,
+          gradients.data, static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset,
+          below_relu ? below.bias_offset : -1, sgd_eta, sample_loss.data, sample_correct.data, train_loss.data,
+          train_correct.data);
+      SGDS_CUDA_CHECK(cudaGetLastError());
+      if (into_slot) {
+        current = deferred_slot;
+        current_stride = deferred_stride;
+      } else {
+        std::swap(current, other);
+        current_stride = in_stride;
+      }
+      top = l;
+      below_head_done = below_relu;
+    }
+    for (std::size_t l = top; l-- > 0;) {
       const Stage& st = stages[l];
       const float* in = l == 0 ? inputs.data : activations[l - 1].data;
       const long long in_stride = static_cast<long long>(st.in) * count;
       if (st.kind == StageKind::maxpool) {  // never the first stage (stages_of)
         const std::int64_t total = static_cast<std::int64_t>(replicas) * in_stride;
-        maxpool_backward_kernel<<<grid_stride_blocks(total), kThreads>>>(current, winners[l].data, st.channels,
+        maxpool_backward_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(current, winners[l].data, st.channels,
                                                                          st.height, st.width, total, other);
         SGDS_CUDA_CHECK(cudaGetLastError());
         std::swap(current, other);
@@ -577,11 +857,13 @@ struct ReplicaTrainer::State {
       }
       const int rows = st.rows(), cols = st.cols(), n = st.positions() * count;
       const long long out_stride = static_cast<long long>(rows) * n;
-      if (st.kind == StageKind::dense) {  // ReLU mask and bias gradient (or step) in one kernel
+      if (st.kind == StageKind::dense && l + 1 == top && below_head_done) {
+        // masked, bias stepped or stored: the head kernels
+      } else if (st.kind == StageKind::dense) {  // ReLU mask and bias gradient (or step) in one kernel
         const float* mask = st.relu ? activations[l].data : nullptr;
         const std::int64_t bias_blocks = static_cast<std::int64_t>(replicas) * ((rows + kBiasRows - 1) / kBiasRows);
         if (bias_blocks > INT_MAX) throw std::invalid_argument("GPU trainer: too many replicas x units for one grid");
-        bias_gradient_kernel<<<static_cast<int>(bias_blocks), kThreads>>>(current, current_stride, mask, rows, n,
+        bias_gradient_kernel<<<static_cast<int>(bias_blocks), kThreads, 0, stream>>>(current, current_stride, mask, rows, n,
                                                                          gradients.data, static_cast<std::int64_t>(stride),
                                                                          st.bias_offset, sgd_eta, weights.data);
         SGDS_CUDA_CHECK(cudaGetLastError());
@@ -589,7 +871,7 @@ struct ReplicaTrainer::State {
                 // per channel, so the sum is a GEMM with a vector of ones: db = delta 1
         if (st.relu) {
           const std::int64_t total = static_cast<std::int64_t>(replicas) * out_stride;
-          relu_mask_kernel<<<grid_stride_blocks(total), kThreads>>>(current, activations[l].data, total);
+          relu_mask_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(current, activations[l].data, total);
           SGDS_CUDA_CHECK(cudaGetLastError());
         }
         if (!split_conv_gradients) {  // (split: the bias with the weights, below)
@@ -612,7 +894,7 @@ struct ReplicaTrainer::State {
                static_cast<long long>(stride), current, rows, current_stride, column_delta.data, cols,
                static_cast<long long>(cols) * n);
           const std::int64_t total = static_cast<std::int64_t>(replicas) * in_stride;
-          columns_to_image_kernel<<<grid_stride_blocks(total), kThreads>>>(column_delta.data, st.channels, st.height,
+          columns_to_image_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(column_delta.data, st.channels, st.height,
                                                                            st.width, st.kernel, count, total, other);
           SGDS_CUDA_CHECK(cudaGetLastError());
         }
@@ -637,6 +919,65 @@ struct ReplicaTrainer::State {
       }
     }
   }
+
+  // The launches of one step after the gather, for the batch in `inputs`: forward, loss, backward
+  // with the update, and the write-back of W1 when this step fills the held steps. Changes no
+  // host state (ReplicaTrainer::step does), so it can be captured as a graph.
+  void launch_step(int count, float eta, const float* inputs_of_step, long long inputs_stride) {
+    const bool head = fused_head && count <= kFusedHeadMaxBatch;
+    if (head) {
+      forward_stages(inputs_of_step, inputs_stride, count, stages.size() - 1);
+    } else {
+      forward(inputs_of_step, inputs_stride, count);
+      loss(batch_labels.data, count, count, delta.data, train_loss.data, train_correct.data);
+    }
+    if (fused_sgd) {
+      backward(count, eta, head);
+      if (deferring() && pending + 1 == deferred_steps) launch_flush(pending_columns + count);
+      return;
+    }
+    backward(count, 0.0f, head);
+    const std::int64_t total = static_cast<std::int64_t>(replicas) * static_cast<std::int64_t>(stride);
+    update_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(static_cast<int>(optimizer), eta, momentum,
+                                                                      total, weights.data, velocity.data,
+                                                                      gradients.data);
+    SGDS_CUDA_CHECK(cudaGetLastError());
+  }
+
+  // launch_step through a graph for this state, capturing it the second time the state is met;
+  // false when the step must run eagerly (graphs off, first meeting, or the cache full).
+  bool launch_step_graph(const StepGraphKey& key, const float* inputs_of_step, long long inputs_stride) {
+    if (!step_graphs) return false;
+    for (const StepGraph& g : graphs)
+      if (g.key == key) {
+        SGDS_CUDA_CHECK(cudaGraphLaunch(g.exec, stream));
+        return true;
+      }
+    const auto seen = std::find(seen_once.begin(), seen_once.end(), key);
+    if (seen == seen_once.end()) {
+      if (seen_once.size() >= kMaxSeen) seen_once.clear();
+      seen_once.push_back(key);
+      return false;
+    }
+    if (graphs.size() >= kMaxGraphs) return false;
+    seen_once.erase(seen);
+    cudaGraph_t graph = nullptr;
+    SGDS_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    try {
+      launch_step(key.count, key.eta, inputs_of_step, inputs_stride);
+    } catch (...) {
+      if (cudaStreamEndCapture(stream, &graph) == cudaSuccess && graph != nullptr) cudaGraphDestroy(graph);
+      throw;
+    }
+    SGDS_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t instantiated = cudaGraphInstantiate(&exec, graph, 0);
+    if (instantiated != cudaSuccess) cudaGraphDestroy(graph);
+    SGDS_CUDA_CHECK(instantiated);
+    graphs.emplace_back(key, graph, exec);
+    SGDS_CUDA_CHECK(cudaGraphLaunch(exec, stream));
+    return true;
+  }
 };
 
 ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& train, const Dataset& test,
@@ -649,6 +990,8 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   if (train.features() != static_cast<std::size_t>(architecture.input_size()) ||
       (test.size() > 0 && test.features() != train.features()))
     throw std::invalid_argument("GPU trainer: data and architecture disagree on the input size");
+  if (options.replicas > 65535)
+    throw std::invalid_argument("GPU trainer: at most 65535 replicas (one grid row each in the bias kernels)");
   if (static_cast<std::int64_t>(options.replicas) * options.max_batch > INT_MAX)
     throw std::invalid_argument("GPU trainer: replicas x batch must stay below 2^31 (one gather block each)");
   state_ = std::make_unique<State>();
@@ -721,6 +1064,9 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   for (const Stage& st : s.stages)
     if (st.kind == StageKind::conv) most_positions = std::max(most_positions, static_cast<std::size_t>(st.positions()));
   s.split_conv_gradients = options.split_conv_gradients;
+  s.step_graphs = options.step_graphs;
+  // The fused head needs a layer below the head and at most kMaxHeadClasses classes.
+  s.fused_head = options.fused_head && s.stages.size() >= 2 && s.classes <= kMaxHeadClasses;
   if (most_positions > 0 && s.split_conv_gradients) {
     std::size_t widest_partial = 0;
     for (const Stage& st : s.stages)
@@ -794,32 +1140,24 @@ void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
   long long inputs_stride = static_cast<long long>(s.features) * count;
   if (s.deferring()) {
     if (s.pending > 0 && (e != s.pending_eta || s.pending_columns + count > s.pending_capacity)) s.flush();
+    s.pending_eta = e;
     inputs = s.pending_inputs.data + static_cast<std::size_t>(s.pending_columns) * static_cast<std::size_t>(s.features);
     inputs_stride = static_cast<long long>(s.features) * s.pending_capacity;
   }
+  // The gather stays outside the graphs: it alone depends on `begin`.
   const int columns = s.replicas * count;  // < 2^31, checked in the constructor
-  gather_kernel<<<columns, kThreads>>>(s.train_pixels.data, s.train_labels.data, s.order.data,
-                                       static_cast<std::int64_t>(s.train_samples), static_cast<std::int64_t>(begin),
-                                       count, s.features, inputs, inputs_stride, s.batch_labels.data);
+  gather_kernel<<<columns, kThreads, 0, s.stream>>>(s.train_pixels.data, s.train_labels.data, s.order.data,
+                                                    static_cast<std::int64_t>(s.train_samples),
+                                                    static_cast<std::int64_t>(begin), count, s.features, inputs,
+                                                    inputs_stride, s.batch_labels.data);
   SGDS_CUDA_CHECK(cudaGetLastError());
-  s.forward(inputs, inputs_stride, count);
-  s.loss(s.batch_labels.data, count, count, s.delta.data, s.train_loss.data, s.train_correct.data);
-  if (s.fused_sgd) {
-    s.backward(count, e);
-    s.gradients_stored = false;
-    if (s.deferring()) {
-      s.pending_eta = e;
-      s.pending_columns += count;
-      if (++s.pending == s.deferred_steps) s.flush();
-    }
-    return;
+  if (!s.launch_step_graph(StepGraphKey{count, e, s.pending, s.pending_columns}, inputs, inputs_stride))
+    s.launch_step(count, e, inputs, inputs_stride);
+  s.gradients_stored = !s.fused_sgd;
+  if (s.deferring()) {
+    s.pending_columns += count;
+    if (++s.pending == s.deferred_steps) s.pending = s.pending_columns = 0;  // written back by the step
   }
-  s.backward(count, 0.0f);
-  s.gradients_stored = true;
-  const std::int64_t total = static_cast<std::int64_t>(s.replicas) * static_cast<std::int64_t>(s.stride);
-  update_kernel<<<grid_stride_blocks(total), kThreads>>>(static_cast<int>(s.optimizer), e, s.momentum, total,
-                                                        s.weights.data, s.velocity.data, s.gradients.data);
-  SGDS_CUDA_CHECK(cudaGetLastError());
 }
 
 void ReplicaTrainer::reset_train_sums() {
@@ -887,5 +1225,7 @@ std::vector<float> ReplicaTrainer::last_gradients() const {
 }
 
 void ReplicaTrainer::synchronise() const { SGDS_CUDA_CHECK(cudaDeviceSynchronize()); }
+
+int ReplicaTrainer::step_graphs_captured() const { return static_cast<int>(state_->graphs.size()); }
 
 }  // namespace sgds::nn::cuda

@@ -55,10 +55,21 @@ struct ReplicaTrainerOptions {
   // read twice and written once per step. 1 = off (the other architectures and optimizers).
   int deferred_steps = 1;
   // Conv layers: the weight and bias gradients as per-sample GEMMs (one per replica and sample)
-  // and a fixed-order sum, instead of one GEMM per replica over all H W b positions (the path
-  // validated on an H100 on 2026-11-27, about 1.3 ms per step at K = 8, b = 32). Off until it
-  // too has passed test_nn_cuda on a GPU; then it should become the default.
-  bool split_conv_gradients = false;
+  // and a fixed-order sum, instead of one GEMM per replica over all H W b positions (whose tiny
+  // outputs, 16 x 9, leave cuBLAS few blocks). On an H100 (2026-11-27) it passed test_nn_cuda and
+  // took one epoch of the 16-32 CNN at K = 8, b = 32 from 2.47 s to 0.81 s.
+  bool split_conv_gradients = true;
+  // Each step after the gather as a CUDA graph, captured the second time a state (batch size,
+  // eta, held first-layer steps) is met: two launches per step instead of 12 or more. The same
+  // kernels and cuBLAS calls in the same order, so the same bits as without (test_nn_cuda).
+  bool step_graphs = true;
+  // A training step's dense head in three kernels (logits and softmax cross-entropy; input delta;
+  // gradients or SGD steps of the head and of the bias of a dense ReLU layer below it, loss sums)
+  // in place of eight launches, cuBLAS GEMMs of 10 rows among them. Computed in fp32 whatever
+  // `precision` says (tf32 applies to the other GEMMs). Needs a layer below the head and at most
+  // 16 classes, and acts for batches of at most 32 (measured faster there, slower at 128; the GEMM
+  // head runs otherwise).
+  bool fused_head = true;
 };
 
 class ReplicaTrainer {
@@ -98,6 +109,8 @@ class ReplicaTrainer {
   std::vector<float> last_gradients() const;
 
   void synchronise() const;
+  // Step graphs captured so far (ReplicaTrainerOptions::step_graphs; 0 when off).
+  int step_graphs_captured() const;
 
  private:
   struct State;

@@ -86,6 +86,8 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.precision = precision;
   options.deferred_steps = choices.deferred_steps;
   options.split_conv_gradients = choices.split_conv_gradients;
+  options.step_graphs = choices.step_graphs;
+  options.fused_head = choices.fused_head;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);
@@ -172,6 +174,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   result.seconds = seconds_since(start);
   if (timing) {
     timing->setup_seconds = setup_seconds;
+    timing->step_graphs = trainer.step_graphs_captured();
     timing->measurement_seconds = measurement_seconds;
     timing->training_seconds = epochs_end - setup_seconds - (measurement_seconds - final_seconds);
   }

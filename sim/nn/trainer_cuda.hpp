@@ -31,13 +31,16 @@ struct CudaTrainTiming {
   double setup_seconds = 0.0;        // data and weights to the device, initial weights, first orders
   double training_seconds = 0.0;     // the epochs: steps, train sums, GPU test evaluations (wall clock)
   double measurement_seconds = 0.0;  // the CPU measurements on copied-back weights (not in the above)
+  int step_graphs = 0;               // CUDA graphs of training steps captured (CudaTrainerChoices::step_graphs)
 };
 
 // Implementation choices of the GPU trainer that do not change what is computed (the iterates
 // agree within float rounding): ReplicaTrainerOptions' fields of the same names.
 struct CudaTrainerChoices {
   int deferred_steps = 1;             // MLP, plain SGD: first-layer steps held (1 = off)
-  bool split_conv_gradients = false;  // CNN: conv gradients by sample
+  bool split_conv_gradients = true;   // CNN: conv gradients by sample
+  bool step_graphs = true;            // each step (after the gather) as a CUDA graph
+  bool fused_head = true;             // the head's forward and backward in one kernel
 };
 
 // Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error

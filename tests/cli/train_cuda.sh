@@ -84,8 +84,8 @@ cat gpu.out
 # One GPU-against-CPU comparison, used for the MLP and the CNN below.
 cat > compare.py <<'EOF'
 import numpy as np
-def compare(gpu, cpu, label):
-    for run in ("sgd", "shb"):
+def compare(gpu, cpu, label, runs=("sgd", "shb")):
+    for run in runs:
         g, c = gpu["networks"][run], cpu["networks"][run]
         for name in ("train_loss", "test_loss", "c2"):
             a, b = g[name][()], c[name][()]
@@ -122,7 +122,12 @@ for run in ("sgd", "shb"):
 print("train_cuda: GPU run ok (MLP)")
 EOF
 
-# The CNN through the same command: GPU against CPU, same tolerances.
+# The CNN through the same command: GPU against CPU, same tolerances, for the SGD run. Not the SHB
+# run: there the CPU's own builds disagree beyond 1e-3 (x86-64-v3 with FMA against the baseline
+# build: C^2 2.8747e-3, train loss 4.6e-4, measured 2026-11-27), a rounding-level difference that
+# momentum carries through a ReLU or max-pooling tie; the GPU (no FMA contraction) differed from
+# the v3 build by 2.8749e-3, i.e. it sides with the baseline build. SHB's update on the
+# GPU is held to the CPU's by test_nn_cuda (MLP trajectories), the CNN layers by the SGD run.
 sed -e 's/^kind = "mlp"/kind = "cnn"/' -e 's/^hidden = \[64\]/channels = [4, 8]/' cfg.toml > cnn.toml
 grep -q 'kind = "cnn"' cnn.toml && grep -q 'channels = \[4, 8\]' cnn.toml || { echo "cnn.toml not made"; exit 1; }
 "$SGDS_BIN" train cnn.toml --device cuda -o cnn_gpu.h5 --quiet > /dev/null
@@ -133,6 +138,6 @@ from compare import compare
 gpu, cpu = h5py.File("cnn_gpu.h5", "r"), h5py.File("cnn_cpu.h5", "r")
 v = gpu["networks"].attrs["device"]
 assert (v.decode() if isinstance(v, bytes) else str(v)) == "cuda", v
-compare(gpu, cpu, "cnn")
+compare(gpu, cpu, "cnn", runs=("sgd",))
 print("train_cuda: GPU run ok (CNN)")
 EOF
