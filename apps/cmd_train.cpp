@@ -166,10 +166,11 @@ void train_command(const TrainOptions& options) {
              "final delta", "worst sharp", "seconds");
   std::fflush(stdout);
   for (const auto& spec : config.runs) {
-    // The progress total: parameter updates over all replicas, counted as the trainers count them.
-    const std::int64_t updates = nn::prepare_result(spec, architecture, data.train.size()).steps.back();
-    Progress progress("train " + spec.name, updates * spec.replicas, options.quiet);
-    const auto report = [&progress](std::int64_t done_updates, std::int64_t /*total*/) { progress.set(done_updates); };
+    // The progress total: training samples over all epochs and replicas, as the trainers count them.
+    const std::int64_t samples = nn::training_samples(
+        spec, nn::prepare_result(spec, architecture, data.train.size()), data.train.size());
+    Progress progress("train " + spec.name, samples, options.quiet);
+    const auto report = [&progress](std::int64_t done_samples, std::int64_t /*total*/) { progress.set(done_samples); };
     done.push_back({&spec, on_gpu ? nn::train_replicas_cuda(spec, architecture, data.train, data.evaluation,
                                                             config.seed, config.matmul_precision, report)
                                   : nn::train_replicas(spec, architecture, data.train, data.evaluation, config.seed,

@@ -3,6 +3,7 @@
 // gradient noise of a real network matches the finite-population oracle s^2/b (THEORY.md 5.5).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -235,4 +236,42 @@ TEST_CASE("Network mini-batch gradient noise matches s2 over b") {
   // Mutants: the rival scalings s^2/sqrt(b) and s^2/b^2 are rejected.
   CHECK(std::abs(mean - s2 / std::sqrt(b)) > 5.0 * se);
   CHECK(std::abs(mean - s2 / (b * b)) > 5.0 * se);
+}
+
+// Progress counts training samples, not updates: with the batch doubling every epoch the later
+// epochs have half the updates but as many samples, so an update count would make the first
+// epoch look like most of the work. One thread, so every step reports (the try-lock never misses).
+TEST_CASE("Training progress counts samples over all replicas and epochs, rising to the total") {
+  const Dataset train = bars(200, 1), test = bars(50, 2);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {8}, 3);
+  TrainSpec spec = small_spec(2);
+  spec.schedule.kind = ScheduleKind::batch_increase;
+  spec.schedule.batch_factor = 2.0;
+  spec.schedule.every = 1;
+  spec.measure.noise_samples = 0;
+  spec.measure.curvature = spec.measure.sharpness = false;
+  for (const bool drop_last : {false, true}) {
+    spec.drop_last = drop_last;
+    std::vector<std::int64_t> done, totals;
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    const TrainResult r = train_replicas(spec, mlp, train, test, 9, [&](std::int64_t d, std::int64_t t) {
+      done.push_back(d);
+      totals.push_back(t);
+    });
+    omp_set_num_threads(threads);
+    // Batches 16, 32, 64: without drop_last every epoch trains on all 200 samples; with it on
+    // 192, 192 and 192 (200 - 200 mod b).
+    const std::int64_t expected = drop_last ? 2 * (192 + 192 + 192) : 2 * 3 * 200;
+    CHECK(r.batch[1] == 16);
+    CHECK(r.batch[3] == 64);
+    REQUIRE(!done.empty());
+    CHECK(training_samples(spec, r, train.size()) == expected);
+    CHECK(done.back() == expected);
+    CHECK(std::is_sorted(done.begin(), done.end()));
+    CHECK(std::all_of(totals.begin(), totals.end(), [&](std::int64_t t) { return t == expected; }));
+    // One thread trains the replicas one after the other: replica 0's first epoch (16-sample
+    // batches: 13 updates, or 12 full ones with drop_last) is its first 200 (192) samples.
+    CHECK(done[drop_last ? 11 : 12] == (drop_last ? 192 : 200));
+  }
 }

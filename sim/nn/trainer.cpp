@@ -190,6 +190,13 @@ std::size_t epoch_samples_used(std::size_t n, std::int64_t batch, bool drop_last
   return drop_last ? n - n % static_cast<std::size_t>(batch) : n;
 }
 
+std::int64_t training_samples(const TrainSpec& spec, const TrainResult& prepared, std::size_t n) {
+  std::int64_t samples = 0;
+  for (int e = 0; e < spec.epochs; ++e)
+    samples += static_cast<std::int64_t>(epoch_samples_used(n, epoch_batch(prepared, e), spec.drop_last));
+  return samples * spec.replicas;
+}
+
 std::int64_t epoch_batch(const TrainResult& result, int epoch) {
   return static_cast<std::int64_t>(result.batch[static_cast<std::size_t>(epoch + 1)]);
 }
@@ -306,8 +313,8 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   const MeasureSpec& m = spec.measure;
 
   TrainResult result = prepare_result(spec, arch, n);
-  const std::int64_t total_steps = result.steps.back() * K;
-  std::atomic<std::int64_t> done{0};
+  const std::int64_t total_samples = training_samples(spec, result, n);
+  std::atomic<std::int64_t> done{0};  // samples trained on, all replicas
   std::mutex progress_mutex;
 
   keep_large_allocations_resident();
@@ -348,13 +355,13 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
         loss += o.loss_sum;
         correct += o.correct;
         apply_update(spec.optimizer, eta, spec.momentum, w.data(), velocity.data(), g.data(), P);
-        ++done;
+        done += count;
         // Whichever thread is free reports (one at a time, the count read under the lock so it
         // never goes back): with thread 0 alone the log fell silent while its replica's final
         // curvature was measured, though the other threads trained on.
         if (progress) {
           const std::unique_lock<std::mutex> reporting(progress_mutex, std::try_to_lock);
-          if (reporting) progress(done.load(), total_steps);
+          if (reporting) progress(done.load(), total_samples);
         }
       }
       cell(train_loss, e + 1) = loss / static_cast<double>(used);

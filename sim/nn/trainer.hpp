@@ -62,7 +62,9 @@ struct TrainResult {
   const Table& table(const std::string& table_name) const;
 };
 
-// `progress(done, total)` is called from one thread with work units done so far.
+// `progress(done, total)` is called from one thread at a time with the training samples processed
+// so far over all replicas and their total (training_samples): samples, not updates, so that a
+// growing batch (fewer, larger updates) does not skew the estimate of the time left.
 TrainResult train_replicas(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                            const Dataset& test, std::uint32_t seed,
                            const std::function<void(std::int64_t, std::int64_t)>& progress = {});
@@ -76,6 +78,8 @@ std::int64_t epoch_batch(const TrainResult& result, int epoch);
 // How many samples of an epoch's order its batches use: all n, or with drop_last the n - n mod b
 // that fill whole batches (the CPU and GPU trainers and the progress count share this).
 std::size_t epoch_samples_used(std::size_t n, std::int64_t batch, bool drop_last);
+// The samples a prepared run trains on, all epochs and replicas: the progress total.
+std::int64_t training_samples(const TrainSpec& spec, const TrainResult& prepared, std::size_t n);
 
 // The measurements at given weights w of replica r (P floats), for the CPU trainer and for the
 // GPU trainer's weights copied back to the host: C^2, its SE, the gradient norms and delta into

@@ -129,7 +129,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   const double setup_seconds = seconds_since(start);
   measure_epoch(0);
   std::int64_t done = 0;
-  const std::int64_t total = result.steps.back() * K;
+  const std::int64_t total = training_samples(spec, result, n);
   std::vector<double> loss_sum;
   std::vector<std::int64_t> correct;
   for (int e = 0; e < E; ++e) {
@@ -149,7 +149,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
       train_accuracy[static_cast<std::size_t>((e + 1) * K + r)] =
           static_cast<double>(correct[static_cast<std::size_t>(r)]) / static_cast<double>(used);
     }
-    done += (result.steps[static_cast<std::size_t>(e + 1)] - result.steps[static_cast<std::size_t>(e)]) * K;
+    done += static_cast<std::int64_t>(used) * K;
     if (progress) progress(done, total);
     if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
     if (next.valid()) orders = next.get();
