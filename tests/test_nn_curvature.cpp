@@ -105,6 +105,35 @@ TEST_CASE("Worst-case adaptive l_inf sharpness reaches the best vertex of the bo
         Approx(expected).epsilon(1e-9));
 }
 
+// APGD's step-size checkpoints: Croce & Hein (2020) list 0, 22, 41, 57, 70, 80, 87, 93, 99 for 100
+// iterations (p_0 = 0, p_1 = 0.22, p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06)); the measure's
+// 20 steps check at 4, 7, 9, then every step.
+TEST_CASE("APGD checkpoints follow the published schedule") {
+  CHECK(apgd_checkpoints(100) == std::vector<int>{22, 41, 57, 70, 80, 87, 93, 99});
+  CHECK(apgd_checkpoints(20) == std::vector<int>{4, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20});
+  CHECK(apgd_checkpoints(1) == std::vector<int>{1});
+}
+
+// APGD halves its step and restarts from the best point: on a function whose ascent direction
+// flips sign every step at full step size (f = -|d_1 - 0.3 r| on the box [-r, r], maximum at
+// 0.3 r, start and steps of size 2r make it oscillate), the checkpoints must bring the iterate
+// to within the final step size of the maximum; without the halving the value stays far below.
+TEST_CASE("APGD step halving converges where fixed-step sign ascent oscillates") {
+  const double r = 1.0, target = 0.3;
+  const Objective kink = [&](const VectorXd& w, VectorXd* gradient) {
+    const double x = w[0] - 1.0;  // d_1 = w_1 - 1 for the evaluation point w = 1 + d
+    if (gradient) {
+      gradient->setZero(1);
+      (*gradient)[0] = x > target ? -1.0 : 1.0;
+    }
+    return -std::abs(x - target);
+  };
+  const VectorXd w = VectorXd::Constant(1, 1.0);
+  // rho = 1: the box is |d| <= |w| = 1; f(w) = -0.3, so the maximum of f(w + d) - f(w) is 0.3.
+  const double found = worst_case_linf_sharpness(kink, w, r, 20, RandomStream(8, 0, 0, StreamPurpose::user));
+  CHECK(found == Approx(0.3).margin(2.0 * r / 64.0));
+}
+
 TEST_CASE("C2 estimator recovers the variance of gaussian per-sample gradients") {
   // g_i = mu + sigma z_i in d dimensions: C^2 = d sigma^2 exactly.
   const Eigen::Index d = 20;

@@ -1,6 +1,8 @@
 #include "sim/nn/curvature.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace sgds::nn {
 namespace {
@@ -73,6 +75,18 @@ Estimate average_case_sharpness(const Objective& f, const VectorXd& w, double rh
   return mean_and_se(values);
 }
 
+std::vector<int> apgd_checkpoints(int steps) {
+  std::vector<int> checkpoints;
+  const int decrease = std::max(static_cast<int>(0.03 * steps), 1);
+  const int shortest = std::max(static_cast<int>(0.06 * steps), 1);
+  int interval = std::max(static_cast<int>(0.22 * steps), 1);
+  for (int at = interval; at <= steps; at += interval) {
+    checkpoints.push_back(at);
+    interval = std::max(interval - decrease, shortest);
+  }
+  return checkpoints;
+}
+
 double worst_case_linf_sharpness(const Objective& f, const VectorXd& w, double rho, int steps, RandomStream stream) {
   const double base = f(w, nullptr);
   const VectorXd radius = rho * w.cwiseAbs();
@@ -80,22 +94,47 @@ double worst_case_linf_sharpness(const Objective& f, const VectorXd& w, double r
   VectorXd d = 0.5 * radius.cwiseProduct(rademacher(w.size(), stream));
   VectorXd gradient(w.size());
   double value = f(w + d, &gradient) - base;
-  double best = std::max(value, 0.0);
-  double step = 1.0;  // in units of the box half-width, per coordinate
+  VectorXd best_d = d, best_gradient = gradient, previous = d;
+  double best = value;
+  std::vector<double> history{value};  // the value after each step, history[0] at the start
+  double step = 2.0;                   // in units of the box half-width, per coordinate
+  const std::vector<int> checkpoints = apgd_checkpoints(steps);
+  std::size_t next_checkpoint = 0;
+  int last_checkpoint = 0;
+  bool reduced_at_last_checkpoint = true;
+  double best_at_last_checkpoint = best;
   for (int k = 0; k < steps; ++k) {
-    const VectorXd trial = project(d + step * radius.cwiseProduct(gradient.cwiseSign()));
-    VectorXd trial_gradient(w.size());
-    const double trial_value = f(w + trial, &trial_gradient) - base;
-    if (trial_value > value) {
-      d = trial;
-      value = trial_value;
-      gradient = trial_gradient;
-      best = std::max(best, value);
-    } else {
-      step *= 0.5;
+    const VectorXd momentum = d - previous;
+    previous = d;
+    const double alpha = k > 0 ? 0.75 : 1.0;
+    const VectorXd ascent = project(d + step * radius.cwiseProduct(gradient.cwiseSign()));
+    d = project(d + alpha * (ascent - d) + (1.0 - alpha) * momentum);
+    value = f(w + d, &gradient) - base;
+    history.push_back(value);
+    if (value > best) {
+      best = value;
+      best_d = d;
+      best_gradient = gradient;
+    }
+    if (next_checkpoint < checkpoints.size() && k + 1 == checkpoints[next_checkpoint]) {
+      // Halve the step and restart from the best point when, since the last checkpoint, at most
+      // 75% of the steps increased f, or the best value did not move under an unchanged step.
+      const int span = k + 1 - last_checkpoint;
+      int increases = 0;
+      for (int s = last_checkpoint + 1; s <= k + 1; ++s) increases += history[s] > history[s - 1];
+      const bool reduce = increases <= 0.75 * span || (!reduced_at_last_checkpoint && best_at_last_checkpoint >= best);
+      reduced_at_last_checkpoint = reduce;
+      best_at_last_checkpoint = best;
+      if (reduce) {
+        step *= 0.5;
+        d = best_d;
+        gradient = best_gradient;
+      }
+      last_checkpoint = k + 1;
+      ++next_checkpoint;
     }
   }
-  return best;
+  return std::max(best, 0.0);  // d = 0 is in the box
 }
 
 }  // namespace sgds::nn

@@ -5,6 +5,7 @@
 // worst-case l_inf sharpness of Andriushchenko et al. (2023). Oracles: THEORY.md section 5.7.
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include <Eigen/Dense>
 
@@ -38,10 +39,16 @@ Estimate hutchinson_trace(const Objective& f, const VectorXd& w, int probes, Ran
 // SE over `samples` draws. On a quadratic at its minimum it is rho^2 sum_i H_ii w_i^2 / 2.
 Estimate average_case_sharpness(const Objective& f, const VectorXd& w, double rho, int samples, RandomStream stream);
 
-// Adaptive worst-case l_inf sharpness: max f(w + d) - f(w) over |d_i| <= rho |w_i|, by projected
-// sign-gradient ascent (`steps` steps, random start in half the box, step size starting at the
-// box half-width and halved whenever a step does not improve: a simplified APGD). Returns the
-// best value found, a lower bound on the true maximum.
+// Adaptive worst-case l_inf sharpness: max f(w + d) - f(w) over |d_i| <= rho |w_i|, by APGD (Croce
+// & Hein 2020, as Andriushchenko et al. measure it): `steps` projected sign-gradient steps with
+// momentum 0.75 (none on the first), step size starting at twice the box half-width, halved, with
+// a restart from the best point, at the checkpoints of apgd_checkpoints when at most 75% of the
+// steps since the last one increased f or the best value stalled. From a random start in half
+// the box. Returns the best value found (>= 0: d = 0 is allowed), a lower bound on the maximum.
 double worst_case_linf_sharpness(const Objective& f, const VectorXd& w, double rho, int steps, RandomStream stream);
+// APGD's checkpoints for `steps` steps, the reference implementation's integer rule: the first
+// after max(floor(0.22 steps), 1) steps, each interval then shorter by max(floor(0.03 steps), 1)
+// down to max(floor(0.06 steps), 1). For 20 steps: 4, 7, 9, 10, 11, ..., 20.
+std::vector<int> apgd_checkpoints(int steps);
 
 }  // namespace sgds::nn
