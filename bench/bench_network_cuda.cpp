@@ -64,14 +64,18 @@ int main(int argc, char** argv) {
         // deferred_steps): 8 steps at b = 32, 2 at b = 128 (the forward's correction grows with
         // the held columns times b, the saved weight traffic with the steps held).
         const int deferred = std::clamp(256 / c.b, 2, 8);
+        // Last, the defaults with the weights marked persisting in L2 (l2_persisting_weights,
+        // not yet measured).
         struct Variant {
           const char* suffix;
           int steps_held;
-          bool graphs, fused_head;
+          bool graphs, fused_head, l2;
         };
         const std::string deferred_suffix = "_deferred" + std::to_string(deferred);
-        for (const Variant v : {Variant{"_eager", 1, false, false}, Variant{"_gemmhead", 1, true, false},
-                                Variant{"", 1, true, true}, Variant{deferred_suffix.c_str(), deferred, true, true}}) {
+        for (const Variant v : {Variant{"_eager", 1, false, false, false}, Variant{"_gemmhead", 1, true, false, false},
+                                Variant{"", 1, true, true, false},
+                                Variant{deferred_suffix.c_str(), deferred, true, true, false},
+                                Variant{"_l2", 1, true, true, true}}) {
           const int steps_held = v.steps_held;
           const std::string suffix = v.suffix;
           char label[64];
@@ -89,16 +93,17 @@ int main(int argc, char** argv) {
           spec.measure.curvature = spec.measure.sharpness = false;
           spec.epochs = 1;
           // warm-up: kernels, cuBLAS heuristics
-          (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, nullptr, {steps_held, false, v.graphs, v.fused_head});
+          (void)nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, nullptr, {steps_held, true, v.graphs, v.fused_head, v.l2});
           spec.epochs = epochs;
           nn::CudaTrainTiming timing;
           const nn::TrainResult result =
-              nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, {steps_held, false, v.graphs, v.fused_head});
+              nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, {steps_held, true, v.graphs, v.fused_head, v.l2});
           const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
-          std::printf("K=%d b=%d %s, deferred_steps %d, step graphs %d, %s: epochs %d, training %.3f s, setup "
+          std::printf("K=%d b=%d %s, deferred_steps %d, step graphs %d, %s%s: epochs %d, training %.3f s, setup "
                       "%.3f s, final train loss (replica 0) %.6f\n",
                       c.K, c.b, nn::matmul_precision_description(precision).c_str(), steps_held, timing.step_graphs,
-                      v.fused_head ? "fused head for b <= 32" : "GEMM head", epochs,
+                      v.fused_head ? "fused head for b <= 32" : "GEMM head", v.l2 ? ", weights persisting in L2" : "",
+                      epochs,
                       timing.training_seconds, timing.setup_seconds,
                       result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
           std::printf("B_sgdsmooth_cuda_%s_samples_per_s: %.4e\n", label, samples / timing.training_seconds);

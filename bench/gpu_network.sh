@@ -108,7 +108,8 @@ before 2026-11-27 afternoon); gemmhead = each step after the gather replayed as 
 head's forward and backward in three kernels instead of eight launches (fused_head, fp32 whatever
 the GEMM precision; at b = 128 the default is the GEMM head); deferredN = the default with the
 first layer's update held N steps as low-rank factors (deferred_steps; the same SGD iterates
-within float rounding).
+within float rounding); l2 = the default with the weights marked persisting in the L2 cache
+(l2_persisting_weights, off by default).
 
 | case | precision | variant | sgdsmooth samples/s | JAX samples/s | sgdsmooth / JAX |
 | --- | --- | --- | --- | --- | --- |

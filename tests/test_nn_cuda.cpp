@@ -575,15 +575,24 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
                 graph_timing.step_graphs);
     CHECK(eager_timing.step_graphs == 0);
     CHECK(graph_timing.step_graphs > 0);
+    // The weights marked persisting in L2 (a cache hint: the same arithmetic, so the same bits).
+    const TrainResult persisting = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
+                                                       nullptr, {c.deferred, true, true, true, true});
     for (const char* name : {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2"}) {
       const auto& a = graphs.table(name).values;
       const auto& b = eager.table(name).values;
+      const auto& l2 = persisting.table(name).values;
       REQUIRE(a.size() == b.size());
-      int differing = 0;
-      for (std::size_t j = 0; j < a.size(); ++j)
+      REQUIRE(l2.size() == b.size());
+      int differing = 0, differing_l2 = 0;
+      for (std::size_t j = 0; j < a.size(); ++j) {
         if (std::memcmp(&a[j], &b[j], sizeof(double)) != 0) ++differing;
-      std::printf("  %-14s %zu entries, %d not bit-equal\n", name, a.size(), differing);
+        if (std::memcmp(&l2[j], &b[j], sizeof(double)) != 0) ++differing_l2;
+      }
+      std::printf("  %-14s %zu entries, %d not bit-equal (graphs), %d (graphs, weights persisting in L2)\n", name,
+                  a.size(), differing, differing_l2);
       CHECK(differing == 0);
+      CHECK(differing_l2 == 0);
     }
   }
 }

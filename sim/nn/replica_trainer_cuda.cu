@@ -646,6 +646,9 @@ struct ReplicaTrainer::State {
   DeviceBuffer<float> ones;  // H W b ones: the conv bias gradient as a GEMM
   bool split_conv_gradients = false;  // ReplicaTrainerOptions::split_conv_gradients
   bool fused_head = false;            // ReplicaTrainerOptions::fused_head, where the head allows
+  // ReplicaTrainerOptions::l2_persisting_weights: the window over the weights (num_bytes 0: off),
+  // set on the stream for eager launches and on every kernel node of a captured step graph.
+  cudaAccessPolicyWindow weights_window{};
   DeviceBuffer<float> partials;      // per-sample conv gradients, [replica][sample][rows x cols]
   // Deferred first-layer updates (ReplicaTrainerOptions::deferred_steps): the inputs A_s and the
   // first layer's deltas D_s of the steps held, columns [0, pending_columns) of each replica's
@@ -944,6 +947,23 @@ struct ReplicaTrainer::State {
     SGDS_CUDA_CHECK(cudaGetLastError());
   }
 
+  // Gives every kernel node of a captured graph the weights' L2 access policy window (a stream's
+  // window is not relied on to carry into captured nodes).
+  void persist_weights_in(cudaGraph_t graph) const {
+    std::size_t count = 0;
+    SGDS_CUDA_CHECK(cudaGraphGetNodes(graph, nullptr, &count));
+    std::vector<cudaGraphNode_t> nodes(count);
+    SGDS_CUDA_CHECK(cudaGraphGetNodes(graph, nodes.data(), &count));
+    cudaKernelNodeAttrValue value{};
+    value.accessPolicyWindow = weights_window;
+    for (cudaGraphNode_t node : nodes) {
+      cudaGraphNodeType type{};
+      SGDS_CUDA_CHECK(cudaGraphNodeGetType(node, &type));
+      if (type == cudaGraphNodeTypeKernel)
+        SGDS_CUDA_CHECK(cudaGraphKernelNodeSetAttribute(node, cudaKernelNodeAttributeAccessPolicyWindow, &value));
+    }
+  }
+
   // launch_step through a graph for this state, capturing it the second time the state is met;
   // false when the step must run eagerly (graphs off, first meeting, or the cache full).
   bool launch_step_graph(const StepGraphKey& key, const float* inputs_of_step, long long inputs_stride) {
@@ -970,6 +990,14 @@ struct ReplicaTrainer::State {
       throw;
     }
     SGDS_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+    if (weights_window.num_bytes > 0) {
+      try {
+        persist_weights_in(graph);
+      } catch (...) {
+        cudaGraphDestroy(graph);
+        throw;
+      }
+    }
     cudaGraphExec_t exec = nullptr;
     const cudaError_t instantiated = cudaGraphInstantiate(&exec, graph, 0);
     if (instantiated != cudaSuccess) cudaGraphDestroy(graph);
@@ -1067,6 +1095,32 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   s.step_graphs = options.step_graphs;
   // The fused head needs a layer below the head and at most kMaxHeadClasses classes.
   s.fused_head = options.fused_head && s.stages.size() >= 2 && s.classes <= kMaxHeadClasses;
+  if (options.l2_persisting_weights) {
+    int device = 0, most_persisting = 0, widest_window = 0;
+    SGDS_CUDA_CHECK(cudaGetDevice(&device));
+    SGDS_CUDA_CHECK(cudaDeviceGetAttribute(&most_persisting, cudaDevAttrMaxPersistingL2CacheSize, device));
+    SGDS_CUDA_CHECK(cudaDeviceGetAttribute(&widest_window, cudaDevAttrMaxAccessPolicyWindowSize, device));
+    // No set-aside where the device refuses one (MIG, MPS): the option then does nothing.
+    bool set_aside = false;
+    if (most_persisting > 0 && widest_window > 0) {
+      set_aside = cudaDeviceSetLimit(cudaLimitPersistingL2CacheSize, static_cast<std::size_t>(most_persisting)) ==
+                  cudaSuccess;
+      if (!set_aside) (void)cudaGetLastError();  // cleared: the launch checks read the last error
+    }
+    if (set_aside) {
+      const std::size_t bytes = std::min(s.weights.size * sizeof(float), static_cast<std::size_t>(widest_window));
+      s.weights_window.base_ptr = s.weights.data;
+      s.weights_window.num_bytes = bytes;
+      // The share of the window that fits the set-aside: the rest streams, so the persisting
+      // lines are not evicted by each other.
+      s.weights_window.hitRatio = static_cast<float>(std::min(1.0, static_cast<double>(most_persisting) / bytes));
+      s.weights_window.hitProp = cudaAccessPropertyPersisting;
+      s.weights_window.missProp = cudaAccessPropertyStreaming;
+      cudaStreamAttrValue value{};
+      value.accessPolicyWindow = s.weights_window;
+      SGDS_CUDA_CHECK(cudaStreamSetAttribute(s.stream, cudaStreamAttributeAccessPolicyWindow, &value));
+    }
+  }
   if (most_positions > 0 && s.split_conv_gradients) {
     std::size_t widest_partial = 0;
     for (const Stage& st : s.stages)
@@ -1097,7 +1151,14 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   s.test_correct = DeviceBuffer<double>(K);
 }
 
-ReplicaTrainer::~ReplicaTrainer() = default;
+ReplicaTrainer::~ReplicaTrainer() {
+  // Hand the persisting L2 lines and the set-aside back (a later trainer or program starts clean).
+  if (state_ && state_->weights_window.num_bytes > 0) {
+    cudaDeviceSynchronize();
+    cudaCtxResetPersistingL2Cache();
+    cudaDeviceSetLimit(cudaLimitPersistingL2CacheSize, 0);
+  }
+}
 
 void ReplicaTrainer::upload_parameters(const std::vector<float>& parameters) {
   State& s = *state_;

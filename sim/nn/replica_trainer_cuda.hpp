@@ -70,6 +70,14 @@ struct ReplicaTrainerOptions {
   // 16 classes, and acts for batches of at most 32 (measured faster there, slower at 128; the GEMM
   // head runs otherwise).
   bool fused_head = true;
+  // Mark the weights (the K replicas' parameters) persisting in the L2 cache: the largest set-aside
+  // the device allows, an access policy window over the weights with the hit ratio that fits it,
+  // on the stream and on every kernel node of the step graphs. The aim: the first layer's weights,
+  // read by the forward GEMM and read and written by the update GEMM each step, served partly from
+  // L2 (51 MB for workload B at K = 64 against the H100's 50 MB L2). Written 2026-11-27 without a
+  // GPU to run it: off until bench_network_cuda's "_l2" variant has been measured and test_nn_cuda
+  // has passed with it.
+  bool l2_persisting_weights = false;
 };
 
 class ReplicaTrainer {

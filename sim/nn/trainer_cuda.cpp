@@ -88,6 +88,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.split_conv_gradients = choices.split_conv_gradients;
   options.step_graphs = choices.step_graphs;
   options.fused_head = choices.fused_head;
+  options.l2_persisting_weights = choices.l2_persisting_weights;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);

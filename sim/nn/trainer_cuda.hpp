@@ -40,7 +40,8 @@ struct CudaTrainerChoices {
   int deferred_steps = 1;             // MLP, plain SGD: first-layer steps held (1 = off)
   bool split_conv_gradients = true;   // CNN: conv gradients by sample
   bool step_graphs = true;            // each step (after the gather) as a CUDA graph
-  bool fused_head = true;             // the head's forward and backward in one kernel
+  bool fused_head = true;             // the head's forward and backward in three kernels (b <= 32)
+  bool l2_persisting_weights = false;  // weights marked persisting in L2 (not yet run on a GPU)
 };
 
 // Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error
