@@ -473,6 +473,12 @@ int grid_stride_blocks(std::int64_t items) {
   return static_cast<int>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, kMaxBlocks));
 }
 
+// Grid x of the kernels with one grid row per replica (blockIdx.y): enough blocks for `items`
+// entries of one replica, at most 64 (the rows already multiply them by K).
+unsigned blocks_per_replica(std::int64_t items) {
+  return static_cast<unsigned>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, 64));
+}
+
 template <class T>
 struct DeviceBuffer {
   T* data = nullptr;
@@ -545,18 +551,15 @@ struct StepGraphKey {
   int pending = 0, pending_columns = 0;
   bool operator==(const StepGraphKey&) const = default;
 };
-struct StepGraph {
+struct StepGraph {  // the instantiated graph of one state (the captured graph is freed once instantiated)
   StepGraphKey key;
-  cudaGraph_t graph = nullptr;
   cudaGraphExec_t exec = nullptr;
-  StepGraph(const StepGraphKey& k, cudaGraph_t g, cudaGraphExec_t e) : key(k), graph(g), exec(e) {}
-  StepGraph(StepGraph&& other) noexcept
-      : key(other.key), graph(std::exchange(other.graph, nullptr)), exec(std::exchange(other.exec, nullptr)) {}
+  StepGraph(const StepGraphKey& k, cudaGraphExec_t e) : key(k), exec(e) {}
+  StepGraph(StepGraph&& other) noexcept : key(other.key), exec(std::exchange(other.exec, nullptr)) {}
   StepGraph& operator=(StepGraph&&) = delete;
   StepGraph(const StepGraph&) = delete;
   ~StepGraph() {
     if (exec != nullptr) cudaGraphExecDestroy(exec);
-    if (graph != nullptr) cudaGraphDestroy(graph);
   }
 };
 
@@ -749,8 +752,7 @@ struct ReplicaTrainer::State {
           gemm(CUBLAS_OP_N, CUBLAS_OP_N, st.out, count, pending_columns, pending_deltas.data, st.out, deltas_block,
                pending_products.data, pending_columns, products_block, out, st.out, out_stride, -pending_eta, 1.0f);
         }
-        const dim3 bias_grid(static_cast<unsigned>(std::min<long long>((out_stride + kThreads - 1) / kThreads, 64)),
-                             static_cast<unsigned>(replicas));
+        const dim3 bias_grid(blocks_per_replica(out_stride), static_cast<unsigned>(replicas));
         bias_activation_kernel<<<bias_grid, kThreads, 0, stream>>>(out, weights.data, static_cast<std::int64_t>(stride),
                                                                    st.bias_offset, st.rows(), static_cast<int>(out_stride),
                                                                    st.relu);
@@ -814,9 +816,6 @@ struct ReplicaTrainer::State {
       float* const target = into_slot ? deferred_slot : other;
       const bool below_relu = below.kind == StageKind::dense && below.relu;
       const unsigned K = static_cast<unsigned>(replicas);
-      const auto blocks_for = [](std::int64_t items) {  // per replica, at most 64
-        return static_cast<unsigned>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, 64));
-      };
       float* const head_delta = delta.data;  // D, classes x count per replica
       head_forward_kernel<<<dim3((count + kHeadSamplesPerBlock - 1) / kHeadSamplesPerBlock, K), 32 * kHeadSamplesPerBlock,
                             0, stream>>>(activations[l - 1].data, st.in, st.out, count, batch_labels.data, weights.data,
@@ -824,12 +823,12 @@ struct ReplicaTrainer::State {
                                          sample_loss.data, sample_correct.data);
       SGDS_CUDA_CHECK(cudaGetLastError());
       const long long target_stride = into_slot ? deferred_stride : in_stride;
-      head_input_delta_kernel<<<dim3(blocks_for(in_stride), K), kThreads, 0, stream>>>(
+      head_input_delta_kernel<<<dim3(blocks_per_replica(in_stride), K), kThreads, 0, stream>>>(
           head_delta, below_relu ? activations[l - 1].data : nullptr, st.in, st.out, count, weights.data,
           static_cast<std::int64_t>(stride), st.weight_offset, target, target_stride);
       SGDS_CUDA_CHECK(cudaGetLastError());
       const std::int64_t outputs = static_cast<std::int64_t>(st.out) * (st.in + 1) + (below_relu ? st.in : 0);
-      head_gradient_kernel<<<dim3(blocks_for(outputs), K), kThreads, 0, stream>>>(
+      head_gradient_kernel<<<dim3(blocks_per_replica(outputs), K), kThreads, 0, stream>>>(
           activations[l - 1].data, head_delta, target, target_stride, st.in, st.out, count, weights.data,
           gradients.data, static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset,
           below_relu ? below.bias_offset : -1, sgd_eta, sample_loss.data, sample_correct.data, train_loss.data,
@@ -1000,9 +999,9 @@ struct ReplicaTrainer::State {
     }
     cudaGraphExec_t exec = nullptr;
     const cudaError_t instantiated = cudaGraphInstantiate(&exec, graph, 0);
-    if (instantiated != cudaSuccess) cudaGraphDestroy(graph);
+    cudaGraphDestroy(graph);  // the executable graph does not need it
     SGDS_CUDA_CHECK(instantiated);
-    graphs.emplace_back(key, graph, exec);
+    graphs.emplace_back(key, exec);
     SGDS_CUDA_CHECK(cudaGraphLaunch(exec, stream));
     return true;
   }
