@@ -109,7 +109,9 @@ head's forward and backward in three kernels instead of eight launches (fused_he
 the GEMM precision; at b = 128 the default is the GEMM head); deferredN = the default with the
 first layer's update held N steps as low-rank factors (deferred_steps; the same SGD iterates
 within float rounding); l2 = the default with the weights marked persisting in the L2 cache
-(l2_persisting_weights, off by default).
+(l2_persisting_weights, off by default); sif = the default with each step's first-layer step
+applied by the next step's forward kernel, one pass over W1 (step_in_forward, off by default;
+tf32 runs it on tensor cores, fp32 on FMAs; sif1 without column splits of that kernel).
 
 | case | precision | variant | sgdsmooth samples/s | JAX samples/s | sgdsmooth / JAX |
 | --- | --- | --- | --- | --- | --- |

@@ -59,7 +59,12 @@ for step in $steps; do
       run_step profile_b32 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
         --launch-skip 12000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32
       run_step profile_b128 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
-        --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32 ;;
+        --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32
+      # the same with W1's step in the next forward kernel (step_in_forward)
+      run_step profile_b32_sif 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
+        --launch-skip 12000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32_sif
+      run_step profile_b128_sif 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
+        --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32_sif ;;
     *) echo "unknown step $step" | tee -a "$summary" ;;
   esac
 done

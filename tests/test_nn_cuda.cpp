@@ -19,6 +19,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@
 
 #include "sim/config_table.hpp"
 #include "sim/nn/batch.hpp"
+#include "sim/nn/first_layer_step.hpp"
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
 #include "sim/nn/train_config.hpp"
@@ -543,10 +545,12 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
     Architecture arch;
     OptimizerKind optimizer;
     int deferred;
+    bool step_in_forward = false;
   };
   const Case cases[] = {
       {"mlp sgd", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 1},
       {"mlp sgd deferred 4", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 4},
+      {"mlp sgd step in forward", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 1, true},
       {"mlp shb", Architecture::mlp(1, 28, 28, {64, 32}, 10), OptimizerKind::shb, 1},
       {"cnn sgd", Architecture::cnn(1, 28, 28, {4, 8}, 3, 10), OptimizerKind::sgd, 1},
   };
@@ -568,16 +572,16 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
     spec.measure.curvature = spec.measure.sharpness = false;
     CudaTrainTiming eager_timing, graph_timing;
     const TrainResult eager = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
-                                                  &eager_timing, {c.deferred, true, false});
+                                                  &eager_timing, {c.deferred, true, false, true, false, c.step_in_forward});
     const TrainResult graphs = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
-                                                   &graph_timing, {c.deferred, true, true});
+                                                   &graph_timing, {c.deferred, true, true, true, false, c.step_in_forward});
     std::printf("[graphs %s] graphs captured: eager %d, with graphs %d\n", c.name, eager_timing.step_graphs,
                 graph_timing.step_graphs);
     CHECK(eager_timing.step_graphs == 0);
     CHECK(graph_timing.step_graphs > 0);
     // The weights marked persisting in L2 (a cache hint: the same arithmetic, so the same bits).
     const TrainResult persisting = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
-                                                       nullptr, {c.deferred, true, true, true, true});
+                                                       nullptr, {c.deferred, true, true, true, true, c.step_in_forward});
     for (const char* name : {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2"}) {
       const auto& a = graphs.table(name).values;
       const auto& b = eager.table(name).values;
@@ -597,9 +601,148 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
   }
 }
 
-// deferred_steps acts where it may (plain SGD, MLP: the batches then live in the held-step buffer
-// and last_inputs() is refused) and nowhere else (SHB keeps the plain path).
-TEST_CASE("deferred_steps acts for plain SGD on an MLP only") {
+// A first-layer step problem with entries uniform in [-1, 1) (fixed seed). W and b sit at odd
+// offsets of an odd stride, so the kernel's indexing cannot lean on the trainer's alignment.
+FirstLayerStepProblem random_first_layer_step(int replicas, int out, int in, int held, int count, bool relu,
+                                              std::uint32_t seed) {
+  FirstLayerStepProblem p;
+  p.replicas = replicas;
+  p.out = out;
+  p.in = in;
+  p.held = held;
+  p.count = count;
+  p.eta = 0.5f;
+  p.relu = relu;
+  p.weight_offset = 5;
+  p.bias_offset = p.weight_offset + static_cast<std::int64_t>(out) * in;
+  p.stride = static_cast<std::size_t>(p.bias_offset) + static_cast<std::size_t>(out) + 3;
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  const auto fill = [&](std::vector<float>& v, std::size_t n) {
+    v.resize(n);
+    for (float& x : v) x = uniform(engine);
+  };
+  const std::size_t K = static_cast<std::size_t>(replicas);
+  fill(p.parameters, K * p.stride);
+  fill(p.deltas, K * static_cast<std::size_t>(out) * held);
+  fill(p.inputs_held, K * static_cast<std::size_t>(in) * held);
+  fill(p.inputs, K * static_cast<std::size_t>(in) * count);
+  return p;
+}
+
+// The step-and-forward kernel (sim/nn/first_layer_step_cuda.cu) against its CPU reference, both
+// variants, over shapes with partial row tiles, partial column chunks, partial sample tiles, no
+// held step, the largest batches, and column splits. The tf32 variant is held to the reference
+// with its factors rounded to tf32 (exact products), so both get the fp32 tolerance of this file,
+// 1e-4 of the largest entry. A mutant reference (eta x 1.01) must lie far outside it.
+TEST_CASE("The first-layer step kernel equals its CPU reference") {
+  if (!gpu_present()) return;
+  struct Shape {
+    int replicas, out, in, held, count, splits;
+    bool relu;
+  };
+  const Shape shapes[] = {
+      {3, 70, 50, 7, 13, 1, true},     {3, 70, 50, 7, 13, 2, true},     {2, 256, 784, 32, 32, 1, true},
+      {2, 256, 784, 32, 32, 3, true},  {2, 256, 784, 128, 128, 1, true}, {2, 256, 784, 0, 5, 1, true},
+      {1, 64, 32, 128, 1, 1, false},   {2, 100, 300, 96, 128, 4, false},
+  };
+  std::uint32_t seed = 1;
+  for (const Shape& sh : shapes) {
+    for (const bool tensor_cores : {false, true}) {
+      FirstLayerStepProblem problem =
+          random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++);
+      problem.tf32_products = tensor_cores;
+      const std::vector<float> before = problem.parameters;
+      FirstLayerStepProblem reference = problem, mutant = problem, device = problem;
+      const std::vector<float> z_reference = first_layer_step_reference(reference);
+      mutant.eta *= 1.01f;
+      const std::vector<float> z_mutant = first_layer_step_reference(mutant);
+      const std::vector<float> z_device = nn::cuda::first_layer_step_on_device(device, tensor_cores, sh.splits);
+      const double w_error = relative_max_error(device.parameters, reference.parameters, reference.parameters, 0,
+                                                before.size());
+      const double z_error = relative_max_error(z_device, z_reference, z_reference, 0, z_reference.size());
+      const double w_mutant = relative_max_error(mutant.parameters, reference.parameters, reference.parameters, 0,
+                                                 before.size());
+      const double z_mutant_error = relative_max_error(z_mutant, z_reference, z_reference, 0, z_reference.size());
+      std::printf("[first-layer step %s] K %d, %d x %d, held %d, count %d, splits %d: W %.2e, Z %.2e (tolerance "
+                  "1e-4); mutant eta x 1.01: W %.2e, Z %.2e\n",
+                  tensor_cores ? "tf32" : "fp32", sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.splits, w_error,
+                  z_error, w_mutant, z_mutant_error);
+      CHECK(w_error <= 1e-4);
+      CHECK(z_error <= 1e-4);
+      if (sh.held > 0) {
+        CHECK(w_mutant > 1e-3);  // the tolerance separates a 1% error in the step
+        CHECK(z_mutant_error > 1e-3);
+      } else {
+        CHECK(std::memcmp(device.parameters.data(), before.data(), before.size() * sizeof(float)) == 0);
+      }
+    }
+  }
+  FirstLayerStepProblem too_wide = random_first_layer_step(1, 8, 8, 0, kFirstLayerStepMaxColumns + 1, true, 99);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, false, 1), std::invalid_argument);
+}
+
+// W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's
+// trajectories within the tolerances of the plain ones, through eta changes (the held step keeps
+// its own eta), the epoch's partial batch, the write-back before each evaluation and download,
+// column splits of the kernel, and a second hidden layer.
+TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
+  for (const bool two_hidden : {false, true}) {
+    const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
+    TrainSpec spec;
+    spec.name = "step_in_forward";
+    spec.replicas = kReplicas;
+    spec.epochs = 3;
+    spec.schedule.kind = ScheduleKind::lr_decay;
+    spec.schedule.eta = 0.05;
+    spec.schedule.eta_factor = 0.7;
+    spec.schedule.every = 1;
+    spec.schedule.batch = 16;
+    spec.schedule.per_epoch = true;
+    spec.measure.every = 1;
+    spec.measure.noise_samples = 64;
+    spec.measure.curvature = spec.measure.sharpness = false;
+    const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
+    for (const int splits : {1, 3}) {
+      CudaTrainerChoices choices;
+      choices.step_in_forward = true;
+      choices.step_in_forward_splits = splits;
+      const TrainResult gpu =
+          train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
+      CHECK(gpu.eta[2] == Approx(0.035));
+      for (const char* name : {"train_loss", "test_loss", "c2"}) {
+        const auto& a = gpu.table(name).values;
+        const auto& b = cpu.table(name).values;
+        REQUIRE(a.size() == b.size());
+        double worst = 0.0;
+        for (std::size_t j = 0; j < a.size(); ++j) {
+          if (std::isnan(b[j])) continue;
+          worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
+        }
+        std::printf("[step in forward %s, splits %d] %-10s worst relative difference to the CPU %.3e (tolerance "
+                    "1e-3)\n",
+                    arch.description.c_str(), splits, name, worst);
+        CHECK(worst <= 1e-3);
+      }
+      const auto& a = gpu.table("test_accuracy").values;
+      const auto& b = cpu.table("test_accuracy").values;
+      double flips = 0.0;
+      for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
+      std::printf("[step in forward %s, splits %d] test_accuracy worst difference %.0f samples (tolerance 3)\n",
+                  arch.description.c_str(), splits, flips);
+      CHECK(flips <= 3.0);
+    }
+    // Learning happened: the compared trajectories are not flat.
+    const auto& loss = cpu.table("train_loss").values;
+    CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
+  }
+}
+
+// deferred_steps and step_in_forward act where they may (plain SGD, MLP: the batches then live in
+// the held-step buffer and last_inputs() is refused) and nowhere else (SHB keeps the plain path).
+TEST_CASE("deferred_steps and step_in_forward act for plain SGD on an MLP only") {
   if (!gpu_present()) return;
   const Dataset train = digits_like(512, 1), test = digits_like(100, 2);
   const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
@@ -612,11 +755,86 @@ TEST_CASE("deferred_steps acts for plain SGD on an MLP only") {
   options.optimizer = OptimizerKind::shb;
   nn::cuda::ReplicaTrainer shb(arch, train, test, options);
   CHECK_NOTHROW(shb.last_inputs());
+  // step_in_forward likewise, and only for batches the kernel takes (at most 128).
+  options.deferred_steps = 1;
+  options.step_in_forward = true;
+  nn::cuda::ReplicaTrainer shb_step(arch, train, test, options);
+  CHECK_NOTHROW(shb_step.last_inputs());
+  options.optimizer = OptimizerKind::sgd;
+  nn::cuda::ReplicaTrainer sgd_step(arch, train, test, options);
+  CHECK_THROWS_AS(sgd_step.last_inputs(), std::logic_error);
+  options.max_batch = kFirstLayerStepMaxColumns + 1;
+  nn::cuda::ReplicaTrainer wide(arch, train, test, options);
+  CHECK_NOTHROW(wide.last_inputs());
 }
 
 #endif
 
 }  // namespace
+
+// The CPU reference of the first-layer step kernel, by hand: W (2 x 3) = [1 2 3; 4 5 6], D =
+// diag(1, 2), A = [e1, e2 + e3] give D A^T = [1 0 0; 0 2 2]; with eta = 0.5, W becomes
+// [0.5 2 3; 4 4 5], and X = (1, 1, 2) gives W X + b = (8.5 + 0.5, 18 - 100) = (9, -82), which the
+// ReLU makes (9, 0). Every value is exact in float.
+TEST_CASE("The first-layer step reference steps W, then runs the batch through the stepped W") {
+  FirstLayerStepProblem p;
+  p.out = 2;
+  p.in = 3;
+  p.held = 2;
+  p.count = 1;
+  p.eta = 0.5f;
+  p.stride = 8;
+  p.weight_offset = 0;
+  p.bias_offset = 6;
+  p.parameters = {1, 4, 2, 5, 3, 6, 0.5f, -100};
+  p.deltas = {1, 0, 0, 2};
+  p.inputs_held = {1, 0, 0, 0, 1, 1};
+  p.inputs = {1, 1, 2};
+  FirstLayerStepProblem linear = p;
+  linear.relu = false;
+  CHECK(first_layer_step_reference(p) == std::vector<float>{9.0f, 0.0f});
+  CHECK(p.parameters == std::vector<float>{0.5f, 4, 2, 4, 3, 5, 0.5f, -100});
+  CHECK(first_layer_step_reference(linear) == std::vector<float>{9.0f, -82.0f});
+  // No held step: the forward pass of the unchanged W.
+  FirstLayerStepProblem unheld = p;
+  unheld.parameters = {1, 4, 2, 5, 3, 6, 0.5f, -100};
+  unheld.held = 0;
+  unheld.deltas.clear();
+  unheld.inputs_held.clear();
+  CHECK(first_layer_step_reference(unheld) == std::vector<float>{1 + 2 + 6 + 0.5f, 0.0f});
+  CHECK(unheld.parameters == std::vector<float>{1, 4, 2, 5, 3, 6, 0.5f, -100});
+  FirstLayerStepProblem wrong = p;
+  wrong.inputs.pop_back();
+  CHECK_THROWS_AS(first_layer_step_reference(wrong), std::invalid_argument);
+}
+
+// tf32 keeps 10 mantissa bits and rounds to nearest, ties away from zero (cvt.rna.tf32.f32).
+TEST_CASE("round_to_tf32 rounds to 10 mantissa bits, ties away from zero") {
+  const float ulp = std::ldexp(1.0f, -10);  // tf32's spacing in [1, 2)
+  CHECK(round_to_tf32(1.0f) == 1.0f);
+  CHECK(round_to_tf32(1.0f + ulp) == 1.0f + ulp);
+  CHECK(round_to_tf32(1.0f + 0.25f * ulp) == 1.0f);
+  CHECK(round_to_tf32(1.0f + 0.75f * ulp) == 1.0f + ulp);
+  CHECK(round_to_tf32(1.0f + 0.5f * ulp) == 1.0f + ulp);     // a tie: away from zero
+  CHECK(round_to_tf32(-1.0f - 0.5f * ulp) == -1.0f - ulp);   // and for negative values
+  CHECK(round_to_tf32(1.0f + 1.5f * ulp) == 1.0f + 2 * ulp); // (ties to even would give the same here)
+  CHECK(round_to_tf32(1.0f + 2.5f * ulp) == 1.0f + 3 * ulp); // (ties to even would give 1 + 2 ulp)
+  CHECK(round_to_tf32(std::nextafter(2.0f, 0.0f)) == 2.0f);  // the carry into the exponent
+  CHECK(round_to_tf32(0.0f) == 0.0f);
+  // The reference's tf32 mode rounds each factor: 1 + ulp/4 times 1 becomes 1.
+  FirstLayerStepProblem p;
+  p.out = p.in = p.count = 1;
+  p.held = 0;
+  p.relu = false;
+  p.stride = 2;
+  p.bias_offset = 1;
+  p.parameters = {1.0f + 0.25f * ulp, 0.0f};
+  p.inputs = {1.0f};
+  FirstLayerStepProblem rounded = p;
+  rounded.tf32_products = true;
+  CHECK(first_layer_step_reference(p)[0] == 1.0f + 0.25f * ulp);
+  CHECK(first_layer_step_reference(rounded)[0] == 1.0f);
+}
 
 TEST_CASE("train device = cuda is refused with one line naming the key where it cannot run") {
   const char* config = R"(

@@ -25,7 +25,9 @@
 // The dense layers are cuBLAS strided-batched GEMMs over the K replicas; with the fused SGD
 // update the weight-gradient GEMM writes W - eta D A^T straight into W (alpha = -eta, beta = 1).
 // With deferred_steps > 1 (MLP, plain SGD) the first layer's steps are held as their factors
-// and written together (State::flush), each forward adding their effect -eta D (A^T X).
+// and written together (State::flush), each forward adding their effect -eta D (A^T X). With
+// step_in_forward each step's first-layer step is held until the next step's first layer, one
+// kernel that applies it and runs the forward (sim/nn/first_layer_step_cuda.cu).
 // Built with -fmad=false (no FMA contraction, like the CPU's -ffp-contract=off), so the update is
 // the CPU's arithmetic; the GEMMs and reductions sum in another order, so results agree within
 // float rounding.
@@ -39,6 +41,7 @@
 #include <string>
 #include <utility>
 
+#include "sim/nn/first_layer_step.hpp"
 #include "sim/nn/replica_trainer_cuda.hpp"
 
 namespace sgds::nn::cuda {
@@ -544,11 +547,13 @@ struct CublasHandle {
 // One training step after the gather (forward, loss, backward, update, and a due write-back of
 // held first-layer steps) captured as a CUDA graph: a step is then two launches instead of 12 or
 // more, and the GPU runs its kernels without waiting on the host. A graph is valid for the state
-// it was captured in: the batch size, eta (baked into the GEMMs' alpha) and the held steps.
+// it was captured in: the batch size, eta (baked into the GEMMs' alpha) and the held steps (where
+// they lie, and their eta).
 struct StepGraphKey {
   int count = 0;
   float eta = 0.0f;
-  int pending = 0, pending_columns = 0;
+  int pending = 0, pending_columns = 0, pending_first = 0;
+  float pending_eta = 0.0f;
   bool operator==(const StepGraphKey&) const = default;
 };
 struct StepGraph {  // the instantiated graph of one state (the captured graph is freed once instantiated)
@@ -653,13 +658,26 @@ struct ReplicaTrainer::State {
   // set on the stream for eager launches and on every kernel node of a captured step graph.
   cudaAccessPolicyWindow weights_window{};
   DeviceBuffer<float> partials;      // per-sample conv gradients, [replica][sample][rows x cols]
-  // Deferred first-layer updates (ReplicaTrainerOptions::deferred_steps): the inputs A_s and the
-  // first layer's deltas D_s of the steps held, columns [0, pending_columns) of each replica's
-  // [in x capacity] and [out x capacity] blocks; W1 lacks -eta sum_s D_s A_s^T until flush().
+  // Held first-layer updates (ReplicaTrainerOptions::deferred_steps, step_in_forward): the inputs
+  // A_s and the first layer's deltas D_s of the steps held, columns [pending_first, pending_first +
+  // pending_columns) of each replica's [in x capacity] and [out x capacity] blocks (deferring:
+  // pending_first = 0); W1 lacks -eta sum_s D_s A_s^T until flush() or the next step's kernel.
   int deferred_steps = 1, pending = 0, pending_columns = 0, pending_capacity = 0;
   float pending_eta = 0.0f;
   DeviceBuffer<float> pending_inputs, pending_deltas, pending_products;  // products: A^T X, [capacity x max_batch]
+  // ReplicaTrainerOptions::step_in_forward: one held step, applied by the next training step's
+  // first-layer kernel; the held and the coming batch alternate between two slots of max_batch
+  // columns (the held step at pending_first, the coming one in the other).
+  bool step_in_forward = false;
+  int pending_first = 0, step_splits = 1;
+  DeviceBuffer<float> step_workspace;  // the kernel's partial Z with column splits
   bool deferring() const { return deferred_steps > 1; }
+  bool holding() const { return deferring() || step_in_forward; }  // first-layer steps are held
+  // The first column of pending_inputs / pending_deltas for the coming step's batch and delta.
+  int slot_column() const {
+    if (!step_in_forward) return pending_columns;  // deferring: after the held steps
+    return pending > 0 && pending_first == 0 ? max_batch : 0;
+  }
   DeviceBuffer<std::int32_t> train_labels, test_labels, batch_labels;
   DeviceBuffer<std::uint32_t> order;
   // Per stage, [K][size x capacity]: its output (after the fused ReLU), its im2col columns (conv)
@@ -712,11 +730,13 @@ struct ReplicaTrainer::State {
 
   // Logits of `count` samples for every replica into activations.back(); input_stride = 0 when
   // the replicas share the input (the test set).
-  void forward(const float* input, long long input_stride, int count) {
-    forward_stages(input, input_stride, count, stages.size());
+  // training_step: the input is the coming step's batch (step_in_forward applies the held step).
+  void forward(const float* input, long long input_stride, int count, bool training_step = false) {
+    forward_stages(input, input_stride, count, stages.size(), training_step);
   }
   // The first `stage_count` stages only (a training step with the fused head stops below it).
-  void forward_stages(const float* input, long long input_stride, int count, std::size_t stage_count) {
+  void forward_stages(const float* input, long long input_stride, int count, std::size_t stage_count,
+                      bool training_step) {
     const float* in = input;
     long long in_stride = input_stride;
     for (std::size_t l = 0; l < stage_count; ++l) {
@@ -724,7 +744,9 @@ struct ReplicaTrainer::State {
       float* out = activations[l].data;
       const long long out_stride = static_cast<long long>(st.out) * count;
       const std::int64_t total = static_cast<std::int64_t>(replicas) * out_stride;
-      if (st.kind == StageKind::maxpool) {
+      if (l == 0 && training_step && step_in_forward) {
+        first_layer_step(input, input_stride, count);
+      } else if (st.kind == StageKind::maxpool) {
         maxpool_kernel<<<grid_stride_blocks(total), kThreads, 0, stream>>>(in, st.channels, st.height, st.width, total, out,
                                                                 winners[l].data);
         SGDS_CUDA_CHECK(cudaGetLastError());
@@ -743,7 +765,7 @@ struct ReplicaTrainer::State {
         }
         gemm(CUBLAS_OP_N, CUBLAS_OP_N, st.rows(), n, st.cols(), weights.data + st.weight_offset, st.rows(),
              static_cast<long long>(stride), b, st.cols(), b_stride, out, st.rows(), out_stride);
-        if (l == 0 && pending > 0) {  // the held first-layer updates: Z -= eta D (A^T X), W1 untouched
+        if (l == 0 && deferring() && pending > 0) {  // the held first-layer updates: Z -= eta D (A^T X), W1 untouched
           const long long inputs_block = static_cast<long long>(st.in) * pending_capacity;
           const long long deltas_block = static_cast<long long>(st.out) * pending_capacity;
           const long long products_block = static_cast<long long>(pending_capacity) * max_batch;
@@ -766,15 +788,43 @@ struct ReplicaTrainer::State {
   // Writes the held first-layer steps into W1 in one GEMM: W1 -= eta D A^T over the pending columns.
   void flush() {
     if (pending == 0) return;
-    launch_flush(pending_columns);
-    pending = pending_columns = 0;
+    launch_flush(pending_first, pending_columns);
+    pending = pending_columns = pending_first = 0;
   }
-  void launch_flush(int columns) {
+  void launch_flush(int first, int columns) {
     const Stage& st = stages[0];
-    gemm(CUBLAS_OP_N, CUBLAS_OP_T, st.out, st.in, columns, pending_deltas.data, st.out,
-         static_cast<long long>(st.out) * pending_capacity, pending_inputs.data, st.in,
+    gemm(CUBLAS_OP_N, CUBLAS_OP_T, st.out, st.in, columns, pending_deltas.data + static_cast<std::size_t>(first) * st.out,
+         st.out, static_cast<long long>(st.out) * pending_capacity,
+         pending_inputs.data + static_cast<std::size_t>(first) * st.in, st.in,
          static_cast<long long>(st.in) * pending_capacity, weights.data + st.weight_offset, st.out,
          static_cast<long long>(stride), -pending_eta, 1.0f);
+  }
+
+  // step_in_forward: the first layer of a training step, the held step (if any) applied first.
+  void first_layer_step(const float* input, long long input_stride, int count) {
+    const Stage& st = stages[0];
+    FirstLayerStepArgs args;
+    args.replicas = replicas;
+    args.out = st.out;
+    args.in = st.in;
+    args.held = pending > 0 ? pending_columns : 0;
+    args.count = count;
+    args.eta = pending_eta;
+    args.relu = st.relu;
+    args.tensor_cores = compute == CUBLAS_COMPUTE_32F_FAST_TF32;
+    args.parameters = weights.data;
+    args.stride = static_cast<std::int64_t>(stride);
+    args.weight_offset = st.weight_offset;
+    args.bias_offset = st.bias_offset;
+    args.deltas = pending_deltas.data + static_cast<std::size_t>(pending_first) * st.out;
+    args.deltas_stride = static_cast<std::int64_t>(st.out) * pending_capacity;
+    args.inputs_held = pending_inputs.data + static_cast<std::size_t>(pending_first) * st.in;
+    args.inputs_held_stride = static_cast<std::int64_t>(st.in) * pending_capacity;
+    args.inputs = input;
+    args.inputs_stride = input_stride;
+    args.z = activations[0].data;
+    args.z_stride = static_cast<std::int64_t>(st.out) * count;
+    launch_first_layer_step(args, step_workspace.data, step_splits, stream);
   }
 
   // Per-sample loss and hits of the logits (and the head's delta when `head_delta` is set),
@@ -803,7 +853,7 @@ struct ReplicaTrainer::State {
     long long current_stride = static_cast<long long>(stages.back().out) * count;
     // Deferring: the first layer's delta goes to its slot of pending_deltas, and its weight step waits.
     float* const deferred_slot =
-        deferring() ? pending_deltas.data + static_cast<std::size_t>(pending_columns) * stages[0].out : nullptr;
+        holding() ? pending_deltas.data + static_cast<std::size_t>(slot_column()) * stages[0].out : nullptr;
     const long long deferred_stride = static_cast<long long>(stages[0].out) * pending_capacity;
     std::size_t top = stages.size();  // the stages below `top` remain
     bool below_head_done = false;     // mask and bias step of stage top - 1 done by the head kernel
@@ -928,14 +978,14 @@ struct ReplicaTrainer::State {
   void launch_step(int count, float eta, const float* inputs_of_step, long long inputs_stride) {
     const bool head = fused_head && count <= kFusedHeadMaxBatch;
     if (head) {
-      forward_stages(inputs_of_step, inputs_stride, count, stages.size() - 1);
+      forward_stages(inputs_of_step, inputs_stride, count, stages.size() - 1, true);
     } else {
-      forward(inputs_of_step, inputs_stride, count);
+      forward(inputs_of_step, inputs_stride, count, true);
       loss(batch_labels.data, count, count, delta.data, train_loss.data, train_correct.data);
     }
     if (fused_sgd) {
       backward(count, eta, head);
-      if (deferring() && pending + 1 == deferred_steps) launch_flush(pending_columns + count);
+      if (deferring() && pending + 1 == deferred_steps) launch_flush(0, pending_columns + count);
       return;
     }
     backward(count, 0.0f, head);
@@ -1132,15 +1182,27 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     s.ones = DeviceBuffer<float>(ones.size());
     s.ones.upload(ones.data(), ones.size());
   }
-  // Deferred first-layer steps: plain SGD (fused), a dense first layer under another dense layer.
-  if (options.deferred_steps > 1 && s.fused_sgd && s.stages.size() >= 2 && s.stages[0].kind == StageKind::dense &&
-      s.stages[1].kind == StageKind::dense) {
+  // Held first-layer steps: plain SGD (fused), a dense first layer under another dense layer.
+  const bool may_hold = s.fused_sgd && s.stages.size() >= 2 && s.stages[0].kind == StageKind::dense &&
+                        s.stages[1].kind == StageKind::dense;
+  if (may_hold && options.step_in_forward && s.max_batch <= kFirstLayerStepMaxColumns) {
+    s.step_in_forward = true;
+    s.pending_capacity = 2 * s.max_batch;  // two slots: the held batch and the coming one
+    const Stage& first = s.stages[0];
+    s.step_splits = options.step_in_forward_splits > 0 ? options.step_in_forward_splits
+                                                       : first_layer_step_splits(s.replicas, first.out, first.in);
+    s.step_workspace =
+        DeviceBuffer<float>(first_layer_step_workspace_floats(s.replicas, first.out, s.max_batch, s.step_splits));
+    prepare_first_layer_step_kernels();  // before any graph capture
+  } else if (may_hold && options.deferred_steps > 1) {
     s.deferred_steps = options.deferred_steps;
     s.pending_capacity = s.deferred_steps * s.max_batch;
+  }
+  if (s.holding()) {
     const std::size_t capacity_columns = static_cast<std::size_t>(s.pending_capacity);
     s.pending_inputs = DeviceBuffer<float>(K * static_cast<std::size_t>(s.stages[0].in) * capacity_columns);
     s.pending_deltas = DeviceBuffer<float>(K * static_cast<std::size_t>(s.stages[0].out) * capacity_columns);
-    s.pending_products = DeviceBuffer<float>(K * capacity_columns * batch);
+    if (s.deferring()) s.pending_products = DeviceBuffer<float>(K * capacity_columns * batch);
   }
   s.sample_loss = DeviceBuffer<double>(K * capacity);
   s.sample_correct = DeviceBuffer<double>(K * capacity);
@@ -1161,7 +1223,7 @@ ReplicaTrainer::~ReplicaTrainer() {
 
 void ReplicaTrainer::upload_parameters(const std::vector<float>& parameters) {
   State& s = *state_;
-  s.pending = s.pending_columns = 0;  // held steps belong to the old weights
+  s.pending = s.pending_columns = s.pending_first = 0;  // held steps belong to the old weights
   if (parameters.size() != static_cast<std::size_t>(s.replicas) * s.parameters)
     throw std::invalid_argument("GPU trainer: upload_parameters needs replicas x parameter_count values");
   SGDS_CUDA_CHECK(cudaMemcpy2D(s.weights.data, s.stride * sizeof(float), parameters.data(),
@@ -1194,14 +1256,18 @@ void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
   const auto e = static_cast<float>(eta);
   if (!(e > 0.0f)) throw std::invalid_argument("GPU trainer: eta must be > 0");
   s.last_count = count;
-  // Deferring, the batch goes straight to its slot of pending_inputs (kept for W1's later step);
-  // held steps of another eta, or no room, are written to W1 first.
+  // Holding first-layer steps, the batch goes straight to its slot of pending_inputs (kept for
+  // W1's later step). Deferring, held steps of another eta, or no room, are written to W1 first;
+  // with step_in_forward the held step keeps its own eta (the kernel applies it).
   float* inputs = s.inputs.data;
   long long inputs_stride = static_cast<long long>(s.features) * count;
   if (s.deferring()) {
     if (s.pending > 0 && (e != s.pending_eta || s.pending_columns + count > s.pending_capacity)) s.flush();
     s.pending_eta = e;
-    inputs = s.pending_inputs.data + static_cast<std::size_t>(s.pending_columns) * static_cast<std::size_t>(s.features);
+  }
+  const int slot = s.slot_column();
+  if (s.holding()) {
+    inputs = s.pending_inputs.data + static_cast<std::size_t>(slot) * static_cast<std::size_t>(s.features);
     inputs_stride = static_cast<long long>(s.features) * s.pending_capacity;
   }
   // The gather stays outside the graphs: it alone depends on `begin`.
@@ -1211,12 +1277,17 @@ void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
                                                     static_cast<std::int64_t>(begin), count, s.features, inputs,
                                                     inputs_stride, s.batch_labels.data);
   SGDS_CUDA_CHECK(cudaGetLastError());
-  if (!s.launch_step_graph(StepGraphKey{count, e, s.pending, s.pending_columns}, inputs, inputs_stride))
-    s.launch_step(count, e, inputs, inputs_stride);
+  const StepGraphKey key{count, e, s.pending, s.pending_columns, s.pending_first, s.pending_eta};
+  if (!s.launch_step_graph(key, inputs, inputs_stride)) s.launch_step(count, e, inputs, inputs_stride);
   s.gradients_stored = !s.fused_sgd;
   if (s.deferring()) {
     s.pending_columns += count;
     if (++s.pending == s.deferred_steps) s.pending = s.pending_columns = 0;  // written back by the step
+  } else if (s.step_in_forward) {  // this step's W1 step is now the held one
+    s.pending = 1;
+    s.pending_first = slot;
+    s.pending_columns = count;
+    s.pending_eta = e;
   }
 }
 
@@ -1263,7 +1334,9 @@ void ReplicaTrainer::evaluate(std::vector<double>& loss, std::vector<double>& ac
 
 std::vector<float> ReplicaTrainer::last_inputs() const {
   const State& s = *state_;
-  if (s.deferring()) throw std::logic_error("GPU trainer: last_inputs() needs deferred_steps = 1");
+  if (s.holding())
+    throw std::logic_error("GPU trainer: last_inputs() needs the first layer's steps unheld (deferred_steps = 1, "
+                           "no step_in_forward)");
   return s.inputs.download(static_cast<std::size_t>(s.replicas) * static_cast<std::size_t>(s.features) *
                            static_cast<std::size_t>(s.last_count));
 }

@@ -54,6 +54,17 @@ struct ReplicaTrainerOptions {
   // rounding); W1 is read once per step and written once per `deferred_steps` steps instead of
   // read twice and written once per step. 1 = off (the other architectures and optimizers).
   int deferred_steps = 1;
+  // Fused plain SGD with a dense first layer under another dense layer (the MLP), batches of at
+  // most 128: hold the first layer's step of each batch (its inputs A and deltas D) and apply it
+  // in the next step's forward pass, one kernel that reads W1, writes W1 - eta D A^T and
+  // multiplies the stepped W1 by the new batch, bias and ReLU included
+  // (sim/nn/first_layer_step.hpp): W1 is read and written once per step instead of read by the
+  // forward GEMM and read and written by the update GEMM. The same SGD iterates within float
+  // rounding; tf32 precision uses tensor-core tiles. Written 2026-11-27 without a GPU to run it:
+  // off until test_nn_cuda has passed with it and bench_network_cuda has measured it. Takes
+  // precedence over deferred_steps.
+  bool step_in_forward = false;
+  int step_in_forward_splits = 0;  // column splits of that kernel (0: enough blocks for the device)
   // Conv layers: the weight and bias gradients as per-sample GEMMs (one per replica and sample)
   // and a fixed-order sum, instead of one GEMM per replica over all H W b positions (whose tiny
   // outputs, 16 x 9, leave cuBLAS few blocks). On an H100 (2026-11-27) it passed test_nn_cuda and

@@ -89,6 +89,8 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.step_graphs = choices.step_graphs;
   options.fused_head = choices.fused_head;
   options.l2_persisting_weights = choices.l2_persisting_weights;
+  options.step_in_forward = choices.step_in_forward;
+  options.step_in_forward_splits = choices.step_in_forward_splits;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);

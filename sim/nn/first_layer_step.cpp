@@ -1,0 +1,50 @@
+#include "sim/nn/first_layer_step.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <stdexcept>
+
+namespace sgds::nn {
+
+float round_to_tf32(float x) {
+  // Sign and magnitude: adding half of the dropped range to the magnitude, then dropping the 13
+  // low bits, rounds to nearest with ties away from zero (a carry may move into the exponent:
+  // still the right value).
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
+  return std::bit_cast<float>((bits + 0x1000u) & ~0x1FFFu);
+}
+
+std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
+  const std::size_t out = static_cast<std::size_t>(p.out), in = static_cast<std::size_t>(p.in);
+  const std::size_t held = static_cast<std::size_t>(p.held), count = static_cast<std::size_t>(p.count);
+  const std::size_t K = static_cast<std::size_t>(p.replicas);
+  if (p.parameters.size() != K * p.stride || p.deltas.size() != K * out * held ||
+      p.inputs_held.size() != K * in * held || p.inputs.size() != K * in * count)
+    throw std::invalid_argument("first_layer_step_reference: array sizes disagree with the shape");
+  std::vector<float> z(K * out * count);
+  const auto factor = [&](float v) { return p.tf32_products ? round_to_tf32(v) : v; };
+  for (std::size_t k = 0; k < K; ++k) {
+    float* w = p.parameters.data() + k * p.stride + p.weight_offset;
+    const float* bias = p.parameters.data() + k * p.stride + p.bias_offset;
+    const float* d = p.deltas.data() + k * out * held;
+    const float* a = p.inputs_held.data() + k * in * held;
+    const float* x = p.inputs.data() + k * in * count;
+    for (std::size_t c = 0; c < in; ++c)
+      for (std::size_t r = 0; r < out; ++r) {
+        float g = 0.0f;
+        for (std::size_t s = 0; s < held; ++s) g += factor(d[s * out + r]) * factor(a[s * in + c]);
+        w[c * out + r] -= p.eta * g;
+      }
+    for (std::size_t s = 0; s < count; ++s)
+      for (std::size_t r = 0; r < out; ++r) {
+        float v = 0.0f;
+        for (std::size_t c = 0; c < in; ++c) v += factor(w[c * out + r]) * factor(x[s * in + c]);
+        v += bias[r];
+        z[k * out * count + s * out + r] = p.relu ? std::max(v, 0.0f) : v;
+      }
+  }
+  return z;
+}
+
+}  // namespace sgds::nn

@@ -1,0 +1,95 @@
+#pragma once
+// The first layer's held SGD step applied by the next forward pass, for K replicas at once:
+//
+//   W := W - eta D A^T            (the step held from the last mini-batch: D its deltas, A its inputs)
+//   Z := act(W X + b)             (the new mini-batch X through the stepped weights; act = ReLU or none)
+//
+// which is plain SGD's order (step, then forward), done by the GPU trainer in one pass over W
+// (ReplicaTrainerOptions::step_in_forward: W read and written once per step instead of read by
+// the forward GEMM and read and written again by the update GEMM). The device kernels are in
+// sim/nn/first_layer_step_cuda.cu; first_layer_step_reference is their CPU reference.
+//
+// Layouts are the trainer's: per replica, W is out x in column-major at weight_offset of the
+// replica's parameter block, b its out biases at bias_offset; D is out x held, A in x held, X in
+// x count and Z out x count, all column-major (one sample per column).
+#include <cstdint>
+#include <vector>
+
+struct CUstream_st;  // cudaStream_t without the CUDA headers
+
+namespace sgds::nn {
+
+// Host copies of one first-layer step for every replica (the CPU reference and the test harness).
+struct FirstLayerStepProblem {
+  int replicas = 1, out = 1, in = 1;
+  int held = 0;   // columns of D and A (0: no held step, forward only)
+  int count = 1;  // columns of X
+  float eta = 0.0f;
+  bool relu = true;
+  // The factors of every product rounded to tf32 first (round_to_tf32), as the tensor-core
+  // variant does: the products of two tf32 values are exact in float, so that variant then
+  // differs from the reference only by the order of its float sums.
+  bool tf32_products = false;
+  std::size_t stride = 0;  // floats per replica's parameter block
+  std::int64_t weight_offset = 0, bias_offset = 0;
+  std::vector<float> parameters;  // [replicas][stride]: W and b inside; stepped in place
+  std::vector<float> deltas;      // [replicas][out x held]
+  std::vector<float> inputs_held; // [replicas][in x held]
+  std::vector<float> inputs;      // [replicas][in x count]
+};
+
+// x rounded to the nearest tf32 value (10 mantissa bits), ties away from zero: the rounding of
+// the tensor cores' operand conversion (cvt.rna.tf32.f32). Finite x only.
+float round_to_tf32(float x);
+
+// The step and forward in float, each sum in index order (the held step's gradient sum over the
+// held columns, then w - eta g; the forward over the inputs): writes the stepped W into
+// `parameters` and returns Z, [replicas][out x count].
+std::vector<float> first_layer_step_reference(FirstLayerStepProblem& problem);
+
+// The largest `count` and `held` the kernels take (their tiles of X, A and D live in shared memory).
+inline constexpr int kFirstLayerStepMaxColumns = 128;
+
+namespace cuda {
+
+// Device pointers and strides of one launch (strides in floats between replicas' blocks).
+struct FirstLayerStepArgs {
+  int replicas = 0, out = 0, in = 0, held = 0, count = 0;
+  float eta = 0.0f;
+  bool relu = true;
+  bool tensor_cores = false;  // tf32 tensor-core tiles (wmma) instead of fp32 FMAs
+  float* parameters = nullptr;
+  std::int64_t stride = 0, weight_offset = 0, bias_offset = 0;
+  const float* deltas = nullptr;  // D, leading dimension out
+  std::int64_t deltas_stride = 0;
+  const float* inputs_held = nullptr;  // A, leading dimension in
+  std::int64_t inputs_held_stride = 0;
+  const float* inputs = nullptr;  // X, leading dimension in
+  std::int64_t inputs_stride = 0;
+  float* z = nullptr;  // leading dimension out
+  std::int64_t z_stride = 0;
+};
+
+// Column splits for a launch: enough blocks for about four per multiprocessor (each block of the
+// kernel owns 64 rows of one replica's W; a split gives it a share of the columns, and a second
+// kernel sums the splits' partial Z in split order).
+int first_layer_step_splits(int replicas, int out, int in);
+// The workspace a launch with `splits` needs for the partial Z (0 floats for one split).
+std::size_t first_layer_step_workspace_floats(int replicas, int out, int count, int splits);
+
+// Raises the kernels' shared-memory limit to what the largest launch needs (once per process; the
+// launcher calls it too). Call it before capturing a launch into a graph.
+void prepare_first_layer_step_kernels();
+
+// Queues the step-and-forward kernel (and, with splits > 1, the sum of the splits) on `stream`.
+// Throws std::invalid_argument when count or held exceed kFirstLayerStepMaxColumns or a needed
+// workspace is missing, std::runtime_error on a CUDA error.
+void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream);
+
+// The test harness: uploads the problem, runs the kernel (tensor_cores: the tf32 variant) with
+// `splits` column splits, downloads the stepped parameters into `problem` and returns Z. Needs a
+// device.
+std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& problem, bool tensor_cores, int splits);
+
+}  // namespace cuda
+}  // namespace sgds::nn

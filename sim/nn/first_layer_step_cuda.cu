@@ -1,0 +1,453 @@
+// The first layer's held SGD step and the next forward pass in one kernel (sim/nn/first_layer_step.hpp):
+// W := W - eta D A^T, then Z := act(W X + b), for K replicas, reading and writing W once.
+//
+//   first_layer_step_kernel   grid (row tiles of kRows, replicas, column splits), kThreads threads:
+//                             the block owns rows [r0, r0 + kRows) of one replica's W and walks
+//                             its columns in chunks of kChunk. Per chunk: W's chunk, A's and X's
+//                             rows of those columns into shared memory; the step of the chunk
+//                             (W -= eta D A^T over the held columns, D's rows staged once); the
+//                             stepped chunk back to global memory; its share of W X added to the
+//                             block's Z tile. Z is finished in the block (bias, activation) or,
+//                             with column splits, written as a partial sum.
+//   sum_column_splits_kernel  one thread per Z entry: the splits' partials in split order (fixed:
+//                             deterministic), then bias and activation.
+//
+// Two variants of the tile arithmetic, chosen per launch: fp32 FMAs with register tiles, or tf32
+// tensor-core tiles (wmma m16n16k8, fp32 accumulation: the precision of cuBLAS's
+// CUBLAS_COMPUTE_32F_FAST_TF32). Both keep W itself in fp32.
+#include "sim/cuda/cuda_check.hpp"
+#include "sim/nn/first_layer_step.hpp"
+
+#include <mma.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+namespace sgds::nn::cuda {
+namespace {
+
+constexpr int kThreads = 256;  // 8 warps
+constexpr int kRows = 64;      // rows of W per block
+constexpr int kChunk = 32;     // columns of W per shared-memory chunk
+// Z's columns are padded to a multiple of 32 (the tf32 tiles: 4 row tiles x 2 warps per sample
+// tile pair), the held columns to a multiple of 8 (the tf32 k step); the padding is zero.
+constexpr int kSamplePad = 32, kHeldPad = 8;
+constexpr int kMaxSampleGroups = kFirstLayerStepMaxColumns / 16;  // fp32 path: samples per thread
+
+__host__ __device__ int padded(int n, int to) { return (n + to - 1) / to * to; }
+
+// Shared memory, in floats: W's chunk (kChunk x kRows), D's rows (held x kRows), A's and X's
+// chunk rows (held x kChunk, count x kChunk), all column-major; the finished Z tile (count x kRows)
+// reuses the space from 0 once the chunks are done.
+struct SharedLayout {
+  int held_padded = 0, count_padded = 0;
+  int w = 0, d = 0, a = 0, x = 0, floats = 0;
+  __host__ __device__ SharedLayout(int held, int count) : held_padded(padded(held, kHeldPad)), count_padded(padded(count, kSamplePad)) {
+    w = 0;
+    d = w + kChunk * kRows;
+    a = d + held_padded * kRows;
+    x = a + held_padded * kChunk;
+    floats = std::max(x + count_padded * kChunk, count_padded * kRows);
+  }
+};
+
+struct KernelArgs {
+  int out, in, held, count, held_padded, count_padded, chunks_per_split;
+  float eta;
+  bool relu;
+  float* parameters;
+  std::int64_t stride, weight_offset, bias_offset;
+  const float* deltas;
+  std::int64_t deltas_stride;
+  const float* inputs_held;
+  std::int64_t inputs_held_stride;
+  const float* inputs;
+  std::int64_t inputs_stride;
+  float* z;  // Z (one split) or the partials [split][replica][out x count] (several)
+  std::int64_t z_stride;
+  int splits;
+  int replicas;
+};
+
+// fp32: thread (t % 16, t / 16) steps rows 4 (t % 16) .. + 3 of columns 2 (t / 16), + 1 of the chunk.
+__device__ void step_chunk_fp32(float* ws, const float* ds, const float* as, int held, float eta) {
+  const int t = threadIdx.x, r = 4 * (t % 16), c = 2 * (t / 16);
+  float g[4][2] = {};
+  for (int p = 0; p < held; ++p) {
+    const float4 d = *reinterpret_cast<const float4*>(ds + p * kRows + r);
+    const float2 a = *reinterpret_cast<const float2*>(as + p * kChunk + c);
+    const float dv[4] = {d.x, d.y, d.z, d.w}, av[2] = {a.x, a.y};
+#pragma unroll
+    for (int i = 0; i < 4; ++i)
+#pragma unroll
+      for (int j = 0; j < 2; ++j) g[i][j] = __fmaf_rn(dv[i], av[j], g[i][j]);
+  }
+#pragma unroll
+  for (int j = 0; j < 2; ++j) {
+    float4* w = reinterpret_cast<float4*>(ws + (c + j) * kRows + r);
+    float4 v = *w;
+    // w - eta g as the CPU's apply_update: a product, then a difference (this file has no FMA
+    // contraction, -fmad=false).
+    v.x -= eta * g[0][j];
+    v.y -= eta * g[1][j];
+    v.z -= eta * g[2][j];
+    v.w -= eta * g[3][j];
+    *w = v;
+  }
+}
+
+// fp32: thread (t % 16, t / 16) accumulates rows 4 (t % 16) .. + 3 of samples t / 16 + 16 j.
+__device__ void forward_chunk_fp32(const float* ws, const float* xs, int sample_groups,
+                                   float (&acc)[4][kMaxSampleGroups]) {
+  const int t = threadIdx.x, r = 4 * (t % 16), s0 = t / 16;
+#pragma unroll 4
+  for (int c = 0; c < kChunk; ++c) {
+    const float4 w = *reinterpret_cast<const float4*>(ws + c * kRows + r);
+    const float wv[4] = {w.x, w.y, w.z, w.w};
+#pragma unroll
+    for (int j = 0; j < kMaxSampleGroups; ++j) {
+      if (j < sample_groups) {
+        const float x = xs[(s0 + 16 * j) * kChunk + c];
+#pragma unroll
+        for (int i = 0; i < 4; ++i) acc[i][j] = __fmaf_rn(wv[i], x, acc[i][j]);
+      }
+    }
+  }
+}
+
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
+#define SGDS_HAVE_TF32_TILES 1
+namespace wmma = nvcuda::wmma;
+using TileA = wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major>;
+using TileBColumns = wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::col_major>;
+using TileBRows = wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major>;
+using TileC = wmma::fragment<wmma::accumulator, 16, 16, 8, float>;
+
+template <class Tile>
+__device__ void load_tf32(Tile& tile, const float* at, int ld) {
+  wmma::load_matrix_sync(tile, at, ld);
+  for (int i = 0; i < tile.num_elements; ++i) tile.x[i] = wmma::__float_to_tf32(tile.x[i]);
+}
+
+// tf32: warp w steps the 16 x 16 tile (rows 16 (w % 4), columns 16 (w / 4)) of the 64 x 32 chunk.
+__device__ void step_chunk_tf32(float* ws, const float* ds, const float* as, int held_padded, float eta) {
+  const int warp = threadIdx.x / 32, r = 16 * (warp % 4), c = 16 * (warp / 4);
+  TileC g, w;
+  wmma::fill_fragment(g, 0.0f);
+  for (int p = 0; p < held_padded; p += 8) {
+    TileA d;
+    TileBRows a;  // A^T: row p of the tile is held column p, its 16 entries the chunk columns
+    load_tf32(d, ds + p * kRows + r, kRows);
+    load_tf32(a, as + p * kChunk + c, kChunk);
+    wmma::mma_sync(g, d, a, g);
+  }
+  wmma::load_matrix_sync(w, ws + c * kRows + r, kRows, wmma::mem_col_major);
+  for (int i = 0; i < w.num_elements; ++i) w.x[i] -= eta * g.x[i];  // same layout: element i of both is one entry
+  wmma::store_matrix_sync(ws + c * kRows + r, w, kRows, wmma::mem_col_major);
+}
+
+// tf32: warp w owns row tile w % 4 of sample tiles w / 4 + 2 j, j < sample_tiles / 2.
+__device__ void forward_chunk_tf32(const float* ws, const float* xs, int sample_tiles,
+                                   TileC (&acc)[kFirstLayerStepMaxColumns / 32]) {
+  const int warp = threadIdx.x / 32, r = 16 * (warp % 4);
+  for (int k = 0; k < kChunk; k += 8) {
+    TileA w;
+    load_tf32(w, ws + k * kRows + r, kRows);
+#pragma unroll
+    for (int j = 0; j < kFirstLayerStepMaxColumns / 32; ++j) {
+      const int tile = warp / 4 + 2 * j;
+      if (tile < sample_tiles) {
+        TileBColumns x;
+        load_tf32(x, xs + tile * 16 * kChunk + k, kChunk);
+        wmma::mma_sync(acc[j], w, x, acc[j]);
+      }
+    }
+  }
+}
+#endif
+
+template <bool kTensorCores>
+__global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a) {
+  extern __shared__ __align__(128) float shared[];
+  const SharedLayout layout(a.held, a.count);
+  float* const ws = shared + layout.w;
+  float* const ds = shared + layout.d;
+  float* const as = shared + layout.a;
+  float* const xs = shared + layout.x;
+  const int t = threadIdx.x;
+  const int r0 = blockIdx.x * kRows;
+  const std::int64_t k = blockIdx.y;
+  const int split = blockIdx.z;
+  float* const w_global = a.parameters + k * a.stride + a.weight_offset;
+  const float* const d_global = a.deltas + k * a.deltas_stride;
+  const float* const a_global = a.inputs_held + k * a.inputs_held_stride;
+  const float* const x_global = a.inputs + k * a.inputs_stride;
+  const bool stepping = a.held > 0;
+
+  // D's rows of this block, zero past the held columns and the last row.
+  if (stepping)
+    for (int i = t; i < a.held_padded * kRows; i += kThreads) {
+      const int p = i / kRows, r = i % kRows;
+      ds[i] = p < a.held && r0 + r < a.out ? d_global[static_cast<std::int64_t>(p) * a.out + r0 + r] : 0.0f;
+    }
+
+  const int sample_groups = a.count_padded / 16;
+  float acc_fp32[4][kMaxSampleGroups] = {};
+#ifdef SGDS_HAVE_TF32_TILES
+  TileC acc_tf32[kFirstLayerStepMaxColumns / 32];
+  if constexpr (kTensorCores)
+    for (auto& tile : acc_tf32) wmma::fill_fragment(tile, 0.0f);
+#endif
+
+  const int chunks = (a.in + kChunk - 1) / kChunk;
+  const int first_chunk = split * a.chunks_per_split;
+  const int last_chunk = std::min(chunks, first_chunk + a.chunks_per_split);
+  for (int chunk = first_chunk; chunk < last_chunk; ++chunk) {
+    const int c0 = chunk * kChunk;
+    for (int i = t; i < kChunk * kRows; i += kThreads) {
+      const int c = i / kRows, r = i % kRows;
+      ws[i] = c0 + c < a.in && r0 + r < a.out ? w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] : 0.0f;
+    }
+    if (stepping)
+      for (int i = t; i < a.held_padded * kChunk; i += kThreads) {
+        const int p = i / kChunk, c = i % kChunk;
+        as[i] = p < a.held && c0 + c < a.in ? a_global[static_cast<std::int64_t>(p) * a.in + c0 + c] : 0.0f;
+      }
+    for (int i = t; i < a.count_padded * kChunk; i += kThreads) {
+      const int s = i / kChunk, c = i % kChunk;
+      xs[i] = s < a.count && c0 + c < a.in ? x_global[static_cast<std::int64_t>(s) * a.in + c0 + c] : 0.0f;
+    }
+    __syncthreads();
+    if (stepping) {
+      if constexpr (kTensorCores) {
+#ifdef SGDS_HAVE_TF32_TILES
+        step_chunk_tf32(ws, ds, as, a.held_padded, a.eta);
+#endif
+      } else {
+        step_chunk_fp32(ws, ds, as, a.held, a.eta);
+      }
+      __syncthreads();
+      for (int i = t; i < kChunk * kRows; i += kThreads) {
+        const int c = i / kRows, r = i % kRows;
+        if (c0 + c < a.in && r0 + r < a.out) w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] = ws[i];
+      }
+    }
+    if constexpr (kTensorCores) {
+#ifdef SGDS_HAVE_TF32_TILES
+      forward_chunk_tf32(ws, xs, a.count_padded / 16, acc_tf32);
+#endif
+    } else {
+      forward_chunk_fp32(ws, xs, sample_groups, acc_fp32);
+    }
+    __syncthreads();  // the next chunk overwrites ws, as, xs
+  }
+
+  // The block's Z tile (kRows x count_padded, column-major) into shared memory, then out.
+  float* const zs = shared;
+  if constexpr (kTensorCores) {
+#ifdef SGDS_HAVE_TF32_TILES
+    const int warp = t / 32;
+    for (int j = 0; j < kFirstLayerStepMaxColumns / 32; ++j) {
+      const int tile = warp / 4 + 2 * j;
+      if (tile < a.count_padded / 16)
+        wmma::store_matrix_sync(zs + tile * 16 * kRows + 16 * (warp % 4), acc_tf32[j], kRows, wmma::mem_col_major);
+    }
+#endif
+  } else {
+    const int r = 4 * (t % 16), s0 = t / 16;
+#pragma unroll
+    for (int j = 0; j < kMaxSampleGroups; ++j)
+      if (j < sample_groups)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) zs[(s0 + 16 * j) * kRows + r + i] = acc_fp32[i][j];
+  }
+  __syncthreads();
+  const float* bias = a.parameters + k * a.stride + a.bias_offset;
+  for (int i = t; i < a.count * kRows; i += kThreads) {
+    const int s = i / kRows, r = i % kRows;
+    if (r0 + r >= a.out) continue;
+    const std::int64_t at = static_cast<std::int64_t>(s) * a.out + r0 + r;
+    if (a.splits == 1) {
+      const float v = zs[s * kRows + r] + bias[r0 + r];
+      a.z[k * a.z_stride + at] = a.relu ? fmaxf(v, 0.0f) : v;
+    } else {
+      a.z[(static_cast<std::int64_t>(split) * a.replicas + k) * a.out * a.count + at] = zs[s * kRows + r];
+    }
+  }
+}
+
+// Grid (blocks per replica, replicas): Z = act(sum of the splits' partials in order + b).
+__global__ void sum_column_splits_kernel(const float* __restrict__ partials, int splits, int replicas, int out,
+                                         int count, const float* __restrict__ parameters, std::int64_t stride,
+                                         std::int64_t bias_offset, bool relu, float* __restrict__ z,
+                                         std::int64_t z_stride) {
+  const std::int64_t k = blockIdx.y;
+  const int entries = out * count;
+  const float* bias = parameters + k * stride + bias_offset;
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < entries; i += gridDim.x * blockDim.x) {
+    float sum = 0.0f;
+    for (int split = 0; split < splits; ++split)
+      sum += partials[(static_cast<std::int64_t>(split) * replicas + k) * entries + i];
+    const float v = sum + bias[i % out];
+    z[k * z_stride + i] = relu ? fmaxf(v, 0.0f) : v;
+  }
+}
+
+int device_attribute(cudaDeviceAttr attribute) {
+  int device = 0, value = 0;
+  SGDS_CUDA_CHECK(cudaGetDevice(&device));
+  SGDS_CUDA_CHECK(cudaDeviceGetAttribute(&value, attribute, device));
+  return value;
+}
+
+// Cached: the launcher may run inside a graph capture (first called by prepare, eagerly).
+int compute_capability_major() {
+  static const int major = device_attribute(cudaDevAttrComputeCapabilityMajor);
+  return major;
+}
+
+}  // namespace
+
+int first_layer_step_splits(int replicas, int out, int in) {
+  // Enough blocks for about four per multiprocessor, each keeping at least four chunks.
+  const int row_tiles = (out + kRows - 1) / kRows, chunks = (in + kChunk - 1) / kChunk;
+  const long long blocks = static_cast<long long>(row_tiles) * replicas;
+  const long long wanted = (4LL * device_attribute(cudaDevAttrMultiProcessorCount) + blocks - 1) / blocks;
+  return static_cast<int>(std::clamp<long long>(wanted, 1, std::max(1, chunks / 4)));
+}
+
+std::size_t first_layer_step_workspace_floats(int replicas, int out, int count, int splits) {
+  return splits > 1 ? static_cast<std::size_t>(splits) * replicas * out * count : 0;
+}
+
+void prepare_first_layer_step_kernels() {
+  static const bool prepared = [] {
+    (void)compute_capability_major();
+    // The largest layout, so that no launch needs the attribute raised (not allowed during a
+    // graph capture).
+    const int bytes = SharedLayout(kFirstLayerStepMaxColumns, kFirstLayerStepMaxColumns).floats * sizeof(float);
+    SGDS_CUDA_CHECK(
+        cudaFuncSetAttribute(first_layer_step_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    SGDS_CUDA_CHECK(
+        cudaFuncSetAttribute(first_layer_step_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    return true;
+  }();
+  (void)prepared;
+}
+
+void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream) {
+  prepare_first_layer_step_kernels();
+  if (args.count < 1 || args.count > kFirstLayerStepMaxColumns || args.held < 0 ||
+      args.held > kFirstLayerStepMaxColumns)
+    throw std::invalid_argument("first-layer step kernel: count and held must lie in [1, 128] and [0, 128]");
+  if (args.tensor_cores && compute_capability_major() < 8)
+    throw std::invalid_argument("first-layer step kernel: tf32 tiles need a device of compute capability 8.0 or later");
+  if (splits > 1 && workspace == nullptr)
+    throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
+  const SharedLayout layout(args.held, args.count);
+  KernelArgs a{};
+  a.out = args.out;
+  a.in = args.in;
+  a.held = args.held;
+  a.count = args.count;
+  a.held_padded = layout.held_padded;
+  a.count_padded = layout.count_padded;
+  const int chunks = (args.in + kChunk - 1) / kChunk;
+  splits = std::clamp(splits, 1, chunks);
+  a.chunks_per_split = (chunks + splits - 1) / splits;
+  splits = (chunks + a.chunks_per_split - 1) / a.chunks_per_split;  // no empty split
+  a.splits = splits;
+  a.replicas = args.replicas;
+  a.eta = args.eta;
+  a.relu = args.relu;
+  a.parameters = args.parameters;
+  a.stride = args.stride;
+  a.weight_offset = args.weight_offset;
+  a.bias_offset = args.bias_offset;
+  a.deltas = args.deltas;
+  a.deltas_stride = args.deltas_stride;
+  a.inputs_held = args.inputs_held;
+  a.inputs_held_stride = args.inputs_held_stride;
+  a.inputs = args.inputs;
+  a.inputs_stride = args.inputs_stride;
+  a.z = splits > 1 ? workspace : args.z;
+  a.z_stride = args.z_stride;
+  const std::size_t shared_bytes = static_cast<std::size_t>(layout.floats) * sizeof(float);
+  const dim3 grid(static_cast<unsigned>((args.out + kRows - 1) / kRows), static_cast<unsigned>(args.replicas),
+                  static_cast<unsigned>(splits));
+  if (args.tensor_cores) {
+    first_layer_step_kernel<true><<<grid, kThreads, shared_bytes, stream>>>(a);
+  } else {
+    first_layer_step_kernel<false><<<grid, kThreads, shared_bytes, stream>>>(a);
+  }
+  SGDS_CUDA_CHECK(cudaGetLastError());
+  if (splits > 1) {
+    const int entries = args.out * args.count;
+    const dim3 sum_grid(static_cast<unsigned>(std::clamp((entries + kThreads - 1) / kThreads, 1, 64)),
+                        static_cast<unsigned>(args.replicas));
+    sum_column_splits_kernel<<<sum_grid, kThreads, 0, stream>>>(workspace, splits, args.replicas, args.out,
+                                                                args.count, args.parameters, args.stride,
+                                                                args.bias_offset, args.relu, args.z, args.z_stride);
+    SGDS_CUDA_CHECK(cudaGetLastError());
+  }
+}
+
+std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, bool tensor_cores, int splits) {
+  const std::size_t K = static_cast<std::size_t>(p.replicas), out = static_cast<std::size_t>(p.out),
+                    in = static_cast<std::size_t>(p.in), held = static_cast<std::size_t>(p.held),
+                    count = static_cast<std::size_t>(p.count);
+  if (p.parameters.size() != K * p.stride || p.deltas.size() != K * out * held ||
+      p.inputs_held.size() != K * in * held || p.inputs.size() != K * in * count)
+    throw std::invalid_argument("first_layer_step_on_device: array sizes disagree with the shape");
+  const auto upload = [](const std::vector<float>& host) {
+    float* device = nullptr;
+    SGDS_CUDA_CHECK(cudaMalloc(&device, std::max<std::size_t>(host.size(), 1) * sizeof(float)));
+    if (!host.empty())
+      SGDS_CUDA_CHECK(cudaMemcpy(device, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice));
+    return device;
+  };
+  float* parameters = upload(p.parameters);
+  float* deltas = upload(p.deltas);
+  float* inputs_held = upload(p.inputs_held);
+  float* inputs = upload(p.inputs);
+  float* z = upload(std::vector<float>(K * out * count, -1.0f));
+  float* workspace = upload(std::vector<float>(first_layer_step_workspace_floats(p.replicas, p.out, p.count, splits)));
+  FirstLayerStepArgs args;
+  args.replicas = p.replicas;
+  args.out = p.out;
+  args.in = p.in;
+  args.held = p.held;
+  args.count = p.count;
+  args.eta = p.eta;
+  args.relu = p.relu;
+  args.tensor_cores = tensor_cores;
+  args.parameters = parameters;
+  args.stride = static_cast<std::int64_t>(p.stride);
+  args.weight_offset = p.weight_offset;
+  args.bias_offset = p.bias_offset;
+  args.deltas = deltas;
+  args.deltas_stride = static_cast<std::int64_t>(out * held);
+  args.inputs_held = inputs_held;
+  args.inputs_held_stride = static_cast<std::int64_t>(in * held);
+  args.inputs = inputs;
+  args.inputs_stride = static_cast<std::int64_t>(in * count);
+  args.z = z;
+  args.z_stride = static_cast<std::int64_t>(out * count);
+  std::vector<float> result(K * out * count);
+  std::string failure;
+  try {
+    launch_first_layer_step(args, workspace, splits, nullptr);
+    SGDS_CUDA_CHECK(cudaDeviceSynchronize());
+    SGDS_CUDA_CHECK(cudaMemcpy(p.parameters.data(), parameters, p.parameters.size() * sizeof(float),
+                               cudaMemcpyDeviceToHost));
+    SGDS_CUDA_CHECK(cudaMemcpy(result.data(), z, result.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  for (float* buffer : {parameters, deltas, inputs_held, inputs, z, workspace}) cudaFree(buffer);
+  if (!failure.empty()) throw std::runtime_error(failure);
+  return result;
+}
+
+}  // namespace sgds::nn::cuda
