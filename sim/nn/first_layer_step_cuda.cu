@@ -30,6 +30,10 @@ namespace {
 constexpr int kThreads = 256;  // 8 warps
 constexpr int kRows = 64;      // rows of W per block
 constexpr int kChunk = 32;     // columns of W per shared-memory chunk
+// Leading dimensions in shared memory, padded by 4 floats: columns of 64 or 32 floats would start
+// in the same bank, so the tf32 tile loads (16 x 8 from 8 columns) would conflict 8-fold; the
+// padding keeps every tile start 32-byte aligned (wmma) and every float4 16-byte aligned.
+constexpr int kRowsLd = kRows + 4, kChunkLd = kChunk + 4;
 // Z's columns are padded to a multiple of 32 (the tf32 tiles: 4 row tiles x 2 warps per sample
 // tile pair), the held columns to a multiple of 8 (the tf32 k step); the padding is zero.
 constexpr int kSamplePad = 32, kHeldPad = 8;
@@ -37,18 +41,18 @@ constexpr int kMaxSampleGroups = kFirstLayerStepMaxColumns / 16;  // fp32 path: 
 
 __host__ __device__ int padded(int n, int to) { return (n + to - 1) / to * to; }
 
-// Shared memory, in floats: W's chunk (kChunk x kRows), D's rows (held x kRows), A's and X's
-// chunk rows (held x kChunk, count x kChunk), all column-major; the finished Z tile (count x kRows)
-// reuses the space from 0 once the chunks are done.
+// Shared memory, in floats: W's chunk (kRows x kChunk), D's rows (kRows x held), A's and X's
+// chunk rows (kChunk x held, kChunk x count), all column-major with the padded leading dimensions;
+// the finished Z tile (kRows x count) reuses the space from 0 once the chunks are done.
 struct SharedLayout {
   int held_padded = 0, count_padded = 0;
   int w = 0, d = 0, a = 0, x = 0, floats = 0;
   __host__ __device__ SharedLayout(int held, int count) : held_padded(padded(held, kHeldPad)), count_padded(padded(count, kSamplePad)) {
     w = 0;
-    d = w + kChunk * kRows;
-    a = d + held_padded * kRows;
-    x = a + held_padded * kChunk;
-    floats = std::max(x + count_padded * kChunk, count_padded * kRows);
+    d = w + kChunk * kRowsLd;
+    a = d + held_padded * kRowsLd;
+    x = a + held_padded * kChunkLd;
+    floats = std::max(x + count_padded * kChunkLd, count_padded * kRowsLd);
   }
 };
 
@@ -75,8 +79,8 @@ __device__ void step_chunk_fp32(float* ws, const float* ds, const float* as, int
   const int t = threadIdx.x, r = 4 * (t % 16), c = 2 * (t / 16);
   float g[4][2] = {};
   for (int p = 0; p < held; ++p) {
-    const float4 d = *reinterpret_cast<const float4*>(ds + p * kRows + r);
-    const float2 a = *reinterpret_cast<const float2*>(as + p * kChunk + c);
+    const float4 d = *reinterpret_cast<const float4*>(ds + p * kRowsLd + r);
+    const float2 a = *reinterpret_cast<const float2*>(as + p * kChunkLd + c);
     const float dv[4] = {d.x, d.y, d.z, d.w}, av[2] = {a.x, a.y};
 #pragma unroll
     for (int i = 0; i < 4; ++i)
@@ -85,7 +89,7 @@ __device__ void step_chunk_fp32(float* ws, const float* ds, const float* as, int
   }
 #pragma unroll
   for (int j = 0; j < 2; ++j) {
-    float4* w = reinterpret_cast<float4*>(ws + (c + j) * kRows + r);
+    float4* w = reinterpret_cast<float4*>(ws + (c + j) * kRowsLd + r);
     float4 v = *w;
     // w - eta g as the CPU's apply_update: a product, then a difference (this file has no FMA
     // contraction, -fmad=false).
@@ -103,12 +107,12 @@ __device__ void forward_chunk_fp32(const float* ws, const float* xs, int sample_
   const int t = threadIdx.x, r = 4 * (t % 16), s0 = t / 16;
 #pragma unroll 4
   for (int c = 0; c < kChunk; ++c) {
-    const float4 w = *reinterpret_cast<const float4*>(ws + c * kRows + r);
+    const float4 w = *reinterpret_cast<const float4*>(ws + c * kRowsLd + r);
     const float wv[4] = {w.x, w.y, w.z, w.w};
 #pragma unroll
     for (int j = 0; j < kMaxSampleGroups; ++j) {
       if (j < sample_groups) {
-        const float x = xs[(s0 + 16 * j) * kChunk + c];
+        const float x = xs[(s0 + 16 * j) * kChunkLd + c];
 #pragma unroll
         for (int i = 0; i < 4; ++i) acc[i][j] = __fmaf_rn(wv[i], x, acc[i][j]);
       }
@@ -138,13 +142,13 @@ __device__ void step_chunk_tf32(float* ws, const float* ds, const float* as, int
   for (int p = 0; p < held_padded; p += 8) {
     TileA d;
     TileBRows a;  // A^T: row p of the tile is held column p, its 16 entries the chunk columns
-    load_tf32(d, ds + p * kRows + r, kRows);
-    load_tf32(a, as + p * kChunk + c, kChunk);
+    load_tf32(d, ds + p * kRowsLd + r, kRowsLd);
+    load_tf32(a, as + p * kChunkLd + c, kChunkLd);
     wmma::mma_sync(g, d, a, g);
   }
-  wmma::load_matrix_sync(w, ws + c * kRows + r, kRows, wmma::mem_col_major);
+  wmma::load_matrix_sync(w, ws + c * kRowsLd + r, kRowsLd, wmma::mem_col_major);
   for (int i = 0; i < w.num_elements; ++i) w.x[i] -= eta * g.x[i];  // same layout: element i of both is one entry
-  wmma::store_matrix_sync(ws + c * kRows + r, w, kRows, wmma::mem_col_major);
+  wmma::store_matrix_sync(ws + c * kRowsLd + r, w, kRowsLd, wmma::mem_col_major);
 }
 
 // tf32: warp w owns row tile w % 4 of sample tiles w / 4 + 2 j, j < sample_tiles / 2.
@@ -153,13 +157,13 @@ __device__ void forward_chunk_tf32(const float* ws, const float* xs, int sample_
   const int warp = threadIdx.x / 32, r = 16 * (warp % 4);
   for (int k = 0; k < kChunk; k += 8) {
     TileA w;
-    load_tf32(w, ws + k * kRows + r, kRows);
+    load_tf32(w, ws + k * kRowsLd + r, kRowsLd);
 #pragma unroll
     for (int j = 0; j < kFirstLayerStepMaxColumns / 32; ++j) {
       const int tile = warp / 4 + 2 * j;
       if (tile < sample_tiles) {
         TileBColumns x;
-        load_tf32(x, xs + tile * 16 * kChunk + k, kChunk);
+        load_tf32(x, xs + tile * 16 * kChunkLd + k, kChunkLd);
         wmma::mma_sync(acc[j], w, x, acc[j]);
       }
     }
@@ -189,7 +193,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
   if (stepping)
     for (int i = t; i < a.held_padded * kRows; i += kThreads) {
       const int p = i / kRows, r = i % kRows;
-      ds[i] = p < a.held && r0 + r < a.out ? d_global[static_cast<std::int64_t>(p) * a.out + r0 + r] : 0.0f;
+      ds[p * kRowsLd + r] = p < a.held && r0 + r < a.out ? d_global[static_cast<std::int64_t>(p) * a.out + r0 + r] : 0.0f;
     }
 
   const int sample_groups = a.count_padded / 16;
@@ -207,16 +211,16 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     const int c0 = chunk * kChunk;
     for (int i = t; i < kChunk * kRows; i += kThreads) {
       const int c = i / kRows, r = i % kRows;
-      ws[i] = c0 + c < a.in && r0 + r < a.out ? w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] : 0.0f;
+      ws[c * kRowsLd + r] = c0 + c < a.in && r0 + r < a.out ? w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] : 0.0f;
     }
     if (stepping)
       for (int i = t; i < a.held_padded * kChunk; i += kThreads) {
         const int p = i / kChunk, c = i % kChunk;
-        as[i] = p < a.held && c0 + c < a.in ? a_global[static_cast<std::int64_t>(p) * a.in + c0 + c] : 0.0f;
+        as[p * kChunkLd + c] = p < a.held && c0 + c < a.in ? a_global[static_cast<std::int64_t>(p) * a.in + c0 + c] : 0.0f;
       }
     for (int i = t; i < a.count_padded * kChunk; i += kThreads) {
       const int s = i / kChunk, c = i % kChunk;
-      xs[i] = s < a.count && c0 + c < a.in ? x_global[static_cast<std::int64_t>(s) * a.in + c0 + c] : 0.0f;
+      xs[s * kChunkLd + c] = s < a.count && c0 + c < a.in ? x_global[static_cast<std::int64_t>(s) * a.in + c0 + c] : 0.0f;
     }
     __syncthreads();
     if (stepping) {
@@ -230,7 +234,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
       __syncthreads();
       for (int i = t; i < kChunk * kRows; i += kThreads) {
         const int c = i / kRows, r = i % kRows;
-        if (c0 + c < a.in && r0 + r < a.out) w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] = ws[i];
+        if (c0 + c < a.in && r0 + r < a.out) w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] = ws[c * kRowsLd + r];
       }
     }
     if constexpr (kTensorCores) {
@@ -251,7 +255,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     for (int j = 0; j < kFirstLayerStepMaxColumns / 32; ++j) {
       const int tile = warp / 4 + 2 * j;
       if (tile < a.count_padded / 16)
-        wmma::store_matrix_sync(zs + tile * 16 * kRows + 16 * (warp % 4), acc_tf32[j], kRows, wmma::mem_col_major);
+        wmma::store_matrix_sync(zs + tile * 16 * kRowsLd + 16 * (warp % 4), acc_tf32[j], kRowsLd, wmma::mem_col_major);
     }
 #endif
   } else {
@@ -260,7 +264,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     for (int j = 0; j < kMaxSampleGroups; ++j)
       if (j < sample_groups)
 #pragma unroll
-        for (int i = 0; i < 4; ++i) zs[(s0 + 16 * j) * kRows + r + i] = acc_fp32[i][j];
+        for (int i = 0; i < 4; ++i) zs[(s0 + 16 * j) * kRowsLd + r + i] = acc_fp32[i][j];
   }
   __syncthreads();
   const float* bias = a.parameters + k * a.stride + a.bias_offset;
@@ -269,10 +273,10 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     if (r0 + r >= a.out) continue;
     const std::int64_t at = static_cast<std::int64_t>(s) * a.out + r0 + r;
     if (a.splits == 1) {
-      const float v = zs[s * kRows + r] + bias[r0 + r];
+      const float v = zs[s * kRowsLd + r] + bias[r0 + r];
       a.z[k * a.z_stride + at] = a.relu ? fmaxf(v, 0.0f) : v;
     } else {
-      a.z[(static_cast<std::int64_t>(split) * a.replicas + k) * a.out * a.count + at] = zs[s * kRows + r];
+      a.z[(static_cast<std::int64_t>(split) * a.replicas + k) * a.out * a.count + at] = zs[s * kRowsLd + r];
     }
   }
 }
