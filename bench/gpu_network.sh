@@ -111,7 +111,9 @@ first layer's update held N steps as low-rank factors (deferred_steps; the same 
 within float rounding); l2 = the default with the weights marked persisting in the L2 cache
 (l2_persisting_weights, off by default); sif = the default with each step's first-layer step
 applied by the next step's forward kernel, one pass over W1 (step_in_forward, off by default;
-tf32 runs it on tensor cores, fp32 on FMAs; sif1 without column splits of that kernel).
+tf32 runs it on tensor cores, fp32 on FMAs; sif1 without column splits of that kernel); fh128 =
+the default with the fused head acting up to b = 128 (fused_head_max_batch), sif_fh128 the same
+with step_in_forward.
 
 | case | precision | variant | sgdsmooth samples/s | JAX samples/s | sgdsmooth / JAX |
 | --- | --- | --- | --- | --- | --- |

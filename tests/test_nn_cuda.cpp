@@ -740,6 +740,55 @@ TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") 
   }
 }
 
+// The fused head at b = 128 (fused_head_max_batch raised from its default 32; its gradient kernel
+// splits the samples over warps), alone and with W1's step in the next forward: the CPU
+// trainer's trajectories within the tolerances of the plain ones. 600 samples = 4 x 128 + 88: a
+// partial batch ends each epoch.
+TEST_CASE("The fused head at b = 128 gives the CPU trainer's trajectories") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
+  TrainSpec spec;
+  spec.name = "fused_head_128";
+  spec.replicas = kReplicas;
+  spec.epochs = 3;
+  spec.schedule.eta = 0.2;
+  spec.schedule.batch = 128;
+  spec.schedule.per_epoch = true;
+  spec.measure.every = 1;
+  spec.measure.noise_samples = 64;
+  spec.measure.curvature = spec.measure.sharpness = false;
+  const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
+  for (const bool step_in_forward : {false, true}) {
+    CudaTrainerChoices choices;
+    choices.fused_head_max_batch = 128;
+    choices.step_in_forward = step_in_forward;
+    const TrainResult gpu = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
+    for (const char* name : {"train_loss", "test_loss", "c2"}) {
+      const auto& a = gpu.table(name).values;
+      const auto& b = cpu.table(name).values;
+      REQUIRE(a.size() == b.size());
+      double worst = 0.0;
+      for (std::size_t j = 0; j < a.size(); ++j) {
+        if (std::isnan(b[j])) continue;
+        worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
+      }
+      std::printf("[fused head b = 128%s] %-10s worst relative difference to the CPU %.3e (tolerance 1e-3)\n",
+                  step_in_forward ? ", W1 step in forward" : "", name, worst);
+      CHECK(worst <= 1e-3);
+    }
+    const auto& a = gpu.table("test_accuracy").values;
+    const auto& b = cpu.table("test_accuracy").values;
+    double flips = 0.0;
+    for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
+    std::printf("[fused head b = 128%s] test_accuracy worst difference %.0f samples (tolerance 3)\n",
+                step_in_forward ? ", W1 step in forward" : "", flips);
+    CHECK(flips <= 3.0);
+  }
+  const auto& loss = cpu.table("train_loss").values;
+  CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
+}
+
 // deferred_steps and step_in_forward act where they may (plain SGD, MLP: the batches then live in
 // the held-step buffer and last_inputs() is refused) and nowhere else (SHB keeps the plain path).
 TEST_CASE("deferred_steps and step_in_forward act for plain SGD on an MLP only") {

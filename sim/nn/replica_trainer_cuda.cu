@@ -15,7 +15,7 @@
 //   update_kernel                 one thread per parameter of all replicas: SGD / SHB / NSHB,
 //                                 the float operations of apply_update (sim/nn/trainer.cpp)
 //   head_forward_kernel, head_input_delta_kernel, head_gradient_kernel
-//                                 the dense head of a training step (fused_head, b <= 32): logits
+//                                 the dense head of a training step (fused_head, b <= 32 by default): logits
 //                                 and softmax cross-entropy; W^T D masked by the ReLU below; the
 //                                 head's and the lower bias's gradients or steps, the loss sums
 //   (and the conv path's im2col / col2im, max pooling, ReLU mask and partial-sum kernels)
@@ -329,10 +329,8 @@ __global__ void sum_partials_kernel(const float* __restrict__ partials, int coun
 // have read them.
 constexpr int kMaxHeadClasses = 16;  // logits of one sample held in registers; more: the GEMM head
 constexpr int kHeadSamplesPerBlock = 8;  // one warp per sample
-// Above this batch the GEMM head is faster: workload B on an H100 (2026-11-27), steps with graphs,
-// fused head against GEMM head: b = 32 0.512 vs 0.554 s (fp32), 0.404 vs 0.422 s (tf32); b = 128
-// 0.265 vs 0.252 s, 0.185 vs 0.170 s (the gradient kernel's sums over samples are serial).
-constexpr int kFusedHeadMaxBatch = 32;
+// (The batch limit of the fused head, ReplicaTrainerOptions::fused_head_max_batch, is 32 by
+// default: the measurements are there.)
 
 // 1. Grid (sample groups, replicas), block = kHeadSamplesPerBlock warps: for one sample per warp,
 // the logits W h + b (each lane a strided share of the inputs for all classes, then a fixed tree
@@ -411,10 +409,13 @@ __global__ void head_input_delta_kernel(const float* __restrict__ d_all, const f
   }
 }
 
-// 3. Grid (blocks per replica, replicas), one output per thread, each a sum over the samples in
-// order: the head's weight gradient (D H^T, classes x in), its bias gradient (D 1), the bias
-// gradient of a dense ReLU layer below (delta_in 1, when below_bias_offset >= 0); warp 0 of
-// block 0 also adds the replica's per-sample losses and hits to its running totals.
+// 3. Grid (input tiles of kHeadInputsPerBlock, replicas): the head's weight gradient (D H^T,
+// classes x in) and the bias gradient of a dense ReLU layer below (delta_in 1, when
+// below_bias_offset >= 0) for the block's inputs j; warp w of the block sums samples w, w + 8, ...
+// (the loads of H and delta_in coalesced over j, D's entries shared by the warp), then the eight
+// partials are added in warp order (fixed: deterministic). Block 0 also takes the head's bias
+// gradient (D 1) and adds the replica's per-sample losses and hits to its running totals.
+constexpr int kHeadInputsPerBlock = 32, kHeadSampleLanes = kThreads / kHeadInputsPerBlock;
 __global__ void head_gradient_kernel(const float* __restrict__ h_all, const float* __restrict__ d_all,
                                      const float* __restrict__ delta_in_all, std::int64_t delta_in_stride, int in,
                                      int classes, int count, float* __restrict__ weights, float* __restrict__ gradients,
@@ -422,10 +423,13 @@ __global__ void head_gradient_kernel(const float* __restrict__ h_all, const floa
                                      std::int64_t below_bias_offset, float sgd_eta,
                                      const double* __restrict__ sample_loss, const double* __restrict__ sample_hit,
                                      double* __restrict__ loss_total, double* __restrict__ correct_total) {
+  // [lane][class, or kMaxHeadClasses for the bias below][input in the tile]
+  __shared__ float partial[kHeadSampleLanes][kMaxHeadClasses + 1][kHeadInputsPerBlock];
   const std::int64_t replica = blockIdx.y;
   const float* h = h_all + replica * count * in;
   const float* d = d_all + replica * count * classes;
   const float* delta_in = delta_in_all + replica * delta_in_stride;
+  const bool below = below_bias_offset >= 0;
   // The parameter itself (SGD step) or the replica's gradient block (null in fused-SGD mode).
   float* const target = (sgd_eta > 0.0f ? weights : gradients) + replica * stride;
   const auto put = [&](std::int64_t at, float g) {
@@ -435,29 +439,44 @@ __global__ void head_gradient_kernel(const float* __restrict__ h_all, const floa
       target[at] = g;
     }
   };
-  const int weight_entries = classes * in;
-  const int outputs = weight_entries + classes + (below_bias_offset >= 0 ? in : 0);
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < outputs; i += gridDim.x * blockDim.x) {
-    float sum = 0.0f;
-    if (i < weight_entries) {
-      const int c = i % classes, j = i / classes;
-      for (int s = 0; s < count; ++s)
-        sum += d[static_cast<std::int64_t>(s) * classes + c] * h[static_cast<std::int64_t>(s) * in + j];
-      put(weight_offset + i, sum);
-    } else if (i < weight_entries + classes) {
-      const int c = i - weight_entries;
-      for (int s = 0; s < count; ++s) sum += d[static_cast<std::int64_t>(s) * classes + c];
-      put(bias_offset + c, sum);
-    } else {
-      const int j = i - weight_entries - classes;
-      for (int s = 0; s < count; ++s) sum += delta_in[static_cast<std::int64_t>(s) * in + j];
-      put(below_bias_offset + j, sum);
+  const int within = threadIdx.x % kHeadInputsPerBlock, lane = threadIdx.x / kHeadInputsPerBlock;
+  const int first = blockIdx.x * kHeadInputsPerBlock;
+  float sum[kMaxHeadClasses] = {};
+  float sum_below = 0.0f;
+  if (first + within < in) {
+    const int j = first + within;
+    for (int s = lane; s < count; s += kHeadSampleLanes) {
+      const float hj = h[static_cast<std::int64_t>(s) * in + j];
+      const float* ds = d + static_cast<std::int64_t>(s) * classes;
+#pragma unroll
+      for (int c = 0; c < kMaxHeadClasses; ++c)
+        if (c < classes) sum[c] += ds[c] * hj;
+      if (below) sum_below += delta_in[static_cast<std::int64_t>(s) * in + j];
     }
   }
-  if (blockIdx.x == 0 && threadIdx.x < 32) {
-    const int lane = threadIdx.x;
+#pragma unroll
+  for (int c = 0; c < kMaxHeadClasses; ++c) partial[lane][c][within] = sum[c];
+  partial[lane][kMaxHeadClasses][within] = sum_below;
+  __syncthreads();
+  for (int o = threadIdx.x; o < (kMaxHeadClasses + 1) * kHeadInputsPerBlock; o += blockDim.x) {
+    const int c = o / kHeadInputsPerBlock, jl = o % kHeadInputsPerBlock, j = first + jl;
+    const bool wanted = c < classes || (c == kMaxHeadClasses && below);
+    if (!wanted || j >= in) continue;
+    float total = 0.0f;
+    for (int l = 0; l < kHeadSampleLanes; ++l) total += partial[l][c][jl];
+    put(c < classes ? weight_offset + static_cast<std::int64_t>(j) * classes + c : below_bias_offset + j, total);
+  }
+  if (blockIdx.x != 0) return;
+  if (threadIdx.x >= 32 && threadIdx.x < 32 + classes) {  // warp 1: the head's bias, a serial sum per class
+    const int c = threadIdx.x - 32;
+    float total = 0.0f;
+    for (int s = 0; s < count; ++s) total += d[static_cast<std::int64_t>(s) * classes + c];
+    put(bias_offset + c, total);
+  }
+  if (threadIdx.x < 32) {  // warp 0: the loss sums
+    const int lane0 = threadIdx.x;
     double loss = 0.0, hits = 0.0;
-    for (int s = lane; s < count; s += 32) {
+    for (int s = lane0; s < count; s += 32) {
       loss += sample_loss[replica * count + s];
       hits += sample_hit[replica * count + s];
     }
@@ -465,7 +484,7 @@ __global__ void head_gradient_kernel(const float* __restrict__ h_all, const floa
       loss += __shfl_down_sync(0xffffffffu, loss, offset);
       hits += __shfl_down_sync(0xffffffffu, hits, offset);
     }
-    if (lane == 0) {
+    if (lane0 == 0) {
       loss_total[replica] += loss;
       correct_total[replica] += hits;
     }
@@ -654,6 +673,7 @@ struct ReplicaTrainer::State {
   DeviceBuffer<float> ones;  // H W b ones: the conv bias gradient as a GEMM
   bool split_conv_gradients = false;  // ReplicaTrainerOptions::split_conv_gradients
   bool fused_head = false;            // ReplicaTrainerOptions::fused_head, where the head allows
+  int fused_head_max_batch = 0;       // ReplicaTrainerOptions::fused_head_max_batch
   // ReplicaTrainerOptions::l2_persisting_weights: the window over the weights (num_bytes 0: off),
   // set on the stream for eager launches and on every kernel node of a captured step graph.
   cudaAccessPolicyWindow weights_window{};
@@ -877,8 +897,8 @@ struct ReplicaTrainer::State {
           head_delta, below_relu ? activations[l - 1].data : nullptr, st.in, st.out, count, weights.data,
           static_cast<std::int64_t>(stride), st.weight_offset, target, target_stride);
       SGDS_CUDA_CHECK(cudaGetLastError());
-      const std::int64_t outputs = static_cast<std::int64_t>(st.out) * (st.in + 1) + (below_relu ? st.in : 0);
-      head_gradient_kernel<<<dim3(blocks_per_replica(outputs), K), kThreads, 0, stream>>>(
+      const unsigned input_tiles = static_cast<unsigned>((st.in + kHeadInputsPerBlock - 1) / kHeadInputsPerBlock);
+      head_gradient_kernel<<<dim3(input_tiles, K), kThreads, 0, stream>>>(
           activations[l - 1].data, head_delta, target, target_stride, st.in, st.out, count, weights.data,
           gradients.data, static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset,
           below_relu ? below.bias_offset : -1, sgd_eta, sample_loss.data, sample_correct.data, train_loss.data,
@@ -976,7 +996,7 @@ struct ReplicaTrainer::State {
   // with the update, and the write-back of W1 when this step fills the held steps. Changes no
   // host state (ReplicaTrainer::step does), so it can be captured as a graph.
   void launch_step(int count, float eta, const float* inputs_of_step, long long inputs_stride) {
-    const bool head = fused_head && count <= kFusedHeadMaxBatch;
+    const bool head = fused_head && count <= fused_head_max_batch;
     if (head) {
       forward_stages(inputs_of_step, inputs_stride, count, stages.size() - 1, true);
     } else {
@@ -1144,6 +1164,7 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   s.step_graphs = options.step_graphs;
   // The fused head needs a layer below the head and at most kMaxHeadClasses classes.
   s.fused_head = options.fused_head && s.stages.size() >= 2 && s.classes <= kMaxHeadClasses;
+  s.fused_head_max_batch = options.fused_head_max_batch;
   if (options.l2_persisting_weights) {
     int device = 0, most_persisting = 0, widest_window = 0;
     SGDS_CUDA_CHECK(cudaGetDevice(&device));

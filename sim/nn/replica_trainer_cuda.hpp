@@ -78,9 +78,13 @@ struct ReplicaTrainerOptions {
   // gradients or SGD steps of the head and of the bias of a dense ReLU layer below it, loss sums)
   // in place of eight launches, cuBLAS GEMMs of 10 rows among them. Computed in fp32 whatever
   // `precision` says (tf32 applies to the other GEMMs). Needs a layer below the head and at most
-  // 16 classes, and acts for batches of at most 32 (measured faster there, slower at 128; the GEMM
-  // head runs otherwise).
+  // 16 classes, and acts for batches of at most fused_head_max_batch (the GEMM head runs otherwise).
   bool fused_head = true;
+  // 32: on an H100 (2026-11-27, steps with graphs, workload B) the fused head against the GEMM
+  // head took b = 32 0.512 vs 0.554 s (fp32), 0.404 vs 0.422 s (tf32), but b = 128 0.265 vs 0.252 s
+  // and 0.185 vs 0.170 s, when its gradient kernel summed over the samples serially per output.
+  // That kernel now splits the samples over eight warps (not yet measured: bench variant _fh128).
+  int fused_head_max_batch = 32;
   // Mark the weights (the K replicas' parameters) persisting in the L2 cache: the largest set-aside
   // the device allows, an access policy window over the weights with the hit ratio that fits it,
   // on the stream and on every kernel node of the step graphs. The aim: the first layer's weights,

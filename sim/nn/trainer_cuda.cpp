@@ -91,6 +91,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.l2_persisting_weights = choices.l2_persisting_weights;
   options.step_in_forward = choices.step_in_forward;
   options.step_in_forward_splits = choices.step_in_forward_splits;
+  options.fused_head_max_batch = choices.fused_head_max_batch;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);

@@ -40,10 +40,11 @@ struct CudaTrainerChoices {
   int deferred_steps = 1;             // MLP, plain SGD: first-layer steps held (1 = off)
   bool split_conv_gradients = true;   // CNN: conv gradients by sample
   bool step_graphs = true;            // each step (after the gather) as a CUDA graph
-  bool fused_head = true;             // the head's forward and backward in three kernels (b <= 32)
+  bool fused_head = true;             // the head's forward and backward in three kernels (b <= fused_head_max_batch)
   bool l2_persisting_weights = false;  // weights marked persisting in L2 (not yet run on a GPU)
   bool step_in_forward = false;        // MLP, plain SGD, b <= 128: W1's step in the next forward (not yet run on a GPU)
   int step_in_forward_splits = 0;      // that kernel's column splits (0: by the device's size)
+  int fused_head_max_batch = 32;       // the largest batch the fused head takes
 };
 
 // Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error
