@@ -19,7 +19,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -34,6 +33,8 @@
 #include "sim/nn/trainer.hpp"
 #include "sim/nn/trainer_cuda.hpp"
 #include "sim/rng.hpp"
+
+#include "first_layer_step_support.hpp"
 
 #if defined(SGDS_HAVE_CUDA)
 #include "sim/cuda/cuda_engine.hpp"
@@ -601,84 +602,17 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
   }
 }
 
-// A first-layer step problem with entries uniform in [-1, 1) (fixed seed). W and b sit at odd
-// offsets of an odd stride, so the kernel's indexing cannot lean on the trainer's alignment.
-FirstLayerStepProblem random_first_layer_step(int replicas, int out, int in, int held, int count, bool relu,
-                                              std::uint32_t seed) {
-  FirstLayerStepProblem p;
-  p.replicas = replicas;
-  p.out = out;
-  p.in = in;
-  p.held = held;
-  p.count = count;
-  p.eta = 0.5f;
-  p.relu = relu;
-  p.weight_offset = 5;
-  p.bias_offset = p.weight_offset + static_cast<std::int64_t>(out) * in;
-  p.stride = static_cast<std::size_t>(p.bias_offset) + static_cast<std::size_t>(out) + 3;
-  std::mt19937 engine(seed);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  const auto fill = [&](std::vector<float>& v, std::size_t n) {
-    v.resize(n);
-    for (float& x : v) x = uniform(engine);
-  };
-  const std::size_t K = static_cast<std::size_t>(replicas);
-  fill(p.parameters, K * p.stride);
-  fill(p.deltas, K * static_cast<std::size_t>(out) * held);
-  fill(p.inputs_held, K * static_cast<std::size_t>(in) * held);
-  fill(p.inputs, K * static_cast<std::size_t>(in) * count);
-  return p;
-}
-
-// The step-and-forward kernel (sim/nn/first_layer_step_cuda.cu) against its CPU reference, both
-// variants, over shapes with partial row tiles, partial column chunks, partial sample tiles, no
-// held step, the largest batches, and column splits. The tf32 variant is held to the reference
-// with its factors rounded to tf32 (exact products), so both get the fp32 tolerance of this file,
-// 1e-4 of the largest entry. A mutant reference (eta x 1.01) must lie far outside it.
+// The step-and-forward kernel (sim/nn/first_layer_step_cuda.cu) on the GPU against its CPU
+// reference, both variants (tests/first_layer_step_support.hpp: shapes, tolerances, mutant).
 TEST_CASE("The first-layer step kernel equals its CPU reference") {
   if (!gpu_present()) return;
-  struct Shape {
-    int replicas, out, in, held, count, splits;
-    bool relu;
-  };
-  const Shape shapes[] = {
-      {3, 70, 50, 7, 13, 1, true},     {3, 70, 50, 7, 13, 2, true},     {2, 256, 784, 32, 32, 1, true},
-      {2, 256, 784, 32, 32, 3, true},  {2, 256, 784, 128, 128, 1, true}, {2, 256, 784, 0, 5, 1, true},
-      {1, 64, 32, 128, 1, 1, false},   {2, 100, 300, 96, 128, 4, false},
-  };
-  std::uint32_t seed = 1;
-  for (const Shape& sh : shapes) {
-    for (const bool tensor_cores : {false, true}) {
-      FirstLayerStepProblem problem =
-          random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++);
-      problem.tf32_products = tensor_cores;
-      const std::vector<float> before = problem.parameters;
-      FirstLayerStepProblem reference = problem, mutant = problem, device = problem;
-      const std::vector<float> z_reference = first_layer_step_reference(reference);
-      mutant.eta *= 1.01f;
-      const std::vector<float> z_mutant = first_layer_step_reference(mutant);
-      const std::vector<float> z_device = nn::cuda::first_layer_step_on_device(device, tensor_cores, sh.splits);
-      const double w_error = relative_max_error(device.parameters, reference.parameters, reference.parameters, 0,
-                                                before.size());
-      const double z_error = relative_max_error(z_device, z_reference, z_reference, 0, z_reference.size());
-      const double w_mutant = relative_max_error(mutant.parameters, reference.parameters, reference.parameters, 0,
-                                                 before.size());
-      const double z_mutant_error = relative_max_error(z_mutant, z_reference, z_reference, 0, z_reference.size());
-      std::printf("[first-layer step %s] K %d, %d x %d, held %d, count %d, splits %d: W %.2e, Z %.2e (tolerance "
-                  "1e-4); mutant eta x 1.01: W %.2e, Z %.2e\n",
-                  tensor_cores ? "tf32" : "fp32", sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.splits, w_error,
-                  z_error, w_mutant, z_mutant_error);
-      CHECK(w_error <= 1e-4);
-      CHECK(z_error <= 1e-4);
-      if (sh.held > 0) {
-        CHECK(w_mutant > 1e-3);  // the tolerance separates a 1% error in the step
-        CHECK(z_mutant_error > 1e-3);
-      } else {
-        CHECK(std::memcmp(device.parameters.data(), before.data(), before.size() * sizeof(float)) == 0);
-      }
-    }
-  }
-  FirstLayerStepProblem too_wide = random_first_layer_step(1, 8, 8, 0, kFirstLayerStepMaxColumns + 1, true, 99);
+  test::check_first_layer_step_kernel(
+      "GPU",
+      [](FirstLayerStepProblem& problem, bool tensor_cores, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, tensor_cores, splits);
+      },
+      test::kFirstLayerStepShapes);
+  FirstLayerStepProblem too_wide = test::random_first_layer_step(1, 8, 8, 0, kFirstLayerStepMaxColumns + 1, true, 99);
   CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, false, 1), std::invalid_argument);
 }
 

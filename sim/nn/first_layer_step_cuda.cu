@@ -21,6 +21,7 @@
 #include <mma.h>
 
 #include <algorithm>
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -439,18 +440,18 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, bool ten
   args.z = z;
   args.z_stride = static_cast<std::int64_t>(out * count);
   std::vector<float> result(K * out * count);
-  std::string failure;
+  std::exception_ptr failure;  // rethrown as it was, after the buffers are freed
   try {
     launch_first_layer_step(args, workspace, splits, nullptr);
     SGDS_CUDA_CHECK(cudaDeviceSynchronize());
     SGDS_CUDA_CHECK(cudaMemcpy(p.parameters.data(), parameters, p.parameters.size() * sizeof(float),
                                cudaMemcpyDeviceToHost));
     SGDS_CUDA_CHECK(cudaMemcpy(result.data(), z, result.size() * sizeof(float), cudaMemcpyDeviceToHost));
-  } catch (const std::exception& e) {
-    failure = e.what();
+  } catch (...) {
+    failure = std::current_exception();
   }
   for (float* buffer : {parameters, deltas, inputs_held, inputs, z, workspace}) cudaFree(buffer);
-  if (!failure.empty()) throw std::runtime_error(failure);
+  if (failure) std::rethrow_exception(failure);
   return result;
 }
 

@@ -1,0 +1,26 @@
+// The first-layer step kernel's own source (sim/nn/first_layer_step_cuda.cu, rewritten by
+// emulate_cuda_source.cmake and compiled as C++ against the CPU emulation of the CUDA runtime and
+// of wmma in this folder) against its CPU reference: the tiling, the padding, the shared-memory
+// indexing, the column splits and the order of the phases, checked on every machine, GPU or not.
+// The real GPU run of the same comparison is test_nn_cuda's "The first-layer step kernel equals
+// its CPU reference"; what only that one can show is in cuda_runtime.h here.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include "../first_layer_step_support.hpp"
+#include "sim/nn/first_layer_step.hpp"
+
+using namespace sgds;
+
+TEST_CASE("The first-layer step kernel's source, emulated on the CPU, equals its reference") {
+  test::check_first_layer_step_kernel(
+      "CPU emulation",
+      [](nn::FirstLayerStepProblem& problem, bool tensor_cores, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, tensor_cores, splits);
+      },
+      test::kFirstLayerStepShapes);
+  nn::FirstLayerStepProblem too_wide =
+      test::random_first_layer_step(1, 8, 8, 0, nn::kFirstLayerStepMaxColumns + 1, true, 99);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, false, 1), std::invalid_argument);
+}
