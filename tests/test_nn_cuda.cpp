@@ -35,6 +35,8 @@
 #include "sim/rng.hpp"
 
 #include "first_layer_step_support.hpp"
+#include "nn_test_data.hpp"
+#include "trainer_graph_support.hpp"
 
 #if defined(SGDS_HAVE_CUDA)
 #include "sim/cuda/cuda_engine.hpp"
@@ -57,22 +59,7 @@ bool gpu_present() {
   return why.empty();
 }
 
-// MNIST-shaped data: 28 x 28 one-channel images in 10 classes, a class-dependent bright row
-// pair plus gaussian noise, so a 784-256-10 MLP learns in a few epochs.
-Dataset digits_like(int n, std::uint32_t seed) {
-  Dataset set;
-  set.height = set.width = 28;
-  set.classes = 10;
-  RandomStream s(seed, 0, 0, StreamPurpose::user);
-  for (int i = 0; i < n; ++i) {
-    const int label = static_cast<int>(s.below(10));
-    set.labels.push_back(label);
-    for (int y = 0; y < 28; ++y)
-      for (int x = 0; x < 28; ++x)
-        set.pixels.push_back(static_cast<float>((y / 2 == label + 2 ? 1.0 : 0.0) + 0.7 * s.normal()));
-  }
-  return set;
-}
+using test::digits_like;
 
 // CIFAR-shaped data, small: 3 x 8 x 8 images stored (c, y, x) as the loaders store them, the
 // class as a bright row in channel label % 3; the CNN reads (y, x, c), so the GPU's copy of the
@@ -721,6 +708,14 @@ TEST_CASE("The fused head at b = 128 gives the CPU trainer's trajectories") {
   }
   const auto& loss = cpu.table("train_loss").values;
   CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
+}
+
+// (tests/trainer_graph_support.hpp)
+TEST_CASE("Step graphs are keyed on the held steps' slot and eta") {
+  if (!gpu_present()) return;
+  const Dataset train = digits_like(400, 3), test = digits_like(50, 4);
+  test::check_graphs_follow_held_steps(train, test, true, 1);
+  test::check_graphs_follow_held_steps(train, test, false, 4);
 }
 
 // deferred_steps and step_in_forward act where they may (plain SGD, MLP: the batches then live in

@@ -467,7 +467,7 @@ __global__ void head_gradient_kernel(const float* __restrict__ h_all, const floa
     put(c < classes ? weight_offset + static_cast<std::int64_t>(j) * classes + c : below_bias_offset + j, total);
   }
   if (blockIdx.x != 0) return;
-  if (threadIdx.x >= 32 && threadIdx.x < 32 + classes) {  // warp 1: the head's bias, a serial sum per class
+  if (threadIdx.x >= 32 && static_cast<int>(threadIdx.x) < 32 + classes) {  // warp 1: the head's bias, a serial sum per class
     const int c = threadIdx.x - 32;
     float total = 0.0f;
     for (int s = 0; s < count; ++s) total += d[static_cast<std::int64_t>(s) * classes + c];
@@ -811,9 +811,9 @@ struct ReplicaTrainer::State {
     launch_flush(pending_first, pending_columns);
     pending = pending_columns = pending_first = 0;
   }
-  void launch_flush(int first, int columns) {
+  void launch_flush(int first, int held_columns) {
     const Stage& st = stages[0];
-    gemm(CUBLAS_OP_N, CUBLAS_OP_T, st.out, st.in, columns, pending_deltas.data + static_cast<std::size_t>(first) * st.out,
+    gemm(CUBLAS_OP_N, CUBLAS_OP_T, st.out, st.in, held_columns, pending_deltas.data + static_cast<std::size_t>(first) * st.out,
          st.out, static_cast<long long>(st.out) * pending_capacity,
          pending_inputs.data + static_cast<std::size_t>(first) * st.in, st.in,
          static_cast<long long>(st.in) * pending_capacity, weights.data + st.weight_offset, st.out,
@@ -1183,7 +1183,7 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
       s.weights_window.num_bytes = bytes;
       // The share of the window that fits the set-aside: the rest streams, so the persisting
       // lines are not evicted by each other.
-      s.weights_window.hitRatio = static_cast<float>(std::min(1.0, static_cast<double>(most_persisting) / bytes));
+      s.weights_window.hitRatio = static_cast<float>(std::min(1.0, static_cast<double>(most_persisting) / static_cast<double>(bytes)));
       s.weights_window.hitProp = cudaAccessPropertyPersisting;
       s.weights_window.missProp = cudaAccessPropertyStreaming;
       cudaStreamAttrValue value{};

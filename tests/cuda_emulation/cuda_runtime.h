@@ -3,18 +3,27 @@
 // compiled as C++ and tested where no GPU (or no nvcc) exists (tests/cuda_emulation/emulate_cuda_source.cmake
 // turns `kernel<<<grid, block, shared, stream>>>(args)` into `emu_launch(kernel, grid, block, shared, stream)(args)`).
 //
-// A launch runs blockDim.x std::threads (1-D blocks only); they walk the grid's blocks in order,
-// a std::barrier standing for __syncthreads. Dynamic shared memory is refilled with NaN before
-// each block, so a read of a value no thread wrote shows up. Device memory is host memory.
-// What this cannot show: races between blocks (they run one after another), timing, and the
-// real tensor-core fragment layouts (mma.h here emulates the wmma API, not the hardware).
-#include <barrier>
+// A block's threads are fibers (ucontext) on the calling thread, run in turn: each runs until it
+// finishes or waits at __syncthreads (released when every unfinished thread of the block waits
+// there) or at a warp shuffle (__shfl_down_sync: released when every unfinished lane of its warp
+// waits there; the wmma functions of mma.h need no wait); a wait that can never be released
+// stops the program with a message. Blocks run one after another, in order. Dynamic shared memory
+// is refilled with NaN before each block, so a read of a value no thread wrote shows up. Device
+// memory is host memory; one stream, everything synchronous. Stream capture records the launches
+// (and cuBLAS calls, cublas_v2.h) instead of running them, and a graph launch replays the record:
+// so a graph replayed in the wrong state gives wrong numbers here as on a GPU. L2 persistence is
+// absent (its attributes report 0). What this cannot show: races between blocks (they run one
+// after another), timing, and the real tensor-core fragment layouts (mma.h emulates the API).
+#include <ucontext.h>
+
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #define __global__
@@ -36,51 +45,188 @@ struct alignas(8) float2 {
   float x, y;
 };
 
-inline thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
+inline dim3 threadIdx, blockIdx, blockDim, gridDim;
+
+#if defined(__x86_64__)
+extern "C" void sgds_emulation_switch(void** save_stack_pointer, void* load_stack_pointer);  // fiber_switch.cpp
+#endif
 
 namespace cuda_emulation {
-struct Warp {
-  std::unique_ptr<std::barrier<>> barrier;
-  double exchange[32];
+// A fiber's saved state: on x86-64 its stack pointer (fiber_switch.cpp), elsewhere a ucontext.
+#if defined(__x86_64__)
+struct Context {
+  void* stack_pointer = nullptr;
 };
-inline std::barrier<>* block_barrier = nullptr;
-inline std::vector<Warp>* warps = nullptr;
+inline void switch_context(Context& from, Context& to) { sgds_emulation_switch(&from.stack_pointer, to.stack_pointer); }
+// The first switch into the context pops six zero registers and returns into entry, with the
+// stack aligned as at a call (entry must never return).
+inline void start_context(Context& context, char* stack, std::size_t bytes, void (*entry)()) {
+  void** top = reinterpret_cast<void**>(reinterpret_cast<std::uintptr_t>(stack + bytes) & ~std::uintptr_t{15});
+  *--top = nullptr;  // where entry's return address would be
+  *--top = reinterpret_cast<void*>(entry);
+  for (int i = 0; i < 6; ++i) *--top = nullptr;
+  context.stack_pointer = top;
+}
+#else
+struct Context {
+  ucontext_t context;
+};
+inline void switch_context(Context& from, Context& to) { swapcontext(&from.context, &to.context); }
+inline void start_context(Context& c, char* stack, std::size_t bytes, void (*entry)()) {
+  getcontext(&c.context);
+  c.context.uc_stack.ss_sp = stack;
+  c.context.uc_stack.ss_size = bytes;
+  c.context.uc_link = nullptr;
+  makecontext(&c.context, entry, 0);
+}
+#endif
+
+enum class Wait { none, block, warp, done };
+struct Fiber {
+  Context context;
+  std::unique_ptr<char[]> stack;  // left uninitialised: only the pages a kernel touches are mapped
+  Wait wait = Wait::none;
+};
+// The block being run: its fibers, the scheduler's context, the running fiber.
+struct Block {
+  std::vector<Fiber> fibers;
+  Context scheduler;
+  unsigned running = 0;
+  double exchange[1024];  // one slot per thread: the warp shuffles
+  std::function<void()> body;
+};
+inline Block* block = nullptr;
+inline Block& launch_block() {  // one for every launch (no kernel launches another): fibers and stacks kept
+  static Block b;
+  return b;
+}
 inline std::vector<float> dynamic_shared;
-inline void warp_sync() { (*warps)[threadIdx.x / 32].barrier->arrive_and_wait(); }
+
+// The running fiber waits (kind block or warp) until the scheduler releases it.
+inline void wait_at(Wait kind) {
+  Fiber& fiber = block->fibers[block->running];
+  fiber.wait = kind;
+  switch_context(fiber.context, block->scheduler);
+}
+inline void warp_sync() { wait_at(Wait::warp); }
+
+inline void fiber_entry() {
+  block->body();
+  block->fibers[block->running].wait = Wait::done;
+  switch_context(block->fibers[block->running].context, block->scheduler);
+}
+
+// Runs one block of `threads` fibers to the end (see the file comment for the release rules).
+inline void run_block(Block& b, unsigned threads) {
+  constexpr std::size_t kStackBytes = 256 * 1024;
+  if (b.fibers.size() < threads) b.fibers.resize(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    Fiber& fiber = b.fibers[t];
+    if (!fiber.stack) fiber.stack.reset(new char[kStackBytes]);
+    start_context(fiber.context, fiber.stack.get(), kStackBytes, fiber_entry);
+    fiber.wait = Wait::none;
+  }
+  block = &b;
+  for (;;) {
+    for (unsigned t = 0; t < threads; ++t) {
+      if (b.fibers[t].wait != Wait::none) continue;
+      b.running = t;
+      threadIdx = dim3(t);
+      switch_context(b.scheduler, b.fibers[t].context);
+    }
+    bool all_done = true, all_at_block = true, released = false;
+    for (unsigned first = 0; first < threads; first += 32) {  // warps whose unfinished lanes all wait at a warp operation
+      bool any = false, all_warp = true;
+      for (unsigned t = first; t < std::min(first + 32, threads); ++t) {
+        const Wait w = b.fibers[t].wait;
+        if (w == Wait::done) continue;
+        any = true;
+        all_done = false;
+        if (w != Wait::warp) all_warp = false;
+        if (w != Wait::block) all_at_block = false;
+      }
+      if (any && all_warp) {
+        for (unsigned t = first; t < std::min(first + 32, threads); ++t)
+          if (b.fibers[t].wait == Wait::warp) b.fibers[t].wait = Wait::none;
+        released = true;
+      }
+    }
+    if (all_done) return;
+    if (!released && all_at_block) {
+      for (unsigned t = 0; t < threads; ++t)
+        if (b.fibers[t].wait == Wait::block) b.fibers[t].wait = Wait::none;
+      released = true;
+    }
+    if (!released) {
+      std::fprintf(stderr, "cuda emulation: block (%u, %u, %u) can never continue (threads wait at different "
+                   "barriers, or some lanes of a warp at a warp operation and others elsewhere)\n",
+                   blockIdx.x, blockIdx.y, blockIdx.z);
+      std::abort();
+    }
+  }
+}
 }  // namespace cuda_emulation
 
-inline void __syncthreads() { cuda_emulation::block_barrier->arrive_and_wait(); }
+inline void __syncthreads() { cuda_emulation::wait_at(cuda_emulation::Wait::block); }
 inline float* emu_dynamic_shared() { return cuda_emulation::dynamic_shared.data(); }
 inline float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
 
-// All 32 lanes of the warp must call it together (as on the GPU with a full mask).
+// All lanes of the warp must call it together (as on the GPU with a full mask).
 template <class T>
 T __shfl_down_sync(unsigned, T value, int offset) {
-  cuda_emulation::Warp& warp = (*cuda_emulation::warps)[threadIdx.x / 32];
-  const int lane = static_cast<int>(threadIdx.x % 32);
-  warp.exchange[lane] = static_cast<double>(value);
-  warp.barrier->arrive_and_wait();
-  const T result = lane + offset < 32 ? static_cast<T>(warp.exchange[lane + offset]) : value;
-  warp.barrier->arrive_and_wait();
+  double* exchange = cuda_emulation::block->exchange;
+  const unsigned t = threadIdx.x, lane = t % 32;
+  exchange[t] = static_cast<double>(value);
+  cuda_emulation::warp_sync();
+  const T result = lane + static_cast<unsigned>(offset) < 32 ? static_cast<T>(exchange[t + offset]) : value;
+  cuda_emulation::warp_sync();
   return result;
 }
 
 using cudaError_t = int;
 inline constexpr cudaError_t cudaSuccess = 0;
 using cudaStream_t = struct CUstream_st*;
-enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount, cudaDevAttrComputeCapabilityMajor };
+enum cudaDeviceAttr {
+  cudaDevAttrMultiProcessorCount,
+  cudaDevAttrComputeCapabilityMajor,
+  cudaDevAttrMaxPersistingL2CacheSize,
+  cudaDevAttrMaxAccessPolicyWindowSize
+};
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize };
 enum cudaMemcpyKind { cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost };
+enum cudaLimit { cudaLimitPersistingL2CacheSize };
+enum cudaAccessProperty { cudaAccessPropertyNormal, cudaAccessPropertyStreaming, cudaAccessPropertyPersisting };
+struct cudaAccessPolicyWindow {
+  void* base_ptr = nullptr;
+  std::size_t num_bytes = 0;
+  float hitRatio = 0.0f;
+  cudaAccessProperty hitProp = cudaAccessPropertyNormal, missProp = cudaAccessPropertyNormal;
+};
+union cudaStreamAttrValue {
+  cudaAccessPolicyWindow accessPolicyWindow;
+};
+using cudaKernelNodeAttrValue = cudaStreamAttrValue;
+enum cudaStreamAttrID { cudaStreamAttributeAccessPolicyWindow };
+enum cudaKernelNodeAttrID { cudaKernelNodeAttributeAccessPolicyWindow };
+enum cudaStreamCaptureMode { cudaStreamCaptureModeThreadLocal };
+enum cudaGraphNodeType { cudaGraphNodeTypeKernel };
+
 inline const char* cudaGetErrorString(cudaError_t) { return "CUDA error (emulated)"; }
 inline cudaError_t cudaGetDevice(int* device) {
   *device = 0;
   return cudaSuccess;
 }
-// An H100's figures: 132 multiprocessors, compute capability 9.
+// An H100's multiprocessors and compute capability; no L2 set-aside.
 inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int) {
-  *value = attribute == cudaDevAttrMultiProcessorCount ? 132 : 9;
+  switch (attribute) {
+    case cudaDevAttrMultiProcessorCount: *value = 132; break;
+    case cudaDevAttrComputeCapabilityMajor: *value = 9; break;
+    default: *value = 0;
+  }
   return cudaSuccess;
 }
+inline cudaError_t cudaDeviceSetLimit(cudaLimit, std::size_t) { return cudaSuccess; }
+inline cudaError_t cudaCtxResetPersistingL2Cache() { return cudaSuccess; }
 template <class Kernel>
 cudaError_t cudaFuncSetAttribute(Kernel, cudaFuncAttribute, int) {
   return cudaSuccess;
@@ -94,44 +240,114 @@ inline cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cud
   std::memcpy(to, from, bytes);
   return cudaSuccess;
 }
+inline cudaError_t cudaMemcpy2D(void* to, std::size_t to_pitch, const void* from, std::size_t from_pitch,
+                                std::size_t width, std::size_t height, cudaMemcpyKind) {
+  for (std::size_t row = 0; row < height; ++row)
+    std::memcpy(static_cast<char*>(to) + row * to_pitch, static_cast<const char*>(from) + row * from_pitch, width);
+  return cudaSuccess;
+}
+inline cudaError_t cudaMemset(void* pointer, int value, std::size_t bytes) {
+  std::memset(pointer, value, bytes);
+  return cudaSuccess;
+}
 inline cudaError_t cudaFree(void* pointer) {
   std::free(pointer);
   return cudaSuccess;
 }
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline cudaError_t cudaGetLastError() { return cudaSuccess; }
+inline cudaError_t cudaStreamCreate(cudaStream_t* stream) {
+  *stream = reinterpret_cast<cudaStream_t>(std::uintptr_t{1});
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaStreamSetAttribute(cudaStream_t, cudaStreamAttrID, const cudaStreamAttrValue*) {
+  return cudaSuccess;
+}
+
+// Graphs: a captured graph is the list of the work queued while capturing.
+namespace cuda_emulation {
+using Work = std::function<void()>;
+struct Graph {
+  std::vector<Work> work;
+};
+inline std::unique_ptr<Graph> capturing;
+// Runs `work` now, or records it while a capture is on.
+inline void enqueue(Work work) {
+  if (capturing) {
+    capturing->work.push_back(std::move(work));
+  } else {
+    work();
+  }
+}
+}  // namespace cuda_emulation
+using cudaGraph_t = cuda_emulation::Graph*;
+using cudaGraphExec_t = cuda_emulation::Graph*;
+using cudaGraphNode_t = void*;
+inline cudaError_t cudaStreamBeginCapture(cudaStream_t, cudaStreamCaptureMode) {
+  if (cuda_emulation::capturing) return 3;  // already capturing
+  cuda_emulation::capturing = std::make_unique<cuda_emulation::Graph>();
+  return cudaSuccess;
+}
+inline cudaError_t cudaStreamEndCapture(cudaStream_t, cudaGraph_t* graph) {
+  if (!cuda_emulation::capturing) return 3;
+  *graph = cuda_emulation::capturing.release();
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsigned long long) {
+  *exec = new cuda_emulation::Graph(*graph);
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphDestroy(cudaGraph_t graph) {
+  delete graph;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
+  delete exec;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t) {
+  for (const cuda_emulation::Work& work : exec->work) work();
+  return cudaSuccess;
+}
+// No nodes to list: the node attributes (L2 windows) do not exist here.
+inline cudaError_t cudaGraphGetNodes(cudaGraph_t, cudaGraphNode_t*, std::size_t* count) {
+  *count = 0;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphNodeGetType(cudaGraphNode_t, cudaGraphNodeType* type) {
+  *type = cudaGraphNodeTypeKernel;
+  return cudaSuccess;
+}
+inline cudaError_t cudaGraphKernelNodeSetAttribute(cudaGraphNode_t, cudaKernelNodeAttrID, const cudaKernelNodeAttrValue*) {
+  return cudaSuccess;
+}
 
 namespace cuda_emulation {
 template <class Kernel>
 struct Launch {
   Kernel kernel;
-  dim3 grid, block;
+  dim3 grid, block_size;
   std::size_t shared_bytes;
   template <class... Args>
   void operator()(Args... args) const {
-    const unsigned threads = block.x;
-    std::barrier<> barrier(threads);
-    std::vector<Warp> lanes((threads + 31) / 32);
-    for (Warp& warp : lanes) warp.barrier = std::make_unique<std::barrier<>>(32);
-    block_barrier = &barrier;
-    warps = &lanes;
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t)
-      pool.emplace_back([&, t] {
-        threadIdx = dim3(t);
-        blockDim = block;
-        gridDim = grid;
-        for (unsigned z = 0; z < grid.z; ++z)
-          for (unsigned y = 0; y < grid.y; ++y)
-            for (unsigned x = 0; x < grid.x; ++x) {
-              blockIdx = dim3(x, y, z);
-              if (t == 0) dynamic_shared.assign(shared_bytes / sizeof(float) + 1, std::nanf(""));
-              barrier.arrive_and_wait();
-              kernel(args...);
-              barrier.arrive_and_wait();
-            }
-      });
-    for (std::thread& thread : pool) thread.join();
+    enqueue([kernel = kernel, grid = grid, threads = block_size.x, shared_bytes = shared_bytes, args...] {
+      if (threads > 1024) {
+        std::fprintf(stderr, "cuda emulation: more than 1024 threads per block\n");
+        std::abort();
+      }
+      Block& b = launch_block();
+      b.body = [&] { kernel(args...); };
+      blockDim = dim3(threads);
+      gridDim = grid;
+      for (unsigned z = 0; z < grid.z; ++z)
+        for (unsigned y = 0; y < grid.y; ++y)
+          for (unsigned x = 0; x < grid.x; ++x) {
+            blockIdx = dim3(x, y, z);
+            dynamic_shared.assign(shared_bytes / sizeof(float) + 1, std::nanf(""));
+            run_block(b, threads);
+          }
+    });
   }
 };
 }  // namespace cuda_emulation

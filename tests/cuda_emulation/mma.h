@@ -1,10 +1,12 @@
 #pragma once
-// The wmma API (nvcuda::wmma) emulated for tests/cuda_emulation: every lane of a warp holds the
-// whole tile, element (i, j) at x[i + j * rows]. The hardware spreads a tile over the lanes in an
-// unspecified layout, so kernel code may only combine fragments element-wise when they have the
-// same shape and layout (which holds here too) and must call every *_sync function with the
-// whole warp (each one is bracketed by a warp barrier here, so a store by one lane cannot
-// overtake another lane's load). __float_to_tf32 rounds as cvt.rna.tf32.f32 does.
+// The wmma API (nvcuda::wmma) emulated for tests/cuda_emulation: lane 0 of each warp holds the
+// whole tile, element (i, j) at x[i + j * rows], and does the warp's loads, products and stores;
+// the other lanes' fragments stay zero and their calls do nothing. (The hardware spreads a tile
+// over the lanes in an unspecified layout, so kernel code may only combine fragments element-wise
+// when they have the same shape and layout, which holds here too.) Lane 0 runs its whole stretch
+// between two __syncthreads before the warp's other lanes (cuda_runtime.h here), so its stores
+// never overtake their loads. A warp that reads back its own tile store before a __syncthreads
+// would read it correctly on lane 0 only. __float_to_tf32 rounds as cvt.rna.tf32.f32 does.
 #include <type_traits>
 
 #include "cuda_runtime.h"
@@ -26,40 +28,41 @@ struct fragment {
   static constexpr int rows = std::is_same_v<Use, matrix_b> ? K : M;
   static constexpr int cols = std::is_same_v<Use, matrix_a> ? K : N;
   static constexpr int num_elements = rows * cols;
-  float x[num_elements];
+  float x[num_elements] = {};
 };
+
+inline bool tile_lane() { return threadIdx.x % 32 == 0; }
 
 template <class Use, int M, int N, int K, class T, class Layout>
 void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const float* p, unsigned ldm) {
   using F = fragment<Use, M, N, K, T, Layout>;
-  cuda_emulation::warp_sync();
+  if (!tile_lane()) return;
   for (int i = 0; i < F::rows; ++i)
     for (int j = 0; j < F::cols; ++j)
       f.x[i + j * F::rows] = std::is_same_v<Layout, col_major> ? p[i + j * ldm] : p[i * ldm + j];
-  cuda_emulation::warp_sync();
 }
 template <int M, int N, int K>
 void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const float* p, unsigned ldm, layout_t layout) {
-  cuda_emulation::warp_sync();
+  if (!tile_lane()) return;
   for (int i = 0; i < M; ++i)
     for (int j = 0; j < N; ++j) f.x[i + j * M] = layout == mem_col_major ? p[i + j * ldm] : p[i * ldm + j];
-  cuda_emulation::warp_sync();
 }
 template <int M, int N, int K>
 void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm, layout_t layout) {
-  cuda_emulation::warp_sync();
+  if (!tile_lane()) return;
   for (int i = 0; i < M; ++i)
     for (int j = 0; j < N; ++j) (layout == mem_col_major ? p[i + j * ldm] : p[i * ldm + j]) = f.x[i + j * M];
-  cuda_emulation::warp_sync();
 }
 template <int M, int N, int K>
 void fill_fragment(fragment<accumulator, M, N, K, float>& f, float value) {
+  if (!tile_lane()) return;
   for (float& x : f.x) x = value;
 }
 // d = a b + c, each sum over k in order from c's entry.
 template <int M, int N, int K, class T, class LayoutA, class LayoutB>
 void mma_sync(fragment<accumulator, M, N, K, float>& d, const fragment<matrix_a, M, N, K, T, LayoutA>& a,
               const fragment<matrix_b, M, N, K, T, LayoutB>& b, const fragment<accumulator, M, N, K, float>& c) {
+  if (!tile_lane()) return;
   fragment<accumulator, M, N, K, float> result;
   for (int i = 0; i < M; ++i)
     for (int j = 0; j < N; ++j) {

@@ -1,0 +1,156 @@
+// The GPU trainer's own source (sim/nn/replica_trainer_cuda.cu and first_layer_step_cuda.cu,
+// rewritten by emulate_cuda_source.cmake, compiled against the CPU emulation of the CUDA runtime,
+// cuBLAS and wmma in this folder) trained against the CPU trainer: the paths written or changed
+// without a GPU to run them, checked on every machine. The same comparisons on a GPU are in
+// test_nn_cuda; they remain the word on the real hardware (cuda_runtime.h here says what the
+// emulation cannot show). Small MLPs (784-40-10: a first layer of one partial row tile), K = 2.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../nn_test_data.hpp"
+#include "../trainer_graph_support.hpp"
+#include "sim/nn/trainer.hpp"
+#include "sim/nn/trainer_cuda.hpp"
+
+using namespace sgds;
+using namespace sgds::nn;
+
+#if defined(SGDS_EMULATION_DEVICE_STUB)
+// A build without the CUDA backend has no device queries; the emulation is its device.
+namespace sgds::cuda {
+std::string device_unavailable_reason() { return ""; }
+std::string device_description() { return "CPU emulation"; }
+}  // namespace sgds::cuda
+#endif
+
+namespace {
+
+constexpr int kReplicas = 2;
+constexpr std::uint32_t kSeed = 11;
+
+TrainSpec small_spec(int batch, bool decay) {
+  TrainSpec spec;
+  spec.name = "emulated";
+  spec.replicas = kReplicas;
+  spec.epochs = 2;
+  spec.schedule.eta = decay ? 0.05 : 0.2;
+  if (decay) {  // eta changes at every epoch: held steps of the old eta meet steps of the new one
+    spec.schedule.kind = ScheduleKind::lr_decay;
+    spec.schedule.eta_factor = 0.7;
+    spec.schedule.every = 1;
+  }
+  spec.schedule.batch = batch;
+  spec.schedule.per_epoch = true;
+  spec.measure.every = 1;
+  spec.measure.noise_samples = 64;
+  spec.measure.curvature = spec.measure.sharpness = false;
+  return spec;
+}
+
+// The GPU result against the CPU's: losses and C^2 within relative 1e-3 (test_nn_cuda's
+// tolerance for a few epochs), test accuracies within 3 of the 200 test samples.
+void check_against(const char* what, const TrainResult& gpu, const TrainResult& cpu) {
+  for (const char* name : {"train_loss", "test_loss", "c2"}) {
+    const auto& a = gpu.table(name).values;
+    const auto& b = cpu.table(name).values;
+    REQUIRE(a.size() == b.size());
+    double worst = 0.0;
+    for (std::size_t j = 0; j < a.size(); ++j) {
+      if (std::isnan(b[j])) continue;
+      worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
+    }
+    std::printf("[emulated %s] %-10s worst relative difference to the CPU %.3e (tolerance 1e-3)\n", what, name, worst);
+    CHECK(worst <= 1e-3);
+  }
+  const auto& a = gpu.table("test_accuracy").values;
+  const auto& b = cpu.table("test_accuracy").values;
+  double flips = 0.0;
+  for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
+  std::printf("[emulated %s] test_accuracy worst difference %.0f samples (tolerance 3)\n", what, flips);
+  CHECK(flips <= 3.0);
+}
+
+}  // namespace
+
+TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fused head at b = 128") {
+  const Dataset train = test::digits_like(600, 3), test_set = test::digits_like(200, 4);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {40}, 10);
+  // b = 16 (600 = 37 x 16 + 8: a partial batch ends each epoch), eta decaying every epoch.
+  const TrainSpec spec = small_spec(16, true);
+  const TrainResult cpu = train_replicas(spec, arch, train, test_set, kSeed);
+  CudaTrainTiming timing;
+  check_against("default", train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &timing), cpu);
+  CHECK(timing.step_graphs > 0);
+  for (const int splits : {1, 3}) {
+    CudaTrainerChoices choices;
+    choices.step_in_forward = true;
+    choices.step_in_forward_splits = splits;
+    const std::string what = "step in forward, splits " + std::to_string(splits);
+    check_against(what.c_str(),
+                  train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
+                  cpu);
+  }
+  // b = 128 (600 = 4 x 128 + 88) with the fused head there, alone and with step_in_forward.
+  const TrainSpec wide = small_spec(128, false);
+  const TrainResult cpu_wide = train_replicas(wide, arch, train, test_set, kSeed);
+  for (const bool step_in_forward : {false, true}) {
+    CudaTrainerChoices choices;
+    choices.fused_head_max_batch = 128;
+    choices.step_in_forward = step_in_forward;
+    check_against(step_in_forward ? "fused head b = 128, step in forward" : "fused head b = 128",
+                  train_replicas_cuda(wide, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
+                  cpu_wide);
+  }
+}
+
+// Graph replay against eager execution with step_in_forward: a graph replaying a stale state
+// (the wrong slot of the held step, or its old eta) changes the numbers, so every result column
+// must be bit-equal. And tf32 (tensor-core tiles in the first layer, tf32-rounded GEMMs elsewhere)
+// against the fp32 run within relative 1e-2 (two-epoch losses; the inputs' rounding is 2^-11).
+TEST_CASE("Emulated GPU trainer: step graphs replay step_in_forward exactly; its tf32 variant runs") {
+  const Dataset train = test::digits_like(600, 3), test_set = test::digits_like(200, 4);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {40}, 10);
+  const TrainSpec spec = small_spec(16, true);
+  CudaTrainerChoices eager, graphs;
+  eager.step_in_forward = graphs.step_in_forward = true;
+  eager.step_graphs = false;
+  CudaTrainTiming eager_timing, graph_timing;
+  const TrainResult a =
+      train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &eager_timing, eager);
+  const TrainResult b =
+      train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &graph_timing, graphs);
+  CHECK(eager_timing.step_graphs == 0);
+  CHECK(graph_timing.step_graphs > 0);
+  for (const char* name : {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2"}) {
+    const auto& x = a.table(name).values;
+    const auto& y = b.table(name).values;
+    REQUIRE(x.size() == y.size());
+    int differing = 0;
+    for (std::size_t j = 0; j < x.size(); ++j)
+      if (std::memcmp(&x[j], &y[j], sizeof(double)) != 0) ++differing;
+    std::printf("[emulated graphs, step in forward] %-14s %zu entries, %d not bit-equal\n", name, x.size(), differing);
+    CHECK(differing == 0);
+  }
+  const TrainResult tf32 = train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::tf32, {}, nullptr, graphs);
+  for (const char* name : {"train_loss", "test_loss"}) {
+    const auto& x = tf32.table(name).values;
+    const auto& y = a.table(name).values;
+    double worst = 0.0;
+    for (std::size_t j = 0; j < x.size(); ++j) worst = std::max(worst, std::abs(x[j] - y[j]) / std::abs(y[j]));
+    std::printf("[emulated tf32, step in forward] %-10s worst relative difference to fp32 %.3e (tolerance 1e-2)\n",
+                name, worst);
+    CHECK(worst <= 1e-2);
+  }
+}
+
+TEST_CASE("Emulated GPU trainer: step graphs are keyed on the held steps' slot and eta") {
+  const Dataset train = test::digits_like(400, 3), test_set = test::digits_like(50, 4);
+  test::check_graphs_follow_held_steps(train, test_set, true, 1);
+  test::check_graphs_follow_held_steps(train, test_set, false, 4);
+}
