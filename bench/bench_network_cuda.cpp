@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
           int steps_held;
           bool graphs, fused_head, l2, step_in_forward;
           int splits, fused_head_max_batch;
+          bool tf32x3 = false;
         };
         const std::string deferred_suffix = "_deferred" + std::to_string(deferred);
         for (const Variant v : {Variant{"_gemmhead", 1, true, false, false, false, 0, 32},
@@ -84,8 +85,11 @@ int main(int argc, char** argv) {
                                 Variant{"_sif", 1, true, true, false, true, 0, 32},
                                 Variant{"_sif1", 1, true, true, false, true, 1, 32},
                                 Variant{"_fh128", 1, true, true, false, false, 0, 128},
-                                Variant{"_sif_fh128", 1, true, true, false, true, 0, 128}}) {
+                                Variant{"_sif_fh128", 1, true, true, false, true, 0, 128},
+                                Variant{"_sif3x", 1, true, true, false, true, 0, 32, true},
+                                Variant{"_sif3x_fh128", 1, true, true, false, true, 0, 128, true}}) {
           if (v.fused_head_max_batch > 32 && c.b <= 32) continue;  // the same as the default there
+          if (v.tf32x3 && precision != nn::MatmulPrecision::fp32) continue;  // an fp32 mode
           const int steps_held = v.steps_held;
           nn::CudaTrainerChoices choices;
           choices.deferred_steps = steps_held;
@@ -95,6 +99,7 @@ int main(int argc, char** argv) {
           choices.step_in_forward = v.step_in_forward;
           choices.step_in_forward_splits = v.splits;
           choices.fused_head_max_batch = v.fused_head_max_batch;
+          choices.first_layer_tf32x3 = v.tf32x3;
           const std::string suffix = v.suffix;
           char label[64];
           std::snprintf(label, sizeof label, "K%d_b%d_%s%s", c.K, c.b, nn::matmul_precision_name(precision).c_str(),
@@ -119,7 +124,8 @@ int main(int argc, char** argv) {
           const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
           std::string step_in_forward;
           if (v.step_in_forward)
-            step_in_forward = ", W1 step in forward (splits " + (v.splits > 0 ? std::to_string(v.splits) : "auto") + ")";
+            step_in_forward = ", W1 step in forward (splits " + (v.splits > 0 ? std::to_string(v.splits) : "auto") +
+                              (v.tf32x3 ? ", first layer tf32x3: not IEEE fp32)" : ")");
           std::printf("K=%d b=%d %s, deferred_steps %d, step graphs %d, %s%s%s: epochs %d, training %.3f s, setup "
                       "%.3f s, final train loss (replica 0) %.6f\n",
                       c.K, c.b, nn::matmul_precision_description(precision).c_str(), steps_held, timing.step_graphs,

@@ -73,13 +73,15 @@ for case in ["K64_b128", "K64_b32", "K1_b128"]:
         for key in variants or [f"B_sgdsmooth_cuda_{case}_{precision}"]:
             a = found.get(key, nan)
             ratio = a / peer if peer == peer and peer > 0 else nan
-            best = ratio if best != best or ratio > best else best
             variant = key[len(base) + 1:] if key.startswith(base + "_") else "default"
+            strict = "3x" not in variant  # tf32x3 is not IEEE fp32: shown, not counted for the target
+            if strict:
+                best = ratio if best != best or ratio > best else best
             target = case.startswith("K64")
             peer_text = f"{peer:.3e}" if peer == peer else "no peer run"
             ratio_text = f"{ratio:.2f}x" if ratio == ratio else "-"
-            print(f"| {case.replace('_', ' ')} | {precision} | {variant} | {a:.3e} | {peer_text} | {ratio_text}"
-                  f"{' (target >= 2)' if target else ''} |")
+            note = " (target >= 2)" if target and strict else (" (not IEEE fp32: not counted)" if not strict else "")
+            print(f"| {case.replace('_', ' ')} | {precision} | {variant} | {a:.3e} | {peer_text} | {ratio_text}{note} |")
         best_of[(case, precision)] = best
 # Issue 7: >= 2x JAX at K = 64 for b = 128 and b = 32, at one precision stated for both sides.
 met_at = [p for p in ("fp32", "tf32") if all(best_of.get((c, p), nan) >= 2.0 for c in ("K64_b128", "K64_b32"))]
@@ -113,7 +115,10 @@ within float rounding); l2 = the default with the weights marked persisting in t
 applied by the next step's forward kernel, one pass over W1 (step_in_forward, off by default;
 tf32 runs it on tensor cores, fp32 on FMAs; sif1 without column splits of that kernel); fh128 =
 the default with the fused head acting up to b = 128 (fused_head_max_batch), sif_fh128 the same
-with step_in_forward.
+with step_in_forward; sif3x (fp32 rows only) = sif with that kernel multiplying in tf32x3, three
+tensor-core products of operands split into tf32 high and low parts: within about 1e-6 of fp32
+(test_nn_cuda) but not IEEE fp32 arithmetic, so its ratio against JAX highest is not at equal
+precision in the strict sense and is not counted for the target.
 
 | case | precision | variant | sgdsmooth samples/s | JAX samples/s | sgdsmooth / JAX |
 | --- | --- | --- | --- | --- | --- |

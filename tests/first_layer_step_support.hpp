@@ -67,24 +67,27 @@ inline const std::vector<FirstLayerStepShape> kFirstLayerStepShapes = {
     {1, 64, 32, 128, 1, 1, false},    {2, 100, 300, 96, 128, 4, false},
 };
 
-// For each shape and variant: `run(problem, tensor_cores, splits)` steps the problem's parameters
-// and returns Z. The fp32 variant is held to the reference, the tf32 one to the reference with its
-// factors rounded to tf32 (the products are then exact, so only the order of float sums differs):
-// both within 1e-4 of the largest entry. A mutant reference (eta x 1.01) must lie outside 1e-3.
+// For each shape and arithmetic: `run(problem, arithmetic, splits)` steps the problem's parameters
+// and returns Z. Each arithmetic is held to the reference with the same products (tf32: factors
+// rounded to tf32, whose products are exact, so only the order of float sums differs; tf32x3: the
+// three products of the split factors) within 1e-4 of the largest entry. A mutant reference (eta x
+// 1.01) must lie outside 1e-3. tf32x3 must also stay within 1e-5 of the fp32 reference, where tf32
+// is about 3e-4 away: the low parts are really there.
 template <class Run>
 void check_first_layer_step_kernel(const char* where, Run run, const std::vector<FirstLayerStepShape>& shapes) {
   std::uint32_t seed = 1;
   for (const FirstLayerStepShape& sh : shapes) {
-    for (const bool tensor_cores : {false, true}) {
+    for (const nn::FirstLayerArithmetic arithmetic :
+         {nn::FirstLayerArithmetic::fp32, nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3}) {
       nn::FirstLayerStepProblem problem =
           random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++);
-      problem.tf32_products = tensor_cores;
+      problem.products = arithmetic;
       const std::vector<float> before = problem.parameters;
       nn::FirstLayerStepProblem reference = problem, mutant = problem, kernel = problem;
       const std::vector<float> z_reference = nn::first_layer_step_reference(reference);
       mutant.eta *= 1.01f;
       const std::vector<float> z_of_mutant = nn::first_layer_step_reference(mutant);
-      const std::vector<float> z_kernel = run(kernel, tensor_cores, sh.splits);
+      const std::vector<float> z_kernel = run(kernel, arithmetic, sh.splits);
       REQUIRE(z_kernel.size() == z_reference.size());
       const double w_error = relative_to_largest(kernel.parameters, reference.parameters);
       const double z_error = relative_to_largest(z_kernel, z_reference);
@@ -92,7 +95,7 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
       const double z_mutant = relative_to_largest(z_of_mutant, z_reference);
       std::printf("[first-layer step, %s, %s] K %d, %d x %d, held %d, count %d, splits %d: W %.2e, Z %.2e "
                   "(tolerance 1e-4); mutant eta x 1.01: W %.2e, Z %.2e\n",
-                  where, tensor_cores ? "tf32" : "fp32", sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.splits,
+                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.splits,
                   w_error, z_error, w_mutant, z_mutant);
       CHECK(w_error <= 1e-4);
       CHECK(z_error <= 1e-4);
@@ -101,6 +104,16 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
         CHECK(z_mutant > 1e-3);
       } else {  // no held step: W is only read
         CHECK(std::memcmp(kernel.parameters.data(), before.data(), before.size() * sizeof(float)) == 0);
+      }
+      if (arithmetic == nn::FirstLayerArithmetic::tf32x3) {
+        nn::FirstLayerStepProblem exact = problem;
+        exact.products = nn::FirstLayerArithmetic::fp32;
+        const std::vector<float> z_exact = nn::first_layer_step_reference(exact);
+        const double w_to_fp32 = relative_to_largest(kernel.parameters, exact.parameters);
+        const double z_to_fp32 = relative_to_largest(z_kernel, z_exact);
+        std::printf("  tf32x3 against the fp32 reference: W %.2e, Z %.2e (tolerance 1e-5)\n", w_to_fp32, z_to_fp32);
+        CHECK(w_to_fp32 <= 1e-5);
+        CHECK(z_to_fp32 <= 1e-5);
       }
     }
   }

@@ -595,12 +595,13 @@ TEST_CASE("The first-layer step kernel equals its CPU reference") {
   if (!gpu_present()) return;
   test::check_first_layer_step_kernel(
       "GPU",
-      [](FirstLayerStepProblem& problem, bool tensor_cores, int splits) {
-        return nn::cuda::first_layer_step_on_device(problem, tensor_cores, splits);
+      [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits);
       },
       test::kFirstLayerStepShapes);
   FirstLayerStepProblem too_wide = test::random_first_layer_step(1, 8, 8, 0, kFirstLayerStepMaxColumns + 1, true, 99);
-  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, false, 1), std::invalid_argument);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, nn::FirstLayerArithmetic::fp32, 1),
+                  std::invalid_argument);
 }
 
 // W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's
@@ -626,10 +627,11 @@ TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") 
     spec.measure.noise_samples = 64;
     spec.measure.curvature = spec.measure.sharpness = false;
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
-    for (const int splits : {1, 3}) {
+    for (const int splits : {1, 3, 0}) {  // 0: automatic, with the first layer in tf32x3
       CudaTrainerChoices choices;
       choices.step_in_forward = true;
       choices.step_in_forward_splits = splits;
+      choices.first_layer_tf32x3 = splits == 0;
       const TrainResult gpu =
           train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
       CHECK(gpu.eta[2] == Approx(0.035));
@@ -809,7 +811,7 @@ TEST_CASE("round_to_tf32 rounds to 10 mantissa bits, ties away from zero") {
   p.parameters = {1.0f + 0.25f * ulp, 0.0f};
   p.inputs = {1.0f};
   FirstLayerStepProblem rounded = p;
-  rounded.tf32_products = true;
+  rounded.products = FirstLayerArithmetic::tf32;
   CHECK(first_layer_step_reference(p)[0] == 1.0f + 0.25f * ulp);
   CHECK(first_layer_step_reference(rounded)[0] == 1.0f);
 }

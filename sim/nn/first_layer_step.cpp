@@ -7,6 +7,15 @@
 
 namespace sgds::nn {
 
+const char* first_layer_arithmetic_name(FirstLayerArithmetic arithmetic) {
+  switch (arithmetic) {
+    case FirstLayerArithmetic::fp32: return "fp32";
+    case FirstLayerArithmetic::tf32: return "tf32";
+    case FirstLayerArithmetic::tf32x3: return "tf32x3";
+  }
+  return "?";
+}
+
 float round_to_tf32(float x) {
   // Sign and magnitude: adding half of the dropped range to the magnitude, then dropping the 13
   // low bits, rounds to nearest with ties away from zero (a carry may move into the exponent:
@@ -23,7 +32,18 @@ std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
       p.inputs_held.size() != K * in * held || p.inputs.size() != K * in * count)
     throw std::invalid_argument("first_layer_step_reference: array sizes disagree with the shape");
   std::vector<float> z(K * out * count);
-  const auto factor = [&](float v) { return p.tf32_products ? round_to_tf32(v) : v; };
+  const auto product = [&](float a, float b) {
+    switch (p.products) {
+      case FirstLayerArithmetic::fp32: return a * b;
+      case FirstLayerArithmetic::tf32: return round_to_tf32(a) * round_to_tf32(b);
+      case FirstLayerArithmetic::tf32x3: {
+        const float a_hi = round_to_tf32(a), b_hi = round_to_tf32(b);
+        const float a_lo = round_to_tf32(a - a_hi), b_lo = round_to_tf32(b - b_hi);
+        return a_lo * b_hi + a_hi * b_lo + a_hi * b_hi;
+      }
+    }
+    return a * b;
+  };
   for (std::size_t k = 0; k < K; ++k) {
     float* w = p.parameters.data() + k * p.stride + p.weight_offset;
     const float* bias = p.parameters.data() + k * p.stride + p.bias_offset;
@@ -33,13 +53,13 @@ std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
     for (std::size_t c = 0; c < in; ++c)
       for (std::size_t r = 0; r < out; ++r) {
         float g = 0.0f;
-        for (std::size_t s = 0; s < held; ++s) g += factor(d[s * out + r]) * factor(a[s * in + c]);
+        for (std::size_t s = 0; s < held; ++s) g += product(d[s * out + r], a[s * in + c]);
         w[c * out + r] -= p.eta * g;
       }
     for (std::size_t s = 0; s < count; ++s)
       for (std::size_t r = 0; r < out; ++r) {
         float v = 0.0f;
-        for (std::size_t c = 0; c < in; ++c) v += factor(w[c * out + r]) * factor(x[s * in + c]);
+        for (std::size_t c = 0; c < in; ++c) v += product(w[c * out + r], x[s * in + c]);
         v += bias[r];
         z[k * out * count + s * out + r] = p.relu ? std::max(v, 0.0f) : v;
       }

@@ -19,6 +19,13 @@ struct CUstream_st;  // cudaStream_t without the CUDA headers
 
 namespace sgds::nn {
 
+// How the kernel's tiles multiply: fp32 FMAs; tf32 tensor cores (operands rounded to 10-bit
+// mantissas, fp32 accumulation: cuBLAS's CUBLAS_COMPUTE_32F_FAST_TF32); or three tf32 products
+// per product (x = hi + lo with hi = tf32(x), lo = tf32(x - hi); a b ~ hi_a hi_b + hi_a lo_b +
+// lo_a hi_b), which keeps about 21 of fp32's 24 bits per product at tensor-core speed.
+enum class FirstLayerArithmetic { fp32, tf32, tf32x3 };
+const char* first_layer_arithmetic_name(FirstLayerArithmetic arithmetic);
+
 // Host copies of one first-layer step for every replica (the CPU reference and the test harness).
 struct FirstLayerStepProblem {
   int replicas = 1, out = 1, in = 1;
@@ -26,10 +33,11 @@ struct FirstLayerStepProblem {
   int count = 1;  // columns of X
   float eta = 0.0f;
   bool relu = true;
-  // The factors of every product rounded to tf32 first (round_to_tf32), as the tensor-core
-  // variant does: the products of two tf32 values are exact in float, so that variant then
-  // differs from the reference only by the order of its float sums.
-  bool tf32_products = false;
+  // The reference's products: fp32 as they are; tf32: each factor rounded to tf32 first
+  // (round_to_tf32), as the tensor cores do (a product of two tf32 values is exact in float, so
+  // the tf32 kernel then differs from the reference only by the order of its float sums); tf32x3:
+  // the sum of the three tf32 products of the split factors.
+  FirstLayerArithmetic products = FirstLayerArithmetic::fp32;
   std::size_t stride = 0;  // floats per replica's parameter block
   std::int64_t weight_offset = 0, bias_offset = 0;
   std::vector<float> parameters;  // [replicas][stride]: W and b inside; stepped in place
@@ -57,7 +65,7 @@ struct FirstLayerStepArgs {
   int replicas = 0, out = 0, in = 0, held = 0, count = 0;
   float eta = 0.0f;
   bool relu = true;
-  bool tensor_cores = false;  // tf32 tensor-core tiles (wmma) instead of fp32 FMAs
+  FirstLayerArithmetic arithmetic = FirstLayerArithmetic::fp32;
   float* parameters = nullptr;
   std::int64_t stride = 0, weight_offset = 0, bias_offset = 0;
   const float* deltas = nullptr;  // D, leading dimension out
@@ -86,10 +94,11 @@ void prepare_first_layer_step_kernels();
 // workspace is missing, std::runtime_error on a CUDA error.
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream);
 
-// The test harness: uploads the problem, runs the kernel (tensor_cores: the tf32 variant) with
+// The test harness: uploads the problem, runs the kernel in the given arithmetic with
 // `splits` column splits, downloads the stepped parameters into `problem` and returns Z. Needs a
 // device.
-std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& problem, bool tensor_cores, int splits);
+std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic,
+                                              int splits);
 
 }  // namespace cuda
 }  // namespace sgds::nn

@@ -12,9 +12,10 @@
 //   sum_column_splits_kernel  one thread per Z entry: the splits' partials in split order (fixed:
 //                             deterministic), then bias and activation.
 //
-// Two variants of the tile arithmetic, chosen per launch: fp32 FMAs with register tiles, or tf32
-// tensor-core tiles (wmma m16n16k8, fp32 accumulation: the precision of cuBLAS's
-// CUBLAS_COMPUTE_32F_FAST_TF32). Both keep W itself in fp32.
+// Three variants of the tile arithmetic (FirstLayerArithmetic), chosen per launch: fp32 FMAs with
+// register tiles; tf32 tensor-core tiles (wmma m16n16k8, fp32 accumulation: the precision of
+// cuBLAS's CUBLAS_COMPUTE_32F_FAST_TF32); or tf32x3, three tensor-core products per product of
+// the split operands. All keep W itself in fp32.
 #include "sim/cuda/cuda_check.hpp"
 #include "sim/nn/first_layer_step.hpp"
 
@@ -129,23 +130,47 @@ using TileBColumns = wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::
 using TileBRows = wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major>;
 using TileC = wmma::fragment<wmma::accumulator, 16, 16, 8, float>;
 
+// A multiplicand tile as the arithmetic needs it: tf32, the tile rounded to tf32; tf32x3 (kSplit),
+// also the rounding's remainder, itself rounded (x - hi is exact in float).
+template <class Tile, bool kSplit>
+struct Operand {
+  Tile hi;
+};
 template <class Tile>
-__device__ void load_tf32(Tile& tile, const float* at, int ld) {
-  wmma::load_matrix_sync(tile, at, ld);
-  for (int i = 0; i < tile.num_elements; ++i) tile.x[i] = wmma::__float_to_tf32(tile.x[i]);
+struct Operand<Tile, true> {
+  Tile hi, lo;
+};
+template <bool kSplit, class Tile>
+__device__ void load_operand(Operand<Tile, kSplit>& operand, const float* at, int ld) {
+  wmma::load_matrix_sync(operand.hi, at, ld);
+  for (int i = 0; i < operand.hi.num_elements; ++i) {
+    const float v = operand.hi.x[i];
+    operand.hi.x[i] = wmma::__float_to_tf32(v);
+    if constexpr (kSplit) operand.lo.x[i] = wmma::__float_to_tf32(v - operand.hi.x[i]);
+  }
+}
+// acc += a b; split: the two small products first, then the large one (lo lo is dropped).
+template <bool kSplit, class A, class B>
+__device__ void multiply_add(TileC& acc, const Operand<A, kSplit>& a, const Operand<B, kSplit>& b) {
+  if constexpr (kSplit) {
+    wmma::mma_sync(acc, a.lo, b.hi, acc);
+    wmma::mma_sync(acc, a.hi, b.lo, acc);
+  }
+  wmma::mma_sync(acc, a.hi, b.hi, acc);
 }
 
 // tf32: warp w steps the 16 x 16 tile (rows 16 (w % 4), columns 16 (w / 4)) of the 64 x 32 chunk.
+template <bool kSplit>
 __device__ void step_chunk_tf32(float* ws, const float* ds, const float* as, int held_padded, float eta) {
   const int warp = threadIdx.x / 32, r = 16 * (warp % 4), c = 16 * (warp / 4);
   TileC g, w;
   wmma::fill_fragment(g, 0.0f);
   for (int p = 0; p < held_padded; p += 8) {
-    TileA d;
-    TileBRows a;  // A^T: row p of the tile is held column p, its 16 entries the chunk columns
-    load_tf32(d, ds + p * kRowsLd + r, kRowsLd);
-    load_tf32(a, as + p * kChunkLd + c, kChunkLd);
-    wmma::mma_sync(g, d, a, g);
+    Operand<TileA, kSplit> d;
+    Operand<TileBRows, kSplit> a;  // A^T: row p of the tile is held column p, its 16 entries the chunk columns
+    load_operand(d, ds + p * kRowsLd + r, kRowsLd);
+    load_operand(a, as + p * kChunkLd + c, kChunkLd);
+    multiply_add(g, d, a);
   }
   wmma::load_matrix_sync(w, ws + c * kRowsLd + r, kRowsLd, wmma::mem_col_major);
   for (int i = 0; i < w.num_elements; ++i) w.x[i] -= eta * g.x[i];  // same layout: element i of both is one entry
@@ -153,27 +178,30 @@ __device__ void step_chunk_tf32(float* ws, const float* ds, const float* as, int
 }
 
 // tf32: warp w owns row tile w % 4 of sample tiles w / 4 + 2 j, j < sample_tiles / 2.
+template <bool kSplit>
 __device__ void forward_chunk_tf32(const float* ws, const float* xs, int sample_tiles,
                                    TileC (&acc)[kFirstLayerStepMaxColumns / 32]) {
   const int warp = threadIdx.x / 32, r = 16 * (warp % 4);
   for (int k = 0; k < kChunk; k += 8) {
-    TileA w;
-    load_tf32(w, ws + k * kRowsLd + r, kRowsLd);
+    Operand<TileA, kSplit> w;
+    load_operand(w, ws + k * kRowsLd + r, kRowsLd);
 #pragma unroll
     for (int j = 0; j < kFirstLayerStepMaxColumns / 32; ++j) {
       const int tile = warp / 4 + 2 * j;
       if (tile < sample_tiles) {
-        TileBColumns x;
-        load_tf32(x, xs + tile * 16 * kChunkLd + k, kChunkLd);
-        wmma::mma_sync(acc[j], w, x, acc[j]);
+        Operand<TileBColumns, kSplit> x;
+        load_operand(x, xs + tile * 16 * kChunkLd + k, kChunkLd);
+        multiply_add(acc[j], w, x);
       }
     }
   }
 }
 #endif
 
-template <bool kTensorCores>
+template <FirstLayerArithmetic kArithmetic>
 __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a) {
+  constexpr bool kTensorCores = kArithmetic != FirstLayerArithmetic::fp32;
+  constexpr bool kSplit = kArithmetic == FirstLayerArithmetic::tf32x3;
   extern __shared__ __align__(128) float shared[];
   const SharedLayout layout(a.held, a.count);
   float* const ws = shared + layout.w;
@@ -227,7 +255,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     if (stepping) {
       if constexpr (kTensorCores) {
 #ifdef SGDS_HAVE_TF32_TILES
-        step_chunk_tf32(ws, ds, as, a.held_padded, a.eta);
+        step_chunk_tf32<kSplit>(ws, ds, as, a.held_padded, a.eta);
 #endif
       } else {
         step_chunk_fp32(ws, ds, as, a.held, a.eta);
@@ -240,7 +268,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     }
     if constexpr (kTensorCores) {
 #ifdef SGDS_HAVE_TF32_TILES
-      forward_chunk_tf32(ws, xs, a.count_padded / 16, acc_tf32);
+      forward_chunk_tf32<kSplit>(ws, xs, a.count_padded / 16, acc_tf32);
 #endif
     } else {
       forward_chunk_fp32(ws, xs, sample_groups, acc_fp32);
@@ -332,10 +360,12 @@ void prepare_first_layer_step_kernels() {
     // The largest layout, so that no launch needs the attribute raised (not allowed during a
     // graph capture).
     const int bytes = SharedLayout(kFirstLayerStepMaxColumns, kFirstLayerStepMaxColumns).floats * sizeof(float);
-    SGDS_CUDA_CHECK(
-        cudaFuncSetAttribute(first_layer_step_kernel<true>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    SGDS_CUDA_CHECK(
-        cudaFuncSetAttribute(first_layer_step_kernel<false>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(first_layer_step_kernel<FirstLayerArithmetic::fp32>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(first_layer_step_kernel<FirstLayerArithmetic::tf32>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(first_layer_step_kernel<FirstLayerArithmetic::tf32x3>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     return true;
   }();
   (void)prepared;
@@ -346,7 +376,7 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
   if (args.count < 1 || args.count > kFirstLayerStepMaxColumns || args.held < 0 ||
       args.held > kFirstLayerStepMaxColumns)
     throw std::invalid_argument("first-layer step kernel: count and held must lie in [1, 128] and [0, 128]");
-  if (args.tensor_cores && compute_capability_major() < 8)
+  if (args.arithmetic != FirstLayerArithmetic::fp32 && compute_capability_major() < 8)
     throw std::invalid_argument("first-layer step kernel: tf32 tiles need a device of compute capability 8.0 or later");
   if (splits > 1 && workspace == nullptr)
     throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
@@ -381,10 +411,16 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
   const std::size_t shared_bytes = static_cast<std::size_t>(layout.floats) * sizeof(float);
   const dim3 grid(static_cast<unsigned>((args.out + kRows - 1) / kRows), static_cast<unsigned>(args.replicas),
                   static_cast<unsigned>(splits));
-  if (args.tensor_cores) {
-    first_layer_step_kernel<true><<<grid, kThreads, shared_bytes, stream>>>(a);
-  } else {
-    first_layer_step_kernel<false><<<grid, kThreads, shared_bytes, stream>>>(a);
+  switch (args.arithmetic) {
+    case FirstLayerArithmetic::fp32:
+      first_layer_step_kernel<FirstLayerArithmetic::fp32><<<grid, kThreads, shared_bytes, stream>>>(a);
+      break;
+    case FirstLayerArithmetic::tf32:
+      first_layer_step_kernel<FirstLayerArithmetic::tf32><<<grid, kThreads, shared_bytes, stream>>>(a);
+      break;
+    case FirstLayerArithmetic::tf32x3:
+      first_layer_step_kernel<FirstLayerArithmetic::tf32x3><<<grid, kThreads, shared_bytes, stream>>>(a);
+      break;
   }
   SGDS_CUDA_CHECK(cudaGetLastError());
   if (splits > 1) {
@@ -398,7 +434,7 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
   }
 }
 
-std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, bool tensor_cores, int splits) {
+std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLayerArithmetic arithmetic, int splits) {
   const std::size_t K = static_cast<std::size_t>(p.replicas), out = static_cast<std::size_t>(p.out),
                     in = static_cast<std::size_t>(p.in), held = static_cast<std::size_t>(p.held),
                     count = static_cast<std::size_t>(p.count);
@@ -426,7 +462,7 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, bool ten
   args.count = p.count;
   args.eta = p.eta;
   args.relu = p.relu;
-  args.tensor_cores = tensor_cores;
+  args.arithmetic = arithmetic;
   args.parameters = parameters;
   args.stride = static_cast<std::int64_t>(p.stride);
   args.weight_offset = p.weight_offset;

@@ -92,6 +92,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.step_in_forward = choices.step_in_forward;
   options.step_in_forward_splits = choices.step_in_forward_splits;
   options.fused_head_max_batch = choices.fused_head_max_batch;
+  options.first_layer_tf32x3 = choices.first_layer_tf32x3;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);

@@ -45,6 +45,7 @@ struct CudaTrainerChoices {
   bool step_in_forward = false;        // MLP, plain SGD, b <= 128: W1's step in the next forward (not yet run on a GPU)
   int step_in_forward_splits = 0;      // that kernel's column splits (0: by the device's size)
   int fused_head_max_batch = 32;       // the largest batch the fused head takes
+  bool first_layer_tf32x3 = false;     // fp32 with step_in_forward: that kernel in tf32x3 (not IEEE fp32)
 };
 
 // Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error

@@ -16,11 +16,12 @@ using namespace sgds;
 TEST_CASE("The first-layer step kernel's source, emulated on the CPU, equals its reference") {
   test::check_first_layer_step_kernel(
       "CPU emulation",
-      [](nn::FirstLayerStepProblem& problem, bool tensor_cores, int splits) {
-        return nn::cuda::first_layer_step_on_device(problem, tensor_cores, splits);
+      [](nn::FirstLayerStepProblem& problem, nn::FirstLayerArithmetic arithmetic, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits);
       },
       test::kFirstLayerStepShapes);
   nn::FirstLayerStepProblem too_wide =
       test::random_first_layer_step(1, 8, 8, 0, nn::kFirstLayerStepMaxColumns + 1, true, 99);
-  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, false, 1), std::invalid_argument);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, nn::FirstLayerArithmetic::fp32, 1),
+                  std::invalid_argument);
 }

@@ -87,11 +87,13 @@ TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fu
   CudaTrainTiming timing;
   check_against("default", train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &timing), cpu);
   CHECK(timing.step_graphs > 0);
-  for (const int splits : {1, 3}) {
+  for (const int splits : {1, 3, 0}) {  // 0: automatic, here with the first layer in tf32x3
     CudaTrainerChoices choices;
     choices.step_in_forward = true;
     choices.step_in_forward_splits = splits;
-    const std::string what = "step in forward, splits " + std::to_string(splits);
+    choices.first_layer_tf32x3 = splits == 0;
+    const std::string what = splits == 0 ? std::string("step in forward, tf32x3")
+                                         : "step in forward, splits " + std::to_string(splits);
     check_against(what.c_str(),
                   train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
                   cpu);
