@@ -36,6 +36,7 @@
 
 #include "first_layer_step_support.hpp"
 #include "nn_test_data.hpp"
+#include "trajectory_support.hpp"
 #include "trainer_graph_support.hpp"
 
 #if defined(SGDS_HAVE_CUDA)
@@ -635,27 +636,9 @@ TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") 
       const TrainResult gpu =
           train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
       CHECK(gpu.eta[2] == Approx(0.035));
-      for (const char* name : {"train_loss", "test_loss", "c2"}) {
-        const auto& a = gpu.table(name).values;
-        const auto& b = cpu.table(name).values;
-        REQUIRE(a.size() == b.size());
-        double worst = 0.0;
-        for (std::size_t j = 0; j < a.size(); ++j) {
-          if (std::isnan(b[j])) continue;
-          worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
-        }
-        std::printf("[step in forward %s, splits %d] %-10s worst relative difference to the CPU %.3e (tolerance "
-                    "1e-3)\n",
-                    arch.description.c_str(), splits, name, worst);
-        CHECK(worst <= 1e-3);
-      }
-      const auto& a = gpu.table("test_accuracy").values;
-      const auto& b = cpu.table("test_accuracy").values;
-      double flips = 0.0;
-      for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
-      std::printf("[step in forward %s, splits %d] test_accuracy worst difference %.0f samples (tolerance 3)\n",
-                  arch.description.c_str(), splits, flips);
-      CHECK(flips <= 3.0);
+      const std::string what = "step in forward " + arch.description + ", splits " + std::to_string(splits) +
+                               (choices.first_layer_tf32x3 ? ", tf32x3" : "");
+      test::check_trajectories_match(what.c_str(), gpu, cpu);
     }
     // Learning happened: the compared trajectories are not flat.
     const auto& loss = cpu.table("train_loss").values;
@@ -687,26 +670,8 @@ TEST_CASE("The fused head at b = 128 gives the CPU trainer's trajectories") {
     choices.fused_head_max_batch = 128;
     choices.step_in_forward = step_in_forward;
     const TrainResult gpu = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
-    for (const char* name : {"train_loss", "test_loss", "c2"}) {
-      const auto& a = gpu.table(name).values;
-      const auto& b = cpu.table(name).values;
-      REQUIRE(a.size() == b.size());
-      double worst = 0.0;
-      for (std::size_t j = 0; j < a.size(); ++j) {
-        if (std::isnan(b[j])) continue;
-        worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
-      }
-      std::printf("[fused head b = 128%s] %-10s worst relative difference to the CPU %.3e (tolerance 1e-3)\n",
-                  step_in_forward ? ", W1 step in forward" : "", name, worst);
-      CHECK(worst <= 1e-3);
-    }
-    const auto& a = gpu.table("test_accuracy").values;
-    const auto& b = cpu.table("test_accuracy").values;
-    double flips = 0.0;
-    for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
-    std::printf("[fused head b = 128%s] test_accuracy worst difference %.0f samples (tolerance 3)\n",
-                step_in_forward ? ", W1 step in forward" : "", flips);
-    CHECK(flips <= 3.0);
+    test::check_trajectories_match(step_in_forward ? "fused head b = 128, W1 step in forward" : "fused head b = 128",
+                                   gpu, cpu);
   }
   const auto& loss = cpu.table("train_loss").values;
   CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);

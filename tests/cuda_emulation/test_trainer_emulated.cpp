@@ -15,6 +15,7 @@
 
 #include "../nn_test_data.hpp"
 #include "../trainer_graph_support.hpp"
+#include "../trajectory_support.hpp"
 #include "sim/nn/trainer.hpp"
 #include "sim/nn/trainer_cuda.hpp"
 
@@ -53,29 +54,6 @@ TrainSpec small_spec(int batch, bool decay) {
   return spec;
 }
 
-// The GPU result against the CPU's: losses and C^2 within relative 1e-3 (test_nn_cuda's
-// tolerance for a few epochs), test accuracies within 3 of the 200 test samples.
-void check_against(const char* what, const TrainResult& gpu, const TrainResult& cpu) {
-  for (const char* name : {"train_loss", "test_loss", "c2"}) {
-    const auto& a = gpu.table(name).values;
-    const auto& b = cpu.table(name).values;
-    REQUIRE(a.size() == b.size());
-    double worst = 0.0;
-    for (std::size_t j = 0; j < a.size(); ++j) {
-      if (std::isnan(b[j])) continue;
-      worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
-    }
-    std::printf("[emulated %s] %-10s worst relative difference to the CPU %.3e (tolerance 1e-3)\n", what, name, worst);
-    CHECK(worst <= 1e-3);
-  }
-  const auto& a = gpu.table("test_accuracy").values;
-  const auto& b = cpu.table("test_accuracy").values;
-  double flips = 0.0;
-  for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
-  std::printf("[emulated %s] test_accuracy worst difference %.0f samples (tolerance 3)\n", what, flips);
-  CHECK(flips <= 3.0);
-}
-
 }  // namespace
 
 TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fused head at b = 128") {
@@ -85,16 +63,16 @@ TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fu
   const TrainSpec spec = small_spec(16, true);
   const TrainResult cpu = train_replicas(spec, arch, train, test_set, kSeed);
   CudaTrainTiming timing;
-  check_against("default", train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &timing), cpu);
+  test::check_trajectories_match("emulated default", train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &timing), cpu);
   CHECK(timing.step_graphs > 0);
   for (const int splits : {1, 3, 0}) {  // 0: automatic, here with the first layer in tf32x3
     CudaTrainerChoices choices;
     choices.step_in_forward = true;
     choices.step_in_forward_splits = splits;
     choices.first_layer_tf32x3 = splits == 0;
-    const std::string what = splits == 0 ? std::string("step in forward, tf32x3")
-                                         : "step in forward, splits " + std::to_string(splits);
-    check_against(what.c_str(),
+    const std::string what = splits == 0 ? std::string("emulated step in forward, tf32x3")
+                                         : "emulated step in forward, splits " + std::to_string(splits);
+    test::check_trajectories_match(what.c_str(),
                   train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
                   cpu);
   }
@@ -105,7 +83,7 @@ TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fu
     CudaTrainerChoices choices;
     choices.fused_head_max_batch = 128;
     choices.step_in_forward = step_in_forward;
-    check_against(step_in_forward ? "fused head b = 128, step in forward" : "fused head b = 128",
+    test::check_trajectories_match(step_in_forward ? "emulated fused head b = 128, step in forward" : "emulated fused head b = 128",
                   train_replicas_cuda(wide, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
                   cpu_wide);
   }
