@@ -477,19 +477,7 @@ TEST_CASE("Deferred first-layer steps give the CPU trainer's trajectories") {
   const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
   for (const bool two_hidden : {false, true}) {
     const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
-    TrainSpec spec;
-    spec.name = "deferred";
-    spec.replicas = kReplicas;
-    spec.epochs = 3;
-    spec.schedule.kind = ScheduleKind::lr_decay;
-    spec.schedule.eta = 0.05;
-    spec.schedule.eta_factor = 0.7;
-    spec.schedule.every = 1;
-    spec.schedule.batch = 16;
-    spec.schedule.per_epoch = true;
-    spec.measure.every = 1;
-    spec.measure.noise_samples = 64;
-    spec.measure.curvature = spec.measure.sharpness = false;
+    const TrainSpec spec = test::few_epochs_spec("deferred", kReplicas, 3, 16, true);
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
     const TrainResult plain = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32);
     const TrainResult deferred =
@@ -614,19 +602,7 @@ TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") 
   const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
   for (const bool two_hidden : {false, true}) {
     const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
-    TrainSpec spec;
-    spec.name = "step_in_forward";
-    spec.replicas = kReplicas;
-    spec.epochs = 3;
-    spec.schedule.kind = ScheduleKind::lr_decay;
-    spec.schedule.eta = 0.05;
-    spec.schedule.eta_factor = 0.7;
-    spec.schedule.every = 1;
-    spec.schedule.batch = 16;
-    spec.schedule.per_epoch = true;
-    spec.measure.every = 1;
-    spec.measure.noise_samples = 64;
-    spec.measure.curvature = spec.measure.sharpness = false;
+    const TrainSpec spec = test::few_epochs_spec("step_in_forward", kReplicas, 3, 16, true);
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
     for (const int splits : {1, 3, 0}) {  // 0: automatic, with the first layer in tf32x3
       CudaTrainerChoices choices;
@@ -654,16 +630,7 @@ TEST_CASE("The fused head at b = 128 gives the CPU trainer's trajectories") {
   if (!gpu_present()) return;
   const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
   const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
-  TrainSpec spec;
-  spec.name = "fused_head_128";
-  spec.replicas = kReplicas;
-  spec.epochs = 3;
-  spec.schedule.eta = 0.2;
-  spec.schedule.batch = 128;
-  spec.schedule.per_epoch = true;
-  spec.measure.every = 1;
-  spec.measure.noise_samples = 64;
-  spec.measure.curvature = spec.measure.sharpness = false;
+  const TrainSpec spec = test::few_epochs_spec("fused_head_128", kReplicas, 3, 128, false);
   const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
   for (const bool step_in_forward : {false, true}) {
     CudaTrainerChoices choices;

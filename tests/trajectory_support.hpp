@@ -12,6 +12,28 @@
 
 namespace sgds::test {
 
+// A few epochs of plain SGD with batch b, C^2 from 64 samples each epoch, no curvature or
+// sharpness. decay: eta 0.05 cut by 0.7 every epoch (so held first-layer steps of one eta meet
+// steps of the next), else a constant 0.2.
+inline nn::TrainSpec few_epochs_spec(const char* name, int replicas, int epochs, int batch, bool decay) {
+  nn::TrainSpec spec;
+  spec.name = name;
+  spec.replicas = replicas;
+  spec.epochs = epochs;
+  spec.schedule.eta = decay ? 0.05 : 0.2;
+  if (decay) {
+    spec.schedule.kind = ScheduleKind::lr_decay;
+    spec.schedule.eta_factor = 0.7;
+    spec.schedule.every = 1;
+  }
+  spec.schedule.batch = batch;
+  spec.schedule.per_epoch = true;
+  spec.measure.every = 1;
+  spec.measure.noise_samples = 64;
+  spec.measure.curvature = spec.measure.sharpness = false;
+  return spec;
+}
+
 inline void check_trajectories_match(const char* what, const nn::TrainResult& gpu, const nn::TrainResult& cpu) {
   for (const char* name : {"train_loss", "test_loss", "c2"}) {
     const auto& a = gpu.table(name).values;

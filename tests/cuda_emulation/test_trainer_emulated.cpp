@@ -35,24 +35,7 @@ namespace {
 constexpr int kReplicas = 2;
 constexpr std::uint32_t kSeed = 11;
 
-TrainSpec small_spec(int batch, bool decay) {
-  TrainSpec spec;
-  spec.name = "emulated";
-  spec.replicas = kReplicas;
-  spec.epochs = 2;
-  spec.schedule.eta = decay ? 0.05 : 0.2;
-  if (decay) {  // eta changes at every epoch: held steps of the old eta meet steps of the new one
-    spec.schedule.kind = ScheduleKind::lr_decay;
-    spec.schedule.eta_factor = 0.7;
-    spec.schedule.every = 1;
-  }
-  spec.schedule.batch = batch;
-  spec.schedule.per_epoch = true;
-  spec.measure.every = 1;
-  spec.measure.noise_samples = 64;
-  spec.measure.curvature = spec.measure.sharpness = false;
-  return spec;
-}
+TrainSpec small_spec(int batch, bool decay) { return test::few_epochs_spec("emulated", kReplicas, 2, batch, decay); }
 
 }  // namespace
 
