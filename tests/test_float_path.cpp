@@ -240,7 +240,7 @@ record = { checkpoints = 7, per_trajectory = true }
 // E x_t^2 = V + (x0^2 - V) rho^2t per coordinate, rho = 1 - eta a, V = eta C^2 / (b a (2 - eta a)).
 // The run's mean of x_i^2 at every checkpoint within z = 4.5 SE; the variance without its
 // (2 - eta a), the oracle's mutant, is rejected by the same data.
-TEST_CASE("float32 SGD on a quadratic meets the exact variance oracle; the mutant fails") {
+TEST_CASE("float32 SGD on a quadratic meets the exact variance oracle, and the mutant fails") {
   const std::string text = R"(name = "oracle"
 precision = "float32"
 trajectories = 40000

@@ -76,7 +76,7 @@ TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fu
 // (the wrong slot of the held step, or its old eta) changes the numbers, so every result column
 // must be bit-equal. And tf32 (tensor-core tiles in the first layer, tf32-rounded GEMMs elsewhere)
 // against the fp32 run within relative 1e-2 (two-epoch losses; the inputs' rounding is 2^-11).
-TEST_CASE("Emulated GPU trainer: step graphs replay step_in_forward exactly; its tf32 variant runs") {
+TEST_CASE("Emulated GPU trainer: step graphs replay step_in_forward exactly, and its tf32 variant runs") {
   const Dataset train = test::digits_like(600, 3), test_set = test::digits_like(200, 4);
   const Architecture arch = Architecture::mlp(1, 28, 28, {40}, 10);
   const TrainSpec spec = small_spec(16, true);
