@@ -40,7 +40,7 @@ for step in $steps; do
     # The bundle is built for x86-64-v3 where the build machine has it (SGDS_CPU_ARCH=AUTO): the
     # host must have AVX2 and FMA, or the programs stop on an illegal instruction.
     ldd) run_step ldd 20 bash -c "grep -m1 -o -w -E 'avx2' /proc/cpuinfo && grep -m1 -o -w 'fma' /proc/cpuinfo || echo 'NO AVX2/FMA: rebuild with -DSGDS_CPU_ARCH=OFF'; for p in $bundle/bin/*; do echo \$p; ldd \$p | grep -E 'not found|cublas|cudart'; done" ;;
-    nn) run_step test_nn_cuda 150 "$bundle/bin/test_nn_cuda" ;;
+    nn) run_step test_nn_cuda 240 "$bundle/bin/test_nn_cuda" ;;
     engine) run_step test_cuda_engine 120 "$bundle/bin/test_cuda_engine" ;;
     train) run_step train_cuda 150 env SGDS_BIN="$bundle/bin/sgdsmooth" SGDS_PYTHON=python3 SGDS_SCRATCH=/tmp/train_cuda \
              bash tests/cli/train_cuda.sh ;;
