@@ -4,7 +4,10 @@
 //   first_layer_step_kernel   grid (row tiles of kRows, replicas, column splits), kThreads threads:
 //                             the block owns rows [r0, r0 + kRows) of one replica's W and walks
 //                             its columns in chunks of kChunk. Per chunk: W's chunk, A's and X's
-//                             rows of those columns into shared memory; the step of the chunk
+//                             rows of those columns into shared memory by cp.async (with two
+//                             stages, the next chunk's copies run while this one is computed:
+//                             where the doubled tiles fit two blocks per multiprocessor, b = 32
+//                             yes, b = 128 no); the step of the chunk
 //                             (W -= eta D A^T over the held columns, D's rows staged once); the
 //                             stepped chunk back to global memory; its share of W X added to the
 //                             block's Z tile. Z is finished in the block (bias, activation) or,
@@ -19,6 +22,7 @@
 #include "sim/cuda/cuda_check.hpp"
 #include "sim/nn/first_layer_step.hpp"
 
+#include <cuda_pipeline_primitives.h>
 #include <mma.h>
 
 #include <algorithm>
@@ -43,20 +47,27 @@ constexpr int kMaxSampleGroups = kFirstLayerStepMaxColumns / 16;  // fp32 path: 
 
 __host__ __device__ int padded(int n, int to) { return (n + to - 1) / to * to; }
 
-// Shared memory, in floats: W's chunk (kRows x kChunk), D's rows (kRows x held), A's and X's
-// chunk rows (kChunk x held, kChunk x count), all column-major with the padded leading dimensions;
-// the finished Z tile (kRows x count) reuses the space from 0 once the chunks are done.
+// Shared memory, in floats: `stages` copies of a chunk's tiles (W's chunk, kRows x kChunk; A's
+// and X's chunk rows, kChunk x held and kChunk x count: the stage s tiles at s * stage_floats plus
+// w, a, x), then D's rows (kRows x held, at d), all column-major with the padded leading
+// dimensions; the finished Z tile (kRows x count) reuses the space from 0 once the chunks are done.
+// Two stages: the next chunk is copied in (cp.async) while this one is computed.
 struct SharedLayout {
   int held_padded = 0, count_padded = 0;
-  int w = 0, d = 0, a = 0, x = 0, floats = 0;
-  __host__ __device__ SharedLayout(int held, int count) : held_padded(padded(held, kHeldPad)), count_padded(padded(count, kSamplePad)) {
+  int w = 0, a = 0, x = 0, stage_floats = 0, d = 0, floats = 0;
+  __host__ __device__ SharedLayout(int held, int count, int stages)
+      : held_padded(padded(held, kHeldPad)), count_padded(padded(count, kSamplePad)) {
     w = 0;
-    d = w + kChunk * kRowsLd;
-    a = d + held_padded * kRowsLd;
+    a = w + kChunk * kRowsLd;
     x = a + held_padded * kChunkLd;
-    floats = std::max(x + count_padded * kChunkLd, count_padded * kRowsLd);
+    stage_floats = x + count_padded * kChunkLd;
+    d = stages * stage_floats;
+    floats = std::max(d + held_padded * kRowsLd, count_padded * kRowsLd);
   }
 };
+// Two stages where their shared memory leaves room for two blocks per multiprocessor (the
+// registers of the tf32 variants allow no more), else one.
+constexpr int kMaxSharedBytesForTwoStages = 100 * 1024;
 
 struct KernelArgs {
   int out, in, held, count, held_padded, count_padded, chunks_per_split;
@@ -73,6 +84,7 @@ struct KernelArgs {
   float* z;  // Z (one split) or the partials [split][replica][out x count] (several)
   std::int64_t z_stride;
   int splits;
+  int stages;  // 1 or 2 (SharedLayout)
   int replicas;
 };
 
@@ -203,11 +215,8 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
   constexpr bool kTensorCores = kArithmetic != FirstLayerArithmetic::fp32;
   constexpr bool kSplit = kArithmetic == FirstLayerArithmetic::tf32x3;
   extern __shared__ __align__(128) float shared[];
-  const SharedLayout layout(a.held, a.count);
-  float* const ws = shared + layout.w;
+  const SharedLayout layout(a.held, a.count, a.stages);
   float* const ds = shared + layout.d;
-  float* const as = shared + layout.a;
-  float* const xs = shared + layout.x;
   const int t = threadIdx.x;
   const int r0 = blockIdx.x * kRows;
   const std::int64_t k = blockIdx.y;
@@ -233,25 +242,62 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     for (auto& tile : acc_tf32) wmma::fill_fragment(tile, 0.0f);
 #endif
 
-  const int chunks = (a.in + kChunk - 1) / kChunk;
-  const int first_chunk = split * a.chunks_per_split;
-  const int last_chunk = std::min(chunks, first_chunk + a.chunks_per_split);
-  for (int chunk = first_chunk; chunk < last_chunk; ++chunk) {
+  // Copies a chunk's tiles into a stage: each entry by cp.async (4 bytes: the global rows carry no
+  // alignment promise), or a zero where the tile runs past W, A or X.
+  const auto copy_chunk = [&](int chunk, int stage) {
     const int c0 = chunk * kChunk;
+    float* const ws = shared + stage * layout.stage_floats + layout.w;
+    float* const as = shared + stage * layout.stage_floats + layout.a;
+    float* const xs = shared + stage * layout.stage_floats + layout.x;
     for (int i = t; i < kChunk * kRows; i += kThreads) {
       const int c = i / kRows, r = i % kRows;
-      ws[c * kRowsLd + r] = c0 + c < a.in && r0 + r < a.out ? w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] : 0.0f;
+      if (c0 + c < a.in && r0 + r < a.out) {
+        __pipeline_memcpy_async(ws + c * kRowsLd + r, w_global + static_cast<std::int64_t>(c0 + c) * a.out + r0 + r,
+                                sizeof(float));
+      } else {
+        ws[c * kRowsLd + r] = 0.0f;
+      }
     }
     if (stepping)
       for (int i = t; i < a.held_padded * kChunk; i += kThreads) {
         const int p = i / kChunk, c = i % kChunk;
-        as[p * kChunkLd + c] = p < a.held && c0 + c < a.in ? a_global[static_cast<std::int64_t>(p) * a.in + c0 + c] : 0.0f;
+        if (p < a.held && c0 + c < a.in) {
+          __pipeline_memcpy_async(as + p * kChunkLd + c, a_global + static_cast<std::int64_t>(p) * a.in + c0 + c,
+                                  sizeof(float));
+        } else {
+          as[p * kChunkLd + c] = 0.0f;
+        }
       }
     for (int i = t; i < a.count_padded * kChunk; i += kThreads) {
       const int s = i / kChunk, c = i % kChunk;
-      xs[s * kChunkLd + c] = s < a.count && c0 + c < a.in ? x_global[static_cast<std::int64_t>(s) * a.in + c0 + c] : 0.0f;
+      if (s < a.count && c0 + c < a.in) {
+        __pipeline_memcpy_async(xs + s * kChunkLd + c, x_global + static_cast<std::int64_t>(s) * a.in + c0 + c,
+                                sizeof(float));
+      } else {
+        xs[s * kChunkLd + c] = 0.0f;
+      }
     }
-    __syncthreads();
+    __pipeline_commit();
+  };
+
+  const int chunks = (a.in + kChunk - 1) / kChunk;
+  const int first_chunk = split * a.chunks_per_split;
+  const int last_chunk = std::min(chunks, first_chunk + a.chunks_per_split);
+  if (a.stages == 2 && first_chunk < last_chunk) copy_chunk(first_chunk, 0);
+  for (int chunk = first_chunk; chunk < last_chunk; ++chunk) {
+    const int c0 = chunk * kChunk;
+    const int stage = a.stages == 2 ? (chunk - first_chunk) % 2 : 0;
+    if (a.stages == 2 && chunk + 1 < last_chunk) {
+      copy_chunk(chunk + 1, 1 - stage);  // into the stage the last iteration finished reading
+      __pipeline_wait_prior(1);          // this chunk's copies (the older group) are done
+    } else {
+      if (a.stages == 1) copy_chunk(chunk, 0);
+      __pipeline_wait_prior(0);
+    }
+    __syncthreads();  // every thread's copies and zeros of this chunk are visible
+    float* const ws = shared + stage * layout.stage_floats + layout.w;
+    const float* const as = shared + stage * layout.stage_floats + layout.a;
+    const float* const xs = shared + stage * layout.stage_floats + layout.x;
     if (stepping) {
       if constexpr (kTensorCores) {
 #ifdef SGDS_HAVE_TF32_TILES
@@ -273,7 +319,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     } else {
       forward_chunk_fp32(ws, xs, sample_groups, acc_fp32);
     }
-    __syncthreads();  // the next chunk overwrites ws, as, xs
+    __syncthreads();  // the stage is read: the next iteration may copy into it
   }
 
   // The block's Z tile (kRows x count_padded, column-major) into shared memory, then out.
@@ -359,7 +405,7 @@ void prepare_first_layer_step_kernels() {
     (void)compute_capability_major();
     // The largest layout, so that no launch needs the attribute raised (not allowed during a
     // graph capture).
-    const int bytes = SharedLayout(kFirstLayerStepMaxColumns, kFirstLayerStepMaxColumns).floats * sizeof(float);
+    const int bytes = SharedLayout(kFirstLayerStepMaxColumns, kFirstLayerStepMaxColumns, 2).floats * sizeof(float);
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(first_layer_step_kernel<FirstLayerArithmetic::fp32>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(first_layer_step_kernel<FirstLayerArithmetic::tf32>,
@@ -380,8 +426,13 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
     throw std::invalid_argument("first-layer step kernel: tf32 tiles need a device of compute capability 8.0 or later");
   if (splits > 1 && workspace == nullptr)
     throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
-  const SharedLayout layout(args.held, args.count);
+  const int stages = SharedLayout(args.held, args.count, 2).floats * static_cast<int>(sizeof(float)) <=
+                             kMaxSharedBytesForTwoStages
+                         ? 2
+                         : 1;
+  const SharedLayout layout(args.held, args.count, stages);
   KernelArgs a{};
+  a.stages = stages;
   a.out = args.out;
   a.in = args.in;
   a.held = args.held;

@@ -82,10 +82,19 @@ inline void start_context(Context& c, char* stack, std::size_t bytes, void (*ent
 #endif
 
 enum class Wait { none, block, warp, done };
+// An asynchronous copy (cuda_pipeline_primitives.h here): `bytes` from global to shared memory,
+// the last `zero_fill` of them zeros.
+struct AsyncCopy {
+  void* to;
+  const void* from;
+  std::size_t bytes, zero_fill;
+};
 struct Fiber {
   Context context;
   std::unique_ptr<char[]> stack;  // left uninitialised: only the pages a kernel touches are mapped
   Wait wait = Wait::none;
+  std::vector<AsyncCopy> open_group;             // copies issued since the last commit
+  std::vector<std::vector<AsyncCopy>> committed;  // committed groups, oldest first, not yet landed
 };
 // The block being run: its fibers, the scheduler's context, the running fiber.
 struct Block {
@@ -109,6 +118,7 @@ inline void wait_at(Wait kind) {
   switch_context(fiber.context, block->scheduler);
 }
 inline void warp_sync() { wait_at(Wait::warp); }
+inline Fiber& current_fiber() { return block->fibers[block->running]; }
 
 inline void fiber_entry() {
   block->body();
@@ -125,6 +135,8 @@ inline void run_block(Block& b, unsigned threads) {
     if (!fiber.stack) fiber.stack.reset(new char[kStackBytes]);
     start_context(fiber.context, fiber.stack.get(), kStackBytes, fiber_entry);
     fiber.wait = Wait::none;
+    fiber.open_group.clear();
+    fiber.committed.clear();
   }
   block = &b;
   for (;;) {

@@ -1,0 +1,30 @@
+#pragma once
+// cp.async (the pipeline primitives) emulated for tests/cuda_emulation (see cuda_runtime.h here):
+// issuing a copy fills its destination with NaN at once, and the data lands only when
+// __pipeline_wait_prior releases its group. So a kernel that reads a stage before waiting for it,
+// waits for the wrong group, or copies into a stage that is still being read, computes with NaN
+// and fails its comparison.
+#include <cstring>
+
+#include "cuda_runtime.h"
+
+inline void __pipeline_memcpy_async(void* to, const void* from, std::size_t bytes, std::size_t zero_fill = 0) {
+  std::memset(to, 0xff, bytes);  // all ones: a NaN in every float
+  cuda_emulation::current_fiber().open_group.push_back({to, from, bytes, zero_fill});
+}
+inline void __pipeline_commit() {
+  cuda_emulation::Fiber& fiber = cuda_emulation::current_fiber();
+  fiber.committed.push_back(std::move(fiber.open_group));
+  fiber.open_group.clear();
+}
+// Lands every committed group but the newest `prior`.
+inline void __pipeline_wait_prior(std::size_t prior) {
+  cuda_emulation::Fiber& fiber = cuda_emulation::current_fiber();
+  while (fiber.committed.size() > prior) {
+    for (const cuda_emulation::AsyncCopy& copy : fiber.committed.front()) {
+      std::memcpy(copy.to, copy.from, copy.bytes - copy.zero_fill);
+      std::memset(static_cast<char*>(copy.to) + (copy.bytes - copy.zero_fill), 0, copy.zero_fill);
+    }
+    fiber.committed.erase(fiber.committed.begin());
+  }
+}
