@@ -3,7 +3,8 @@
 // cuBLAS and wmma in this folder) trained against the CPU trainer: the paths written or changed
 // without a GPU to run them, checked on every machine. The same comparisons on a GPU are in
 // test_nn_cuda; they remain the word on the real hardware (cuda_runtime.h here says what the
-// emulation cannot show). Small MLPs (784-40-10: a first layer of one partial row tile), K = 2.
+// emulation cannot show). Small MLPs (784-40-10: a first layer of one partial row tile) and a
+// small CNN, K = 2.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -116,4 +117,21 @@ TEST_CASE("Emulated GPU trainer: step graphs are keyed on the held steps' slot a
   const Dataset train = test::digits_like(400, 3), test_set = test::digits_like(50, 4);
   test::check_graphs_follow_held_steps(train, test_set, true, 1);
   test::check_graphs_follow_held_steps(train, test_set, false, 4);
+}
+
+// The CNN path (im2col, col2im, pooling, conv gradients split by sample and not): a 1x28x28 CNN
+// with 4 and 8 channels of 3 x 3, against the CPU trainer.
+TEST_CASE("Emulated GPU trainer: a small CNN gives the CPU trainer's trajectories") {
+  const Dataset train = test::digits_like(300, 3), test_set = test::digits_like(100, 4);
+  const Architecture arch = Architecture::cnn(1, 28, 28, {4, 8}, 3, 10);
+  const TrainSpec spec = small_spec(16, true);
+  const TrainResult cpu = train_replicas(spec, arch, train, test_set, kSeed);
+  for (const bool split : {true, false}) {
+    CudaTrainerChoices choices;
+    choices.split_conv_gradients = split;
+    test::check_trajectories_match(split ? "emulated cnn, conv gradients by sample" : "emulated cnn, one GEMM per replica",
+                                   train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {},
+                                                       nullptr, choices),
+                                   cpu, 100.0);
+  }
 }
