@@ -135,3 +135,23 @@ TEST_CASE("Emulated GPU trainer: a small CNN gives the CPU trainer's trajectorie
                                    cpu, 100.0);
   }
 }
+
+// The other update paths, which ran on an H100 before the emulation existed: first-layer steps
+// deferred 4 at a time, and SHB with its stored gradients and update kernel.
+TEST_CASE("Emulated GPU trainer: deferred first-layer steps and SHB give the CPU trainer's trajectories") {
+  const Dataset train = test::digits_like(600, 3), test_set = test::digits_like(200, 4);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {40}, 10);
+  const TrainSpec spec = small_spec(16, true);
+  CudaTrainerChoices deferred;
+  deferred.deferred_steps = 4;
+  test::check_trajectories_match(
+      "emulated deferred 4",
+      train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, deferred),
+      train_replicas(spec, arch, train, test_set, kSeed));
+  TrainSpec shb = spec;
+  shb.optimizer = OptimizerKind::shb;
+  shb.momentum = 0.5;
+  test::check_trajectories_match("emulated shb",
+                                 train_replicas_cuda(shb, arch, train, test_set, kSeed, MatmulPrecision::fp32),
+                                 train_replicas(shb, arch, train, test_set, kSeed));
+}
