@@ -47,13 +47,14 @@ struct alignas(8) float2 {
 
 inline dim3 threadIdx, blockIdx, blockDim, gridDim;
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(SGDS_EMULATION_UCONTEXT)
 extern "C" void sgds_emulation_switch(void** save_stack_pointer, void* load_stack_pointer);  // fiber_switch.cpp
 #endif
 
 namespace cuda_emulation {
-// A fiber's saved state: on x86-64 its stack pointer (fiber_switch.cpp), elsewhere a ucontext.
-#if defined(__x86_64__)
+// A fiber's saved state: on x86-64 its stack pointer (fiber_switch.cpp), elsewhere (or with
+// SGDS_EMULATION_UCONTEXT defined) a ucontext.
+#if defined(__x86_64__) && !defined(SGDS_EMULATION_UCONTEXT)
 struct Context {
   void* stack_pointer = nullptr;
 };
