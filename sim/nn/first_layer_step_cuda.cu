@@ -69,24 +69,28 @@ struct SharedLayout {
 // registers of the tf32 variants allow no more), else one.
 constexpr int kMaxSharedBytesForTwoStages = 100 * 1024;
 
-struct KernelArgs {
-  int out, in, held, count, held_padded, count_padded, chunks_per_split;
-  float eta;
-  bool relu;
-  float* parameters;
-  std::int64_t stride, weight_offset, bias_offset;
-  const float* deltas;
-  std::int64_t deltas_stride;
-  const float* inputs_held;
-  std::int64_t inputs_held_stride;
-  const float* inputs;
-  std::int64_t inputs_stride;
-  float* z;  // Z (one split) or the partials [split][replica][out x count] (several)
-  std::int64_t z_stride;
-  int splits;
-  int stages;  // 1 or 2 (SharedLayout)
-  int replicas;
+// The launch's arguments and what the launcher derived from them. With several splits, z points at
+// the partials [split][replica][out x count] instead of Z.
+struct KernelArgs : FirstLayerStepArgs {
+  int chunks_per_split = 0, splits = 1;
+  int stages = 1;  // SharedLayout
 };
+
+// Copies the tile of `slow` x `fast` floats at `from` (column `j` of the tile at from + j * from_ld)
+// into shared memory at `to` (leading dimension to_ld) by cp.async, 4 bytes at a time (the global
+// rows carry no alignment promise); entries past fast_valid or slow_valid become zeros. Each
+// thread of the block takes every kThreads-th entry; the caller commits and waits.
+__device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int fast, int slow,
+                                int fast_valid, int slow_valid) {
+  for (int i = threadIdx.x; i < fast * slow; i += kThreads) {
+    const int f = i % fast, j = i / fast;
+    if (f < fast_valid && j < slow_valid) {
+      __pipeline_memcpy_async(to + j * to_ld + f, from + j * from_ld + f, sizeof(float));
+    } else {
+      to[j * to_ld + f] = 0.0f;
+    }
+  }
+}
 
 // fp32: thread (t % 16, t / 16) steps rows 4 (t % 16) .. + 3 of columns 2 (t / 16), + 1 of the chunk.
 __device__ void step_chunk_fp32(float* ws, const float* ds, const float* as, int held, float eta) {
@@ -216,6 +220,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
   constexpr bool kSplit = kArithmetic == FirstLayerArithmetic::tf32x3;
   extern __shared__ __align__(128) float shared[];
   const SharedLayout layout(a.held, a.count, a.stages);
+  const int held_padded = layout.held_padded, count_padded = layout.count_padded;
   float* const ds = shared + layout.d;
   const int t = threadIdx.x;
   const int r0 = blockIdx.x * kRows;
@@ -227,14 +232,11 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
   const float* const x_global = a.inputs + k * a.inputs_stride;
   const bool stepping = a.held > 0;
 
-  // D's rows of this block, zero past the held columns and the last row.
-  if (stepping)
-    for (int i = t; i < a.held_padded * kRows; i += kThreads) {
-      const int p = i / kRows, r = i % kRows;
-      ds[p * kRowsLd + r] = p < a.held && r0 + r < a.out ? d_global[static_cast<std::int64_t>(p) * a.out + r0 + r] : 0.0f;
-    }
+  // D's rows of this block, zero past the held columns and the last row (waited for with the
+  // first chunk).
+  if (stepping) copy_tile_async(ds, kRowsLd, d_global + r0, a.out, kRows, held_padded, a.out - r0, a.held);
 
-  const int sample_groups = a.count_padded / 16;
+  const int sample_groups = count_padded / 16;
   float acc_fp32[4][kMaxSampleGroups] = {};
 #ifdef SGDS_HAVE_TF32_TILES
   TileC acc_tf32[kFirstLayerStepMaxColumns / 32];
@@ -242,41 +244,15 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     for (auto& tile : acc_tf32) wmma::fill_fragment(tile, 0.0f);
 #endif
 
-  // Copies a chunk's tiles into a stage: each entry by cp.async (4 bytes: the global rows carry no
-  // alignment promise), or a zero where the tile runs past W, A or X.
+  // Copies a chunk's tiles of W, A and X into a stage, as one group of asynchronous copies.
   const auto copy_chunk = [&](int chunk, int stage) {
     const int c0 = chunk * kChunk;
-    float* const ws = shared + stage * layout.stage_floats + layout.w;
-    float* const as = shared + stage * layout.stage_floats + layout.a;
-    float* const xs = shared + stage * layout.stage_floats + layout.x;
-    for (int i = t; i < kChunk * kRows; i += kThreads) {
-      const int c = i / kRows, r = i % kRows;
-      if (c0 + c < a.in && r0 + r < a.out) {
-        __pipeline_memcpy_async(ws + c * kRowsLd + r, w_global + static_cast<std::int64_t>(c0 + c) * a.out + r0 + r,
-                                sizeof(float));
-      } else {
-        ws[c * kRowsLd + r] = 0.0f;
-      }
-    }
+    float* const stage_base = shared + stage * layout.stage_floats;
+    copy_tile_async(stage_base + layout.w, kRowsLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
+                    kRows, kChunk, a.out - r0, a.in - c0);
     if (stepping)
-      for (int i = t; i < a.held_padded * kChunk; i += kThreads) {
-        const int p = i / kChunk, c = i % kChunk;
-        if (p < a.held && c0 + c < a.in) {
-          __pipeline_memcpy_async(as + p * kChunkLd + c, a_global + static_cast<std::int64_t>(p) * a.in + c0 + c,
-                                  sizeof(float));
-        } else {
-          as[p * kChunkLd + c] = 0.0f;
-        }
-      }
-    for (int i = t; i < a.count_padded * kChunk; i += kThreads) {
-      const int s = i / kChunk, c = i % kChunk;
-      if (s < a.count && c0 + c < a.in) {
-        __pipeline_memcpy_async(xs + s * kChunkLd + c, x_global + static_cast<std::int64_t>(s) * a.in + c0 + c,
-                                sizeof(float));
-      } else {
-        xs[s * kChunkLd + c] = 0.0f;
-      }
-    }
+      copy_tile_async(stage_base + layout.a, kChunkLd, a_global + c0, a.in, kChunk, held_padded, a.in - c0, a.held);
+    copy_tile_async(stage_base + layout.x, kChunkLd, x_global + c0, a.in, kChunk, count_padded, a.in - c0, a.count);
     __pipeline_commit();
   };
 
@@ -301,7 +277,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     if (stepping) {
       if constexpr (kTensorCores) {
 #ifdef SGDS_HAVE_TF32_TILES
-        step_chunk_tf32<kSplit>(ws, ds, as, a.held_padded, a.eta);
+        step_chunk_tf32<kSplit>(ws, ds, as, held_padded, a.eta);
 #endif
       } else {
         step_chunk_fp32(ws, ds, as, a.held, a.eta);
@@ -314,7 +290,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     }
     if constexpr (kTensorCores) {
 #ifdef SGDS_HAVE_TF32_TILES
-      forward_chunk_tf32<kSplit>(ws, xs, a.count_padded / 16, acc_tf32);
+      forward_chunk_tf32<kSplit>(ws, xs, count_padded / 16, acc_tf32);
 #endif
     } else {
       forward_chunk_fp32(ws, xs, sample_groups, acc_fp32);
@@ -329,7 +305,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
     const int warp = t / 32;
     for (int j = 0; j < kFirstLayerStepMaxColumns / 32; ++j) {
       const int tile = warp / 4 + 2 * j;
-      if (tile < a.count_padded / 16)
+      if (tile < count_padded / 16)
         wmma::store_matrix_sync(zs + tile * 16 * kRowsLd + 16 * (warp % 4), acc_tf32[j], kRowsLd, wmma::mem_col_major);
     }
 #endif
@@ -431,34 +407,15 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
                          ? 2
                          : 1;
   const SharedLayout layout(args.held, args.count, stages);
-  KernelArgs a{};
+  KernelArgs a;
+  static_cast<FirstLayerStepArgs&>(a) = args;
   a.stages = stages;
-  a.out = args.out;
-  a.in = args.in;
-  a.held = args.held;
-  a.count = args.count;
-  a.held_padded = layout.held_padded;
-  a.count_padded = layout.count_padded;
   const int chunks = (args.in + kChunk - 1) / kChunk;
   splits = std::clamp(splits, 1, chunks);
   a.chunks_per_split = (chunks + splits - 1) / splits;
   splits = (chunks + a.chunks_per_split - 1) / a.chunks_per_split;  // no empty split
   a.splits = splits;
-  a.replicas = args.replicas;
-  a.eta = args.eta;
-  a.relu = args.relu;
-  a.parameters = args.parameters;
-  a.stride = args.stride;
-  a.weight_offset = args.weight_offset;
-  a.bias_offset = args.bias_offset;
-  a.deltas = args.deltas;
-  a.deltas_stride = args.deltas_stride;
-  a.inputs_held = args.inputs_held;
-  a.inputs_held_stride = args.inputs_held_stride;
-  a.inputs = args.inputs;
-  a.inputs_stride = args.inputs_stride;
-  a.z = splits > 1 ? workspace : args.z;
-  a.z_stride = args.z_stride;
+  if (splits > 1) a.z = workspace;
   const std::size_t shared_bytes = static_cast<std::size_t>(layout.floats) * sizeof(float);
   const dim3 grid(static_cast<unsigned>((args.out + kRows - 1) / kRows), static_cast<unsigned>(args.replicas),
                   static_cast<unsigned>(splits));
