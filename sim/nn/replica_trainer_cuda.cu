@@ -83,6 +83,35 @@ __global__ void bias_activation_kernel(float* __restrict__ z, const float* __res
   }
 }
 
+// Softmax cross-entropy of one sample from its logits l[0, classes): its loss and hit (the first
+// maximum is the label), and with d, the gradient of the batch-mean loss, (softmax - one_hot) / count.
+__device__ void softmax_cross_entropy_of_sample(const float* l, int classes, int label, int count, double* loss,
+                                                double* hit, float* d) {
+  int best = 0;
+  float top = l[0];
+  for (int c = 1; c < classes; ++c)
+    if (l[c] > top) top = l[c], best = c;
+  float total = 0.0f;
+  for (int c = 0; c < classes; ++c) total += expf(l[c] - top);
+  *loss = static_cast<double>(logf(total) + top - l[label]);
+  *hit = best == label ? 1.0 : 0.0;
+  if (d != nullptr) {
+    const float scale = total * static_cast<float>(count);
+    for (int c = 0; c < classes; ++c) d[c] = expf(l[c] - top) / scale;
+    d[label] -= 1.0f / static_cast<float>(count);
+  }
+}
+
+// A gradient entry where the SGD step is fused (sgd_eta > 0: the parameter steps, x -= eta g) or
+// not (the gradient is stored for the update kernel).
+__device__ void store_or_step(float* weights, float* gradients, std::int64_t at, float g, float sgd_eta) {
+  if (sgd_eta > 0.0f) {
+    weights[at] -= sgd_eta * g;
+  } else {
+    gradients[at] = g;
+  }
+}
+
 // label_stride: count for per-replica batches, 0 when all replicas share the labels (test set).
 __global__ void softmax_cross_entropy_kernel(const float* __restrict__ logits, const std::int32_t* __restrict__ labels,
                                              std::int64_t label_stride, int classes, int count, std::int64_t columns,
@@ -90,22 +119,9 @@ __global__ void softmax_cross_entropy_kernel(const float* __restrict__ logits, c
                                              double* __restrict__ sample_correct) {
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < columns;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-    const float* l = logits + i * classes;
     const int label = labels[(i / count) * label_stride + i % count];
-    int best = 0;
-    float top = l[0];
-    for (int c = 1; c < classes; ++c)
-      if (l[c] > top) top = l[c], best = c;
-    float total = 0.0f;
-    for (int c = 0; c < classes; ++c) total += expf(l[c] - top);
-    sample_loss[i] = static_cast<double>(logf(total) + top - l[label]);
-    sample_correct[i] = best == label ? 1.0 : 0.0;
-    if (delta != nullptr) {
-      float* d = delta + i * classes;
-      const float scale = total * static_cast<float>(count);
-      for (int c = 0; c < classes; ++c) d[c] = expf(l[c] - top) / scale;
-      d[label] -= 1.0f / static_cast<float>(count);
-    }
+    softmax_cross_entropy_of_sample(logits + i * classes, classes, label, count, sample_loss + i, sample_correct + i,
+                                    delta != nullptr ? delta + i * classes : nullptr);
   }
 }
 
@@ -171,12 +187,7 @@ __global__ void bias_gradient_kernel(float* __restrict__ delta, std::int64_t del
   if (lane == 0 && row < rows) {
     float total = 0.0f;
     for (int j = 0; j < kBiasLanes; ++j) total += partial[j][unit];
-    const std::int64_t at = replica * stride + bias_offset + row;
-    if (sgd_eta > 0.0f) {
-      weights[at] -= sgd_eta * total;
-    } else {
-      gradient[at] = total;
-    }
+    store_or_step(weights, gradient, replica * stride + bias_offset + row, total, sgd_eta);
   }
 }
 
@@ -310,12 +321,7 @@ __global__ void sum_partials_kernel(const float* __restrict__ partials, int coun
     const float* p = partials + replica * count * static_cast<std::int64_t>(entries) + j;
     float sum = 0.0f;
     for (int b = 0; b < count; ++b) sum += p[static_cast<std::int64_t>(b) * entries];
-    const std::int64_t at = replica * stride + offset + j;
-    if (sgd_eta > 0.0f) {
-      weights[at] -= sgd_eta * sum;
-    } else {
-      gradient[at] = sum;
-    }
+    store_or_step(weights, gradient, replica * stride + offset + j, sum, sgd_eta);
   }
 }
 
@@ -334,7 +340,7 @@ constexpr int kHeadSamplesPerBlock = 8;  // one warp per sample
 
 // 1. Grid (sample groups, replicas), block = kHeadSamplesPerBlock warps: for one sample per warp,
 // the logits W h + b (each lane a strided share of the inputs for all classes, then a fixed tree
-// over lanes), then softmax_cross_entropy_kernel's loss, hit and delta (softmax - one_hot) / count.
+// over lanes), then softmax_cross_entropy_of_sample's loss, hit and delta.
 __global__ void head_forward_kernel(const float* __restrict__ h_all, int in, int classes, int count,
                                     const std::int32_t* __restrict__ labels, const float* __restrict__ weights,
                                     std::int64_t stride, std::int64_t weight_offset, std::int64_t bias_offset,
@@ -360,30 +366,15 @@ __global__ void head_forward_kernel(const float* __restrict__ h_all, int in, int
   for (int c = 0; c < kMaxHeadClasses; ++c)
     for (int offset = 16; offset > 0; offset /= 2) logit[c] += __shfl_down_sync(0xffffffffu, logit[c], offset);
   if (lane != 0) return;
-  const std::int64_t column = replica * count + s;
-  const int label = labels[column];
+  // Lane 0 adds the biases and hands its sample's logits to the loss through shared memory.
+  __shared__ float sample_logits[kHeadSamplesPerBlock][kMaxHeadClasses];
+  float* const l = sample_logits[threadIdx.x / 32];
 #pragma unroll  // (every loop over logit is unrolled with a guard: the array stays in registers)
   for (int c = 0; c < kMaxHeadClasses; ++c)
-    if (c < classes) logit[c] += bias[c];
-  int best = 0;
-  float top = logit[0];
-#pragma unroll
-  for (int c = 1; c < kMaxHeadClasses; ++c)
-    if (c < classes && logit[c] > top) top = logit[c], best = c;
-  float total = 0.0f, at_label = 0.0f;
-#pragma unroll
-  for (int c = 0; c < kMaxHeadClasses; ++c)
-    if (c < classes) {
-      total += expf(logit[c] - top);
-      if (c == label) at_label = logit[c];
-    }
-  sample_loss[column] = static_cast<double>(logf(total) + top - at_label);
-  sample_hit[column] = best == label ? 1.0 : 0.0;
-  const float scale = total * static_cast<float>(count);
-  float* d = d_all + column * classes;
-#pragma unroll
-  for (int c = 0; c < kMaxHeadClasses; ++c)
-    if (c < classes) d[c] = expf(logit[c] - top) / scale - (c == label ? 1.0f / static_cast<float>(count) : 0.0f);
+    if (c < classes) l[c] = logit[c] + bias[c];
+  const std::int64_t column = replica * count + s;
+  softmax_cross_entropy_of_sample(l, classes, labels[column], count, sample_loss + column, sample_hit + column,
+                                  d_all + column * classes);
 }
 
 // 2. Grid (blocks per replica, replicas): the input delta W^T D with the pre-step W, one entry
@@ -430,15 +421,7 @@ __global__ void head_gradient_kernel(const float* __restrict__ h_all, const floa
   const float* d = d_all + replica * count * classes;
   const float* delta_in = delta_in_all + replica * delta_in_stride;
   const bool below = below_bias_offset >= 0;
-  // The parameter itself (SGD step) or the replica's gradient block (null in fused-SGD mode).
-  float* const target = (sgd_eta > 0.0f ? weights : gradients) + replica * stride;
-  const auto put = [&](std::int64_t at, float g) {
-    if (sgd_eta > 0.0f) {
-      target[at] -= sgd_eta * g;
-    } else {
-      target[at] = g;
-    }
-  };
+  const auto put = [&](std::int64_t at, float g) { store_or_step(weights, gradients, replica * stride + at, g, sgd_eta); };
   const int within = threadIdx.x % kHeadInputsPerBlock, lane = threadIdx.x / kHeadInputsPerBlock;
   const int first = blockIdx.x * kHeadInputsPerBlock;
   float sum[kMaxHeadClasses] = {};
