@@ -84,15 +84,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   options.optimizer = spec.optimizer;
   options.momentum = spec.momentum;
   options.precision = precision;
-  options.deferred_steps = choices.deferred_steps;
-  options.split_conv_gradients = choices.split_conv_gradients;
-  options.step_graphs = choices.step_graphs;
-  options.fused_head = choices.fused_head;
-  options.l2_persisting_weights = choices.l2_persisting_weights;
-  options.step_in_forward = choices.step_in_forward;
-  options.step_in_forward_splits = choices.step_in_forward_splits;
-  options.fused_head_max_batch = choices.fused_head_max_batch;
-  options.first_layer_tf32x3 = choices.first_layer_tf32x3;
+  static_cast<CudaTrainerChoices&>(options) = choices;
   cuda::ReplicaTrainer trainer(arch, train, test, options);
 
   std::vector<float> weights(static_cast<std::size_t>(K) * P);

@@ -16,6 +16,7 @@
 
 #include "data/dataset_images.hpp"
 #include "sim/nn/architecture.hpp"
+#include "sim/nn/cuda_trainer_choices.hpp"
 #include "sim/nn/matmul_precision.hpp"
 #include "sim/nn/trainer.hpp"
 
@@ -34,19 +35,6 @@ struct CudaTrainTiming {
   int step_graphs = 0;               // CUDA graphs of training steps captured (CudaTrainerChoices::step_graphs)
 };
 
-// Implementation choices of the GPU trainer that do not change what is computed (the iterates
-// agree within float rounding): ReplicaTrainerOptions' fields of the same names.
-struct CudaTrainerChoices {
-  int deferred_steps = 1;             // MLP, plain SGD: first-layer steps held (1 = off)
-  bool split_conv_gradients = true;   // CNN: conv gradients by sample
-  bool step_graphs = true;            // each step (after the gather) as a CUDA graph
-  bool fused_head = true;             // the head's forward and backward in three kernels (b <= fused_head_max_batch)
-  bool l2_persisting_weights = false;  // weights marked persisting in L2 (not yet run on a GPU)
-  bool step_in_forward = false;        // MLP, plain SGD, b <= 128: W1's step in the next forward (not yet run on a GPU)
-  int step_in_forward_splits = 0;      // that kernel's column splits (0: by the device's size)
-  int fused_head_max_batch = 32;       // the largest batch the fused head takes
-  bool first_layer_tf32x3 = false;     // fp32 with step_in_forward: that kernel in tf32x3 (not IEEE fp32)
-};
 
 // Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error
 // on a CUDA error.
