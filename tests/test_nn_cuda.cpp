@@ -435,32 +435,7 @@ TEST_CASE("GPU and CPU trainers give the same few-epoch loss trajectories under 
         train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, &timing);
     std::printf("[epochs %s] K=%d, 3 epochs of 38 steps, b=16; GPU %.3f s (training %.3f s)\n",
                 optimizer_name(kind).c_str(), kReplicas, gpu.seconds, timing.training_seconds);
-    for (const char* name : {"train_loss", "test_loss", "c2"}) {
-      const auto& a = gpu.table(name).values;
-      const auto& b = cpu.table(name).values;
-      REQUIRE(a.size() == b.size());
-      double worst = 0.0;
-      for (std::size_t j = 0; j < a.size(); ++j) {
-        INFO(name << " entry " << j << ": GPU " << a[j] << " CPU " << b[j]);
-        REQUIRE(std::isnan(a[j]) == std::isnan(b[j]));
-        if (std::isnan(b[j])) continue;
-        worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
-      }
-      std::printf("  %-12s rows x replicas %zu, worst relative difference %.3e (tolerance 1e-3); replica 0 last row "
-                  "GPU %.6f CPU %.6f\n",
-                  name, a.size(), worst, a[a.size() - kReplicas], b[b.size() - kReplicas]);
-      CHECK(worst <= 1e-3);
-    }
-    for (const char* name : {"train_accuracy", "test_accuracy"}) {
-      const auto& a = gpu.table(name).values;
-      const auto& b = cpu.table(name).values;
-      const double samples = std::string(name) == "test_accuracy" ? 200.0 : 600.0;
-      double worst = 0.0;
-      for (std::size_t j = 0; j < a.size(); ++j)
-        if (!std::isnan(b[j])) worst = std::max(worst, std::abs(a[j] - b[j]) * samples);
-      std::printf("  %-12s worst difference %.0f samples (tolerance 3)\n", name, worst);
-      CHECK(worst <= 3.0);
-    }
+    test::check_trajectories_match(("epochs " + optimizer_name(kind)).c_str(), gpu, cpu);
     // Learning happened on both: the trajectories compared are not flat.
     const auto& loss = cpu.table("train_loss").values;
     CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
@@ -470,8 +445,7 @@ TEST_CASE("GPU and CPU trainers give the same few-epoch loss trajectories under 
 // Deferred first-layer steps (ReplicaTrainerOptions::deferred_steps): the same SGD iterates as
 // the CPU's within float rounding, through the flushes on a full buffer (4 steps, or 64 columns
 // with the epoch's partial batch of 8), on each eta change (lr decay every epoch) and before every
-// evaluation; the same tolerances as the plain trajectories above. Plain vs deferred on the GPU
-// is printed too (informational: both are compared with the CPU).
+// evaluation; the same tolerances as the plain trajectories above.
 TEST_CASE("Deferred first-layer steps give the CPU trainer's trajectories") {
   if (!gpu_present()) return;
   const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
@@ -479,33 +453,10 @@ TEST_CASE("Deferred first-layer steps give the CPU trainer's trajectories") {
     const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
     const TrainSpec spec = test::few_epochs_spec("deferred", kReplicas, 3, 16, true);
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
-    const TrainResult plain = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32);
     const TrainResult deferred =
         train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, {4, false});
     CHECK(deferred.eta[2] == Approx(0.035));  // the schedule does change eta between epochs
-    for (const char* name : {"train_loss", "test_loss", "c2"}) {
-      const auto& a = deferred.table(name).values;
-      const auto& b = cpu.table(name).values;
-      const auto& p = plain.table(name).values;
-      REQUIRE(a.size() == b.size());
-      double worst = 0.0, worst_plain = 0.0;
-      for (std::size_t j = 0; j < a.size(); ++j) {
-        if (std::isnan(b[j])) continue;
-        worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
-        worst_plain = std::max(worst_plain, std::abs(a[j] - p[j]) / std::abs(p[j]));
-      }
-      std::printf("[deferred %s] %-10s worst relative difference to the CPU %.3e (tolerance 1e-3), to the plain GPU "
-                  "path %.3e\n",
-                  arch.description.c_str(), name, worst, worst_plain);
-      CHECK(worst <= 1e-3);
-    }
-    const auto& a = deferred.table("test_accuracy").values;
-    const auto& b = cpu.table("test_accuracy").values;
-    double flips = 0.0;
-    for (std::size_t j = 0; j < a.size(); ++j) flips = std::max(flips, std::abs(a[j] - b[j]) * 200.0);
-    std::printf("[deferred %s] test_accuracy worst difference %.0f samples (tolerance 3)\n", arch.description.c_str(),
-                flips);
-    CHECK(flips <= 3.0);
+    test::check_trajectories_match(("deferred " + arch.description).c_str(), deferred, cpu);
   }
 }
 
