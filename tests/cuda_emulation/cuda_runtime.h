@@ -16,13 +16,14 @@
 // after another), timing, and the real tensor-core fragment layouts (mma.h emulates the API).
 #include <ucontext.h>
 
+#include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <functional>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <vector>
 
