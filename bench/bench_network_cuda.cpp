@@ -58,18 +58,17 @@ int main(int argc, char** argv) {
     };
     for (const nn::MatmulPrecision precision : {nn::MatmulPrecision::fp32, nn::MatmulPrecision::tf32}) {
       for (const Case c : {Case{64, 128}, Case{64, 32}, Case{1, 128}}) {
-        // Each case as it ran before step graphs and the fused head (eager: a launch per kernel
-        // and GEMM, the head by GEMMs and loss kernels), with graphs and the GEMM head, with graphs
-        // and the fused head where it acts (the defaults), then with the first layer's steps deferred too (ReplicaTrainerOptions::
-        // deferred_steps): 8 steps at b = 32, 2 at b = 128 (the forward's correction grows with
-        // the held columns times b, the saved weight traffic with the steps held).
+        // Each case with graphs and the GEMM head, with graphs and the fused head where it acts
+        // (the defaults), then with the first layer's steps deferred too (deferred_steps): 8 steps
+        // at b = 32, 2 at b = 128 (the forward's correction grows with the held columns times b,
+        // the saved weight traffic with the steps held). Then the defaults with the weights marked
+        // persisting in L2 (l2_persisting_weights), and with W1's step in the next forward kernel
+        // (step_in_forward; _sif with the kernel's column splits chosen for the device, _sif1 with
+        // none, _sif3x in tf32x3): none measured yet. At b = 128 also the fused head
+        // (fused_head_max_batch 128, not measured since its gradient kernel was tiled), alone and
+        // with step_in_forward. The eager variant (2026-11-27 afternoon: 0.79-0.97x JAX) is left
+        // out to keep the call short.
         const int deferred = std::clamp(256 / c.b, 2, 8);
-        // Then the defaults with the weights marked persisting in L2 (l2_persisting_weights), and
-        // with W1's step in the next forward kernel (step_in_forward; _sif with the kernel's column
-        // splits chosen for the device, _sif1 with none): neither measured yet. The eager variant
-        // (2026-11-27 afternoon: 0.79-0.97x JAX) is left out to keep the call short.
-        // At b = 128 also the fused head (fused_head_max_batch 128, not measured since its
-        // gradient kernel was tiled), alone and with step_in_forward.
         struct Variant {
           const char* suffix;
           int steps_held;

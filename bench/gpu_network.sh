@@ -104,9 +104,8 @@ ${EPOCHS:-2} timed epochs after a warm-up epoch, per-epoch permutations). JAX: p
 \`jax_mlp\` (default precision: TF32 matmuls) and peers_gpu2.py \`mlp(..., "highest")\` (strict
 fp32), 300 steps of \`lax.scan\` over \`vmap\`, samples drawn with replacement.
 fp32 = CUBLAS_COMPUTE_32F against JAX highest; tf32 = CUBLAS_COMPUTE_32F_FAST_TF32 against JAX default.
-Variant: eager = one launch per kernel and GEMM, the head by GEMMs and loss kernels (the trainer
-before 2026-11-27 afternoon); gemmhead = each step after the gather replayed as a CUDA graph
-(ReplicaTrainerOptions::step_graphs; bit-equal to eager); default = graphs and, for b <= 32, the
+Variant: gemmhead = each step after the gather replayed as a CUDA graph (step_graphs; bit-equal
+to one launch per kernel and GEMM), the head by GEMMs and loss kernels; default = graphs and, for b <= 32, the
 head's forward and backward in three kernels instead of eight launches (fused_head, fp32 whatever
 the GEMM precision; at b = 128 the default is the GEMM head); deferredN = the default with the
 first layer's update held N steps as low-rank factors (deferred_steps; the same SGD iterates
