@@ -15,10 +15,12 @@
 
 namespace sgds::test {
 
-// A problem with entries uniform in [-1, 1) (fixed seed). W and b sit at odd offsets of an odd
-// stride, so the kernel's indexing cannot lean on the trainer's alignment.
+// A problem with entries uniform in [-1, 1) (fixed seed). Unaligned: W and b sit at odd offsets of
+// an odd stride, so the kernel's indexing cannot lean on the trainer's alignment (4-byte copies).
+// Aligned: every replica's W starts on 16 bytes, as in the trainer (16-byte copies where out and
+// in are multiples of 4).
 inline nn::FirstLayerStepProblem random_first_layer_step(int replicas, int out, int in, int held, int count, bool relu,
-                                                         std::uint32_t seed) {
+                                                         std::uint32_t seed, bool aligned = false) {
   nn::FirstLayerStepProblem p;
   p.replicas = replicas;
   p.out = out;
@@ -27,9 +29,10 @@ inline nn::FirstLayerStepProblem random_first_layer_step(int replicas, int out, 
   p.count = count;
   p.eta = 0.5f;
   p.relu = relu;
-  p.weight_offset = 5;
+  p.weight_offset = aligned ? 8 : 5;
   p.bias_offset = p.weight_offset + static_cast<std::int64_t>(out) * in;
   p.stride = static_cast<std::size_t>(p.bias_offset) + static_cast<std::size_t>(out) + 3;
+  if (aligned) p.stride = (p.stride + 3) / 4 * 4;
   std::mt19937 engine(seed);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   const auto fill = [&](std::vector<float>& v, std::size_t n) {
@@ -57,22 +60,44 @@ inline double relative_to_largest(const std::vector<float>& a, const std::vector
 struct FirstLayerStepShape {
   int replicas, out, in, held, count, splits;
   bool relu;
+  bool aligned = false;  // random_first_layer_step
 };
 
 // Partial row tiles (70, 100 rows), partial column chunks (50, 300, 784 columns), partial sample
-// tiles, no held step, the largest batches, a single sample, column splits.
+// tiles, no held step, the largest batches, a single sample, column splits; 16-byte copies (the
+// aligned shapes) and 4-byte ones.
 inline const std::vector<FirstLayerStepShape> kFirstLayerStepShapes = {
-    {3, 70, 50, 7, 13, 1, true},      {3, 70, 50, 7, 13, 2, true},     {2, 256, 784, 32, 32, 1, true},
-    {2, 256, 784, 32, 32, 3, true},   {2, 256, 784, 128, 128, 1, true}, {2, 256, 784, 0, 5, 1, true},
-    {1, 64, 32, 128, 1, 1, false},    {2, 100, 300, 96, 128, 4, false},
+    {3, 70, 50, 7, 13, 1, true},           {3, 70, 50, 7, 13, 2, true},
+    {2, 256, 784, 32, 32, 1, true},        {2, 256, 784, 32, 32, 3, true, true},
+    {2, 256, 784, 128, 128, 1, true},      {2, 256, 784, 128, 128, 1, true, true},
+    {2, 256, 784, 0, 5, 1, true, true},    {1, 64, 32, 128, 1, 1, false},
+    {2, 100, 300, 96, 128, 4, false},      {2, 100, 300, 96, 128, 4, false, true},
 };
+
+// Z of `problem`'s current parameters (no step) with the given products, by the CPU reference.
+inline std::vector<float> forward_by_reference(const nn::FirstLayerStepProblem& problem, const std::vector<float>& parameters,
+                                               nn::FirstLayerArithmetic products) {
+  nn::FirstLayerStepProblem forward = problem;
+  forward.parameters = parameters;
+  forward.held = 0;
+  forward.deltas.clear();
+  forward.inputs_held.clear();
+  forward.products = products;
+  return nn::first_layer_step_reference(forward);
+}
 
 // For each shape and arithmetic: `run(problem, arithmetic, splits)` steps the problem's parameters
 // and returns Z. Each arithmetic is held to the reference with the same products (tf32: factors
-// rounded to tf32, whose products are exact, so only the order of float sums differs; tf32x3: the
-// three products of the split factors) within 1e-4 of the largest entry. A mutant reference (eta x
-// 1.01) must lie outside 1e-3. tf32x3 must also stay within 1e-5 of the fp32 reference, where tf32
-// is about 3e-4 away: the low parts are really there.
+// rounded to tf32, whose products are exact; tf32x3: the three products of the split factors), in
+// two parts, each within 1e-4 of its largest entry: the stepped W against the reference's step,
+// and Z against the reference's forward pass from the kernel's own stepped W. (Z against the
+// reference's whole step is not a fair test in tf32: W entries that differ in their last bit
+// round to different tf32 values now and then, a 5e-4 relative jump each, seen on the H100.)
+// Beyond the order of float sums, the tensor cores accumulate with truncation (H100: tf32x3's Z
+// 1.3e-5 from the fp32 reference where the exactly rounded emulation gives 5e-6). A mutant
+// reference (eta x 1.01) must lie outside 1e-3. tf32x3 must also be at least ten times closer to
+// the fp32 reference than the tf32 reference is (W and Z; tf32 is about 3e-4 away): the low
+// parts are really there.
 template <class Run>
 void check_first_layer_step_kernel(const char* where, Run run, const std::vector<FirstLayerStepShape>& shapes) {
   std::uint32_t seed = 1;
@@ -80,7 +105,7 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
     for (const nn::FirstLayerArithmetic arithmetic :
          {nn::FirstLayerArithmetic::fp32, nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3}) {
       nn::FirstLayerStepProblem problem =
-          random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++);
+          random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++, sh.aligned);
       problem.products = arithmetic;
       const std::vector<float> before = problem.parameters;
       nn::FirstLayerStepProblem reference = problem, mutant = problem, kernel = problem;
@@ -89,14 +114,15 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
       const std::vector<float> z_of_mutant = nn::first_layer_step_reference(mutant);
       const std::vector<float> z_kernel = run(kernel, arithmetic, sh.splits);
       REQUIRE(z_kernel.size() == z_reference.size());
+      const std::vector<float> z_of_kernel_w = forward_by_reference(problem, kernel.parameters, arithmetic);
       const double w_error = relative_to_largest(kernel.parameters, reference.parameters);
-      const double z_error = relative_to_largest(z_kernel, z_reference);
+      const double z_error = relative_to_largest(z_kernel, z_of_kernel_w);
       const double w_mutant = relative_to_largest(mutant.parameters, reference.parameters);
       const double z_mutant = relative_to_largest(z_of_mutant, z_reference);
-      std::printf("[first-layer step, %s, %s] K %d, %d x %d, held %d, count %d, splits %d: W %.2e, Z %.2e "
-                  "(tolerance 1e-4); mutant eta x 1.01: W %.2e, Z %.2e\n",
-                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.splits,
-                  w_error, z_error, w_mutant, z_mutant);
+      std::printf("[first-layer step, %s, %s] K %d, %d x %d, held %d, count %d, splits %d, %s: W %.2e, Z from the "
+                  "kernel's W %.2e (tolerance 1e-4); mutant eta x 1.01: W %.2e, Z %.2e\n",
+                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count,
+                  sh.splits, sh.aligned ? "aligned" : "unaligned", w_error, z_error, w_mutant, z_mutant);
       CHECK(w_error <= 1e-4);
       CHECK(z_error <= 1e-4);
       if (sh.held > 0) {
@@ -106,14 +132,25 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
         CHECK(std::memcmp(kernel.parameters.data(), before.data(), before.size() * sizeof(float)) == 0);
       }
       if (arithmetic == nn::FirstLayerArithmetic::tf32x3) {
-        nn::FirstLayerStepProblem exact = problem;
+        nn::FirstLayerStepProblem exact = problem, tf32 = problem;
         exact.products = nn::FirstLayerArithmetic::fp32;
+        tf32.products = nn::FirstLayerArithmetic::tf32;
         const std::vector<float> z_exact = nn::first_layer_step_reference(exact);
+        const std::vector<float> z_tf32 = nn::first_layer_step_reference(tf32);
         const double w_to_fp32 = relative_to_largest(kernel.parameters, exact.parameters);
-        const double z_to_fp32 = relative_to_largest(z_kernel, z_exact);
-        std::printf("  tf32x3 against the fp32 reference: W %.2e, Z %.2e (tolerance 1e-5)\n", w_to_fp32, z_to_fp32);
-        CHECK(w_to_fp32 <= 1e-5);
-        CHECK(z_to_fp32 <= 1e-5);
+        const double w_tf32_to_fp32 = relative_to_largest(tf32.parameters, exact.parameters);
+        // Z from the kernel's W against the fp32 and tf32 forward passes from that same W.
+        const std::vector<float> z_exact_of_kernel_w =
+            forward_by_reference(problem, kernel.parameters, nn::FirstLayerArithmetic::fp32);
+        const std::vector<float> z_tf32_of_kernel_w =
+            forward_by_reference(problem, kernel.parameters, nn::FirstLayerArithmetic::tf32);
+        const double z_to_fp32 = relative_to_largest(z_kernel, z_exact_of_kernel_w);
+        const double z_tf32_to_fp32 = relative_to_largest(z_tf32_of_kernel_w, z_exact_of_kernel_w);
+        std::printf("  tf32x3 against the fp32 reference: W %.2e (tf32 %.2e), Z %.2e (tf32 %.2e); whole step Z %.2e "
+                    "(need at most a tenth of tf32's)\n",
+                    w_to_fp32, w_tf32_to_fp32, z_to_fp32, z_tf32_to_fp32, relative_to_largest(z_kernel, z_exact));
+        CHECK(w_to_fp32 <= 0.1 * w_tf32_to_fp32);
+        CHECK(z_to_fp32 <= 0.1 * z_tf32_to_fp32);
       }
     }
   }

@@ -26,6 +26,7 @@
 #include <mma.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -73,24 +74,44 @@ constexpr int kMaxSharedBytesForTwoStages = 100 * 1024;
 // the partials [split][replica][out x count] instead of Z.
 struct KernelArgs : FirstLayerStepArgs {
   int chunks_per_split = 0, splits = 1;
-  int stages = 1;  // SharedLayout
+  int stages = 1;        // SharedLayout
+  bool vectors = false;  // 16-byte copies and stores (every block and leading dimension 16-byte aligned)
 };
 
-// Copies the tile of `slow` x `fast` floats at `from` (column `j` of the tile at from + j * from_ld)
-// into shared memory at `to` (leading dimension to_ld) by cp.async, 4 bytes at a time (the global
-// rows carry no alignment promise); entries past fast_valid or slow_valid become zeros. Each
-// thread of the block takes every kThreads-th entry; the caller commits and waits.
-__device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int fast, int slow,
-                                int fast_valid, int slow_valid) {
-  for (int i = threadIdx.x; i < fast * slow; i += kThreads) {
-    const int f = i % fast, j = i / fast;
-    if (f < fast_valid && j < slow_valid) {
-      __pipeline_memcpy_async(to + j * to_ld + f, from + j * from_ld + f, sizeof(float));
-    } else {
-      to[j * to_ld + f] = 0.0f;
+// Copies the tile of `slow` x kFast floats at `from` (column `j` of the tile at from + j * from_ld)
+// into shared memory at `to` (leading dimension to_ld) by cp.async; entries past fast_valid or
+// slow_valid become zeros. With `vectors` (the launcher checked that `from`, from_ld, to, to_ld
+// and fast_valid are multiples of 4 floats, so each float4 is all valid or all padding) each
+// thread copies 16 bytes at a time, else 4. Each thread keeps one fast index and walks the slow
+// one: no division per entry (the index arithmetic of 4-byte copies with a division each was
+// most of the kernel's instructions on the H100, 2026-11-27). The caller commits and waits.
+template <int kFast>
+__device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow,
+                                int fast_valid, int slow_valid, bool vectors) {
+  if (vectors) {
+    constexpr int kPerSlow = kFast / 4, kSlowStep = kThreads / kPerSlow;  // float4s per column, columns per pass
+    const int f = 4 * (threadIdx.x % kPerSlow);
+    for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) {
+      float* const at = to + j * to_ld + f;
+      if (f < fast_valid && j < slow_valid)
+        __pipeline_memcpy_async(at, from + j * from_ld + f, 4 * sizeof(float));
+      else
+        *reinterpret_cast<float4*>(at) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    }
+  } else {
+    constexpr int kSlowStep = kThreads / kFast;
+    const int f = threadIdx.x % kFast;
+    for (int j = threadIdx.x / kFast; j < slow; j += kSlowStep) {
+      float* const at = to + j * to_ld + f;
+      if (f < fast_valid && j < slow_valid)
+        __pipeline_memcpy_async(at, from + j * from_ld + f, sizeof(float));
+      else
+        *at = 0.0f;
     }
   }
 }
+static_assert(kThreads % kRows == 0 && kThreads % kChunk == 0 && kRows % 4 == 0 && kChunk % 4 == 0,
+              "copy_tile_async: whole columns per pass");
 
 // fp32: thread (t % 16, t / 16) steps rows 4 (t % 16) .. + 3 of columns 2 (t / 16), + 1 of the chunk.
 __device__ void step_chunk_fp32(float* ws, const float* ds, const float* as, int held, float eta) {
@@ -214,6 +235,26 @@ __device__ void forward_chunk_tf32(const float* ws, const float* xs, int sample_
 }
 #endif
 
+// The stepped chunk (kRows x kChunk in shared memory) back into W (leading dimension out), 16
+// bytes per thread and store where the launcher found W aligned (vectors), else 4; one row
+// index per thread, no division per entry.
+__device__ void write_chunk_back(float* w_global, int out, const float* ws, int c0, int r0, int in, bool vectors) {
+  if (vectors) {
+    constexpr int kPerColumn = kRows / 4, kColumnStep = kThreads / kPerColumn;
+    const int r = 4 * (threadIdx.x % kPerColumn);
+    if (r0 + r >= out) return;
+    for (int c = threadIdx.x / kPerColumn; c < kChunk && c0 + c < in; c += kColumnStep)
+      *reinterpret_cast<float4*>(w_global + static_cast<std::int64_t>(c0 + c) * out + r0 + r) =
+          *reinterpret_cast<const float4*>(ws + c * kRowsLd + r);
+  } else {
+    constexpr int kColumnStep = kThreads / kRows;
+    const int r = threadIdx.x % kRows;
+    if (r0 + r >= out) return;
+    for (int c = threadIdx.x / kRows; c < kChunk && c0 + c < in; c += kColumnStep)
+      w_global[static_cast<std::int64_t>(c0 + c) * out + r0 + r] = ws[c * kRowsLd + r];
+  }
+}
+
 template <FirstLayerArithmetic kArithmetic>
 __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a) {
   constexpr bool kTensorCores = kArithmetic != FirstLayerArithmetic::fp32;
@@ -234,7 +275,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
 
   // D's rows of this block, zero past the held columns and the last row (waited for with the
   // first chunk).
-  if (stepping) copy_tile_async(ds, kRowsLd, d_global + r0, a.out, kRows, held_padded, a.out - r0, a.held);
+  if (stepping) copy_tile_async<kRows>(ds, kRowsLd, d_global + r0, a.out, held_padded, a.out - r0, a.held, a.vectors);
 
   const int sample_groups = count_padded / 16;
   float acc_fp32[4][kMaxSampleGroups] = {};
@@ -248,11 +289,13 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
   const auto copy_chunk = [&](int chunk, int stage) {
     const int c0 = chunk * kChunk;
     float* const stage_base = shared + stage * layout.stage_floats;
-    copy_tile_async(stage_base + layout.w, kRowsLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
-                    kRows, kChunk, a.out - r0, a.in - c0);
+    copy_tile_async<kRows>(stage_base + layout.w, kRowsLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0,
+                           a.out, kChunk, a.out - r0, a.in - c0, a.vectors);
     if (stepping)
-      copy_tile_async(stage_base + layout.a, kChunkLd, a_global + c0, a.in, kChunk, held_padded, a.in - c0, a.held);
-    copy_tile_async(stage_base + layout.x, kChunkLd, x_global + c0, a.in, kChunk, count_padded, a.in - c0, a.count);
+      copy_tile_async<kChunk>(stage_base + layout.a, kChunkLd, a_global + c0, a.in, held_padded, a.in - c0, a.held,
+                              a.vectors);
+    copy_tile_async<kChunk>(stage_base + layout.x, kChunkLd, x_global + c0, a.in, count_padded, a.in - c0, a.count,
+                            a.vectors);
     __pipeline_commit();
   };
 
@@ -283,10 +326,7 @@ __global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a
         step_chunk_fp32(ws, ds, as, a.held, a.eta);
       }
       __syncthreads();
-      for (int i = t; i < kChunk * kRows; i += kThreads) {
-        const int c = i / kRows, r = i % kRows;
-        if (c0 + c < a.in && r0 + r < a.out) w_global[static_cast<std::int64_t>(c0 + c) * a.out + r0 + r] = ws[c * kRowsLd + r];
-      }
+      write_chunk_back(w_global, a.out, ws, c0, r0, a.in, a.vectors);
     }
     if constexpr (kTensorCores) {
 #ifdef SGDS_HAVE_TF32_TILES
@@ -347,6 +387,18 @@ __global__ void sum_column_splits_kernel(const float* __restrict__ partials, int
     const float v = sum + bias[i % out];
     z[k * z_stride + i] = relu ? fmaxf(v, 0.0f) : v;
   }
+}
+
+// Whether every tile the kernel copies starts on 16 bytes: each replica's block of W, D, A and X,
+// and their leading dimensions (out for W and D, in for A and X). The trainer's buffers are (its
+// replica blocks are 256-byte aligned); the tests also run unaligned problems, copied 4 bytes at a time.
+bool tiles_are_16_byte_aligned(const FirstLayerStepArgs& a) {
+  const auto aligned = [](const float* block, std::int64_t stride) {
+    return reinterpret_cast<std::uintptr_t>(block) % 16 == 0 && stride % 4 == 0;
+  };
+  const bool held_aligned = a.held == 0 || (aligned(a.deltas, a.deltas_stride) && aligned(a.inputs_held, a.inputs_held_stride));
+  return a.out % 4 == 0 && a.in % 4 == 0 && aligned(a.parameters + a.weight_offset, a.stride) && held_aligned &&
+         aligned(a.inputs, a.inputs_stride);
 }
 
 int device_attribute(cudaDeviceAttr attribute) {
@@ -410,6 +462,7 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
   KernelArgs a;
   static_cast<FirstLayerStepArgs&>(a) = args;
   a.stages = stages;
+  a.vectors = tiles_are_16_byte_aligned(args);
   const int chunks = (args.in + kChunk - 1) / kChunk;
   splits = std::clamp(splits, 1, chunks);
   a.chunks_per_split = (chunks + splits - 1) / splits;

@@ -45,6 +45,7 @@ struct alignas(16) float4 {
 struct alignas(8) float2 {
   float x, y;
 };
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
 
 inline dim3 threadIdx, blockIdx, blockDim, gridDim;
 
@@ -247,7 +248,8 @@ cudaError_t cudaFuncSetAttribute(Kernel, cudaFuncAttribute, int) {
 }
 template <class T>
 cudaError_t cudaMalloc(T** pointer, std::size_t bytes) {
-  *pointer = static_cast<T*>(std::malloc(bytes));
+  // 256-byte aligned, as the driver's allocations (kernels choose 16-byte copies on alignment)
+  *pointer = static_cast<T*>(std::aligned_alloc(256, (std::max<std::size_t>(bytes, 1) + 255) / 256 * 256));
   return *pointer != nullptr ? cudaSuccess : 2;
 }
 inline cudaError_t cudaMemcpy(void* to, const void* from, std::size_t bytes, cudaMemcpyKind) {
