@@ -255,8 +255,11 @@ __device__ void write_chunk_back(float* w_global, int out, const float* ws, int 
   }
 }
 
+// Two blocks per multiprocessor (at most 128 registers): with one, a block's chains of dependent
+// tensor-core products and its barriers leave the schedulers idle (172-176 registers on the H100,
+// 2026-11-27: 1 block, 34% of issue slots busy).
 template <FirstLayerArithmetic kArithmetic>
-__global__ void __launch_bounds__(kThreads) first_layer_step_kernel(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads, 2) first_layer_step_kernel(KernelArgs a) {
   constexpr bool kTensorCores = kArithmetic != FirstLayerArithmetic::fp32;
   constexpr bool kSplit = kArithmetic == FirstLayerArithmetic::tf32x3;
   extern __shared__ __align__(128) float shared[];

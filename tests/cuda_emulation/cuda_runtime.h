@@ -31,7 +31,7 @@
 #define __device__
 #define __host__
 #define __forceinline__ inline
-#define __launch_bounds__(threads)
+#define __launch_bounds__(...)
 #define __shared__ static  // one copy for all threads; blocks run one at a time
 #define __align__(bytes) __attribute__((aligned(bytes)))
 
