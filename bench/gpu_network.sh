@@ -34,7 +34,14 @@ bench=$build/bench_network_cuda
 [ -x "$bench" ] || { echo "gpu_network: no bench_network_cuda in $build (build it first)"; exit 1; }
 gpu=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1 | head -1)
 echo "== machine: $gpu; $(nproc) cores; $(date -u +%FT%TZ)"
-echo "== commit: $(env -u LD_LIBRARY_PATH git -C "$here" rev-parse --short HEAD 2>/dev/null)$(env -u LD_LIBRARY_PATH git -C "$here" diff --quiet 2>/dev/null || echo "+dirty")"
+# The bundle's COMMIT (scripts/make_gpu_bundle.sh) where there is one: a checkout copied to the
+# GPU machine may carry an older .git than the tree the programs were built from.
+if [ -f "$build/../COMMIT" ]; then
+  commit="$(cat "$build/../COMMIT") (the bundle's build)"
+else
+  commit="$(env -u LD_LIBRARY_PATH git -C "$here" rev-parse --short HEAD 2>/dev/null)$(env -u LD_LIBRARY_PATH git -C "$here" diff --quiet 2>/dev/null || echo "+dirty")"
+fi
+echo "== commit: $commit"
 
 echo "== sgdsmooth workload B ($bench)"
 ours=$("$bench" "${EPOCHS:-2}") || fail "bench_network_cuda"
@@ -97,7 +104,7 @@ echo "$report"
 section=$(cat <<EOF
 ## GPU workload B (bench/gpu_network.sh)
 
-Run $(date -u +%F) on $gpu, commit $(env -u LD_LIBRARY_PATH git -C "$here" rev-parse --short HEAD 2>/dev/null), all in
+Run $(date -u +%F) on $gpu, commit $commit, all in
 one call. Workload B: K MLPs 784-256-10, SGD lr 0.1, 60000 MNIST-shaped samples; training
 samples/s summed over the K models. sgdsmooth: \`bench_network_cuda\` (train_replicas_cuda,
 ${EPOCHS:-2} timed epochs after a warm-up epoch, per-epoch permutations). JAX: peers_gpu.py

@@ -20,4 +20,7 @@ for program in "$@"; do
 done
 here=$(cd "$(dirname "$0")/.." && pwd)
 cp "$here/../shared/peers/"* "$bundle/peers/" 2>/dev/null || true
+# The commit the programs were built from: the device's copy of the working tree keeps the .git of
+# the session's start, so a `git rev-parse` there names an older commit.
+echo "$(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEAD -- . ':!bench/RESULTS.md' || echo "+dirty")" > "$bundle/COMMIT"
 du -sh "$bundle"
