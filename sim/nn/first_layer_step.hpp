@@ -78,7 +78,7 @@ struct FirstLayerStepArgs {
   std::int64_t z_stride = 0;
 };
 
-// Column splits for a launch: enough blocks for about four per multiprocessor (each block of the
+// Column splits for a launch: as many as one wave of resident blocks holds (each block of the
 // kernel owns 64 rows of one replica's W; a split gives it a share of the columns, and a second
 // kernel sums the splits' partial Z in split order).
 int first_layer_step_splits(int replicas, int out, int in);

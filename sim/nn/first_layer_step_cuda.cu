@@ -69,6 +69,7 @@ struct SharedLayout {
 // Two stages where their shared memory leaves room for two blocks per multiprocessor (the
 // registers of the tf32 variants allow no more), else one.
 constexpr int kMaxSharedBytesForTwoStages = 100 * 1024;
+constexpr int kBlocksPerMultiprocessor = 2;  // the kernel's launch bounds (registers) and the splits' wave
 
 // The launch's arguments and what the launcher derived from them. With several splits, z points at
 // the partials [split][replica][out x count] instead of Z.
@@ -259,7 +260,7 @@ __device__ void write_chunk_back(float* w_global, int out, const float* ws, int 
 // tensor-core products and its barriers leave the schedulers idle (172-176 registers on the H100,
 // 2026-11-27: 1 block, 34% of issue slots busy).
 template <FirstLayerArithmetic kArithmetic>
-__global__ void __launch_bounds__(kThreads, 2) first_layer_step_kernel(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_layer_step_kernel(KernelArgs a) {
   constexpr bool kTensorCores = kArithmetic != FirstLayerArithmetic::fp32;
   constexpr bool kSplit = kArithmetic == FirstLayerArithmetic::tf32x3;
   extern __shared__ __align__(128) float shared[];
@@ -420,10 +421,12 @@ int compute_capability_major() {
 }  // namespace
 
 int first_layer_step_splits(int replicas, int out, int in) {
-  // Enough blocks for about four per multiprocessor, each keeping at least four chunks.
+  // As many splits as fit in one wave of resident blocks (kBlocksPerMultiprocessor each), each
+  // keeping at least four chunks: a second, partial wave costs more than the splits gain (H100,
+  // K = 64: three splits, 2.9 waves, ran 5-8% slower than one, 0.97 waves).
   const int row_tiles = (out + kRows - 1) / kRows, chunks = (in + kChunk - 1) / kChunk;
   const long long blocks = static_cast<long long>(row_tiles) * replicas;
-  const long long wanted = (4LL * device_attribute(cudaDevAttrMultiProcessorCount) + blocks - 1) / blocks;
+  const long long wanted = kBlocksPerMultiprocessor * device_attribute(cudaDevAttrMultiProcessorCount) / blocks;
   return static_cast<int>(std::clamp<long long>(wanted, 1, std::max(1, chunks / 4)));
 }
 
