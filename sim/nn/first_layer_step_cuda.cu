@@ -30,6 +30,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace sgds::nn::cuda {
 namespace {
@@ -86,30 +87,28 @@ struct KernelArgs : FirstLayerStepArgs {
 // thread copies 16 bytes at a time, else 4. Each thread keeps one fast index and walks the slow
 // one: no division per entry (the index arithmetic of 4-byte copies with a division each was
 // most of the kernel's instructions on the H100, 2026-11-27). The caller commits and waits.
+template <int kFast, int kWidth>  // kWidth floats per copy: 4 (16 bytes) or 1
+__device__ void copy_tile_async_by(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow,
+                                   int fast_valid, int slow_valid) {
+  constexpr int kPerSlow = kFast / kWidth, kSlowStep = kThreads / kPerSlow;  // copies per column, columns per pass
+  const int f = kWidth * (threadIdx.x % kPerSlow);
+  for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) {
+    float* const at = to + j * to_ld + f;
+    if (f < fast_valid && j < slow_valid) {
+      __pipeline_memcpy_async(at, from + j * from_ld + f, kWidth * sizeof(float));
+    } else {
+#pragma unroll
+      for (int e = 0; e < kWidth; ++e) at[e] = 0.0f;
+    }
+  }
+}
 template <int kFast>
 __device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow,
                                 int fast_valid, int slow_valid, bool vectors) {
-  if (vectors) {
-    constexpr int kPerSlow = kFast / 4, kSlowStep = kThreads / kPerSlow;  // float4s per column, columns per pass
-    const int f = 4 * (threadIdx.x % kPerSlow);
-    for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) {
-      float* const at = to + j * to_ld + f;
-      if (f < fast_valid && j < slow_valid)
-        __pipeline_memcpy_async(at, from + j * from_ld + f, 4 * sizeof(float));
-      else
-        *reinterpret_cast<float4*>(at) = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    }
-  } else {
-    constexpr int kSlowStep = kThreads / kFast;
-    const int f = threadIdx.x % kFast;
-    for (int j = threadIdx.x / kFast; j < slow; j += kSlowStep) {
-      float* const at = to + j * to_ld + f;
-      if (f < fast_valid && j < slow_valid)
-        __pipeline_memcpy_async(at, from + j * from_ld + f, sizeof(float));
-      else
-        *at = 0.0f;
-    }
-  }
+  if (vectors)
+    copy_tile_async_by<kFast, 4>(to, to_ld, from, from_ld, slow, fast_valid, slow_valid);
+  else
+    copy_tile_async_by<kFast, 1>(to, to_ld, from, from_ld, slow, fast_valid, slow_valid);
 }
 static_assert(kThreads % kRows == 0 && kThreads % kChunk == 0 && kRows % 4 == 0 && kChunk % 4 == 0,
               "copy_tile_async: whole columns per pass");
@@ -239,21 +238,21 @@ __device__ void forward_chunk_tf32(const float* ws, const float* xs, int sample_
 // The stepped chunk (kRows x kChunk in shared memory) back into W (leading dimension out), 16
 // bytes per thread and store where the launcher found W aligned (vectors), else 4; one row
 // index per thread, no division per entry.
+template <int kWidth>  // floats per store: 4 (16 bytes) or 1
+__device__ void write_chunk_back_by(float* w_global, int out, const float* ws, int c0, int r0, int in) {
+  using Word = std::conditional_t<kWidth == 4, float4, float>;
+  constexpr int kPerColumn = kRows / kWidth, kColumnStep = kThreads / kPerColumn;
+  const int r = kWidth * (threadIdx.x % kPerColumn);
+  if (r0 + r >= out) return;
+  for (int c = threadIdx.x / kPerColumn; c < kChunk && c0 + c < in; c += kColumnStep)
+    *reinterpret_cast<Word*>(w_global + static_cast<std::int64_t>(c0 + c) * out + r0 + r) =
+        *reinterpret_cast<const Word*>(ws + c * kRowsLd + r);
+}
 __device__ void write_chunk_back(float* w_global, int out, const float* ws, int c0, int r0, int in, bool vectors) {
-  if (vectors) {
-    constexpr int kPerColumn = kRows / 4, kColumnStep = kThreads / kPerColumn;
-    const int r = 4 * (threadIdx.x % kPerColumn);
-    if (r0 + r >= out) return;
-    for (int c = threadIdx.x / kPerColumn; c < kChunk && c0 + c < in; c += kColumnStep)
-      *reinterpret_cast<float4*>(w_global + static_cast<std::int64_t>(c0 + c) * out + r0 + r) =
-          *reinterpret_cast<const float4*>(ws + c * kRowsLd + r);
-  } else {
-    constexpr int kColumnStep = kThreads / kRows;
-    const int r = threadIdx.x % kRows;
-    if (r0 + r >= out) return;
-    for (int c = threadIdx.x / kRows; c < kChunk && c0 + c < in; c += kColumnStep)
-      w_global[static_cast<std::int64_t>(c0 + c) * out + r0 + r] = ws[c * kRowsLd + r];
-  }
+  if (vectors)
+    write_chunk_back_by<4>(w_global, out, ws, c0, r0, in);
+  else
+    write_chunk_back_by<1>(w_global, out, ws, c0, r0, in);
 }
 
 // Two blocks per multiprocessor (at most 128 registers): with one, a block's chains of dependent
