@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
         // the saved weight traffic with the steps held). Then the defaults with the weights marked
         // persisting in L2 (l2_persisting_weights), and with W1's step in the next forward kernel
         // (step_in_forward; _sif with the kernel's column splits chosen for the device, _sif1 with
-        // none, _sif3x in tf32x3): none measured yet. At b = 128 also the fused head
+        // none, _sif3x in tf32x3; _sifc with the chained kernel, not yet timed). At b = 128 also the fused head
         // (fused_head_max_batch 128, not measured since its gradient kernel was tiled), alone and
         // with step_in_forward. The eager variant (2026-11-27 afternoon: 0.79-0.97x JAX) is left
         // out to keep the call short.
@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
           bool graphs, fused_head, l2, step_in_forward;
           int splits, fused_head_max_batch;
           bool tf32x3 = false;
+          bool chained = false;  // chained_first_layer_step (tf32 and tf32x3 only)
         };
         const std::string deferred_suffix = "_deferred" + std::to_string(deferred);
         for (const Variant v : {Variant{"_gemmhead", 1, true, false, false, false, 0, 32},
@@ -86,9 +87,13 @@ int main(int argc, char** argv) {
                                 Variant{"_fh128", 1, true, true, false, false, 0, 128},
                                 Variant{"_sif_fh128", 1, true, true, false, true, 0, 128},
                                 Variant{"_sif3x", 1, true, true, false, true, 0, 32, true},
-                                Variant{"_sif3x_fh128", 1, true, true, false, true, 0, 128, true}}) {
+                                Variant{"_sif3x_fh128", 1, true, true, false, true, 0, 128, true},
+                                Variant{"_sifc", 1, true, true, false, true, 0, 32, false, true},
+                                Variant{"_sifc_fh128", 1, true, true, false, true, 0, 128, false, true},
+                                Variant{"_sifc3x", 1, true, true, false, true, 0, 32, true, true}}) {
           if (v.fused_head_max_batch > 32 && c.b <= 32) continue;  // the same as the default there
           if (v.tf32x3 && precision != nn::MatmulPrecision::fp32) continue;  // an fp32 mode
+          if (v.chained && !v.tf32x3 && precision != nn::MatmulPrecision::tf32) continue;  // tensor cores only
           const int steps_held = v.steps_held;
           nn::CudaTrainerChoices choices;
           choices.deferred_steps = steps_held;
@@ -99,6 +104,7 @@ int main(int argc, char** argv) {
           choices.step_in_forward_splits = v.splits;
           choices.fused_head_max_batch = v.fused_head_max_batch;
           choices.first_layer_tf32x3 = v.tf32x3;
+          choices.chained_first_layer_step = v.chained;
           const std::string suffix = v.suffix;
           char label[64];
           std::snprintf(label, sizeof label, "K%d_b%d_%s%s", c.K, c.b, nn::matmul_precision_name(precision).c_str(),
@@ -123,7 +129,9 @@ int main(int argc, char** argv) {
           const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
           std::string step_in_forward;
           if (v.step_in_forward)
-            step_in_forward = ", W1 step in forward (splits " + (v.splits > 0 ? std::to_string(v.splits) : "auto") +
+            step_in_forward = ", W1 step in forward (" +
+                              (v.chained ? std::string("chained kernel")
+                                         : "splits " + (v.splits > 0 ? std::to_string(v.splits) : std::string("auto"))) +
                               (v.tf32x3 ? ", first layer tf32x3: not IEEE fp32)" : ")");
           std::printf("K=%d b=%d %s, deferred_steps %d, step graphs %d, %s%s%s: epochs %d, training %.3f s, setup "
                       "%.3f s, final train loss (replica 0) %.6f\n",

@@ -98,12 +98,17 @@ inline std::vector<float> forward_by_reference(const nn::FirstLayerStepProblem& 
 // reference (eta x 1.01) must lie outside 1e-3. tf32x3 must also be at least ten times closer to
 // the fp32 reference than the tf32 reference is (W and Z; tf32 is about 3e-4 away): the low
 // parts are really there.
+// `arithmetics`: those the kernel takes (the chained kernel: tf32 and tf32x3).
+inline const std::vector<nn::FirstLayerArithmetic> kAllFirstLayerArithmetics = {
+    nn::FirstLayerArithmetic::fp32, nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3};
+inline const std::vector<nn::FirstLayerArithmetic> kTensorCoreFirstLayerArithmetics = {
+    nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3};
 template <class Run>
-void check_first_layer_step_kernel(const char* where, Run run, const std::vector<FirstLayerStepShape>& shapes) {
+void check_first_layer_step_kernel(const char* where, Run run, const std::vector<FirstLayerStepShape>& shapes,
+                                   const std::vector<nn::FirstLayerArithmetic>& arithmetics = kAllFirstLayerArithmetics) {
   std::uint32_t seed = 1;
   for (const FirstLayerStepShape& sh : shapes) {
-    for (const nn::FirstLayerArithmetic arithmetic :
-         {nn::FirstLayerArithmetic::fp32, nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3}) {
+    for (const nn::FirstLayerArithmetic arithmetic : arithmetics) {
       nn::FirstLayerStepProblem problem =
           random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++, sh.aligned);
       problem.products = arithmetic;

@@ -544,6 +544,18 @@ TEST_CASE("The first-layer step kernel equals its CPU reference") {
                   std::invalid_argument);
 }
 
+// The chained kernel (tf32, tf32x3) on the GPU: the hardware's fragment layouts, which the CPU
+// emulation (tests/cuda_emulation/mma.h) only models from the PTX ISA.
+TEST_CASE("The chained first-layer step kernel equals its CPU reference") {
+  if (!gpu_present()) return;
+  test::check_first_layer_step_kernel(
+      "GPU, chained",
+      [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
+      },
+      test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics);
+}
+
 // W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's
 // trajectories within the tolerances of the plain ones, through eta changes (the held step keeps
 // its own eta), the epoch's partial batch, the write-back before each evaluation and download,
@@ -555,16 +567,20 @@ TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") 
     const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
     const TrainSpec spec = test::few_epochs_spec("step_in_forward", kReplicas, 3, 16, true);
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
-    for (const int splits : {1, 3, 0}) {  // 0: automatic, with the first layer in tf32x3
+    // splits 0: automatic, with the first layer in tf32x3, by the staged and the chained kernel
+    for (const int variant : {1, 3, 0, -1}) {
+      const int splits = std::max(variant, 0);
       CudaTrainerChoices choices;
       choices.step_in_forward = true;
       choices.step_in_forward_splits = splits;
       choices.first_layer_tf32x3 = splits == 0;
+      choices.chained_first_layer_step = variant < 0;
       const TrainResult gpu =
           train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
       CHECK(gpu.eta[2] == Approx(0.035));
       const std::string what = "step in forward " + arch.description + ", splits " + std::to_string(splits) +
-                               (choices.first_layer_tf32x3 ? ", tf32x3" : "");
+                               (choices.first_layer_tf32x3 ? ", tf32x3" : "") +
+                               (choices.chained_first_layer_step ? ", chained kernel" : "");
       test::check_trajectories_match(what.c_str(), gpu, cpu);
     }
     // Learning happened: the compared trajectories are not flat.

@@ -45,9 +45,10 @@ struct CudaTrainerChoices {
   // multiplies the stepped W1 by the new batch, bias and ReLU included
   // (sim/nn/first_layer_step.hpp): W1 is read and written once per step instead of read by the
   // forward GEMM and read and written by the update GEMM. The same SGD iterates within float
-  // rounding; tf32 precision uses tensor-core tiles. Written 2026-11-27 without a GPU to run it:
-  // off until test_nn_cuda has passed with it and bench_network_cuda has measured it. Takes
-  // precedence over deferred_steps.
+  // rounding; tf32 precision uses tensor-core tiles. Takes precedence over deferred_steps. Off:
+  // on an H100 (2026-11-27 night, test_nn_cuda passed) its staged kernel took 114 us per step at
+  // K = 64, b = 32 against 73 us for the two GEMMs it replaces (workload B 0.78x JAX against the
+  // default's 0.93-1.03x); chained_first_layer_step is its successor for tf32.
   bool step_in_forward = false;
   int step_in_forward_splits = 0;  // column splits of that kernel (0: enough blocks for the device)
   // 32: on an H100 (2026-11-27, steps with graphs, workload B) the fused head against the GEMM
@@ -59,8 +60,17 @@ struct CudaTrainerChoices {
   // products of the operands split into tf32 high and low parts, FirstLayerArithmetic): the kernel
   // test holds it within 1e-5 of the fp32 reference, where tf32 is 3e-4 away (2e-6 in the CPU
   // emulation), at tensor-core speed; the other GEMMs stay fp32. Not IEEE fp32 arithmetic: the
-  // bench labels it, and does not count it as fp32 against JAX. Not yet run on a GPU.
+  // bench labels it, and does not count it as fp32 against JAX. On the H100 (2026-11-27 night)
+  // within 1.3e-5 of fp32 (the tensor cores' truncating accumulation), 10x closer than tf32.
   bool first_layer_tf32x3 = false;
+  // With step_in_forward in tf32 (or tf32x3): the chained kernel (FirstLayerStepKernel::chained,
+  // sim/nn/first_layer_step.hpp): each warp's stepped tile of W1 stays in registers and is the
+  // forward product's operand as it stands: no round trip through shared memory, one barrier per
+  // chunk, every block finishing its rows' Z (no column splits). fp32 keeps the staged kernel.
+  // Written 2026-11-27 (second night) without a GPU: its source passes the CPU emulation with the
+  // PTX ISA's fragment layouts (test_cuda_emulated); off until test_nn_cuda has passed with it on
+  // a GPU and bench_network_cuda (_sifc) has timed it.
+  bool chained_first_layer_step = false;
 };
 
 }  // namespace sgds::nn

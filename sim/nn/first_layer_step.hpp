@@ -60,6 +60,16 @@ inline constexpr int kFirstLayerStepMaxColumns = 128;
 
 namespace cuda {
 
+// Which kernel runs the step (the same step and Z up to the order of float sums):
+//   staged:  each block's stepped chunk of W goes back through shared memory (and a barrier)
+//            before the forward product reads it; fp32, tf32 and tf32x3; column splits.
+//   chained: tf32 and tf32x3 only. Each warp's stepped tile of W stays in registers, in the
+//            tensor cores' accumulator layout, and is the forward product's operand as it stands
+//            (the forward sums over the tile's columns in a permuted order that matches that
+//            layout); one barrier per chunk; no column splits (each block finishes its rows' Z).
+enum class FirstLayerStepKernel { staged, chained };
+const char* first_layer_step_kernel_name(FirstLayerStepKernel kernel);
+
 // Device pointers and strides of one launch (strides in floats between replicas' blocks).
 struct FirstLayerStepArgs {
   int replicas = 0, out = 0, in = 0, held = 0, count = 0;
@@ -76,6 +86,7 @@ struct FirstLayerStepArgs {
   std::int64_t inputs_stride = 0;
   float* z = nullptr;  // leading dimension out
   std::int64_t z_stride = 0;
+  FirstLayerStepKernel kernel = FirstLayerStepKernel::staged;
 };
 
 // Column splits for a launch: as many as one wave of resident blocks holds (each block of the
@@ -90,15 +101,16 @@ std::size_t first_layer_step_workspace_floats(int replicas, int out, int count, 
 void prepare_first_layer_step_kernels();
 
 // Queues the step-and-forward kernel (and, with splits > 1, the sum of the splits) on `stream`.
-// Throws std::invalid_argument when count or held exceed kFirstLayerStepMaxColumns or a needed
-// workspace is missing, std::runtime_error on a CUDA error.
+// The chained kernel ignores `splits` (it has none). Throws std::invalid_argument when count or
+// held exceed kFirstLayerStepMaxColumns, a needed workspace is missing or the chained kernel is
+// asked for fp32, std::runtime_error on a CUDA error.
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream);
 
-// The test harness: uploads the problem, runs the kernel in the given arithmetic with
+// The test harness: uploads the problem, runs the given kernel in the given arithmetic with
 // `splits` column splits, downloads the stepped parameters into `problem` and returns Z. Needs a
 // device.
 std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic,
-                                              int splits);
+                                              int splits, FirstLayerStepKernel kernel = FirstLayerStepKernel::staged);
 
 }  // namespace cuda
 }  // namespace sgds::nn

@@ -392,6 +392,280 @@ __global__ void sum_column_splits_kernel(const float* __restrict__ partials, int
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The chained kernel (FirstLayerStepKernel::chained; tf32 and tf32x3). Grid (row tiles of kRows,
+// replicas), kThreads threads; the block owns rows [r0, r0 + kRows) of one replica's W and walks
+// all of its columns in chunks of kChunk, kStages chunks in flight (cp.async), one barrier per
+// chunk. Warp w owns the 16 rows 16 (w % 4) of the block and the 8-column tiles w / 4 and
+// w / 4 + 2 of each chunk. Per tile, in registers:
+//   W_old   the tile in the tensor cores' accumulator layout (lane 4 group + member holds rows
+//           group and group + 8 of columns 2 member and 2 member + 1), from shared memory;
+//   g       D A^T over the held columns (mma.sync m16n8k8, the layout of W_old);
+//   W_new   W_old - eta g, stored to global memory from those registers;
+//   Z      += W_new X: W_new is the product's A operand as it stands, because the forward sums over
+//           the tile's 8 columns in the order (0, 2, 4, 6, 1, 3, 5, 7): an A operand's lane holds
+//           rows group and group + 8 of k = member and member + 4, which are then columns
+//           2 member and 2 member + 1 (X's B operand is read with the same order).
+// So the stepped tile never goes back through shared memory (the staged kernel's barrier and
+// round trip), and no shuffle is needed. The two warps of a row tile add their partial Z at the
+// end through shared memory, then bias and activation.
+namespace chained {
+
+constexpr int kRows = 64, kChunk = 32;
+// Leading dimensions in shared memory, padded so that each fragment load of a warp hits 32
+// different banks (bank = 8 member + group for the scalar loads; the X loads are 8-byte pairs,
+// conflict-free per half warp): W's chunk column-major (ld 68: columns 2 member apart are 136
+// member floats apart, 8 member banks); D's rows column-major (ld 72); A's and X's chunk rows,
+// one held column or sample per row (ld 40).
+constexpr int kWLd = kRows + 4, kDLd = kRows + 8, kALd = kChunk + 8, kXLd = kChunk + 8, kZLd = kRows + 4;
+
+using Bits = std::uint32_t;
+
+// A configuration per batch class: samples (Z's 8-sample tiles) and held columns (8-column k
+// steps) at most, chunks in flight. Small (b <= 32): D's fragments stay in registers for the whole
+// pass, three stages. Large (b <= 128): D's fragments are read from shared memory per chunk, one
+// stage (two would not leave room for two blocks per multiprocessor).
+template <int kMaxSampleTiles_, int kMaxHeldSteps_, int kStages_>
+struct Config {
+  static constexpr int kMaxSampleTiles = kMaxSampleTiles_, kMaxHeldSteps = kMaxHeldSteps_, kStages = kStages_;
+  static constexpr bool kDeltasInRegisters = kMaxHeldSteps <= 4;
+};
+using SmallBatches = Config<4, 4, 3>;
+using LargeBatches = Config<kFirstLayerStepMaxColumns / 8, kFirstLayerStepMaxColumns / 8, 1>;
+
+// Shared memory, in floats: kStages copies of a chunk's tiles (W's chunk kRows x kChunk, A's
+// held_padded rows and X's count_padded rows of kChunk columns), then D's rows (kRows x
+// held_padded); the partial Z (kRows x count_padded) reuses the space from 0 after the chunks.
+struct Layout {
+  int held_padded = 0, count_padded = 0;
+  int w = 0, a = 0, x = 0, stage_floats = 0, d = 0, floats = 0;
+  __host__ __device__ Layout(int held, int count, int stages)
+      : held_padded(padded(held, 8)), count_padded(padded(count, 8)) {
+    a = w + kChunk * kWLd;
+    x = a + held_padded * kALd;
+    stage_floats = x + count_padded * kXLd;
+    d = stages * stage_floats;
+    floats = std::max(d + held_padded * kDLd, count_padded * kZLd);
+  }
+};
+
+#ifdef SGDS_HAVE_TF32_TILES
+// A multiplicand fragment of N registers: tf32 (hi), and for tf32x3 the rounding's remainder (lo).
+template <bool kSplit, int N>
+struct Fragment {
+  Bits hi[N];
+  Bits lo[kSplit ? N : 1];
+};
+template <bool kSplit, int N>
+__device__ void set_entry(Fragment<kSplit, N>& f, int i, float v) {
+  const float hi = wmma::__float_to_tf32(v);
+  f.hi[i] = __float_as_uint(hi);
+  if constexpr (kSplit) f.lo[i] = __float_as_uint(wmma::__float_to_tf32(v - hi));
+}
+
+// d += a b over one 16 x 8 x 8 step, the warp's mma.sync (tests/cuda_emulation/mma.h emulates it
+// with the same fragment layouts).
+__device__ void mma_tf32(float (&d)[4], const Bits (&a)[4], const Bits (&b)[2]) {
+#if defined(SGDS_CUDA_EMULATION)
+  cuda_emulation::mma_m16n8k8_tf32(d, a, b);
+#elif defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile(
+      "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+      "{%0, %1, %2, %3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+}
+// tf32x3: the two small products first, then the large one, as the staged kernel (lo lo dropped).
+template <bool kSplit>
+__device__ void multiply_add(float (&d)[4], const Fragment<kSplit, 4>& a, const Fragment<kSplit, 2>& b) {
+  if constexpr (kSplit) {
+    mma_tf32(d, a.lo, b.hi);
+    mma_tf32(d, a.hi, b.lo);
+  }
+  mma_tf32(d, a.hi, b.hi);
+}
+
+// D's A operand for held step s of the warp's rows (column-major in shared memory, ld kDLd).
+template <bool kSplit>
+__device__ Fragment<kSplit, 4> deltas_fragment(const float* ds, int row, int s, int group, int member) {
+  Fragment<kSplit, 4> f;
+  const float* at = ds + (8 * s + member) * kDLd + row + group;
+  set_entry(f, 0, at[0]);
+  set_entry(f, 1, at[8]);
+  set_entry(f, 2, at[4 * kDLd]);
+  set_entry(f, 3, at[4 * kDLd + 8]);
+  return f;
+}
+
+#endif  // SGDS_HAVE_TF32_TILES
+
+template <FirstLayerArithmetic kArithmetic, class C>
+__global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_layer_chained_kernel(KernelArgs a) {
+#ifdef SGDS_HAVE_TF32_TILES  // (the launcher refuses tf32 below compute capability 8.0)
+  constexpr bool kSplit = kArithmetic == FirstLayerArithmetic::tf32x3;
+  extern __shared__ __align__(128) float shared[];
+  const Layout layout(a.held, a.count, C::kStages);
+  const int sample_tiles = layout.count_padded / 8, held_steps = layout.held_padded / 8;
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, group = lane / 4, member = lane % 4;
+  const int row = 16 * (warp % 4);  // the warp's first row in the block
+  const int r0 = blockIdx.x * kRows;
+  const std::int64_t k = blockIdx.y;
+  float* const w_global = a.parameters + k * a.stride + a.weight_offset;
+  const float* const d_global = a.deltas + k * a.deltas_stride;
+  const float* const a_global = a.inputs_held + k * a.inputs_held_stride;
+  const float* const x_global = a.inputs + k * a.inputs_stride;
+  const bool stepping = a.held > 0;
+  float* const ds = shared + layout.d;
+
+  // Copies chunk c's tiles into its stage (zeros past the rows, columns, held columns and samples).
+  const auto copy_chunk = [&](int c) {
+    const int c0 = c * kChunk;
+    float* const stage = shared + (c % C::kStages) * layout.stage_floats;
+    copy_tile_async<kRows>(stage + layout.w, kWLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
+                           kChunk, a.out - r0, a.in - c0, a.vectors);
+    if (stepping)
+      copy_tile_async<kChunk>(stage + layout.a, kALd, a_global + c0, a.in, layout.held_padded, a.in - c0, a.held,
+                              a.vectors);
+    copy_tile_async<kChunk>(stage + layout.x, kXLd, x_global + c0, a.in, layout.count_padded, a.in - c0, a.count,
+                            a.vectors);
+  };
+
+  // One group of copies per chunk (D's rows go with the first); kStages - 1 groups ahead.
+  const int chunks = (a.in + kChunk - 1) / kChunk;
+  if (stepping)
+    copy_tile_async<kRows>(ds, kDLd, d_global + r0, a.out, layout.held_padded, a.out - r0, a.held, a.vectors);
+  for (int c = 0; c < C::kStages - 1; ++c) {
+    if (c < chunks) copy_chunk(c);
+    __pipeline_commit();
+  }
+
+  float z[C::kMaxSampleTiles][4] = {};
+  Fragment<kSplit, 4> d_held[C::kDeltasInRegisters ? C::kMaxHeldSteps : 1];
+  for (int chunk = 0; chunk < chunks; ++chunk) {
+    if constexpr (C::kStages == 1) {
+      copy_chunk(chunk);
+      __pipeline_commit();
+      __pipeline_wait_prior(0);
+    } else {
+      __pipeline_wait_prior(C::kStages - 2);  // this chunk's group has landed (the newer ones may not)
+    }
+    __syncthreads();  // every thread's copies landed; every warp is done with the stage refilled next
+    if constexpr (C::kStages > 1) {
+      if (chunk + C::kStages - 1 < chunks) copy_chunk(chunk + C::kStages - 1);
+      __pipeline_commit();  // (an empty group past the last chunk keeps the count of groups)
+    }
+    if constexpr (C::kDeltasInRegisters) {
+      if (chunk == 0 && stepping)
+#pragma unroll
+        for (int s = 0; s < C::kMaxHeldSteps; ++s)
+          if (s < held_steps) d_held[s] = deltas_fragment<kSplit>(ds, row, s, group, member);
+    }
+    const float* const stage = shared + (chunk % C::kStages) * layout.stage_floats;
+    const float* const ws = stage + layout.w;
+    const float* const as = stage + layout.a;
+    const float* const xs = stage + layout.x;
+    const int c0 = chunk * kChunk;
+
+    // W_old of the warp's two tiles (columns tile_col + 2 member, + 1; rows row + group, + 8).
+    int tile_col[2];
+    float w[2][4];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      tile_col[h] = 8 * (warp / 4 + 2 * h);
+      const float* at = ws + (tile_col[h] + 2 * member) * kWLd + row + group;
+      w[h][0] = at[0];
+      w[h][1] = at[kWLd];
+      w[h][2] = at[8];
+      w[h][3] = at[kWLd + 8];
+    }
+    if (stepping) {
+      float g[2][4] = {};
+#pragma unroll
+      for (int s = 0; s < C::kMaxHeldSteps; ++s) {
+        if (s >= held_steps) break;
+        Fragment<kSplit, 4> d_fragment;
+        if constexpr (C::kDeltasInRegisters)
+          d_fragment = d_held[s];
+        else
+          d_fragment = deltas_fragment<kSplit>(ds, row, s, group, member);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+          Fragment<kSplit, 2> b;  // A^T: held columns 8 s + member (+ 4), W column tile_col + group
+          const float* at = as + (8 * s + member) * kALd + tile_col[h] + group;
+          set_entry(b, 0, at[0]);
+          set_entry(b, 1, at[4 * kALd]);
+          multiply_add<kSplit>(g[h], d_fragment, b);
+        }
+      }
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        // w - eta g as the CPU's apply_update: a product, then a difference (no FMA contraction here).
+#pragma unroll
+        for (int i = 0; i < 4; ++i) w[h][i] -= a.eta * g[h][i];
+        const int col = c0 + tile_col[h] + 2 * member, r = r0 + row + group;
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          const int entry_col = col + i % 2, entry_row = r + (i >= 2 ? 8 : 0);
+          if (entry_col < a.in && entry_row < a.out)
+            w_global[static_cast<std::int64_t>(entry_col) * a.out + entry_row] = w[h][i];
+        }
+      }
+    }
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      // The stepped tile as the forward's A operand, k order (0, 2, 4, 6, 1, 3, 5, 7) of its columns.
+      Fragment<kSplit, 4> w_operand;
+      set_entry(w_operand, 0, w[h][0]);
+      set_entry(w_operand, 1, w[h][2]);
+      set_entry(w_operand, 2, w[h][1]);
+      set_entry(w_operand, 3, w[h][3]);
+#pragma unroll
+      for (int n = 0; n < C::kMaxSampleTiles; ++n) {
+        if (n >= sample_tiles) break;
+        // X: sample 8 n + group, columns tile_col + 2 member and + 1 (k = member, member + 4).
+        const float2 x = *reinterpret_cast<const float2*>(xs + (8 * n + group) * kXLd + tile_col[h] + 2 * member);
+        Fragment<kSplit, 2> b;
+        set_entry(b, 0, x.x);
+        set_entry(b, 1, x.y);
+        multiply_add<kSplit>(z[n], w_operand, b);
+      }
+    }
+    if constexpr (C::kStages == 1) __syncthreads();  // the stage is read: the next chunk may land in it
+  }
+
+  // Warps 4..7 leave their partial Z in shared memory (column-major, ld kZLd); warps 0..3 add it
+  // to theirs, then bias and activation, and store Z.
+  __syncthreads();  // every warp is done with the stages (the last copies landed before the last chunk)
+  float* const zs = shared;
+  const auto z_at = [&](int n, int i) { return (8 * n + 2 * member + i % 2) * kZLd + row + group + (i >= 2 ? 8 : 0); };
+  if (warp >= 4) {
+#pragma unroll
+    for (int n = 0; n < C::kMaxSampleTiles; ++n)
+      if (n < sample_tiles)
+#pragma unroll
+        for (int i = 0; i < 4; ++i) zs[z_at(n, i)] = z[n][i];
+  }
+  __syncthreads();
+  if (warp < 4) {
+    const float* bias = a.parameters + k * a.stride + a.bias_offset;
+#pragma unroll
+    for (int n = 0; n < C::kMaxSampleTiles; ++n) {
+      if (n >= sample_tiles) break;
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const int sample = 8 * n + 2 * member + i % 2, r = r0 + row + group + (i >= 2 ? 8 : 0);
+        if (sample >= a.count || r >= a.out) continue;
+        const float v = (z[n][i] + zs[z_at(n, i)]) + bias[r];
+        a.z[k * a.z_stride + static_cast<std::int64_t>(sample) * a.out + r] = a.relu ? fmaxf(v, 0.0f) : v;
+      }
+    }
+  }
+#endif
+}
+
+}  // namespace chained
+
 // Whether every tile the kernel copies starts on 16 bytes: each replica's block of W, D, A and X,
 // and their leading dimensions (out for W and D, in for A and X). The trainer's buffers are (its
 // replica blocks are 256-byte aligned); the tests also run unaligned problems, copied 4 bytes at a time.
@@ -445,9 +719,55 @@ void prepare_first_layer_step_kernels() {
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(first_layer_step_kernel<FirstLayerArithmetic::tf32x3>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    const auto chained_bytes = [](int columns, int stages) {
+      return chained::Layout(columns, columns, stages).floats * static_cast<int>(sizeof(float));
+    };
+    const int small = chained_bytes(32, chained::SmallBatches::kStages);
+    const int large = chained_bytes(kFirstLayerStepMaxColumns, chained::LargeBatches::kStages);
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::SmallBatches>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, small));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::SmallBatches>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, small));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::LargeBatches>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, large));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::LargeBatches>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, large));
     return true;
   }();
   (void)prepared;
+}
+
+namespace {
+
+// The chained kernel in the configuration of the batch: small where count and held are at most 32.
+template <class C>
+void launch_chained_with(const KernelArgs& a, CUstream_st* stream) {
+  const std::size_t shared_bytes = static_cast<std::size_t>(chained::Layout(a.held, a.count, C::kStages).floats) * sizeof(float);
+  // grid: one block per kRows rows of each replica's W
+  const dim3 grid(static_cast<unsigned>((a.out + chained::kRows - 1) / chained::kRows), static_cast<unsigned>(a.replicas));
+  if (a.arithmetic == FirstLayerArithmetic::tf32)
+    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, C><<<grid, kThreads, shared_bytes, stream>>>(a);
+  else
+    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, C><<<grid, kThreads, shared_bytes, stream>>>(a);
+  SGDS_CUDA_CHECK(cudaGetLastError());
+}
+void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
+  if (args.arithmetic == FirstLayerArithmetic::fp32)
+    throw std::invalid_argument("first-layer step kernel: the chained kernel multiplies on tensor cores (tf32 or "
+                                "tf32x3), not in fp32");
+  KernelArgs a;
+  static_cast<FirstLayerStepArgs&>(a) = args;
+  a.vectors = tiles_are_16_byte_aligned(args);
+  if (args.count <= 32 && args.held <= 32)
+    launch_chained_with<chained::SmallBatches>(a, stream);
+  else
+    launch_chained_with<chained::LargeBatches>(a, stream);
+}
+
+}  // namespace
+
+const char* first_layer_step_kernel_name(FirstLayerStepKernel kernel) {
+  return kernel == FirstLayerStepKernel::chained ? "chained" : "staged";
 }
 
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream) {
@@ -457,6 +777,10 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
     throw std::invalid_argument("first-layer step kernel: count and held must lie in [1, 128] and [0, 128]");
   if (args.arithmetic != FirstLayerArithmetic::fp32 && compute_capability_major() < 8)
     throw std::invalid_argument("first-layer step kernel: tf32 tiles need a device of compute capability 8.0 or later");
+  if (args.kernel == FirstLayerStepKernel::chained) {
+    launch_chained(args, stream);
+    return;
+  }
   if (splits > 1 && workspace == nullptr)
     throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
   const int stages = SharedLayout(args.held, args.count, 2).floats * static_cast<int>(sizeof(float)) <=
@@ -500,7 +824,8 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
   }
 }
 
-std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLayerArithmetic arithmetic, int splits) {
+std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLayerArithmetic arithmetic, int splits,
+                                              FirstLayerStepKernel kernel) {
   const std::size_t K = static_cast<std::size_t>(p.replicas), out = static_cast<std::size_t>(p.out),
                     in = static_cast<std::size_t>(p.in), held = static_cast<std::size_t>(p.held),
                     count = static_cast<std::size_t>(p.count);
@@ -541,6 +866,7 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   args.inputs_stride = static_cast<std::int64_t>(in * count);
   args.z = z;
   args.z_stride = static_cast<std::int64_t>(out * count);
+  args.kernel = kernel;
   std::vector<float> result(K * out * count);
   std::exception_ptr failure;  // rethrown as it was, after the buffers are freed
   try {

@@ -674,6 +674,7 @@ struct ReplicaTrainer::State {
   bool step_in_forward = false;
   int pending_first = 0, step_splits = 1;
   bool first_layer_tf32x3 = false;  // ReplicaTrainerOptions::first_layer_tf32x3
+  bool chained_first_layer_step = false;  // ReplicaTrainerOptions::chained_first_layer_step
   DeviceBuffer<float> step_workspace;  // the kernel's partial Z with column splits
   bool deferring() const { return deferred_steps > 1; }
   bool holding() const { return deferring() || step_in_forward; }  // first-layer steps are held
@@ -818,6 +819,8 @@ struct ReplicaTrainer::State {
     args.arithmetic = compute == CUBLAS_COMPUTE_32F_FAST_TF32 ? FirstLayerArithmetic::tf32
                       : first_layer_tf32x3                     ? FirstLayerArithmetic::tf32x3
                                                                : FirstLayerArithmetic::fp32;
+    args.kernel = chained_first_layer_step && args.arithmetic != FirstLayerArithmetic::fp32 ? FirstLayerStepKernel::chained
+                                                                                          : FirstLayerStepKernel::staged;
     args.parameters = weights.data;
     args.stride = static_cast<std::int64_t>(stride);
     args.weight_offset = st.weight_offset;
@@ -1195,6 +1198,7 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   if (may_hold && options.step_in_forward && s.max_batch <= kFirstLayerStepMaxColumns) {
     s.step_in_forward = true;
     s.first_layer_tf32x3 = options.first_layer_tf32x3;
+    s.chained_first_layer_step = options.chained_first_layer_step;
     s.pending_capacity = 2 * s.max_batch;  // two slots: the held batch and the coming one
     const Stage& first = s.stages[0];
     s.step_splits = options.step_in_forward_splits > 0 ? options.step_in_forward_splits

@@ -27,6 +27,8 @@
 #include <memory>
 #include <vector>
 
+// Kernel sources test this to reach the emulation's stand-ins for inline PTX (mma.h here).
+#define SGDS_CUDA_EMULATION 1
 #define __global__
 #define __device__
 #define __host__
@@ -105,6 +107,7 @@ struct Block {
   Context scheduler;
   unsigned running = 0;
   double exchange[1024];  // one slot per thread: the warp shuffles
+  std::uint32_t mma_operands[1024][6];  // one row per thread: its A and B registers of a warp's mma (mma.h)
   std::function<void()> body;
 };
 inline Block* block = nullptr;
@@ -185,6 +188,16 @@ inline void run_block(Block& b, unsigned threads) {
 inline void __syncthreads() { cuda_emulation::wait_at(cuda_emulation::Wait::block); }
 inline float* emu_dynamic_shared() { return cuda_emulation::dynamic_shared.data(); }
 inline float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
+inline float __uint_as_float(unsigned bits) {
+  float x;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+inline unsigned __float_as_uint(float x) {
+  unsigned bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return bits;
+}
 
 // All lanes of the warp must call it together (as on the GPU with a full mask).
 template <class T>

@@ -6,7 +6,7 @@
 # Usage: cmake -DSOURCE=in.cu -DOUTPUT=out.cpp -P emulate_cuda_source.cmake
 file(READ "${SOURCE}" text)
 # (a launch configuration may hold ">", as in static_cast<int>(n), but never ";")
-string(REGEX REPLACE "([A-Za-z_0-9]+(<[A-Za-z_0-9:]+>)?)<<<([^;]*)>>>\\(" "emu_launch(\\1, \\3)(" text "${text}")
+string(REGEX REPLACE "([A-Za-z_0-9:]+(<[A-Za-z_0-9:, ]+>)?)<<<([^;]*)>>>\\(" "emu_launch(\\1, \\3)(" text "${text}")
 string(REGEX REPLACE "extern __shared__ [^;]*float ([A-Za-z_0-9]+)\\[\\];" "float* \\1 = emu_dynamic_shared();" text "${text}")
 if(text MATCHES "<<<")
   message(FATAL_ERROR "emulate_cuda_source: a launch in ${SOURCE} was not rewritten")

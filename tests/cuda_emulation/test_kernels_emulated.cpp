@@ -25,3 +25,19 @@ TEST_CASE("The first-layer step kernel's source, emulated on the CPU, equals its
   CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, nn::FirstLayerArithmetic::fp32, 1),
                   std::invalid_argument);
 }
+
+// The chained kernel (tf32 and tf32x3) with the fragment layouts of the PTX ISA (mma.h here): a
+// stepped tile used as the forward's operand in the wrong register order, or X read in an order
+// other than the tile's, fails here.
+TEST_CASE("The chained first-layer step kernel's source, emulated on the CPU, equals its reference") {
+  test::check_first_layer_step_kernel(
+      "CPU emulation, chained",
+      [](nn::FirstLayerStepProblem& problem, nn::FirstLayerArithmetic arithmetic, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
+      },
+      test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics);
+  nn::FirstLayerStepProblem fp32 = test::random_first_layer_step(1, 64, 32, 8, 8, true, 98);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(fp32, nn::FirstLayerArithmetic::fp32, 1,
+                                                       nn::cuda::FirstLayerStepKernel::chained),
+                  std::invalid_argument);
+}

@@ -49,13 +49,20 @@ TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fu
   CudaTrainTiming timing;
   test::check_trajectories_match("emulated default", train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &timing), cpu);
   CHECK(timing.step_graphs > 0);
-  for (const int splits : {1, 3, 0}) {  // 0: automatic, here with the first layer in tf32x3
+  struct Variant {
+    int splits;  // 0: automatic
+    bool tf32x3, chained;
+  };
+  for (const Variant v : {Variant{1, false, false}, Variant{3, false, false}, Variant{0, true, false},
+                          Variant{0, true, true}}) {
     CudaTrainerChoices choices;
     choices.step_in_forward = true;
-    choices.step_in_forward_splits = splits;
-    choices.first_layer_tf32x3 = splits == 0;
-    const std::string what = splits == 0 ? std::string("emulated step in forward, tf32x3")
-                                         : "emulated step in forward, splits " + std::to_string(splits);
+    choices.step_in_forward_splits = v.splits;
+    choices.first_layer_tf32x3 = v.tf32x3;
+    choices.chained_first_layer_step = v.chained;
+    const std::string what = v.chained  ? std::string("emulated step in forward, tf32x3, chained kernel")
+                             : v.tf32x3 ? std::string("emulated step in forward, tf32x3")
+                                        : "emulated step in forward, splits " + std::to_string(v.splits);
     test::check_trajectories_match(what.c_str(),
                   train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
                   cpu);
@@ -101,15 +108,21 @@ TEST_CASE("Emulated GPU trainer: step graphs replay step_in_forward exactly, and
     std::printf("[emulated graphs, step in forward] %-14s %zu entries, %d not bit-equal\n", name, x.size(), differing);
     CHECK(differing == 0);
   }
-  const TrainResult tf32 = train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::tf32, {}, nullptr, graphs);
-  for (const char* name : {"train_loss", "test_loss"}) {
-    const auto& x = tf32.table(name).values;
-    const auto& y = a.table(name).values;
-    double worst = 0.0;
-    for (std::size_t j = 0; j < x.size(); ++j) worst = std::max(worst, std::abs(x[j] - y[j]) / std::abs(y[j]));
-    std::printf("[emulated tf32, step in forward] %-10s worst relative difference to fp32 %.3e (tolerance 1e-2)\n",
-                name, worst);
-    CHECK(worst <= 1e-2);
+  for (const bool chained : {false, true}) {  // the staged and the chained kernel
+    CudaTrainerChoices tf32_choices = graphs;
+    tf32_choices.chained_first_layer_step = chained;
+    const TrainResult tf32 =
+        train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::tf32, {}, nullptr, tf32_choices);
+    for (const char* name : {"train_loss", "test_loss"}) {
+      const auto& x = tf32.table(name).values;
+      const auto& y = a.table(name).values;
+      double worst = 0.0;
+      for (std::size_t j = 0; j < x.size(); ++j) worst = std::max(worst, std::abs(x[j] - y[j]) / std::abs(y[j]));
+      std::printf("[emulated tf32, step in forward, %s kernel] %-10s worst relative difference to fp32 %.3e "
+                  "(tolerance 1e-2)\n",
+                  chained ? "chained" : "staged", name, worst);
+      CHECK(worst <= 1e-2);
+    }
   }
 }
 
