@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "sim/nn/first_layer_step.hpp"
@@ -44,6 +45,29 @@ inline nn::FirstLayerStepProblem random_first_layer_step(int replicas, int out, 
   fill(p.deltas, K * static_cast<std::size_t>(out) * held);
   fill(p.inputs_held, K * static_cast<std::size_t>(in) * held);
   fill(p.inputs, K * static_cast<std::size_t>(in) * count);
+  return p;
+}
+
+// The problem with its batches gathered from a table (FirstLayerStepProblem::table) of
+// 2 (count + held) + 3 rows, random row indices (repeats allowed, as across replicas in training),
+// and inputs / inputs_held rebuilt from those rows for the reference.
+inline nn::FirstLayerStepProblem gathered_first_layer_step(nn::FirstLayerStepProblem p, std::uint32_t seed) {
+  const std::size_t in = static_cast<std::size_t>(p.in), rows = 2 * static_cast<std::size_t>(p.count + p.held) + 3;
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::uniform_int_distribution<std::uint32_t> row(0, static_cast<std::uint32_t>(rows - 1));
+  p.table.resize(rows * in);
+  for (float& x : p.table) x = uniform(engine);
+  const auto gather = [&](std::vector<std::uint32_t>& indices, std::vector<float>& columns, int per_replica) {
+    indices.resize(static_cast<std::size_t>(p.replicas) * static_cast<std::size_t>(per_replica));
+    for (std::size_t j = 0; j < indices.size(); ++j) {
+      indices[j] = row(engine);
+      std::copy_n(p.table.begin() + static_cast<std::ptrdiff_t>(indices[j] * in), in,
+                  columns.begin() + static_cast<std::ptrdiff_t>(j * in));
+    }
+  };
+  gather(p.input_indices, p.inputs, p.count);
+  gather(p.held_indices, p.inputs_held, p.held);
   return p;
 }
 
@@ -103,14 +127,17 @@ inline const std::vector<nn::FirstLayerArithmetic> kAllFirstLayerArithmetics = {
     nn::FirstLayerArithmetic::fp32, nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3};
 inline const std::vector<nn::FirstLayerArithmetic> kTensorCoreFirstLayerArithmetics = {
     nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3};
+// `gathered`: the problems' batches gathered from a table (gathered_first_layer_step).
 template <class Run>
 void check_first_layer_step_kernel(const char* where, Run run, const std::vector<FirstLayerStepShape>& shapes,
-                                   const std::vector<nn::FirstLayerArithmetic>& arithmetics = kAllFirstLayerArithmetics) {
+                                   const std::vector<nn::FirstLayerArithmetic>& arithmetics = kAllFirstLayerArithmetics,
+                                   bool gathered = false) {
   std::uint32_t seed = 1;
   for (const FirstLayerStepShape& sh : shapes) {
     for (const nn::FirstLayerArithmetic arithmetic : arithmetics) {
       nn::FirstLayerStepProblem problem =
           random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++, sh.aligned);
+      if (gathered) problem = gathered_first_layer_step(std::move(problem), 1000 + seed);
       problem.products = arithmetic;
       const std::vector<float> before = problem.parameters;
       nn::FirstLayerStepProblem reference = problem, mutant = problem, kernel = problem;

@@ -554,6 +554,12 @@ TEST_CASE("The chained first-layer step kernel equals its CPU reference") {
         return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
       },
       test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics);
+  test::check_first_layer_step_kernel(
+      "GPU, chained, gathered",
+      [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
+      },
+      test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics, true);
 }
 
 // W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's

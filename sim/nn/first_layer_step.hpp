@@ -44,6 +44,12 @@ struct FirstLayerStepProblem {
   std::vector<float> deltas;      // [replicas][out x held]
   std::vector<float> inputs_held; // [replicas][in x held]
   std::vector<float> inputs;      // [replicas][in x count]
+  // Gathered (when `table` is not empty; the chained kernel only): the kernel reads column s of
+  // X as row input_indices[k][s] of `table` (rows of `in` floats) and column s of A as row
+  // held_indices[k][s]; `inputs` and `inputs_held` hold the same rows for the reference.
+  std::vector<float> table;
+  std::vector<std::uint32_t> input_indices;  // [replicas][count]
+  std::vector<std::uint32_t> held_indices;   // [replicas][held]
 };
 
 // x rounded to the nearest tf32 value (10 mantissa bits), ties away from zero: the rounding of
@@ -87,6 +93,15 @@ struct FirstLayerStepArgs {
   float* z = nullptr;  // leading dimension out
   std::int64_t z_stride = 0;
   FirstLayerStepKernel kernel = FirstLayerStepKernel::staged;
+  // Gathered batches (chained kernel only; `inputs` and `inputs_held` unused): column s of
+  // replica k's X is row input_indices[k input_indices_stride + s] of `table` (rows of `in`
+  // floats: the training set), column s of A row held_indices[k held_indices_stride + s]. Saves
+  // the copy of each batch into a buffer (at K = 64, b = 128: 26 MB written and read again).
+  const float* table = nullptr;
+  const std::uint32_t* input_indices = nullptr;
+  std::int64_t input_indices_stride = 0;
+  const std::uint32_t* held_indices = nullptr;
+  std::int64_t held_indices_stride = 0;
 };
 
 // Column splits for a launch: as many as one wave of resident blocks holds (each block of the
@@ -102,8 +117,8 @@ void prepare_first_layer_step_kernels();
 
 // Queues the step-and-forward kernel (and, with splits > 1, the sum of the splits) on `stream`.
 // The chained kernel ignores `splits` (it has none). Throws std::invalid_argument when count or
-// held exceed kFirstLayerStepMaxColumns, a needed workspace is missing or the chained kernel is
-// asked for fp32, std::runtime_error on a CUDA error.
+// held exceed kFirstLayerStepMaxColumns, a needed workspace is missing, the chained kernel is
+// asked for fp32 or the staged one for gathered batches, std::runtime_error on a CUDA error.
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream);
 
 // The test harness: uploads the problem, runs the given kernel in the given arithmetic with

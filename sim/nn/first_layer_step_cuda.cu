@@ -80,35 +80,54 @@ struct KernelArgs : FirstLayerStepArgs {
   bool vectors = false;  // 16-byte copies and stores (every block and leading dimension 16-byte aligned)
 };
 
-// Copies the tile of `slow` x kFast floats at `from` (column `j` of the tile at from + j * from_ld)
-// into shared memory at `to` (leading dimension to_ld) by cp.async; entries past fast_valid or
-// slow_valid become zeros. With `vectors` (the launcher checked that `from`, from_ld, to, to_ld
-// and fast_valid are multiples of 4 floats, so each float4 is all valid or all padding) each
-// thread copies 16 bytes at a time, else 4. Each thread keeps one fast index and walks the slow
-// one: no division per entry (the index arithmetic of 4-byte copies with a division each was
-// most of the kernel's instructions on the H100, 2026-11-27). The caller commits and waits.
-template <int kFast, int kWidth>  // kWidth floats per copy: 4 (16 bytes) or 1
-__device__ void copy_tile_async_by(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow,
-                                   int fast_valid, int slow_valid) {
+// Where column j of a copied tile starts: at base + j ld (a matrix), or at row index[j] of a
+// table plus an offset (a batch gathered from the training set; the indices in shared memory).
+struct StridedColumns {
+  const float* base;
+  std::int64_t ld;
+  __device__ const float* operator()(int j) const { return base + j * ld; }
+};
+struct GatheredColumns {
+  const float* table;
+  const std::uint32_t* index;
+  std::int64_t row_floats;
+  int offset;
+  __device__ const float* operator()(int j) const { return table + index[j] * row_floats + offset; }
+};
+
+// Copies the tile of `slow` x kFast floats whose column j starts at from(j) into shared memory at
+// `to` (leading dimension to_ld) by cp.async; entries past fast_valid or slow_valid become zeros
+// (from(j) is asked for valid columns only). With `vectors` (the launcher checked that every
+// column start, to, to_ld and fast_valid are multiples of 4 floats, so each float4 is all valid or
+// all padding) each thread copies 16 bytes at a time, else 4. Each thread keeps one fast index and
+// walks the slow one: no division per entry (the index arithmetic of 4-byte copies with a division
+// each was most of the kernel's instructions on the H100, 2026-11-27). The caller commits and waits.
+template <int kFast, int kWidth, class Columns>  // kWidth floats per copy: 4 (16 bytes) or 1
+__device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid) {
   constexpr int kPerSlow = kFast / kWidth, kSlowStep = kThreads / kPerSlow;  // copies per column, columns per pass
   const int f = kWidth * (threadIdx.x % kPerSlow);
   for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) {
     float* const at = to + j * to_ld + f;
     if (f < fast_valid && j < slow_valid) {
-      __pipeline_memcpy_async(at, from + j * from_ld + f, kWidth * sizeof(float));
+      __pipeline_memcpy_async(at, from(j) + f, kWidth * sizeof(float));
     } else {
 #pragma unroll
       for (int e = 0; e < kWidth; ++e) at[e] = 0.0f;
     }
   }
 }
+template <int kFast, class Columns>
+__device__ void copy_tile_async(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid,
+                                bool vectors) {
+  if (vectors)
+    copy_tile_async_by<kFast, 4>(to, to_ld, from, slow, fast_valid, slow_valid);
+  else
+    copy_tile_async_by<kFast, 1>(to, to_ld, from, slow, fast_valid, slow_valid);
+}
 template <int kFast>
 __device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow,
                                 int fast_valid, int slow_valid, bool vectors) {
-  if (vectors)
-    copy_tile_async_by<kFast, 4>(to, to_ld, from, from_ld, slow, fast_valid, slow_valid);
-  else
-    copy_tile_async_by<kFast, 1>(to, to_ld, from, from_ld, slow, fast_valid, slow_valid);
+  copy_tile_async<kFast>(to, to_ld, StridedColumns{from, from_ld}, slow, fast_valid, slow_valid, vectors);
 }
 static_assert(kThreads % kRows == 0 && kThreads % kChunk == 0 && kRows % 4 == 0 && kChunk % 4 == 0,
               "copy_tile_async: whole columns per pass");
@@ -435,17 +454,19 @@ using LargeBatches = Config<kFirstLayerStepMaxColumns / 8, kFirstLayerStepMaxCol
 
 // Shared memory, in floats: kStages copies of a chunk's tiles (W's chunk kRows x kChunk, A's
 // held_padded rows and X's count_padded rows of kChunk columns), then D's rows (kRows x
-// held_padded); the partial Z (kRows x count_padded) reuses the space from 0 after the chunks.
+// held_padded), then the gathered batches' row indices (count_padded for X, held_padded for A);
+// the partial Z (kRows x count_padded) reuses the space from 0 after the chunks.
 struct Layout {
   int held_padded = 0, count_padded = 0;
-  int w = 0, a = 0, x = 0, stage_floats = 0, d = 0, floats = 0;
+  int w = 0, a = 0, x = 0, stage_floats = 0, d = 0, indices = 0, floats = 0;
   __host__ __device__ Layout(int held, int count, int stages)
       : held_padded(padded(held, 8)), count_padded(padded(count, 8)) {
     a = w + kChunk * kWLd;
     x = a + held_padded * kALd;
     stage_floats = x + count_padded * kXLd;
     d = stages * stage_floats;
-    floats = std::max(d + held_padded * kDLd, count_padded * kZLd);
+    indices = d + held_padded * kDLd;
+    floats = std::max(indices + count_padded + held_padded, count_padded * kZLd);
   }
 };
 
@@ -513,10 +534,18 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
   const std::int64_t k = blockIdx.y;
   float* const w_global = a.parameters + k * a.stride + a.weight_offset;
   const float* const d_global = a.deltas + k * a.deltas_stride;
-  const float* const a_global = a.inputs_held + k * a.inputs_held_stride;
-  const float* const x_global = a.inputs + k * a.inputs_stride;
   const bool stepping = a.held > 0;
+  const bool gathered = a.table != nullptr;
   float* const ds = shared + layout.d;
+
+  // Gathered batches: the replica's row indices into shared memory, read by every chunk's copies.
+  std::uint32_t* const x_index = reinterpret_cast<std::uint32_t*>(shared + layout.indices);
+  std::uint32_t* const a_index = x_index + layout.count_padded;
+  if (gathered) {
+    for (int j = threadIdx.x; j < a.count; j += kThreads) x_index[j] = a.input_indices[k * a.input_indices_stride + j];
+    for (int j = threadIdx.x; j < a.held; j += kThreads) a_index[j] = a.held_indices[k * a.held_indices_stride + j];
+    __syncthreads();
+  }
 
   // Copies chunk c's tiles into its stage (zeros past the rows, columns, held columns and samples).
   const auto copy_chunk = [&](int c) {
@@ -524,11 +553,19 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
     float* const stage = shared + (c % C::kStages) * layout.stage_floats;
     copy_tile_async<kRows>(stage + layout.w, kWLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
                            kChunk, a.out - r0, a.in - c0, a.vectors);
-    if (stepping)
-      copy_tile_async<kChunk>(stage + layout.a, kALd, a_global + c0, a.in, layout.held_padded, a.in - c0, a.held,
-                              a.vectors);
-    copy_tile_async<kChunk>(stage + layout.x, kXLd, x_global + c0, a.in, layout.count_padded, a.in - c0, a.count,
-                            a.vectors);
+    if (gathered) {
+      if (stepping)
+        copy_tile_async<kChunk>(stage + layout.a, kALd, GatheredColumns{a.table, a_index, a.in, c0}, layout.held_padded,
+                                a.in - c0, a.held, a.vectors);
+      copy_tile_async<kChunk>(stage + layout.x, kXLd, GatheredColumns{a.table, x_index, a.in, c0}, layout.count_padded,
+                              a.in - c0, a.count, a.vectors);
+    } else {
+      if (stepping)
+        copy_tile_async<kChunk>(stage + layout.a, kALd, a.inputs_held + k * a.inputs_held_stride + c0, a.in,
+                                layout.held_padded, a.in - c0, a.held, a.vectors);
+      copy_tile_async<kChunk>(stage + layout.x, kXLd, a.inputs + k * a.inputs_stride + c0, a.in, layout.count_padded,
+                              a.in - c0, a.count, a.vectors);
+    }
   };
 
   // One group of copies per chunk (D's rows go with the first); kStages - 1 groups ahead.
@@ -673,6 +710,9 @@ bool tiles_are_16_byte_aligned(const FirstLayerStepArgs& a) {
   const auto aligned = [](const float* block, std::int64_t stride) {
     return reinterpret_cast<std::uintptr_t>(block) % 16 == 0 && stride % 4 == 0;
   };
+  if (a.table != nullptr)  // gathered: rows of the table (in floats each) in place of X and A
+    return a.out % 4 == 0 && a.in % 4 == 0 && aligned(a.parameters + a.weight_offset, a.stride) &&
+           (a.held == 0 || aligned(a.deltas, a.deltas_stride)) && aligned(a.table, 0);
   const bool held_aligned = a.held == 0 || (aligned(a.deltas, a.deltas_stride) && aligned(a.inputs_held, a.inputs_held_stride));
   return a.out % 4 == 0 && a.in % 4 == 0 && aligned(a.parameters + a.weight_offset, a.stride) && held_aligned &&
          aligned(a.inputs, a.inputs_stride);
@@ -755,6 +795,8 @@ void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
   if (args.arithmetic == FirstLayerArithmetic::fp32)
     throw std::invalid_argument("first-layer step kernel: the chained kernel multiplies on tensor cores (tf32 or "
                                 "tf32x3), not in fp32");
+  if (args.table != nullptr && (args.input_indices == nullptr || (args.held > 0 && args.held_indices == nullptr)))
+    throw std::invalid_argument("first-layer step kernel: gathered batches need their row indices");
   KernelArgs a;
   static_cast<FirstLayerStepArgs&>(a) = args;
   a.vectors = tiles_are_16_byte_aligned(args);
@@ -781,6 +823,8 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
     launch_chained(args, stream);
     return;
   }
+  if (args.table != nullptr)
+    throw std::invalid_argument("first-layer step kernel: only the chained kernel gathers its batches");
   if (splits > 1 && workspace == nullptr)
     throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
   const int stages = SharedLayout(args.held, args.count, 2).floats * static_cast<int>(sizeof(float)) <=
@@ -832,11 +876,15 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   if (p.parameters.size() != K * p.stride || p.deltas.size() != K * out * held ||
       p.inputs_held.size() != K * in * held || p.inputs.size() != K * in * count)
     throw std::invalid_argument("first_layer_step_on_device: array sizes disagree with the shape");
-  const auto upload = [](const std::vector<float>& host) {
-    float* device = nullptr;
-    SGDS_CUDA_CHECK(cudaMalloc(&device, std::max<std::size_t>(host.size(), 1) * sizeof(float)));
+  const bool gathered = !p.table.empty();
+  if (gathered && (p.table.size() % in != 0 || p.input_indices.size() != K * count || p.held_indices.size() != K * held))
+    throw std::invalid_argument("first_layer_step_on_device: gathered batch sizes disagree with the shape");
+  const auto upload = [](const auto& host) {
+    using T = typename std::decay_t<decltype(host)>::value_type;
+    T* device = nullptr;
+    SGDS_CUDA_CHECK(cudaMalloc(&device, std::max<std::size_t>(host.size(), 1) * sizeof(T)));
     if (!host.empty())
-      SGDS_CUDA_CHECK(cudaMemcpy(device, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice));
+      SGDS_CUDA_CHECK(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
     return device;
   };
   float* parameters = upload(p.parameters);
@@ -845,6 +893,9 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   float* inputs = upload(p.inputs);
   float* z = upload(std::vector<float>(K * out * count, -1.0f));
   float* workspace = upload(std::vector<float>(first_layer_step_workspace_floats(p.replicas, p.out, p.count, splits)));
+  float* table = upload(p.table);
+  std::uint32_t* input_indices = upload(p.input_indices);
+  std::uint32_t* held_indices = upload(p.held_indices);
   FirstLayerStepArgs args;
   args.replicas = p.replicas;
   args.out = p.out;
@@ -867,6 +918,14 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   args.z = z;
   args.z_stride = static_cast<std::int64_t>(out * count);
   args.kernel = kernel;
+  if (gathered) {  // X and A only by their rows of the table
+    args.inputs = args.inputs_held = nullptr;
+    args.table = table;
+    args.input_indices = input_indices;
+    args.input_indices_stride = static_cast<std::int64_t>(count);
+    args.held_indices = held_indices;
+    args.held_indices_stride = static_cast<std::int64_t>(held);
+  }
   std::vector<float> result(K * out * count);
   std::exception_ptr failure;  // rethrown as it was, after the buffers are freed
   try {
@@ -878,7 +937,8 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   } catch (...) {
     failure = std::current_exception();
   }
-  for (float* buffer : {parameters, deltas, inputs_held, inputs, z, workspace}) cudaFree(buffer);
+  for (float* buffer : {parameters, deltas, inputs_held, inputs, z, workspace, table}) cudaFree(buffer);
+  for (std::uint32_t* buffer : {input_indices, held_indices}) cudaFree(buffer);
   if (failure) std::rethrow_exception(failure);
   return result;
 }

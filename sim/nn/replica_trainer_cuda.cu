@@ -70,6 +70,21 @@ __global__ void gather_kernel(const float* __restrict__ pixels, const std::int32
   if (threadIdx.x == 0) batch_labels[column] = labels[sample];
 }
 
+// One thread per (replica, position in the batch): the batch's training-set rows into `indices`
+// (the chained first-layer kernel reads the pixels itself, ReplicaTrainerOptions::
+// chained_first_layer_step) and its labels into batch_labels.
+__global__ void batch_rows_kernel(const std::int32_t* __restrict__ labels, const std::uint32_t* __restrict__ order,
+                                  std::int64_t samples, std::int64_t begin, int count, int replicas,
+                                  std::uint32_t* __restrict__ indices, std::int64_t indices_stride,
+                                  std::int32_t* __restrict__ batch_labels) {
+  const int column = blockIdx.x * blockDim.x + threadIdx.x;  // replica * count + position
+  if (column >= replicas * count) return;
+  const std::int64_t replica = column / count, position = column % count;
+  const std::uint32_t sample = order[replica * samples + begin + position];
+  indices[replica * indices_stride + position] = sample;
+  batch_labels[column] = labels[sample];
+}
+
 // Grid (blocks per replica, replicas): the replica from blockIdx.y and a 32-bit index within it
 // (a 64-bit division per entry made this kernel compute-bound).
 __global__ void bias_activation_kernel(float* __restrict__ z, const float* __restrict__ parameters,
@@ -675,6 +690,16 @@ struct ReplicaTrainer::State {
   int pending_first = 0, step_splits = 1;
   bool first_layer_tf32x3 = false;  // ReplicaTrainerOptions::first_layer_tf32x3
   bool chained_first_layer_step = false;  // ReplicaTrainerOptions::chained_first_layer_step
+  // The chained kernel runs (tf32 or tf32x3) and gathers its batches from train_pixels by the rows
+  // in batch_rows ([K][pending_capacity], the slots of pending_inputs); pending_inputs is filled
+  // only when flush() needs the held batch (gather_held_inputs).
+  bool first_layer_gathers = false;
+  DeviceBuffer<std::uint32_t> batch_rows;
+  FirstLayerArithmetic first_layer_arithmetic() const {
+    return compute == CUBLAS_COMPUTE_32F_FAST_TF32 ? FirstLayerArithmetic::tf32
+           : first_layer_tf32x3                     ? FirstLayerArithmetic::tf32x3
+                                                    : FirstLayerArithmetic::fp32;
+  }
   DeviceBuffer<float> step_workspace;  // the kernel's partial Z with column splits
   bool deferring() const { return deferred_steps > 1; }
   bool holding() const { return deferring() || step_in_forward; }  // first-layer steps are held
@@ -793,6 +818,7 @@ struct ReplicaTrainer::State {
   // Writes the held first-layer steps into W1 in one GEMM: W1 -= eta D A^T over the pending columns.
   void flush() {
     if (pending == 0) return;
+    if (first_layer_gathers) gather_held_inputs();
     launch_flush(pending_first, pending_columns);
     pending = pending_columns = pending_first = 0;
   }
@@ -803,6 +829,16 @@ struct ReplicaTrainer::State {
          pending_inputs.data + static_cast<std::size_t>(first) * st.in, st.in,
          static_cast<long long>(st.in) * pending_capacity, weights.data + st.weight_offset, st.out,
          static_cast<long long>(stride), -pending_eta, 1.0f);
+  }
+
+  // first_layer_gathers: the held batch's pixels into its slot of pending_inputs (for the flush GEMM).
+  void gather_held_inputs() {
+    const int held_columns = replicas * pending_columns;
+    gather_kernel<<<held_columns, kThreads, 0, stream>>>(
+        train_pixels.data, train_labels.data, batch_rows.data + pending_first, pending_capacity, 0, pending_columns,
+        features, pending_inputs.data + static_cast<std::size_t>(pending_first) * features,
+        static_cast<long long>(features) * pending_capacity, batch_labels.data);
+    SGDS_CUDA_CHECK(cudaGetLastError());
   }
 
   // step_in_forward: the first layer of a training step, the held step (if any) applied first.
@@ -816,11 +852,8 @@ struct ReplicaTrainer::State {
     args.count = count;
     args.eta = pending_eta;
     args.relu = st.relu;
-    args.arithmetic = compute == CUBLAS_COMPUTE_32F_FAST_TF32 ? FirstLayerArithmetic::tf32
-                      : first_layer_tf32x3                     ? FirstLayerArithmetic::tf32x3
-                                                               : FirstLayerArithmetic::fp32;
-    args.kernel = chained_first_layer_step && args.arithmetic != FirstLayerArithmetic::fp32 ? FirstLayerStepKernel::chained
-                                                                                          : FirstLayerStepKernel::staged;
+    args.arithmetic = first_layer_arithmetic();
+    args.kernel = first_layer_gathers ? FirstLayerStepKernel::chained : FirstLayerStepKernel::staged;
     args.parameters = weights.data;
     args.stride = static_cast<std::int64_t>(stride);
     args.weight_offset = st.weight_offset;
@@ -833,6 +866,14 @@ struct ReplicaTrainer::State {
     args.inputs_stride = input_stride;
     args.z = activations[0].data;
     args.z_stride = static_cast<std::int64_t>(st.out) * count;
+    if (first_layer_gathers) {  // the batches by their rows of the training set (step(): batch_rows_kernel)
+      args.inputs = args.inputs_held = nullptr;
+      args.table = train_pixels.data;
+      args.input_indices = batch_rows.data + (pending > 0 && pending_first == 0 ? max_batch : 0);
+      args.input_indices_stride = pending_capacity;
+      args.held_indices = batch_rows.data + pending_first;
+      args.held_indices_stride = pending_capacity;
+    }
     launch_first_layer_step(args, step_workspace.data, step_splits, stream);
   }
 
@@ -1199,6 +1240,7 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     s.step_in_forward = true;
     s.first_layer_tf32x3 = options.first_layer_tf32x3;
     s.chained_first_layer_step = options.chained_first_layer_step;
+    s.first_layer_gathers = s.chained_first_layer_step && s.first_layer_arithmetic() != FirstLayerArithmetic::fp32;
     s.pending_capacity = 2 * s.max_batch;  // two slots: the held batch and the coming one
     const Stage& first = s.stages[0];
     s.step_splits = options.step_in_forward_splits > 0 ? options.step_in_forward_splits
@@ -1215,6 +1257,7 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     s.pending_inputs = DeviceBuffer<float>(K * static_cast<std::size_t>(s.stages[0].in) * capacity_columns);
     s.pending_deltas = DeviceBuffer<float>(K * static_cast<std::size_t>(s.stages[0].out) * capacity_columns);
     if (s.deferring()) s.pending_products = DeviceBuffer<float>(K * capacity_columns * batch);
+    if (s.first_layer_gathers) s.batch_rows = DeviceBuffer<std::uint32_t>(K * capacity_columns);
   }
   s.sample_loss = DeviceBuffer<double>(K * capacity);
   s.sample_correct = DeviceBuffer<double>(K * capacity);
@@ -1284,10 +1327,17 @@ void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
   }
   // The gather stays outside the graphs: it alone depends on `begin`.
   const int columns = s.replicas * count;  // < 2^31, checked in the constructor
-  gather_kernel<<<columns, kThreads, 0, s.stream>>>(s.train_pixels.data, s.train_labels.data, s.order.data,
-                                                    static_cast<std::int64_t>(s.train_samples),
-                                                    static_cast<std::int64_t>(begin), count, s.features, inputs,
-                                                    inputs_stride, s.batch_labels.data);
+  if (s.first_layer_gathers) {  // only the rows: the first-layer kernel reads the pixels
+    batch_rows_kernel<<<(columns + kThreads - 1) / kThreads, kThreads, 0, s.stream>>>(
+        s.train_labels.data, s.order.data, static_cast<std::int64_t>(s.train_samples),
+        static_cast<std::int64_t>(begin), count, s.replicas, s.batch_rows.data + slot, s.pending_capacity,
+        s.batch_labels.data);
+  } else {
+    gather_kernel<<<columns, kThreads, 0, s.stream>>>(s.train_pixels.data, s.train_labels.data, s.order.data,
+                                                      static_cast<std::int64_t>(s.train_samples),
+                                                      static_cast<std::int64_t>(begin), count, s.features, inputs,
+                                                      inputs_stride, s.batch_labels.data);
+  }
   SGDS_CUDA_CHECK(cudaGetLastError());
   const StepGraphKey key{count, e, s.pending, s.pending_columns, s.pending_first, s.pending_eta};
   if (!s.launch_step_graph(key, inputs, inputs_stride)) s.launch_step(count, e, inputs, inputs_stride);

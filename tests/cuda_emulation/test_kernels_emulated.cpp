@@ -41,3 +41,16 @@ TEST_CASE("The chained first-layer step kernel's source, emulated on the CPU, eq
                                                        nn::cuda::FirstLayerStepKernel::chained),
                   std::invalid_argument);
 }
+
+// The same with the batches gathered by the kernel from a table by row index (X and A are not
+// uploaded as matrices at all), as the trainer runs it; the staged kernel refuses to gather.
+TEST_CASE("The chained first-layer step kernel gathers its batches from the training set") {
+  test::check_first_layer_step_kernel(
+      "CPU emulation, chained, gathered",
+      [](nn::FirstLayerStepProblem& problem, nn::FirstLayerArithmetic arithmetic, int splits) {
+        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
+      },
+      test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics, true);
+  nn::FirstLayerStepProblem staged = test::gathered_first_layer_step(test::random_first_layer_step(1, 64, 32, 8, 8, true, 97), 5);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(staged, nn::FirstLayerArithmetic::tf32, 1), std::invalid_argument);
+}
