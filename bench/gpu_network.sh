@@ -113,7 +113,7 @@ fp32), 300 steps of \`lax.scan\` over \`vmap\`, samples drawn with replacement.
 fp32 = CUBLAS_COMPUTE_32F against JAX highest; tf32 = CUBLAS_COMPUTE_32F_FAST_TF32 against JAX default.
 Variant: gemmhead = each step after the gather replayed as a CUDA graph (step_graphs; bit-equal
 to one launch per kernel and GEMM), the head by GEMMs and loss kernels; default = graphs and, for b <= 32, the
-head's forward and backward in three kernels instead of eight launches (fused_head, fp32 whatever
+head's forward and backward in two kernels (three before 2026-11-27, second night) instead of eight launches (fused_head, fp32 whatever
 the GEMM precision; at b = 128 the default is the GEMM head); deferredN = the default with the
 first layer's update held N steps as low-rank factors (deferred_steps; the same SGD iterates
 within float rounding); l2 = the default with the weights marked persisting in the L2 cache

@@ -25,7 +25,7 @@ struct CudaTrainerChoices {
   // eta, held first-layer steps) is met: two launches per step instead of 12 or more. The same
   // kernels and cuBLAS calls in the same order, so the same bits as without (test_nn_cuda).
   bool step_graphs = true;
-  // A training step's dense head in three kernels (logits and softmax cross-entropy; input delta;
+  // A training step's dense head in two kernels (logits and softmax cross-entropy; input delta,
   // gradients or SGD steps of the head and of the bias of a dense ReLU layer below it, loss sums)
   // in place of eight launches, cuBLAS GEMMs of 10 rows among them. Computed in fp32 whatever
   // `precision` says (tf32 applies to the other GEMMs). Needs a layer below the head and at most

@@ -14,10 +14,10 @@
 //                                 the sum over the batch (or, fused SGD, the step b -= eta * sum)
 //   update_kernel                 one thread per parameter of all replicas: SGD / SHB / NSHB,
 //                                 the float operations of apply_update (sim/nn/trainer.cpp)
-//   head_forward_kernel, head_input_delta_kernel, head_gradient_kernel
+//   head_forward_kernel, head_backward_kernel
 //                                 the dense head of a training step (fused_head, b <= 32 by default): logits
-//                                 and softmax cross-entropy; W^T D masked by the ReLU below; the
-//                                 head's and the lower bias's gradients or steps, the loss sums
+//                                 and softmax cross-entropy; then W^T D masked by the ReLU below,
+//                                 the head's and the lower bias's gradients or steps, the loss sums
 //   (and the conv path's im2col / col2im, max pooling, ReLU mask and partial-sum kernels)
 //
 // Everything runs on the trainer's own stream; with step_graphs each step after the gather is
@@ -340,14 +340,14 @@ __global__ void sum_partials_kernel(const float* __restrict__ partials, int coun
   }
 }
 
-// The dense head of a training step in three kernels (ReplicaTrainerOptions::fused_head), in
+// The dense head of a training step in two kernels (ReplicaTrainerOptions::fused_head), in
 // place of the head GEMM, bias, softmax cross-entropy, loss sums, head bias gradient, input-delta
 // GEMM, the ReLU-mask + bias kernel of the layer below and the head's weight-gradient GEMM. H: the
 // head's input (in x count per replica, one sample per column); W: its weights (classes x in,
 // column-major), then its classes biases; D: the head's delta (classes x count per replica).
 // Every sum runs in a fixed order (deterministic). Gradients are stored (sgd_eta == 0) or applied
-// as SGD steps (x -= eta g); W and the biases change only in the last kernel, after the others
-// have read them.
+// as SGD steps (x -= eta g); W and the biases change only in the second kernel, each entry after
+// the block that steps it has read it.
 constexpr int kMaxHeadClasses = 16;  // logits of one sample held in registers; more: the GEMM head
 constexpr int kHeadSamplesPerBlock = 8;  // one warp per sample
 // (The batch limit of the fused head, ReplicaTrainerOptions::fused_head_max_batch, is 32 by
@@ -392,38 +392,19 @@ __global__ void head_forward_kernel(const float* __restrict__ h_all, int in, int
                                   d_all + column * classes);
 }
 
-// 2. Grid (blocks per replica, replicas): the input delta W^T D with the pre-step W, one entry
-// (input j, sample s) per thread, zeroed where the ReLU below was off (mask = its output, or null).
-__global__ void head_input_delta_kernel(const float* __restrict__ d_all, const float* __restrict__ mask_all, int in,
-                                        int classes, int count, const float* __restrict__ weights,
-                                        std::int64_t stride, std::int64_t weight_offset,
-                                        float* __restrict__ delta_in_all, std::int64_t delta_in_stride) {
-  const std::int64_t replica = blockIdx.y;
-  const float* w = weights + replica * stride + weight_offset;
-  const float* d = d_all + replica * count * classes;
-  const float* mask = mask_all != nullptr ? mask_all + replica * count * in : nullptr;
-  float* delta_in = delta_in_all + replica * delta_in_stride;
-  const int entries = in * count;
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < entries; i += gridDim.x * blockDim.x) {
-    const int j = i % in, s = i / in;
-    const float* wj = w + static_cast<std::int64_t>(j) * classes;
-    const float* ds = d + static_cast<std::int64_t>(s) * classes;
-    float v = 0.0f;
-    for (int c = 0; c < classes; ++c) v += wj[c] * ds[c];
-    if (mask != nullptr && !(mask[i] > 0.0f)) v = 0.0f;
-    delta_in[i] = v;
-  }
-}
-
-// 3. Grid (input tiles of kHeadInputsPerBlock, replicas): the head's weight gradient (D H^T,
-// classes x in) and the bias gradient of a dense ReLU layer below (delta_in 1, when
-// below_bias_offset >= 0) for the block's inputs j; warp w of the block sums samples w, w + 8, ...
-// (the loads of H and delta_in coalesced over j, D's entries shared by the warp), then the eight
-// partials are added in warp order (fixed: deterministic). Block 0 also takes the head's bias
-// gradient (D 1) and adds the replica's per-sample losses and hits to its running totals.
+// 2. Grid (input tiles of kHeadInputsPerBlock, replicas), for the block's inputs j: the input
+// delta W^T D with the pre-step W, zeroed where the ReLU below was off (below_bias_offset >= 0:
+// a dense ReLU layer, whose output is H), written to delta_in; the head's weight gradient (D H^T,
+// classes x in); and the bias gradient of that layer below (delta_in 1). Warp w of the block takes
+// samples w, w + 8, ... (the loads of H and stores of delta_in coalesced over j, D's entries
+// shared by the warp), then the eight partials are added in warp order (fixed: deterministic).
+// Only this block reads or steps W's columns j (after the barrier), so the input delta sees the
+// pre-step W. Block 0 also takes the head's bias gradient (D 1) and adds the replica's per-sample
+// losses and hits to its running totals. (One kernel where the input delta was a kernel of its
+// own: delta_in and H are then not read back.)
 constexpr int kHeadInputsPerBlock = 32, kHeadSampleLanes = kThreads / kHeadInputsPerBlock;
-__global__ void head_gradient_kernel(const float* __restrict__ h_all, const float* __restrict__ d_all,
-                                     const float* __restrict__ delta_in_all, std::int64_t delta_in_stride, int in,
+__global__ void head_backward_kernel(const float* __restrict__ h_all, const float* __restrict__ d_all,
+                                     float* __restrict__ delta_in_all, std::int64_t delta_in_stride, int in,
                                      int classes, int count, float* __restrict__ weights, float* __restrict__ gradients,
                                      std::int64_t stride, std::int64_t weight_offset, std::int64_t bias_offset,
                                      std::int64_t below_bias_offset, float sgd_eta,
@@ -434,7 +415,7 @@ __global__ void head_gradient_kernel(const float* __restrict__ h_all, const floa
   const std::int64_t replica = blockIdx.y;
   const float* h = h_all + replica * count * in;
   const float* d = d_all + replica * count * classes;
-  const float* delta_in = delta_in_all + replica * delta_in_stride;
+  float* delta_in = delta_in_all + replica * delta_in_stride;
   const bool below = below_bias_offset >= 0;
   const auto put = [&](std::int64_t at, float g) { store_or_step(weights, gradients, replica * stride + at, g, sgd_eta); };
   const int within = threadIdx.x % kHeadInputsPerBlock, lane = threadIdx.x / kHeadInputsPerBlock;
@@ -443,13 +424,24 @@ __global__ void head_gradient_kernel(const float* __restrict__ h_all, const floa
   float sum_below = 0.0f;
   if (first + within < in) {
     const int j = first + within;
+    float w_column[kMaxHeadClasses];  // W's column j before the step
+    const float* wj = weights + replica * stride + weight_offset + static_cast<std::int64_t>(j) * classes;
+#pragma unroll
+    for (int c = 0; c < kMaxHeadClasses; ++c) w_column[c] = c < classes ? wj[c] : 0.0f;
     for (int s = lane; s < count; s += kHeadSampleLanes) {
-      const float hj = h[static_cast<std::int64_t>(s) * in + j];
+      const std::int64_t at = static_cast<std::int64_t>(s) * in + j;
+      const float hj = h[at];
       const float* ds = d + static_cast<std::int64_t>(s) * classes;
+      float v = 0.0f;
 #pragma unroll
       for (int c = 0; c < kMaxHeadClasses; ++c)
-        if (c < classes) sum[c] += ds[c] * hj;
-      if (below) sum_below += delta_in[static_cast<std::int64_t>(s) * in + j];
+        if (c < classes) {
+          v += w_column[c] * ds[c];
+          sum[c] += ds[c] * hj;
+        }
+      if (below && !(hj > 0.0f)) v = 0.0f;
+      delta_in[at] = v;
+      if (below) sum_below += v;
     }
   }
 #pragma unroll
@@ -923,12 +915,8 @@ struct ReplicaTrainer::State {
                                          sample_loss.data, sample_correct.data);
       SGDS_CUDA_CHECK(cudaGetLastError());
       const long long target_stride = into_slot ? deferred_stride : in_stride;
-      head_input_delta_kernel<<<dim3(blocks_per_replica(in_stride), K), kThreads, 0, stream>>>(
-          head_delta, below_relu ? activations[l - 1].data : nullptr, st.in, st.out, count, weights.data,
-          static_cast<std::int64_t>(stride), st.weight_offset, target, target_stride);
-      SGDS_CUDA_CHECK(cudaGetLastError());
       const unsigned input_tiles = static_cast<unsigned>((st.in + kHeadInputsPerBlock - 1) / kHeadInputsPerBlock);
-      head_gradient_kernel<<<dim3(input_tiles, K), kThreads, 0, stream>>>(
+      head_backward_kernel<<<dim3(input_tiles, K), kThreads, 0, stream>>>(
           activations[l - 1].data, head_delta, target, target_stride, st.in, st.out, count, weights.data,
           gradients.data, static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset,
           below_relu ? below.bias_offset : -1, sgd_eta, sample_loss.data, sample_correct.data, train_loss.data,
