@@ -12,9 +12,11 @@
 #   7. cnn_speed: that CNN for 2 epochs on the GPU, then on this machine's CPU cores (same call)
 #   8. profile: ncu's per-kernel summary of a few workload B steps (K = 64, tf32, b = 32 and 128):
 #      where the time per step goes (ncu needs GPU counter permission there)
+#   9. chained: ncu's details of one launch of the chained first-layer kernel (bench variant _sifc,
+#      K = 64, tf32, b = 32 and 128): time, memory throughput, issue slots, stalls, registers
 # Each step has its own time limit and its log goes to $OUT; a failed step does not stop the rest.
-# Usage: bench/gpu_trainer_checks.sh BUNDLE [STEP...]   (steps: ldd nn engine train bench four cnn_speed profile;
-#        default all but cnn_speed and profile)
+# Usage: bench/gpu_trainer_checks.sh BUNDLE [STEP...]   (steps: ldd nn engine train bench four cnn_speed profile
+#        chained; default all but cnn_speed, profile and chained)
 set -uo pipefail
 bundle=$(cd "${1:?usage: bench/gpu_trainer_checks.sh BUNDLE [STEP...]}" && pwd)
 shift
@@ -65,6 +67,13 @@ for step in $steps; do
         --launch-skip 12000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32_sif
       run_step profile_b128_sif 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
         --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32_sif ;;
+    chained)  # one launch of the chained first-layer kernel per batch size, in detail (about 15 s each)
+      for b in 32 128; do
+        run_step "chained_b$b" 150 /usr/local/cuda/bin/ncu --graph-profiling node -k regex:first_layer_chained_kernel \
+          --launch-skip 40 --launch-count 1 --section SpeedOfLight --section WarpStateStats --section LaunchStats \
+          --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section InstructionStats \
+          "$bundle/bin/bench_network_cuda" 1 "K64_b${b}_tf32_sifc"
+      done ;;
     *) echo "unknown step $step" | tee -a "$summary" ;;
   esac
 done
