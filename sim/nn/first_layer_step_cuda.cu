@@ -102,9 +102,10 @@ struct GatheredColumns {
 // all padding) each thread copies 16 bytes at a time, else 4. Each thread keeps one fast index and
 // walks the slow one: no division per entry (the index arithmetic of 4-byte copies with a division
 // each was most of the kernel's instructions on the H100, 2026-11-27). The caller commits and waits.
-template <int kFast, int kWidth, class Columns>  // kWidth floats per copy: 4 (16 bytes) or 1
+template <int kFast, int kWidth, int kBlockThreads, class Columns>  // kWidth floats per copy: 4 (16 bytes) or 1
 __device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid) {
-  constexpr int kPerSlow = kFast / kWidth, kSlowStep = kThreads / kPerSlow;  // copies per column, columns per pass
+  static_assert(kBlockThreads % kFast == 0 && kFast % 4 == 0, "copy_tile_async: whole columns per pass");
+  constexpr int kPerSlow = kFast / kWidth, kSlowStep = kBlockThreads / kPerSlow;  // copies per column, columns per pass
   const int f = kWidth * (threadIdx.x % kPerSlow);
   for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) {
     float* const at = to + j * to_ld + f;
@@ -116,21 +117,19 @@ __device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow,
     }
   }
 }
-template <int kFast, class Columns>
+template <int kFast, int kBlockThreads = kThreads, class Columns>
 __device__ void copy_tile_async(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid,
                                 bool vectors) {
   if (vectors)
-    copy_tile_async_by<kFast, 4>(to, to_ld, from, slow, fast_valid, slow_valid);
+    copy_tile_async_by<kFast, 4, kBlockThreads>(to, to_ld, from, slow, fast_valid, slow_valid);
   else
-    copy_tile_async_by<kFast, 1>(to, to_ld, from, slow, fast_valid, slow_valid);
+    copy_tile_async_by<kFast, 1, kBlockThreads>(to, to_ld, from, slow, fast_valid, slow_valid);
 }
-template <int kFast>
+template <int kFast, int kBlockThreads = kThreads>
 __device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow,
                                 int fast_valid, int slow_valid, bool vectors) {
-  copy_tile_async<kFast>(to, to_ld, StridedColumns{from, from_ld}, slow, fast_valid, slow_valid, vectors);
+  copy_tile_async<kFast, kBlockThreads>(to, to_ld, StridedColumns{from, from_ld}, slow, fast_valid, slow_valid, vectors);
 }
-static_assert(kThreads % kRows == 0 && kThreads % kChunk == 0 && kRows % 4 == 0 && kChunk % 4 == 0,
-              "copy_tile_async: whole columns per pass");
 
 // fp32: thread (t % 16, t / 16) steps rows 4 (t % 16) .. + 3 of columns 2 (t / 16), + 1 of the chunk.
 __device__ void step_chunk_fp32(float* ws, const float* ds, const float* as, int held, float eta) {
@@ -413,10 +412,10 @@ __global__ void sum_column_splits_kernel(const float* __restrict__ partials, int
 
 // ---------------------------------------------------------------------------------------------
 // The chained kernel (FirstLayerStepKernel::chained; tf32 and tf32x3). Grid (row tiles of kRows,
-// replicas), kThreads threads; the block owns rows [r0, r0 + kRows) of one replica's W and walks
-// all of its columns in chunks of kChunk, kStages chunks in flight (cp.async), one barrier per
-// chunk. Warp w owns the 16 rows 16 (w % 4) of the block and the 8-column tiles w / 4 and
-// w / 4 + 2 of each chunk. Per tile, in registers:
+// replicas), kThreads threads (one block per multiprocessor); the block owns rows [r0, r0 + kRows)
+// of one replica's W and walks all of its columns in chunks of kChunk, kStages chunks in flight
+// (cp.async), one barrier per chunk. Warp w owns the 16 rows 16 (w % kRowTiles) of the block and
+// the 8-column tiles h and h + 2 of each chunk, h = w / kRowTiles. Per tile, in registers:
 //   W_old   the tile in the tensor cores' accumulator layout (lane 4 group + member holds rows
 //           group and group + 8 of columns 2 member and 2 member + 1), from shared memory;
 //   g       D A^T over the held columns (mma.sync m16n8k8, the layout of W_old);
@@ -428,29 +427,34 @@ __global__ void sum_column_splits_kernel(const float* __restrict__ partials, int
 // So the stepped tile never goes back through shared memory (the staged kernel's barrier and
 // round trip), and no shuffle is needed. The two warps of a row tile add their partial Z at the
 // end through shared memory, then bias and activation.
+// 128 rows per block rather than 64: every chunk's A and X rows (at b = 128, 32 KB against W's
+// 16 KB) are read from L2 once per block, so taller blocks halve that traffic (at K = 64, b = 128:
+// 205 MB per step with 64 rows, about 35 us of L2 bandwidth; 103 MB with 128).
 namespace chained {
 
-constexpr int kRows = 64, kChunk = 32;
+constexpr int kRows = 128, kChunk = 32;
+constexpr int kRowTiles = kRows / 16, kThreads = 2 * kRowTiles * 32;  // two warps per 16 rows: 512 threads
 // Leading dimensions in shared memory, padded so that each fragment load of a warp hits 32
 // different banks (bank = 8 member + group for the scalar loads; the X loads are 8-byte pairs,
-// conflict-free per half warp): W's chunk column-major (ld 68: columns 2 member apart are 136
-// member floats apart, 8 member banks); D's rows column-major (ld 72); A's and X's chunk rows,
+// conflict-free per half warp): W's chunk column-major (ld 132: columns 2 member apart are 264
+// member floats apart, 8 member banks); D's rows column-major (ld 136); A's and X's chunk rows,
 // one held column or sample per row (ld 40).
 constexpr int kWLd = kRows + 4, kDLd = kRows + 8, kALd = kChunk + 8, kXLd = kChunk + 8, kZLd = kRows + 4;
+static_assert(kWLd % 32 == 4 && kDLd % 32 == 8 && kALd % 32 == 8 && kXLd % 32 == 8, "bank-conflict-free fragment loads");
 
 using Bits = std::uint32_t;
 
 // A configuration per batch class: samples (Z's 8-sample tiles) and held columns (8-column k
 // steps) at most, chunks in flight. Small (b <= 32): D's fragments stay in registers for the whole
-// pass, three stages. Large (b <= 128): D's fragments are read from shared memory per chunk, one
-// stage (two would not leave room for two blocks per multiprocessor).
+// pass, three stages (98 KB of shared memory). Large (b <= 128): D's fragments are read from
+// shared memory per chunk, two stages (186 KB: D's rows alone take 70 KB).
 template <int kMaxSampleTiles_, int kMaxHeldSteps_, int kStages_>
 struct Config {
   static constexpr int kMaxSampleTiles = kMaxSampleTiles_, kMaxHeldSteps = kMaxHeldSteps_, kStages = kStages_;
   static constexpr bool kDeltasInRegisters = kMaxHeldSteps <= 4;
 };
 using SmallBatches = Config<4, 4, 3>;
-using LargeBatches = Config<kFirstLayerStepMaxColumns / 8, kFirstLayerStepMaxColumns / 8, 1>;
+using LargeBatches = Config<kFirstLayerStepMaxColumns / 8, kFirstLayerStepMaxColumns / 8, 2>;
 
 // Shared memory, in floats: kStages copies of a chunk's tiles (W's chunk kRows x kChunk, A's
 // held_padded rows and X's count_padded rows of kChunk columns), then D's rows (kRows x
@@ -522,14 +526,14 @@ __device__ Fragment<kSplit, 4> deltas_fragment(const float* ds, int row, int s, 
 #endif  // SGDS_HAVE_TF32_TILES
 
 template <FirstLayerArithmetic kArithmetic, class C>
-__global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_layer_chained_kernel(KernelArgs a) {
+__global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(KernelArgs a) {
 #ifdef SGDS_HAVE_TF32_TILES  // (the launcher refuses tf32 below compute capability 8.0)
   constexpr bool kSplit = kArithmetic == FirstLayerArithmetic::tf32x3;
   extern __shared__ __align__(128) float shared[];
   const Layout layout(a.held, a.count, C::kStages);
   const int sample_tiles = layout.count_padded / 8, held_steps = layout.held_padded / 8;
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32, group = lane / 4, member = lane % 4;
-  const int row = 16 * (warp % 4);  // the warp's first row in the block
+  const int row = 16 * (warp % kRowTiles), half = warp / kRowTiles;  // the warp's first row in the block, its tiles
   const int r0 = blockIdx.x * kRows;
   const std::int64_t k = blockIdx.y;
   float* const w_global = a.parameters + k * a.stride + a.weight_offset;
@@ -551,19 +555,19 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
   const auto copy_chunk = [&](int c) {
     const int c0 = c * kChunk;
     float* const stage = shared + (c % C::kStages) * layout.stage_floats;
-    copy_tile_async<kRows>(stage + layout.w, kWLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
+    copy_tile_async<kRows, kThreads>(stage + layout.w, kWLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
                            kChunk, a.out - r0, a.in - c0, a.vectors);
     if (gathered) {
       if (stepping)
-        copy_tile_async<kChunk>(stage + layout.a, kALd, GatheredColumns{a.table, a_index, a.in, c0}, layout.held_padded,
+        copy_tile_async<kChunk, kThreads>(stage + layout.a, kALd, GatheredColumns{a.table, a_index, a.in, c0}, layout.held_padded,
                                 a.in - c0, a.held, a.vectors);
-      copy_tile_async<kChunk>(stage + layout.x, kXLd, GatheredColumns{a.table, x_index, a.in, c0}, layout.count_padded,
+      copy_tile_async<kChunk, kThreads>(stage + layout.x, kXLd, GatheredColumns{a.table, x_index, a.in, c0}, layout.count_padded,
                               a.in - c0, a.count, a.vectors);
     } else {
       if (stepping)
-        copy_tile_async<kChunk>(stage + layout.a, kALd, a.inputs_held + k * a.inputs_held_stride + c0, a.in,
+        copy_tile_async<kChunk, kThreads>(stage + layout.a, kALd, a.inputs_held + k * a.inputs_held_stride + c0, a.in,
                                 layout.held_padded, a.in - c0, a.held, a.vectors);
-      copy_tile_async<kChunk>(stage + layout.x, kXLd, a.inputs + k * a.inputs_stride + c0, a.in, layout.count_padded,
+      copy_tile_async<kChunk, kThreads>(stage + layout.x, kXLd, a.inputs + k * a.inputs_stride + c0, a.in, layout.count_padded,
                               a.in - c0, a.count, a.vectors);
     }
   };
@@ -571,7 +575,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
   // One group of copies per chunk (D's rows go with the first); kStages - 1 groups ahead.
   const int chunks = (a.in + kChunk - 1) / kChunk;
   if (stepping)
-    copy_tile_async<kRows>(ds, kDLd, d_global + r0, a.out, layout.held_padded, a.out - r0, a.held, a.vectors);
+    copy_tile_async<kRows, kThreads>(ds, kDLd, d_global + r0, a.out, layout.held_padded, a.out - r0, a.held, a.vectors);
   for (int c = 0; c < C::kStages - 1; ++c) {
     if (c < chunks) copy_chunk(c);
     __pipeline_commit();
@@ -609,7 +613,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
     float w[2][4];
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      tile_col[h] = 8 * (warp / 4 + 2 * h);
+      tile_col[h] = 8 * (half + 2 * h);
       const float* at = ws + (tile_col[h] + 2 * member) * kWLd + row + group;
       w[h][0] = at[0];
       w[h][1] = at[kWLd];
@@ -671,12 +675,12 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
     if constexpr (C::kStages == 1) __syncthreads();  // the stage is read: the next chunk may land in it
   }
 
-  // Warps 4..7 leave their partial Z in shared memory (column-major, ld kZLd); warps 0..3 add it
+  // The second warp of each row tile leaves its partial Z in shared memory (column-major, ld kZLd); the first adds it
   // to theirs, then bias and activation, and store Z.
   __syncthreads();  // every warp is done with the stages (the last copies landed before the last chunk)
   float* const zs = shared;
   const auto z_at = [&](int n, int i) { return (8 * n + 2 * member + i % 2) * kZLd + row + group + (i >= 2 ? 8 : 0); };
-  if (warp >= 4) {
+  if (half == 1) {
 #pragma unroll
     for (int n = 0; n < C::kMaxSampleTiles; ++n)
       if (n < sample_tiles)
@@ -684,7 +688,7 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
         for (int i = 0; i < 4; ++i) zs[z_at(n, i)] = z[n][i];
   }
   __syncthreads();
-  if (warp < 4) {
+  if (half == 0) {
     const float* bias = a.parameters + k * a.stride + a.bias_offset;
 #pragma unroll
     for (int n = 0; n < C::kMaxSampleTiles; ++n) {
@@ -786,9 +790,9 @@ void launch_chained_with(const KernelArgs& a, CUstream_st* stream) {
   // grid: one block per kRows rows of each replica's W
   const dim3 grid(static_cast<unsigned>((a.out + chained::kRows - 1) / chained::kRows), static_cast<unsigned>(a.replicas));
   if (a.arithmetic == FirstLayerArithmetic::tf32)
-    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, C><<<grid, kThreads, shared_bytes, stream>>>(a);
+    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, C><<<grid, chained::kThreads, shared_bytes, stream>>>(a);
   else
-    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, C><<<grid, kThreads, shared_bytes, stream>>>(a);
+    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, C><<<grid, chained::kThreads, shared_bytes, stream>>>(a);
   SGDS_CUDA_CHECK(cudaGetLastError());
 }
 void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
