@@ -102,12 +102,19 @@ struct GatheredColumns {
 // all padding) each thread copies 16 bytes at a time, else 4. Each thread keeps one fast index and
 // walks the slow one: no division per entry (the index arithmetic of 4-byte copies with a division
 // each was most of the kernel's instructions on the H100, 2026-11-27). The caller commits and waits.
-template <int kFast, int kWidth, int kBlockThreads, class Columns>  // kWidth floats per copy: 4 (16 bytes) or 1
-__device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid) {
+// Calls visit(j, f) for the entries (column j, offsets f .. f + kWidth - 1) this thread copies of a
+// tile of `slow` columns of kFast floats: copy_tile_async_by's share of the thread, which the
+// chained kernel's in-place rounding (round_copied_tile_to_tf32) must match.
+template <int kFast, int kWidth, int kBlockThreads, class Visit>
+__device__ void for_each_copied_entry(int slow, Visit visit) {
   static_assert(kBlockThreads % kFast == 0 && kFast % 4 == 0, "copy_tile_async: whole columns per pass");
   constexpr int kPerSlow = kFast / kWidth, kSlowStep = kBlockThreads / kPerSlow;  // copies per column, columns per pass
   const int f = kWidth * (threadIdx.x % kPerSlow);
-  for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) {
+  for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) visit(j, f);
+}
+template <int kFast, int kWidth, int kBlockThreads, class Columns>  // kWidth floats per copy: 4 (16 bytes) or 1
+__device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid) {
+  for_each_copied_entry<kFast, kWidth, kBlockThreads>(slow, [&](int j, int f) {
     float* const at = to + j * to_ld + f;
     if (f < fast_valid && j < slow_valid) {
       __pipeline_memcpy_async(at, from(j) + f, kWidth * sizeof(float));
@@ -115,7 +122,7 @@ __device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow,
 #pragma unroll
       for (int e = 0; e < kWidth; ++e) at[e] = 0.0f;
     }
-  }
+  });
 }
 template <int kFast, int kBlockThreads = kThreads, class Columns>
 __device__ void copy_tile_async(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid,
@@ -488,6 +495,38 @@ __device__ void set_entry(Fragment<kSplit, N>& f, int i, float v) {
   if constexpr (kSplit) f.lo[i] = __float_as_uint(wmma::__float_to_tf32(v - hi));
 }
 
+// tf32 (not tf32x3): a multiplicand already rounded to tf32 in shared memory, taken as it is.
+template <bool kSplit, int N>
+__device__ void set_rounded_entry(Fragment<kSplit, N>& f, int i, float v) {
+  if constexpr (kSplit)
+    set_entry(f, i, v);
+  else
+    f.hi[i] = __float_as_uint(v);
+}
+
+// Rounds to tf32, in place, the entries of a staged tile that this thread copied (after its own
+// wait for them, before the barrier that shows them to the other warps): each entry once, where
+// every warp that reads it would otherwise convert it again (A and X are read by all 8 row tiles).
+template <int kFast, int kBlockThreads>
+__device__ void round_copied_tile_to_tf32(float* tile, int ld, int slow, bool vectors) {
+  if (vectors) {
+    for_each_copied_entry<kFast, 4, kBlockThreads>(slow, [&](int j, int f) {
+      float4* const at = reinterpret_cast<float4*>(tile + j * ld + f);
+      float4 v = *at;
+      v.x = wmma::__float_to_tf32(v.x);
+      v.y = wmma::__float_to_tf32(v.y);
+      v.z = wmma::__float_to_tf32(v.z);
+      v.w = wmma::__float_to_tf32(v.w);
+      *at = v;
+    });
+  } else {
+    for_each_copied_entry<kFast, 1, kBlockThreads>(slow, [&](int j, int f) {
+      float* const at = tile + j * ld + f;
+      *at = wmma::__float_to_tf32(*at);
+    });
+  }
+}
+
 // d += a b over one 16 x 8 x 8 step, the warp's mma.sync (tests/cuda_emulation/mma.h emulates it
 // with the same fragment layouts).
 __device__ void mma_tf32(float (&d)[4], const Bits (&a)[4], const Bits (&b)[2]) {
@@ -511,15 +550,16 @@ __device__ void multiply_add(float (&d)[4], const Fragment<kSplit, 4>& a, const 
   mma_tf32(d, a.hi, b.hi);
 }
 
-// D's A operand for held step s of the warp's rows (column-major in shared memory, ld kDLd).
+// D's A operand for held step s of the warp's rows (column-major in shared memory, ld kDLd;
+// tf32: already rounded there).
 template <bool kSplit>
 __device__ Fragment<kSplit, 4> deltas_fragment(const float* ds, int row, int s, int group, int member) {
   Fragment<kSplit, 4> f;
   const float* at = ds + (8 * s + member) * kDLd + row + group;
-  set_entry(f, 0, at[0]);
-  set_entry(f, 1, at[8]);
-  set_entry(f, 2, at[4 * kDLd]);
-  set_entry(f, 3, at[4 * kDLd + 8]);
+  set_rounded_entry(f, 0, at[0]);
+  set_rounded_entry(f, 1, at[8]);
+  set_rounded_entry(f, 2, at[4 * kDLd]);
+  set_rounded_entry(f, 3, at[4 * kDLd + 8]);
   return f;
 }
 
@@ -591,6 +631,12 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
     } else {
       __pipeline_wait_prior(C::kStages - 2);  // this chunk's group has landed (the newer ones may not)
     }
+    if constexpr (!kSplit) {  // tf32: A, X (and D, once) rounded where they stand, by the threads that copied them
+      float* const stage = shared + (chunk % C::kStages) * layout.stage_floats;
+      if (stepping) round_copied_tile_to_tf32<kChunk, kThreads>(stage + layout.a, kALd, layout.held_padded, a.vectors);
+      round_copied_tile_to_tf32<kChunk, kThreads>(stage + layout.x, kXLd, layout.count_padded, a.vectors);
+      if (chunk == 0 && stepping) round_copied_tile_to_tf32<kRows, kThreads>(ds, kDLd, layout.held_padded, a.vectors);
+    }
     __syncthreads();  // every thread's copies landed; every warp is done with the stage refilled next
     if constexpr (C::kStages > 1) {
       if (chunk + C::kStages - 1 < chunks) copy_chunk(chunk + C::kStages - 1);
@@ -634,8 +680,8 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
         for (int h = 0; h < 2; ++h) {
           Fragment<kSplit, 2> b;  // A^T: held columns 8 s + member (+ 4), W column tile_col + group
           const float* at = as + (8 * s + member) * kALd + tile_col[h] + group;
-          set_entry(b, 0, at[0]);
-          set_entry(b, 1, at[4 * kALd]);
+          set_rounded_entry(b, 0, at[0]);
+          set_rounded_entry(b, 1, at[4 * kALd]);
           multiply_add<kSplit>(g[h], d_fragment, b);
         }
       }
@@ -667,8 +713,8 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
         // X: sample 8 n + group, columns tile_col + 2 member and + 1 (k = member, member + 4).
         const float2 x = *reinterpret_cast<const float2*>(xs + (8 * n + group) * kXLd + tile_col[h] + 2 * member);
         Fragment<kSplit, 2> b;
-        set_entry(b, 0, x.x);
-        set_entry(b, 1, x.y);
+        set_rounded_entry(b, 0, x.x);
+        set_rounded_entry(b, 1, x.y);
         multiply_add<kSplit>(z[n], w_operand, b);
       }
     }
