@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
           int splits, fused_head_max_batch;
           bool tf32x3 = false;
           bool chained = false;  // chained_first_layer_step (tf32 and tf32x3 only)
+          bool hold_two = false;  // chained_hold_two_steps (b <= 64)
         };
         const std::string deferred_suffix = "_deferred" + std::to_string(deferred);
         for (const Variant v : {Variant{"_gemmhead", 1, true, false, false, false, 0, 32},
@@ -90,10 +91,12 @@ int main(int argc, char** argv) {
                                 Variant{"_sif3x_fh128", 1, true, true, false, true, 0, 128, true},
                                 Variant{"_sifc", 1, true, true, false, true, 0, 32, false, true},
                                 Variant{"_sifc_fh128", 1, true, true, false, true, 0, 128, false, true},
-                                Variant{"_sifc3x", 1, true, true, false, true, 0, 32, true, true}}) {
+                                Variant{"_sifc3x", 1, true, true, false, true, 0, 32, true, true},
+                                Variant{"_sifc2", 1, true, true, false, true, 0, 32, false, true, true}}) {
           if (v.fused_head_max_batch > 32 && c.b <= 32) continue;  // the same as the default there
           if (v.tf32x3 && precision != nn::MatmulPrecision::fp32) continue;  // an fp32 mode
           if (v.chained && !v.tf32x3 && precision != nn::MatmulPrecision::tf32) continue;  // tensor cores only
+          if (v.hold_two && c.b > 64) continue;  // acts for b <= 64 only
           const int steps_held = v.steps_held;
           nn::CudaTrainerChoices choices;
           choices.deferred_steps = steps_held;
@@ -105,6 +108,7 @@ int main(int argc, char** argv) {
           choices.fused_head_max_batch = v.fused_head_max_batch;
           choices.first_layer_tf32x3 = v.tf32x3;
           choices.chained_first_layer_step = v.chained;
+          choices.chained_hold_two_steps = v.hold_two;
           const std::string suffix = v.suffix;
           char label[64];
           std::snprintf(label, sizeof label, "K%d_b%d_%s%s", c.K, c.b, nn::matmul_precision_name(precision).c_str(),
@@ -130,7 +134,7 @@ int main(int argc, char** argv) {
           std::string step_in_forward;
           if (v.step_in_forward)
             step_in_forward = ", W1 step in forward (" +
-                              (v.chained ? std::string("chained kernel")
+                              (v.chained ? std::string(v.hold_two ? "chained kernel, W1 written every second step" : "chained kernel")
                                          : "splits " + (v.splits > 0 ? std::to_string(v.splits) : std::string("auto"))) +
                               (v.tf32x3 ? ", first layer tf32x3: not IEEE fp32)" : ")");
           std::printf("K=%d b=%d %s, deferred_steps %d, step graphs %d, %s%s%s: epochs %d, training %.3f s, setup "

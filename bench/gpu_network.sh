@@ -126,7 +126,8 @@ tensor-core products of operands split into tf32 high and low parts: within abou
 (1.3e-5 on the H100, test_nn_cuda) but not IEEE fp32 arithmetic, so its ratio against JAX highest is not at equal
 precision in the strict sense and is not counted for the target. sifc (tf32 rows), sifc_fh128 and sifc3x (fp32 rows,
 tf32x3 as sif3x) = sif by the chained kernel (chained_first_layer_step: each warp's stepped W1 tile stays in
-registers as the forward product's operand; no column splits).
+registers as the forward product's operand; no column splits); sifc2 (b = 32) = sifc writing W1 every second step
+(chained_hold_two_steps).
 
 | case | precision | variant | sgdsmooth samples/s | JAX samples/s | sgdsmooth / JAX |
 | --- | --- | --- | --- | --- | --- |

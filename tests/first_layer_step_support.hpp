@@ -188,4 +188,48 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
   }
 }
 
+// The chained kernel's unstored step (store_stepped = false, the trainer's
+// chained_hold_two_steps): run on a problem with and without the store, the launch without it
+// must leave W bitwise as it was and give bitwise the Z of the launch with it (whose W and Z
+// check_first_layer_step_kernel holds to the reference). Shapes: b = 32 with two held batches
+// (held 64: the configuration for two held steps), with one, b = 128, and partial tiles.
+inline const std::vector<FirstLayerStepShape> kUnstoredStepShapes = {
+    {2, 256, 784, 64, 32, 1, true, true},
+    {2, 256, 784, 32, 32, 1, true, true},
+    {2, 256, 784, 128, 128, 1, true, true},
+    {3, 70, 50, 13, 13, 1, true},
+};
+template <class Run>
+void check_unstored_step(const char* where, Run run, bool gathered) {
+  std::uint32_t seed = 500;
+  for (const FirstLayerStepShape& sh : kUnstoredStepShapes) {
+    for (const nn::FirstLayerArithmetic arithmetic : kTensorCoreFirstLayerArithmetics) {
+      nn::FirstLayerStepProblem problem =
+          random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++, sh.aligned);
+      if (gathered) problem = gathered_first_layer_step(std::move(problem), 2000 + seed);
+      problem.products = arithmetic;
+      nn::FirstLayerStepProblem stored = problem, unstored = problem, reference = problem;
+      unstored.store_stepped = reference.store_stepped = false;
+      const std::vector<float> z_stored = run(stored, arithmetic, 1);
+      const std::vector<float> z_unstored = run(unstored, arithmetic, 1);
+      const std::vector<float> z_reference = nn::first_layer_step_reference(reference);
+      const bool w_kept = std::memcmp(unstored.parameters.data(), problem.parameters.data(),
+                                      problem.parameters.size() * sizeof(float)) == 0;
+      const bool z_same = z_stored.size() == z_unstored.size() &&
+                          std::memcmp(z_stored.data(), z_unstored.data(), z_stored.size() * sizeof(float)) == 0;
+      const bool w_stepped = std::memcmp(stored.parameters.data(), problem.parameters.data(),
+                                         problem.parameters.size() * sizeof(float)) != 0;
+      std::printf("[first-layer step unstored, %s, %s] K %d, %d x %d, held %d, count %d: W kept %d, Z equal to the "
+                  "stored launch's %d, the stored launch stepped W %d; Z from the reference %.2e\n",
+                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count,
+                  w_kept, z_same, w_stepped, relative_to_largest(z_unstored, z_reference));
+      CHECK(w_kept);
+      CHECK(z_same);
+      CHECK(w_stepped);
+      CHECK(std::memcmp(reference.parameters.data(), problem.parameters.data(),
+                        problem.parameters.size() * sizeof(float)) == 0);  // the reference's own unstored step
+    }
+  }
+}
+
 }  // namespace sgds::test

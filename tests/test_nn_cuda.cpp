@@ -560,6 +560,13 @@ TEST_CASE("The chained first-layer step kernel equals its CPU reference") {
         return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
       },
       test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics, true);
+  const auto chained = [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
+    return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
+  };
+  test::check_first_layer_step_kernel("GPU, chained, two held steps", chained,
+                                      {{2, 256, 784, 64, 32, 1, true, true}, {3, 70, 50, 40, 13, 1, true}},
+                                      test::kTensorCoreFirstLayerArithmetics, true);
+  test::check_unstored_step("GPU", chained, true);
 }
 
 // W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's
@@ -574,19 +581,22 @@ TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") 
     const TrainSpec spec = test::few_epochs_spec("step_in_forward", kReplicas, 3, 16, true);
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
     // splits 0: automatic, with the first layer in tf32x3, by the staged and the chained kernel
-    for (const int variant : {1, 3, 0, -1}) {
+    // (-1), the latter also holding two steps (-2)
+    for (const int variant : {1, 3, 0, -1, -2}) {
       const int splits = std::max(variant, 0);
       CudaTrainerChoices choices;
       choices.step_in_forward = true;
       choices.step_in_forward_splits = splits;
       choices.first_layer_tf32x3 = splits == 0;
       choices.chained_first_layer_step = variant < 0;
+      choices.chained_hold_two_steps = variant == -2;
       const TrainResult gpu =
           train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
       CHECK(gpu.eta[2] == Approx(0.035));
       const std::string what = "step in forward " + arch.description + ", splits " + std::to_string(splits) +
                                (choices.first_layer_tf32x3 ? ", tf32x3" : "") +
-                               (choices.chained_first_layer_step ? ", chained kernel" : "");
+                               (choices.chained_first_layer_step ? ", chained kernel" : "") +
+                               (choices.chained_hold_two_steps ? ", two held steps" : "");
       test::check_trajectories_match(what.c_str(), gpu, cpu);
     }
     // Learning happened: the compared trajectories are not flat.

@@ -71,6 +71,13 @@ struct CudaTrainerChoices {
   // PTX ISA's fragment layouts (test_cuda_emulated); off until test_nn_cuda has passed with it on
   // a GPU and bench_network_cuda (_sifc) has timed it.
   bool chained_first_layer_step = false;
+  // With chained_first_layer_step (tf32 or tf32x3) and batches of at most 64: W1 written every
+  // second step. A step that finds one held step of its own eta applies it in its forward pass
+  // without storing W1 and holds it further beside its own; the next step's kernel applies both
+  // (held columns 2b) and stores W1. W1 traffic per step falls from a read and a write to a read
+  // and half a write (at K = 64, b = 32: 102 to 77 MB); the same SGD iterates within float
+  // rounding. Written 2026-11-27 (second night) without a GPU; off until measured (_sifc2).
+  bool chained_hold_two_steps = false;
 };
 
 }  // namespace sgds::nn

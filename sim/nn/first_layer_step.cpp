@@ -32,6 +32,7 @@ std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
       p.inputs_held.size() != K * in * held || p.inputs.size() != K * in * count)
     throw std::invalid_argument("first_layer_step_reference: array sizes disagree with the shape");
   std::vector<float> z(K * out * count);
+  const std::vector<float> unstepped = p.store_stepped ? std::vector<float>() : p.parameters;
   const auto product = [&](float a, float b) {
     switch (p.products) {
       case FirstLayerArithmetic::fp32: return a * b;
@@ -64,6 +65,7 @@ std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
         z[k * out * count + s * out + r] = p.relu ? std::max(v, 0.0f) : v;
       }
   }
+  if (!p.store_stepped) p.parameters = unstepped;
   return z;
 }
 

@@ -50,6 +50,9 @@ struct FirstLayerStepProblem {
   std::vector<float> table;
   std::vector<std::uint32_t> input_indices;  // [replicas][count]
   std::vector<std::uint32_t> held_indices;   // [replicas][held]
+  // false (chained kernel only): Z from the stepped W, but W left as it was (the trainer's
+  // chained_hold_two_steps: the held step is applied again, with the next one, by a later launch).
+  bool store_stepped = true;
 };
 
 // x rounded to the nearest tf32 value (10 mantissa bits), ties away from zero: the rounding of
@@ -58,7 +61,7 @@ float round_to_tf32(float x);
 
 // The step and forward in float, each sum in index order (the held step's gradient sum over the
 // held columns, then w - eta g; the forward over the inputs): writes the stepped W into
-// `parameters` and returns Z, [replicas][out x count].
+// `parameters` (unless store_stepped is false) and returns Z, [replicas][out x count].
 std::vector<float> first_layer_step_reference(FirstLayerStepProblem& problem);
 
 // The largest `count` and `held` the kernels take (their tiles of X, A and D live in shared memory).
@@ -102,6 +105,8 @@ struct FirstLayerStepArgs {
   std::int64_t input_indices_stride = 0;
   const std::uint32_t* held_indices = nullptr;
   std::int64_t held_indices_stride = 0;
+  // false (chained kernel only): Z = act((W - eta D A^T) X + b) with W itself left unchanged.
+  bool store_stepped = true;
 };
 
 // Column splits for a launch: as many as one wave of resident blocks holds (each block of the
@@ -118,7 +123,8 @@ void prepare_first_layer_step_kernels();
 // Queues the step-and-forward kernel (and, with splits > 1, the sum of the splits) on `stream`.
 // The chained kernel ignores `splits` (it has none). Throws std::invalid_argument when count or
 // held exceed kFirstLayerStepMaxColumns, a needed workspace is missing, the chained kernel is
-// asked for fp32 or the staged one for gathered batches, std::runtime_error on a CUDA error.
+// asked for fp32 or the staged one for gathered batches or an unstored step, std::runtime_error on
+// a CUDA error.
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream);
 
 // The test harness: uploads the problem, runs the given kernel in the given arithmetic with

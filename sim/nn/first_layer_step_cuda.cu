@@ -461,6 +461,7 @@ struct Config {
   static constexpr bool kDeltasInRegisters = kMaxHeldSteps <= 4;
 };
 using SmallBatches = Config<4, 4, 3>;
+using TwoHeldSmallBatches = Config<4, 8, 3>;  // b <= 32 with two steps held (store_stepped: 132 KB)
 using LargeBatches = Config<kFirstLayerStepMaxColumns / 8, kFirstLayerStepMaxColumns / 8, 2>;
 
 // Shared memory, in floats: kStages copies of a chunk's tiles (W's chunk kRows x kChunk, A's
@@ -691,11 +692,13 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
 #pragma unroll
         for (int i = 0; i < 4; ++i) w[h][i] -= a.eta * g[h][i];
         const int col = c0 + tile_col[h] + 2 * member, r = r0 + row + group;
+        if (a.store_stepped) {
 #pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const int entry_col = col + i % 2, entry_row = r + (i >= 2 ? 8 : 0);
-          if (entry_col < a.in && entry_row < a.out)
-            w_global[static_cast<std::int64_t>(entry_col) * a.out + entry_row] = w[h][i];
+          for (int i = 0; i < 4; ++i) {
+            const int entry_col = col + i % 2, entry_row = r + (i >= 2 ? 8 : 0);
+            if (entry_col < a.in && entry_row < a.out)
+              w_global[static_cast<std::int64_t>(entry_col) * a.out + entry_row] = w[h][i];
+          }
         }
       }
     }
@@ -813,11 +816,16 @@ void prepare_first_layer_step_kernels() {
       return chained::Layout(columns, columns, stages).floats * static_cast<int>(sizeof(float));
     };
     const int small = chained_bytes(32, chained::SmallBatches::kStages);
+    const int two_held = chained::Layout(64, 32, chained::TwoHeldSmallBatches::kStages).floats * static_cast<int>(sizeof(float));
     const int large = chained_bytes(kFirstLayerStepMaxColumns, chained::LargeBatches::kStages);
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::SmallBatches>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, small));
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::SmallBatches>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, small));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::TwoHeldSmallBatches>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, two_held));
+    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::TwoHeldSmallBatches>,
+                                         cudaFuncAttributeMaxDynamicSharedMemorySize, two_held));
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::LargeBatches>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, large));
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::LargeBatches>,
@@ -852,6 +860,8 @@ void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
   a.vectors = tiles_are_16_byte_aligned(args);
   if (args.count <= 32 && args.held <= 32)
     launch_chained_with<chained::SmallBatches>(a, stream);
+  else if (args.count <= 32 && args.held <= 64)
+    launch_chained_with<chained::TwoHeldSmallBatches>(a, stream);
   else
     launch_chained_with<chained::LargeBatches>(a, stream);
 }
@@ -873,8 +883,8 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
     launch_chained(args, stream);
     return;
   }
-  if (args.table != nullptr)
-    throw std::invalid_argument("first-layer step kernel: only the chained kernel gathers its batches");
+  if (args.table != nullptr || !args.store_stepped)
+    throw std::invalid_argument("first-layer step kernel: only the chained kernel gathers its batches or leaves W unstored");
   if (splits > 1 && workspace == nullptr)
     throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
   const int stages = SharedLayout(args.held, args.count, 2).floats * static_cast<int>(sizeof(float)) <=
@@ -968,6 +978,7 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   args.z = z;
   args.z_stride = static_cast<std::int64_t>(out * count);
   args.kernel = kernel;
+  args.store_stepped = p.store_stepped;
   if (gathered) {  // X and A only by their rows of the table
     args.inputs = args.inputs_held = nullptr;
     args.table = table;

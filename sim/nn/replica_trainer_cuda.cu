@@ -695,10 +695,49 @@ struct ReplicaTrainer::State {
   DeviceBuffer<float> step_workspace;  // the kernel's partial Z with column splits
   bool deferring() const { return deferred_steps > 1; }
   bool holding() const { return deferring() || step_in_forward; }  // first-layer steps are held
+  // ReplicaTrainerOptions::chained_hold_two_steps (with first_layer_gathers, 2 max_batch <= 128):
+  // up to two held steps, contiguous columns of a 4 max_batch buffer. A step that finds one held
+  // step of its own eta holds it further: its kernel applies it for the forward pass without
+  // storing W1 (store_stepped false) and the coming batch goes right beside it; the next step's
+  // kernel applies both and stores W1. So W1 is written every second step.
+  bool hold_two = false;
+  // What this step's first layer does (step_in_forward): where the coming batch and its delta go
+  // and whether the kernel stores the stepped W1. A function of the state the step graphs are
+  // keyed on (count, eta, the held steps' columns and eta), set by step() before the launches.
+  struct FirstLayerPlan {
+    int coming = 0;
+    bool store = true;
+  };
+  FirstLayerPlan plan;
+  FirstLayerPlan plan_first_layer(int count, float eta) const {
+    FirstLayerPlan p;
+    if (!hold_two) {  // two slots of max_batch columns, alternating
+      p.coming = pending > 0 && pending_first == 0 ? max_batch : 0;
+      return p;
+    }
+    if (pending == 0) return p;  // nothing held: the batch at 0
+    const int end = pending_first + pending_columns;
+    if (pending == 1 && eta == pending_eta) {  // hold it further, the batch beside it
+      p.store = false;
+      if (end + count <= pending_capacity) {
+        p.coming = end;
+        return p;
+      }
+      if (pending_first >= count) {
+        p.coming = pending_first - count;
+        return p;
+      }
+      p.store = true;  // no room beside it (not with 4 max_batch columns): apply and store
+    }
+    // Apply the held steps and store W1; the batch at 0 if clear of them, else after them (then
+    // pending_first < count <= max_batch and end + count < 4 max_batch).
+    p.coming = pending_first >= count ? 0 : end;
+    return p;
+  }
   // The first column of pending_inputs / pending_deltas for the coming step's batch and delta.
   int slot_column() const {
     if (!step_in_forward) return pending_columns;  // deferring: after the held steps
-    return pending > 0 && pending_first == 0 ? max_batch : 0;
+    return plan.coming;
   }
   DeviceBuffer<std::int32_t> train_labels, test_labels, batch_labels;
   DeviceBuffer<std::uint32_t> order;
@@ -846,6 +885,7 @@ struct ReplicaTrainer::State {
     args.relu = st.relu;
     args.arithmetic = first_layer_arithmetic();
     args.kernel = first_layer_gathers ? FirstLayerStepKernel::chained : FirstLayerStepKernel::staged;
+    args.store_stepped = plan.store;
     args.parameters = weights.data;
     args.stride = static_cast<std::int64_t>(stride);
     args.weight_offset = st.weight_offset;
@@ -861,7 +901,7 @@ struct ReplicaTrainer::State {
     if (first_layer_gathers) {  // the batches by their rows of the training set (step(): batch_rows_kernel)
       args.inputs = args.inputs_held = nullptr;
       args.table = train_pixels.data;
-      args.input_indices = batch_rows.data + (pending > 0 && pending_first == 0 ? max_batch : 0);
+      args.input_indices = batch_rows.data + plan.coming;
       args.input_indices_stride = pending_capacity;
       args.held_indices = batch_rows.data + pending_first;
       args.held_indices_stride = pending_capacity;
@@ -1229,7 +1269,8 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     s.first_layer_tf32x3 = options.first_layer_tf32x3;
     s.chained_first_layer_step = options.chained_first_layer_step;
     s.first_layer_gathers = s.chained_first_layer_step && s.first_layer_arithmetic() != FirstLayerArithmetic::fp32;
-    s.pending_capacity = 2 * s.max_batch;  // two slots: the held batch and the coming one
+    s.hold_two = options.chained_hold_two_steps && s.first_layer_gathers && 2 * s.max_batch <= kFirstLayerStepMaxColumns;
+    s.pending_capacity = (s.hold_two ? 4 : 2) * s.max_batch;  // the held batches and the coming one
     const Stage& first = s.stages[0];
     s.step_splits = options.step_in_forward_splits > 0 ? options.step_in_forward_splits
                                                        : first_layer_step_splits(s.replicas, first.out, first.in);
@@ -1308,6 +1349,7 @@ void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
     if (s.pending > 0 && (e != s.pending_eta || s.pending_columns + count > s.pending_capacity)) s.flush();
     s.pending_eta = e;
   }
+  s.plan = s.plan_first_layer(count, e);
   const int slot = s.slot_column();
   if (s.holding()) {
     inputs = s.pending_inputs.data + static_cast<std::size_t>(slot) * static_cast<std::size_t>(s.features);
@@ -1333,6 +1375,10 @@ void ReplicaTrainer::step(std::size_t begin, int count, double eta) {
   if (s.deferring()) {
     s.pending_columns += count;
     if (++s.pending == s.deferred_steps) s.pending = s.pending_columns = 0;  // written back by the step
+  } else if (s.step_in_forward && !s.plan.store && s.pending == 1) {  // two held steps now, side by side
+    s.pending = 2;
+    s.pending_first = std::min(s.pending_first, slot);
+    s.pending_columns += count;
   } else if (s.step_in_forward) {  // this step's W1 step is now the held one
     s.pending = 1;
     s.pending_first = slot;

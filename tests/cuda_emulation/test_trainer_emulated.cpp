@@ -51,18 +51,20 @@ TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fu
   CHECK(timing.step_graphs > 0);
   struct Variant {
     int splits;  // 0: automatic
-    bool tf32x3, chained;
+    bool tf32x3, chained, hold_two = false;
   };
   for (const Variant v : {Variant{1, false, false}, Variant{3, false, false}, Variant{0, true, false},
-                          Variant{0, true, true}}) {
+                          Variant{0, true, true}, Variant{0, true, true, true}}) {
     CudaTrainerChoices choices;
     choices.step_in_forward = true;
     choices.step_in_forward_splits = v.splits;
     choices.first_layer_tf32x3 = v.tf32x3;
     choices.chained_first_layer_step = v.chained;
-    const std::string what = v.chained  ? std::string("emulated step in forward, tf32x3, chained kernel")
-                             : v.tf32x3 ? std::string("emulated step in forward, tf32x3")
-                                        : "emulated step in forward, splits " + std::to_string(v.splits);
+    choices.chained_hold_two_steps = v.hold_two;
+    const std::string what = v.hold_two  ? std::string("emulated step in forward, tf32x3, chained kernel, two held steps")
+                             : v.chained ? std::string("emulated step in forward, tf32x3, chained kernel")
+                             : v.tf32x3  ? std::string("emulated step in forward, tf32x3")
+                                         : "emulated step in forward, splits " + std::to_string(v.splits);
     test::check_trajectories_match(what.c_str(),
                   train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
                   cpu);
@@ -108,9 +110,11 @@ TEST_CASE("Emulated GPU trainer: step graphs replay step_in_forward exactly, and
     std::printf("[emulated graphs, step in forward] %-14s %zu entries, %d not bit-equal\n", name, x.size(), differing);
     CHECK(differing == 0);
   }
-  for (const bool chained : {false, true}) {  // the staged and the chained kernel
+  for (const int kernel : {0, 1, 2}) {  // the staged kernel, the chained one, the chained one holding two steps
+    const bool chained = kernel > 0;
     CudaTrainerChoices tf32_choices = graphs;
     tf32_choices.chained_first_layer_step = chained;
+    tf32_choices.chained_hold_two_steps = kernel == 2;
     const TrainResult tf32 =
         train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::tf32, {}, nullptr, tf32_choices);
     for (const char* name : {"train_loss", "test_loss"}) {
@@ -120,7 +124,7 @@ TEST_CASE("Emulated GPU trainer: step graphs replay step_in_forward exactly, and
       for (std::size_t j = 0; j < x.size(); ++j) worst = std::max(worst, std::abs(x[j] - y[j]) / std::abs(y[j]));
       std::printf("[emulated tf32, step in forward, %s kernel] %-10s worst relative difference to fp32 %.3e "
                   "(tolerance 1e-2)\n",
-                  chained ? "chained" : "staged", name, worst);
+                  kernel == 2 ? "chained two-held" : chained ? "chained" : "staged", name, worst);
       CHECK(worst <= 1e-2);
     }
   }
