@@ -188,6 +188,33 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
   }
 }
 
+// tf32_mma_on_device against the exact product of small integer matrices (exact in tf32 and in
+// float): each of the 16 x 8 entries of D is reported where it differs, which names the register
+// whose layout is wrong.
+template <class Run>
+void check_mma_layout(const char* where, Run run) {
+  std::vector<float> a(16 * 8), b(8 * 8);
+  for (int i = 0; i < 16; ++i)
+    for (int k = 0; k < 8; ++k) a[i * 8 + k] = static_cast<float>((i * 3 + k * 5) % 7 - 3);
+  for (int k = 0; k < 8; ++k)
+    for (int j = 0; j < 8; ++j) b[k * 8 + j] = static_cast<float>((k * 7 + j * 2) % 9 - 4 + (k == j ? 16 : 0));
+  const std::vector<float> d = run(a, b);
+  REQUIRE(d.size() == 16 * 8);
+  int wrong = 0;
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 8; ++j) {
+      float exact = 0.0f;
+      for (int k = 0; k < 8; ++k) exact += a[i * 8 + k] * b[k * 8 + j];
+      if (d[i * 8 + j] != exact) {
+        if (++wrong <= 8)
+          std::printf("[mma layout, %s] D(%d, %d) = %g, exact %g (lane %d, register %d)\n", where, i, j, d[i * 8 + j],
+                      exact, 4 * (i % 8) + j / 2, j % 2 + (i >= 8 ? 2 : 0));
+      }
+    }
+  std::printf("[mma layout, %s] %d of 128 entries of D differ from A B\n", where, wrong);
+  CHECK(wrong == 0);
+}
+
 // The chained kernel's unstored step (store_stepped = false, the trainer's
 // chained_hold_two_steps): run on a problem with and without the store, the launch without it
 // must leave W bitwise as it was and give bitwise the Z of the launch with it (whose W and Z

@@ -545,9 +545,12 @@ TEST_CASE("The first-layer step kernel equals its CPU reference") {
 }
 
 // The chained kernel (tf32, tf32x3) on the GPU: the hardware's fragment layouts, which the CPU
-// emulation (tests/cuda_emulation/mma.h) only models from the PTX ISA.
+// emulation (tests/cuda_emulation/mma.h) only models from the PTX ISA; first one mma on its own.
 TEST_CASE("The chained first-layer step kernel equals its CPU reference") {
   if (!gpu_present()) return;
+  test::check_mma_layout("GPU", [](const std::vector<float>& a, const std::vector<float>& b) {
+    return nn::cuda::tf32_mma_on_device(a, b);
+  });
   test::check_first_layer_step_kernel(
       "GPU, chained",
       [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {

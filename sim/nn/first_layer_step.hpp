@@ -127,6 +127,12 @@ void prepare_first_layer_step_kernels();
 // a CUDA error.
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream);
 
+// The chained kernel's fragment layouts on their own: one warp computes D = A B (A 16 x 8, B 8 x 8,
+// D 16 x 8, all row-major) by one mma.sync m16n8k8 tf32, placing A and B in its registers and
+// reading D from them as the chained kernel does. With entries exact in tf32 the result is A B
+// exactly if, and only if, those layouts are the hardware's. Needs a device.
+std::vector<float> tf32_mma_on_device(const std::vector<float>& a, const std::vector<float>& b);
+
 // The test harness: uploads the problem, runs the given kernel in the given arithmetic with
 // `splits` column splits, downloads the stepped parameters into `problem` and returns Z. Needs a
 // device.

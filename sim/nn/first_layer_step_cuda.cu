@@ -754,6 +754,29 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
 #endif
 }
 
+// One warp: D = A B through mma_tf32, each operand placed in and D read from the registers by
+// the fragment layouts the chained kernel assumes (a 16 x 8 row-major, b 8 x 8 row-major, d
+// 16 x 8 row-major). The layouts' own test (tf32_mma_on_device).
+__global__ void mma_layout_probe_kernel(const float* a, const float* b, float* d) {
+#ifdef SGDS_HAVE_TF32_TILES
+  const int lane = threadIdx.x % 32, group = lane / 4, member = lane % 4;
+  Fragment<false, 4> fa;
+  Fragment<false, 2> fb;
+  set_entry(fa, 0, a[group * 8 + member]);
+  set_entry(fa, 1, a[(group + 8) * 8 + member]);
+  set_entry(fa, 2, a[group * 8 + member + 4]);
+  set_entry(fa, 3, a[(group + 8) * 8 + member + 4]);
+  set_entry(fb, 0, b[member * 8 + group]);
+  set_entry(fb, 1, b[(member + 4) * 8 + group]);
+  float acc[4] = {};
+  mma_tf32(acc, fa.hi, fb.hi);
+  d[group * 8 + 2 * member] = acc[0];
+  d[group * 8 + 2 * member + 1] = acc[1];
+  d[(group + 8) * 8 + 2 * member] = acc[2];
+  d[(group + 8) * 8 + 2 * member + 1] = acc[3];
+#endif
+}
+
 }  // namespace chained
 
 // Whether every tile the kernel copies starts on 16 bytes: each replica's block of W, D, A and X,
@@ -926,6 +949,30 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
                                                                 args.bias_offset, args.relu, args.z, args.z_stride);
     SGDS_CUDA_CHECK(cudaGetLastError());
   }
+}
+
+std::vector<float> tf32_mma_on_device(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() != 16 * 8 || b.size() != 8 * 8) throw std::invalid_argument("tf32_mma_on_device: a is 16 x 8, b 8 x 8");
+  if (compute_capability_major() < 8) throw std::invalid_argument("tf32_mma_on_device: needs compute capability 8.0");
+  float *a_device = nullptr, *b_device = nullptr, *d_device = nullptr;
+  std::vector<float> d(16 * 8, -1.0f);
+  std::exception_ptr failure;
+  try {
+    SGDS_CUDA_CHECK(cudaMalloc(&a_device, a.size() * sizeof(float)));
+    SGDS_CUDA_CHECK(cudaMalloc(&b_device, b.size() * sizeof(float)));
+    SGDS_CUDA_CHECK(cudaMalloc(&d_device, d.size() * sizeof(float)));
+    SGDS_CUDA_CHECK(cudaMemcpy(a_device, a.data(), a.size() * sizeof(float), cudaMemcpyHostToDevice));
+    SGDS_CUDA_CHECK(cudaMemcpy(b_device, b.data(), b.size() * sizeof(float), cudaMemcpyHostToDevice));
+    chained::mma_layout_probe_kernel<<<1, 32, 0, nullptr>>>(a_device, b_device, d_device);
+    SGDS_CUDA_CHECK(cudaGetLastError());
+    SGDS_CUDA_CHECK(cudaDeviceSynchronize());
+    SGDS_CUDA_CHECK(cudaMemcpy(d.data(), d_device, d.size() * sizeof(float), cudaMemcpyDeviceToHost));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  for (float* buffer : {a_device, b_device, d_device}) cudaFree(buffer);
+  if (failure) std::rethrow_exception(failure);
+  return d;
 }
 
 std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLayerArithmetic arithmetic, int splits,

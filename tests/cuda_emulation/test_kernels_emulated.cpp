@@ -26,6 +26,14 @@ TEST_CASE("The first-layer step kernel's source, emulated on the CPU, equals its
                   std::invalid_argument);
 }
 
+// The fragment layouts of one mma.sync as the chained kernel places them (here against the
+// emulation's model of the PTX ISA; test_nn_cuda runs the same on the hardware).
+TEST_CASE("One mma.sync through the chained kernel's fragment layouts gives A B") {
+  test::check_mma_layout("CPU emulation", [](const std::vector<float>& a, const std::vector<float>& b) {
+    return nn::cuda::tf32_mma_on_device(a, b);
+  });
+}
+
 // The chained kernel (tf32 and tf32x3) with the fragment layouts of the PTX ISA (mma.h here): a
 // stepped tile used as the forward's operand in the wrong register order, or X read in an order
 // other than the tile's, fails here.
