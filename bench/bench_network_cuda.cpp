@@ -61,13 +61,14 @@ int main(int argc, char** argv) {
         // Each case with graphs and the GEMM head, with graphs and the fused head where it acts
         // (the defaults), then with the first layer's steps deferred too (deferred_steps): 8 steps
         // at b = 32, 2 at b = 128 (the forward's correction grows with the held columns times b,
-        // the saved weight traffic with the steps held). Then the defaults with the weights marked
-        // persisting in L2 (l2_persisting_weights), and with W1's step in the next forward kernel
-        // (step_in_forward; _sif with the kernel's column splits chosen for the device, _sif1 with
-        // none, _sif3x in tf32x3; _sifc with the chained kernel, not yet timed). At b = 128 also the fused head
-        // (fused_head_max_batch 128, not measured since its gradient kernel was tiled), alone and
-        // with step_in_forward. The eager variant (2026-11-27 afternoon: 0.79-0.97x JAX) is left
-        // out to keep the call short.
+        // the saved weight traffic with the steps held). Then with W1's step in the next forward
+        // kernel (step_in_forward; _sif with the staged kernel's column splits chosen for the
+        // device, _sif1 with none, _sif3x in tf32x3; _sifc with the chained kernel, _sifc3x in
+        // tf32x3, _sifc2 writing W1 every second step: not yet timed). At b = 128 also the fused
+        // head (fused_head_max_batch 128), alone and with the chained kernel. Left out to keep the
+        // call short, measured on the H100 on 2026-11-27 (bench/RESULTS.md): the eager variant
+        // (0.79-0.97x JAX), the weights persisting in L2 (_l2, 0.86-1.02x), the staged kernel with
+        // the fused head at b = 128 (_sif_fh128 0.51-0.68x, _sif3x_fh128 0.58x).
         const int deferred = std::clamp(256 / c.b, 2, 8);
         struct Variant {
           const char* suffix;
@@ -82,13 +83,10 @@ int main(int argc, char** argv) {
         for (const Variant v : {Variant{"_gemmhead", 1, true, false, false, false, 0, 32},
                                 Variant{"", 1, true, true, false, false, 0, 32},
                                 Variant{deferred_suffix.c_str(), deferred, true, true, false, false, 0, 32},
-                                Variant{"_l2", 1, true, true, true, false, 0, 32},
                                 Variant{"_sif", 1, true, true, false, true, 0, 32},
                                 Variant{"_sif1", 1, true, true, false, true, 1, 32},
                                 Variant{"_fh128", 1, true, true, false, false, 0, 128},
-                                Variant{"_sif_fh128", 1, true, true, false, true, 0, 128},
                                 Variant{"_sif3x", 1, true, true, false, true, 0, 32, true},
-                                Variant{"_sif3x_fh128", 1, true, true, false, true, 0, 128, true},
                                 Variant{"_sifc", 1, true, true, false, true, 0, 32, false, true},
                                 Variant{"_sifc_fh128", 1, true, true, false, true, 0, 128, false, true},
                                 Variant{"_sifc3x", 1, true, true, false, true, 0, 32, true, true},

@@ -116,12 +116,10 @@ to one launch per kernel and GEMM), the head by GEMMs and loss kernels; default 
 head's forward and backward in two kernels (three before 2026-11-27, second night) instead of eight launches (fused_head, fp32 whatever
 the GEMM precision; at b = 128 the default is the GEMM head); deferredN = the default with the
 first layer's update held N steps as low-rank factors (deferred_steps; the same SGD iterates
-within float rounding); l2 = the default with the weights marked persisting in the L2 cache
-(l2_persisting_weights, off by default); sif = the default with each step's first-layer step
+within float rounding); sif = the default with each step's first-layer step
 applied by the next step's forward kernel, one pass over W1 (step_in_forward, off by default;
 tf32 runs it on tensor cores, fp32 on FMAs; sif1 without column splits of that kernel); fh128 =
-the default with the fused head acting up to b = 128 (fused_head_max_batch), sif_fh128 the same
-with step_in_forward; sif3x (fp32 rows only) = sif with that kernel multiplying in tf32x3, three
+the default with the fused head acting up to b = 128 (fused_head_max_batch); sif3x (fp32 rows only) = sif with that kernel multiplying in tf32x3, three
 tensor-core products of operands split into tf32 high and low parts: within about 1e-5 of fp32
 (1.3e-5 on the H100, test_nn_cuda) but not IEEE fp32 arithmetic, so its ratio against JAX highest is not at equal
 precision in the strict sense and is not counted for the target. sifc (tf32 rows), sifc_fh128 and sifc3x (fp32 rows,
