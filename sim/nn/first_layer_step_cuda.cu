@@ -459,6 +459,7 @@ template <int kMaxSampleTiles_, int kMaxHeldSteps_, int kStages_>
 struct Config {
   static constexpr int kMaxSampleTiles = kMaxSampleTiles_, kMaxHeldSteps = kMaxHeldSteps_, kStages = kStages_;
   static constexpr bool kDeltasInRegisters = kMaxHeldSteps <= 4;
+  static_assert(kStages >= 2, "the next chunk's copies go into another stage while this one is read");
 };
 using SmallBatches = Config<4, 4, 3>;
 using TwoHeldSmallBatches = Config<4, 8, 3>;  // b <= 32 with two steps held (store_stepped: 132 KB)
@@ -625,13 +626,7 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
   float z[C::kMaxSampleTiles][4] = {};
   Fragment<kSplit, 4> d_held[C::kDeltasInRegisters ? C::kMaxHeldSteps : 1];
   for (int chunk = 0; chunk < chunks; ++chunk) {
-    if constexpr (C::kStages == 1) {
-      copy_chunk(chunk);
-      __pipeline_commit();
-      __pipeline_wait_prior(0);
-    } else {
-      __pipeline_wait_prior(C::kStages - 2);  // this chunk's group has landed (the newer ones may not)
-    }
+    __pipeline_wait_prior(C::kStages - 2);  // this chunk's group has landed (the newer ones may not)
     if constexpr (!kSplit) {  // tf32: A, X (and D, once) rounded where they stand, by the threads that copied them
       float* const stage = shared + (chunk % C::kStages) * layout.stage_floats;
       if (stepping) round_copied_tile_to_tf32<kChunk, kThreads>(stage + layout.a, kALd, layout.held_padded, a.vectors);
@@ -639,10 +634,8 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
       if (chunk == 0 && stepping) round_copied_tile_to_tf32<kRows, kThreads>(ds, kDLd, layout.held_padded, a.vectors);
     }
     __syncthreads();  // every thread's copies landed; every warp is done with the stage refilled next
-    if constexpr (C::kStages > 1) {
-      if (chunk + C::kStages - 1 < chunks) copy_chunk(chunk + C::kStages - 1);
-      __pipeline_commit();  // (an empty group past the last chunk keeps the count of groups)
-    }
+    if (chunk + C::kStages - 1 < chunks) copy_chunk(chunk + C::kStages - 1);
+    __pipeline_commit();  // (an empty group past the last chunk keeps the count of groups)
     if constexpr (C::kDeltasInRegisters) {
       if (chunk == 0 && stepping)
 #pragma unroll
@@ -721,7 +714,6 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
         multiply_add<kSplit>(z[n], w_operand, b);
       }
     }
-    if constexpr (C::kStages == 1) __syncthreads();  // the stage is read: the next chunk may land in it
   }
 
   // The second warp of each row tile leaves its partial Z in shared memory (column-major, ld kZLd); the first adds it
