@@ -127,6 +127,16 @@ inline const std::vector<nn::FirstLayerArithmetic> kAllFirstLayerArithmetics = {
     nn::FirstLayerArithmetic::fp32, nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3};
 inline const std::vector<nn::FirstLayerArithmetic> kTensorCoreFirstLayerArithmetics = {
     nn::FirstLayerArithmetic::tf32, nn::FirstLayerArithmetic::tf32x3};
+// The problem of a shape in an arithmetic (its reference's products), gathered from a table or not.
+inline nn::FirstLayerStepProblem first_layer_step_of(const FirstLayerStepShape& sh, nn::FirstLayerArithmetic arithmetic,
+                                                     std::uint32_t seed, bool gathered) {
+  nn::FirstLayerStepProblem problem =
+      random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed, sh.aligned);
+  if (gathered) problem = gathered_first_layer_step(std::move(problem), 1000 + seed);
+  problem.products = arithmetic;
+  return problem;
+}
+
 // `gathered`: the problems' batches gathered from a table (gathered_first_layer_step).
 template <class Run>
 void check_first_layer_step_kernel(const char* where, Run run, const std::vector<FirstLayerStepShape>& shapes,
@@ -135,10 +145,7 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
   std::uint32_t seed = 1;
   for (const FirstLayerStepShape& sh : shapes) {
     for (const nn::FirstLayerArithmetic arithmetic : arithmetics) {
-      nn::FirstLayerStepProblem problem =
-          random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++, sh.aligned);
-      if (gathered) problem = gathered_first_layer_step(std::move(problem), 1000 + seed);
-      problem.products = arithmetic;
+      nn::FirstLayerStepProblem problem = first_layer_step_of(sh, arithmetic, seed++, gathered);
       const std::vector<float> before = problem.parameters;
       nn::FirstLayerStepProblem reference = problem, mutant = problem, kernel = problem;
       const std::vector<float> z_reference = nn::first_layer_step_reference(reference);
@@ -231,10 +238,7 @@ void check_unstored_step(const char* where, Run run, bool gathered) {
   std::uint32_t seed = 500;
   for (const FirstLayerStepShape& sh : kUnstoredStepShapes) {
     for (const nn::FirstLayerArithmetic arithmetic : kTensorCoreFirstLayerArithmetics) {
-      nn::FirstLayerStepProblem problem =
-          random_first_layer_step(sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.relu, seed++, sh.aligned);
-      if (gathered) problem = gathered_first_layer_step(std::move(problem), 2000 + seed);
-      problem.products = arithmetic;
+      const nn::FirstLayerStepProblem problem = first_layer_step_of(sh, arithmetic, seed++, gathered);
       nn::FirstLayerStepProblem stored = problem, unstored = problem, reference = problem;
       unstored.store_stepped = reference.store_stepped = false;
       const std::vector<float> z_stored = run(stored, arithmetic, 1);

@@ -815,6 +815,19 @@ std::size_t first_layer_step_workspace_floats(int replicas, int out, int count, 
   return splits > 1 ? static_cast<std::size_t>(splits) * replicas * out * count : 0;
 }
 
+namespace {
+// Raises the chained kernel's shared-memory limit, in configuration C and both arithmetics, to its
+// layout for `held` held columns and `count` samples.
+template <class C>
+void allow_chained_shared_memory(int held, int count) {
+  const int bytes = chained::Layout(held, count, C::kStages).floats * static_cast<int>(sizeof(float));
+  SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, C>,
+                                       cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+  SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, C>,
+                                       cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+}
+}  // namespace
+
 void prepare_first_layer_step_kernels() {
   static const bool prepared = [] {
     (void)compute_capability_major();
@@ -827,24 +840,10 @@ void prepare_first_layer_step_kernels() {
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     SGDS_CUDA_CHECK(cudaFuncSetAttribute(first_layer_step_kernel<FirstLayerArithmetic::tf32x3>,
                                          cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    const auto chained_bytes = [](int columns, int stages) {
-      return chained::Layout(columns, columns, stages).floats * static_cast<int>(sizeof(float));
-    };
-    const int small = chained_bytes(32, chained::SmallBatches::kStages);
-    const int two_held = chained::Layout(64, 32, chained::TwoHeldSmallBatches::kStages).floats * static_cast<int>(sizeof(float));
-    const int large = chained_bytes(kFirstLayerStepMaxColumns, chained::LargeBatches::kStages);
-    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::SmallBatches>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, small));
-    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::SmallBatches>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, small));
-    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::TwoHeldSmallBatches>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, two_held));
-    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::TwoHeldSmallBatches>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, two_held));
-    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, chained::LargeBatches>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, large));
-    SGDS_CUDA_CHECK(cudaFuncSetAttribute(chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, chained::LargeBatches>,
-                                         cudaFuncAttributeMaxDynamicSharedMemorySize, large));
+    // The chained kernels, each configuration for both arithmetics, with its largest layout.
+    allow_chained_shared_memory<chained::SmallBatches>(32, 32);
+    allow_chained_shared_memory<chained::TwoHeldSmallBatches>(64, 32);
+    allow_chained_shared_memory<chained::LargeBatches>(kFirstLayerStepMaxColumns, kFirstLayerStepMaxColumns);
     return true;
   }();
   (void)prepared;
