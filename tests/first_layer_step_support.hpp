@@ -195,6 +195,60 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
   }
 }
 
+// The problem with a next layer of `classes` outputs (FirstLayerStepProblem::head_classes): each
+// replica's block grows by V (classes x out) and its biases (entries uniform in [-1, 1)),
+// 16-byte aligned after the old block.
+inline nn::FirstLayerStepProblem with_head(nn::FirstLayerStepProblem p, int classes, std::uint32_t seed) {
+  const std::size_t old_stride = p.stride, v_offset = (old_stride + 3) / 4 * 4;
+  const std::size_t stride = v_offset + static_cast<std::size_t>(classes) * static_cast<std::size_t>(p.out + 1);
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> parameters(static_cast<std::size_t>(p.replicas) * stride, 0.0f);
+  for (std::size_t k = 0; k < static_cast<std::size_t>(p.replicas); ++k) {
+    std::copy_n(p.parameters.begin() + static_cast<std::ptrdiff_t>(k * old_stride), old_stride,
+                parameters.begin() + static_cast<std::ptrdiff_t>(k * stride));
+    for (std::size_t j = v_offset; j < stride; ++j) parameters[k * stride + j] = uniform(engine);
+  }
+  p.parameters = std::move(parameters);
+  p.stride = stride;
+  p.head_classes = classes;
+  p.head_weight_offset = static_cast<std::int64_t>(v_offset);
+  p.head_bias_offset = p.head_weight_offset + static_cast<std::int64_t>(classes) * p.out;
+  return p;
+}
+
+// The chained kernel's partial products for a next layer of 10 outputs: equal to those of its own
+// Z by first_layer_head_partials (the same float operations in the same order: within 1e-6 of
+// the largest, 0 expected), and the launch's W and Z bitwise those of the launch without them.
+template <class Run>
+void check_head_partials(const char* where, Run run) {
+  std::uint32_t seed = 700;
+  for (const FirstLayerStepShape& sh : std::vector<FirstLayerStepShape>{
+           {2, 256, 784, 32, 32, 1, true, true}, {2, 256, 784, 128, 128, 1, true, true}, {3, 70, 50, 7, 13, 1, false}}) {
+    for (const nn::FirstLayerArithmetic arithmetic : kTensorCoreFirstLayerArithmetics) {
+      const nn::FirstLayerStepProblem problem = with_head(first_layer_step_of(sh, arithmetic, seed, true), 10, seed);
+      ++seed;
+      nn::FirstLayerStepProblem with = problem, without = problem;
+      without.head_classes = 0;
+      const std::vector<float> z_with = run(with, arithmetic, 1);
+      const std::vector<float> z_without = run(without, arithmetic, 1);
+      const std::vector<float> expected = nn::first_layer_head_partials(problem, z_with);
+      REQUIRE(with.head_partials.size() == expected.size());
+      const double error = relative_to_largest(with.head_partials, expected);
+      const bool same_z = std::memcmp(z_with.data(), z_without.data(), z_with.size() * sizeof(float)) == 0;
+      const bool same_w = std::memcmp(with.parameters.data(), without.parameters.data(),
+                                      with.parameters.size() * sizeof(float)) == 0;
+      std::printf("[first-layer step head partials, %s, %s] K %d, %d x %d, count %d: partials %.2e from those of the "
+                  "kernel's Z (tolerance 1e-6); Z and W as without them %d %d\n",
+                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.count, error,
+                  same_z, same_w);
+      CHECK(error <= 1e-6);
+      CHECK(same_z);
+      CHECK(same_w);
+    }
+  }
+}
+
 // tf32_mma_on_device against the exact product of small integer matrices (exact in tf32 and in
 // float): each of the 16 x 8 entries of D is reported where it differs, which names the register
 // whose layout is wrong.

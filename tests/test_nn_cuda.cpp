@@ -570,6 +570,7 @@ TEST_CASE("The chained first-layer step kernel equals its CPU reference") {
                                       {{2, 256, 784, 64, 32, 1, true, true}, {3, 70, 50, 40, 13, 1, true}},
                                       test::kTensorCoreFirstLayerArithmetics, true);
   test::check_unstored_step("GPU", chained, true);
+  test::check_head_partials("GPU", chained);
 }
 
 // W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's

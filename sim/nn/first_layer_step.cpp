@@ -24,6 +24,28 @@ float round_to_tf32(float x) {
   return std::bit_cast<float>((bits + 0x1000u) & ~0x1FFFu);
 }
 
+std::vector<float> first_layer_head_partials(const FirstLayerStepProblem& p, const std::vector<float>& z) {
+  const std::size_t K = static_cast<std::size_t>(p.replicas), out = static_cast<std::size_t>(p.out);
+  const std::size_t count = static_cast<std::size_t>(p.count), classes = static_cast<std::size_t>(p.head_classes);
+  const std::size_t blocks = static_cast<std::size_t>(first_layer_chained_row_blocks(p.out));
+  if (z.size() != K * out * count) throw std::invalid_argument("first_layer_head_partials: Z disagrees with the shape");
+  std::vector<float> partials(K * blocks * count * classes);
+  for (std::size_t k = 0; k < K; ++k) {
+    const float* v = p.parameters.data() + k * p.stride + p.head_weight_offset;
+    const float* v_bias = p.parameters.data() + k * p.stride + p.head_bias_offset;
+    for (std::size_t b = 0; b < blocks; ++b)
+      for (std::size_t s = 0; s < count; ++s)
+        for (std::size_t c = 0; c < classes; ++c) {
+          float sum = 0.0f;
+          const std::size_t first = b * kFirstLayerChainedRows;
+          const std::size_t last = std::min(out, first + static_cast<std::size_t>(kFirstLayerChainedRows));
+          for (std::size_t r = first; r < last; ++r) sum += v[r * classes + c] * z[k * out * count + s * out + r];
+          partials[((k * blocks + b) * count + s) * classes + c] = b == 0 ? sum + v_bias[c] : sum;
+        }
+  }
+  return partials;
+}
+
 std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
   const std::size_t out = static_cast<std::size_t>(p.out), in = static_cast<std::size_t>(p.in);
   const std::size_t held = static_cast<std::size_t>(p.held), count = static_cast<std::size_t>(p.count);
@@ -65,6 +87,7 @@ std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
         z[k * out * count + s * out + r] = p.relu ? std::max(v, 0.0f) : v;
       }
   }
+  if (p.head_classes > 0) p.head_partials = first_layer_head_partials(p, z);
   if (!p.store_stepped) p.parameters = unstepped;
   return z;
 }

@@ -53,7 +53,22 @@ struct FirstLayerStepProblem {
   // false (chained kernel only): Z from the stepped W, but W left as it was (the trainer's
   // chained_hold_two_steps: the held step is applied again, with the next one, by a later launch).
   bool store_stepped = true;
+  // The next layer's partial products (chained kernel only; head_classes > 0): V is head_classes
+  // x out, column-major at head_weight_offset of each replica's parameter block, its biases c at
+  // head_bias_offset; head_partials receives, per replica, row block of kFirstLayerChainedRows
+  // rows, sample and class, the sum over that block's rows r (in order) of V(c, r) Z(r, s), plus
+  // c's bias in row block 0: [replicas][row blocks][count][classes]. The logits are the sum of a
+  // sample's partials over the row blocks, in order.
+  int head_classes = 0;
+  std::int64_t head_weight_offset = 0, head_bias_offset = 0;
+  std::vector<float> head_partials;
 };
+
+// Rows of W per block of the chained kernel: the row blocks of the head's partial products.
+inline constexpr int kFirstLayerChainedRows = 128;
+inline int first_layer_chained_row_blocks(int out) {
+  return (out + kFirstLayerChainedRows - 1) / kFirstLayerChainedRows;
+}
 
 // x rounded to the nearest tf32 value (10 mantissa bits), ties away from zero: the rounding of
 // the tensor cores' operand conversion (cvt.rna.tf32.f32). Finite x only.
@@ -63,6 +78,10 @@ float round_to_tf32(float x);
 // held columns, then w - eta g; the forward over the inputs): writes the stepped W into
 // `parameters` (unless store_stepped is false) and returns Z, [replicas][out x count].
 std::vector<float> first_layer_step_reference(FirstLayerStepProblem& problem);
+
+// The next layer's partial products of Z (FirstLayerStepProblem::head_partials: V from the
+// problem's parameters, each sum over a row block's rows in order), as the chained kernel forms them.
+std::vector<float> first_layer_head_partials(const FirstLayerStepProblem& problem, const std::vector<float>& z);
 
 // The largest `count` and `held` the kernels take (their tiles of X, A and D live in shared memory).
 inline constexpr int kFirstLayerStepMaxColumns = 128;
@@ -107,6 +126,13 @@ struct FirstLayerStepArgs {
   std::int64_t held_indices_stride = 0;
   // false (chained kernel only): Z = act((W - eta D A^T) X + b) with W itself left unchanged.
   bool store_stepped = true;
+  // Optional (chained kernel only): the next layer's partial products from Z, as
+  // FirstLayerStepProblem::head_partials says, into head_partials ([replicas][row blocks][count]
+  // [head_classes]). The trainer's fused head then adds them (and its biases) for the logits
+  // instead of a kernel that reads Z back.
+  int head_classes = 0;
+  std::int64_t head_weight_offset = 0, head_bias_offset = 0;
+  float* head_partials = nullptr;
 };
 
 // Column splits for a launch: as many as one wave of resident blocks holds (each block of the

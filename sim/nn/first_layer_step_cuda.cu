@@ -439,7 +439,7 @@ __global__ void sum_column_splits_kernel(const float* __restrict__ partials, int
 // 205 MB per step with 64 rows, about 35 us of L2 bandwidth; 103 MB with 128).
 namespace chained {
 
-constexpr int kRows = 128, kChunk = 32;
+constexpr int kRows = kFirstLayerChainedRows, kChunk = 32;
 constexpr int kRowTiles = kRows / 16, kThreads = 2 * kRowTiles * 32;  // two warps per 16 rows: 512 threads
 // Leading dimensions in shared memory, padded so that each fragment load of a warp hits 32
 // different banks (bank = 8 member + group for the scalar loads; the X loads are 8-byte pairs,
@@ -738,9 +738,27 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
       for (int i = 0; i < 4; ++i) {
         const int sample = 8 * n + 2 * member + i % 2, r = r0 + row + group + (i >= 2 ? 8 : 0);
         if (sample >= a.count || r >= a.out) continue;
-        const float v = (z[n][i] + zs[z_at(n, i)]) + bias[r];
-        a.z[k * a.z_stride + static_cast<std::int64_t>(sample) * a.out + r] = a.relu ? fmaxf(v, 0.0f) : v;
+        const float sum = (z[n][i] + zs[z_at(n, i)]) + bias[r];
+        const float v = a.relu ? fmaxf(sum, 0.0f) : sum;
+        a.z[k * a.z_stride + static_cast<std::int64_t>(sample) * a.out + r] = v;
+        zs[z_at(n, i)] = v;  // (for the head's partial products; this thread read that entry)
       }
+    }
+  }
+  // The next layer's partial products over the block's rows (FirstLayerStepArgs::head_classes):
+  // one (sample, class) per thread, rows in order, V's column r of head_classes floats; row block
+  // 0 adds the biases (read here, before the head's kernel steps them).
+  if (a.head_classes > 0) {
+    __syncthreads();  // the block's Z in zs
+    const float* v_weights = a.parameters + k * a.stride + a.head_weight_offset;
+    const float* v_bias = a.parameters + k * a.stride + a.head_bias_offset;
+    const int rows = a.out - r0 < kRows ? a.out - r0 : kRows, outputs = a.count * a.head_classes;
+    for (int o = threadIdx.x; o < outputs; o += kThreads) {
+      const int sample = o / a.head_classes, c = o % a.head_classes;
+      float sum = 0.0f;
+      for (int r = 0; r < rows; ++r) sum += v_weights[static_cast<std::int64_t>(r0 + r) * a.head_classes + c] * zs[sample * kZLd + r];
+      a.head_partials[((k * gridDim.x + blockIdx.x) * a.count + sample) * a.head_classes + c] =
+          blockIdx.x == 0 ? sum + v_bias[c] : sum;
     }
   }
 #endif
@@ -869,6 +887,8 @@ void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
                                 "tf32x3), not in fp32");
   if (args.table != nullptr && (args.input_indices == nullptr || (args.held > 0 && args.held_indices == nullptr)))
     throw std::invalid_argument("first-layer step kernel: gathered batches need their row indices");
+  if (args.head_classes > 0 && args.head_partials == nullptr)
+    throw std::invalid_argument("first-layer step kernel: the head's partial products need their buffer");
   KernelArgs a;
   static_cast<FirstLayerStepArgs&>(a) = args;
   a.vectors = tiles_are_16_byte_aligned(args);
@@ -897,8 +917,9 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
     launch_chained(args, stream);
     return;
   }
-  if (args.table != nullptr || !args.store_stepped)
-    throw std::invalid_argument("first-layer step kernel: only the chained kernel gathers its batches or leaves W unstored");
+  if (args.table != nullptr || !args.store_stepped || args.head_classes > 0)
+    throw std::invalid_argument("first-layer step kernel: only the chained kernel gathers its batches, leaves W "
+                                "unstored or forms the head's partial products");
   if (splits > 1 && workspace == nullptr)
     throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
   const int stages = SharedLayout(args.held, args.count, 2).floats * static_cast<int>(sizeof(float)) <=
@@ -1017,6 +1038,15 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   args.z_stride = static_cast<std::int64_t>(out * count);
   args.kernel = kernel;
   args.store_stepped = p.store_stepped;
+  const std::size_t partial_floats =
+      K * static_cast<std::size_t>(first_layer_chained_row_blocks(p.out)) * count * static_cast<std::size_t>(p.head_classes);
+  float* head_partials = upload(std::vector<float>(partial_floats, -1.0f));
+  if (p.head_classes > 0) {
+    args.head_classes = p.head_classes;
+    args.head_weight_offset = p.head_weight_offset;
+    args.head_bias_offset = p.head_bias_offset;
+    args.head_partials = head_partials;
+  }
   if (gathered) {  // X and A only by their rows of the table
     args.inputs = args.inputs_held = nullptr;
     args.table = table;
@@ -1033,10 +1063,14 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
     SGDS_CUDA_CHECK(cudaMemcpy(p.parameters.data(), parameters, p.parameters.size() * sizeof(float),
                                cudaMemcpyDeviceToHost));
     SGDS_CUDA_CHECK(cudaMemcpy(result.data(), z, result.size() * sizeof(float), cudaMemcpyDeviceToHost));
+    p.head_partials.assign(partial_floats, 0.0f);
+    if (partial_floats > 0)
+      SGDS_CUDA_CHECK(cudaMemcpy(p.head_partials.data(), head_partials, partial_floats * sizeof(float),
+                                 cudaMemcpyDeviceToHost));
   } catch (...) {
     failure = std::current_exception();
   }
-  for (float* buffer : {parameters, deltas, inputs_held, inputs, z, workspace, table}) cudaFree(buffer);
+  for (float* buffer : {parameters, deltas, inputs_held, inputs, z, workspace, table, head_partials}) cudaFree(buffer);
   for (std::uint32_t* buffer : {input_indices, held_indices}) cudaFree(buffer);
   if (failure) std::rethrow_exception(failure);
   return result;

@@ -401,20 +401,46 @@ __global__ void head_forward_kernel(const float* __restrict__ h_all, int in, int
 // Only this block reads or steps W's columns j (after the barrier), so the input delta sees the
 // pre-step W. Block 0 also takes the head's bias gradient (D 1) and adds the replica's per-sample
 // losses and hits to its running totals. (One kernel where the input delta was a kernel of its
-// own: delta_in and H are then not read back.)
+// own: delta_in and H are then not read back.) With logit_partials (the chained first-layer
+// kernel's partial products of this head, FirstLayerStepArgs::head_classes, biases included),
+// each block first takes every sample's logits as the sum of its partials over the row blocks in
+// order, and their softmax cross-entropy delta D into shared memory (block 0 records the losses
+// and hits): then no first kernel runs, and d_all is not used.
 constexpr int kHeadInputsPerBlock = 32, kHeadSampleLanes = kThreads / kHeadInputsPerBlock;
 __global__ void head_backward_kernel(const float* __restrict__ h_all, const float* __restrict__ d_all,
                                      float* __restrict__ delta_in_all, std::int64_t delta_in_stride, int in,
                                      int classes, int count, float* __restrict__ weights, float* __restrict__ gradients,
                                      std::int64_t stride, std::int64_t weight_offset, std::int64_t bias_offset,
-                                     std::int64_t below_bias_offset, float sgd_eta,
-                                     const double* __restrict__ sample_loss, const double* __restrict__ sample_hit,
-                                     double* __restrict__ loss_total, double* __restrict__ correct_total) {
+                                     std::int64_t below_bias_offset, float sgd_eta, double* __restrict__ sample_loss,
+                                     double* __restrict__ sample_hit, double* __restrict__ loss_total,
+                                     double* __restrict__ correct_total, const float* __restrict__ logit_partials,
+                                     int partial_blocks, const std::int32_t* __restrict__ labels) {
   // [lane][class, or kMaxHeadClasses for the bias below][input in the tile]
   __shared__ float partial[kHeadSampleLanes][kMaxHeadClasses + 1][kHeadInputsPerBlock];
+  __shared__ float d_of_partials[kFirstLayerStepMaxColumns * kMaxHeadClasses];  // [sample][class]
   const std::int64_t replica = blockIdx.y;
   const float* h = h_all + replica * count * in;
   const float* d = d_all + replica * count * classes;
+  if (logit_partials != nullptr) {
+    for (int s = threadIdx.x; s < count; s += blockDim.x) {
+      float l[kMaxHeadClasses];
+      for (int c = 0; c < classes; ++c) {
+        float v = 0.0f;
+        for (int b = 0; b < partial_blocks; ++b)
+          v += logit_partials[((replica * partial_blocks + b) * count + s) * classes + c];
+        l[c] = v;
+      }
+      const std::int64_t column = replica * count + s;
+      double loss = 0.0, hit = 0.0;
+      softmax_cross_entropy_of_sample(l, classes, labels[column], count, &loss, &hit, d_of_partials + s * classes);
+      if (blockIdx.x == 0) {
+        sample_loss[column] = loss;
+        sample_hit[column] = hit;
+      }
+    }
+    __syncthreads();  // D (and block 0's losses) ready for the block
+    d = d_of_partials;
+  }
   float* delta_in = delta_in_all + replica * delta_in_stride;
   const bool below = below_bias_offset >= 0;
   const auto put = [&](std::int64_t at, float g) { store_or_step(weights, gradients, replica * stride + at, g, sgd_eta); };
@@ -687,6 +713,15 @@ struct ReplicaTrainer::State {
   // only when flush() needs the held batch (gather_held_inputs).
   bool first_layer_gathers = false;
   DeviceBuffer<std::uint32_t> batch_rows;
+  // With first_layer_gathers, an MLP of one hidden layer and the fused head: the chained kernel also
+  // forms the head's logits as partial products over its row blocks (biases included), and the
+  // head's one kernel (head_backward_kernel) takes them: no kernel reads the hidden layer back for
+  // the logits. [K][row blocks][max_batch][classes].
+  bool head_from_partials = false;
+  DeviceBuffer<float> logit_partials;
+  bool head_from_partials_in_step(int count) const {
+    return head_from_partials && count <= fused_head_max_batch;  // the fused head runs (launch_step)
+  }
   FirstLayerArithmetic first_layer_arithmetic() const {
     return compute == CUBLAS_COMPUTE_32F_FAST_TF32 ? FirstLayerArithmetic::tf32
            : first_layer_tf32x3                     ? FirstLayerArithmetic::tf32x3
@@ -886,6 +921,13 @@ struct ReplicaTrainer::State {
     args.arithmetic = first_layer_arithmetic();
     args.kernel = first_layer_gathers ? FirstLayerStepKernel::chained : FirstLayerStepKernel::staged;
     args.store_stepped = plan.store;
+    if (head_from_partials_in_step(count)) {
+      const Stage& head = stages[1];
+      args.head_classes = head.out;
+      args.head_weight_offset = head.weight_offset;
+      args.head_bias_offset = head.bias_offset;
+      args.head_partials = logit_partials.data;
+    }
     args.parameters = weights.data;
     args.stride = static_cast<std::int64_t>(stride);
     args.weight_offset = st.weight_offset;
@@ -949,18 +991,23 @@ struct ReplicaTrainer::State {
       const bool below_relu = below.kind == StageKind::dense && below.relu;
       const unsigned K = static_cast<unsigned>(replicas);
       float* const head_delta = delta.data;  // D, classes x count per replica
-      head_forward_kernel<<<dim3((count + kHeadSamplesPerBlock - 1) / kHeadSamplesPerBlock, K), 32 * kHeadSamplesPerBlock,
-                            0, stream>>>(activations[l - 1].data, st.in, st.out, count, batch_labels.data, weights.data,
-                                         static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset, head_delta,
-                                         sample_loss.data, sample_correct.data);
-      SGDS_CUDA_CHECK(cudaGetLastError());
+      const bool from_partials = head_from_partials_in_step(count);
+      if (!from_partials) {  // (else the first-layer kernel formed the logits' partial products)
+        head_forward_kernel<<<dim3((count + kHeadSamplesPerBlock - 1) / kHeadSamplesPerBlock, K),
+                              32 * kHeadSamplesPerBlock, 0, stream>>>(
+            activations[l - 1].data, st.in, st.out, count, batch_labels.data, weights.data,
+            static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset, head_delta, sample_loss.data,
+            sample_correct.data);
+        SGDS_CUDA_CHECK(cudaGetLastError());
+      }
       const long long target_stride = into_slot ? deferred_stride : in_stride;
       const unsigned input_tiles = static_cast<unsigned>((st.in + kHeadInputsPerBlock - 1) / kHeadInputsPerBlock);
       head_backward_kernel<<<dim3(input_tiles, K), kThreads, 0, stream>>>(
           activations[l - 1].data, head_delta, target, target_stride, st.in, st.out, count, weights.data,
           gradients.data, static_cast<std::int64_t>(stride), st.weight_offset, st.bias_offset,
           below_relu ? below.bias_offset : -1, sgd_eta, sample_loss.data, sample_correct.data, train_loss.data,
-          train_correct.data);
+          train_correct.data, from_partials ? logit_partials.data : nullptr,
+          first_layer_chained_row_blocks(stages[0].out), batch_labels.data);
       SGDS_CUDA_CHECK(cudaGetLastError());
       if (into_slot) {
         current = deferred_slot;
@@ -1288,6 +1335,10 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     if (s.deferring()) s.pending_products = DeviceBuffer<float>(K * capacity_columns * batch);
     if (s.first_layer_gathers) s.batch_rows = DeviceBuffer<std::uint32_t>(K * capacity_columns);
   }
+  s.head_from_partials = s.first_layer_gathers && s.fused_head && s.stages.size() == 2;
+  if (s.head_from_partials)
+    s.logit_partials = DeviceBuffer<float>(K * static_cast<std::size_t>(first_layer_chained_row_blocks(s.stages[0].out)) *
+                                           static_cast<std::size_t>(s.max_batch) * static_cast<std::size_t>(s.classes));
   s.sample_loss = DeviceBuffer<double>(K * capacity);
   s.sample_correct = DeviceBuffer<double>(K * capacity);
   s.train_loss = DeviceBuffer<double>(K);

@@ -65,7 +65,7 @@ TEST_CASE("The chained first-layer step kernel gathers its batches from the trai
 
 // Two held steps at b = 32 (held 64) against the reference, and the step left unstored
 // (store_stepped = false), as chained_hold_two_steps runs them; the staged kernel refuses the latter.
-TEST_CASE("The chained first-layer step kernel holds two steps and leaves a step unstored") {
+TEST_CASE("The chained first-layer step kernel holds two steps, leaves a step unstored, forms the head's partials") {
   const auto chained = [](nn::FirstLayerStepProblem& problem, nn::FirstLayerArithmetic arithmetic, int splits) {
     return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
   };
@@ -73,6 +73,7 @@ TEST_CASE("The chained first-layer step kernel holds two steps and leaves a step
                                       {{2, 256, 784, 64, 32, 1, true, true}, {3, 70, 50, 40, 13, 1, true}},
                                       test::kTensorCoreFirstLayerArithmetics, true);
   test::check_unstored_step("CPU emulation", chained, true);
+  test::check_head_partials("CPU emulation", chained);
   nn::FirstLayerStepProblem staged = test::random_first_layer_step(1, 64, 32, 8, 8, true, 96);
   staged.store_stepped = false;
   CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(staged, nn::FirstLayerArithmetic::tf32, 1), std::invalid_argument);

@@ -69,6 +69,18 @@ TEST_CASE("Emulated GPU trainer: default path, W1's step in the next forward, fu
                   train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
                   cpu);
   }
+  // The chained kernel over two row blocks (160 hidden units: 128 + 32), holding two steps: the
+  // head sums the logits' partial products of both blocks.
+  {
+    const Architecture wide_hidden = Architecture::mlp(1, 28, 28, {160}, 10);
+    const TrainResult cpu_wide_hidden = train_replicas(spec, wide_hidden, train, test_set, kSeed);
+    CudaTrainerChoices choices;
+    choices.step_in_forward = choices.first_layer_tf32x3 = true;
+    choices.chained_first_layer_step = choices.chained_hold_two_steps = true;
+    test::check_trajectories_match("emulated step in forward, tf32x3, chained kernel, two held steps, 160 hidden",
+                  train_replicas_cuda(spec, wide_hidden, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
+                  cpu_wide_hidden);
+  }
   // b = 128 (600 = 4 x 128 + 88) with the fused head there, alone and with step_in_forward.
   const TrainSpec wide = small_spec(128, false);
   const TrainResult cpu_wide = train_replicas(wide, arch, train, test_set, kSeed);
