@@ -14,6 +14,12 @@
 //                             with column splits, written as a partial sum.
 //   sum_column_splits_kernel  one thread per Z entry: the splits' partials in split order (fixed:
 //                             deterministic), then bias and activation.
+//   chained::first_layer_chained_kernel   (FirstLayerStepKernel::chained, tf32 and tf32x3) the
+//                             same step and forward with each warp's stepped tile kept in
+//                             registers as the forward's operand; optionally it gathers the
+//                             batches from the training set, leaves W unstored, and forms the
+//                             next layer's partial products (its comment below)
+//   chained::mma_layout_probe_kernel      one mma through the chained kernel's fragment layouts
 //
 // Three variants of the tile arithmetic (FirstLayerArithmetic), chosen per launch: fp32 FMAs with
 // register tiles; tf32 tensor-core tiles (wmma m16n16k8, fp32 accumulation: the precision of
@@ -433,7 +439,8 @@ __global__ void sum_column_splits_kernel(const float* __restrict__ partials, int
 //           2 member and 2 member + 1 (X's B operand is read with the same order).
 // So the stepped tile never goes back through shared memory (the staged kernel's barrier and
 // round trip), and no shuffle is needed. The two warps of a row tile add their partial Z at the
-// end through shared memory, then bias and activation.
+// end through shared memory, then bias and activation; then, if asked, the next layer's partial
+// products over the block's rows (FirstLayerStepArgs::head_classes).
 // 128 rows per block rather than 64: every chunk's A and X rows (at b = 128, 32 KB against W's
 // 16 KB) are read from L2 once per block, so taller blocks halve that traffic (at K = 64, b = 128:
 // 205 MB per step with 64 rows, about 35 us of L2 bandwidth; 103 MB with 128).
