@@ -67,13 +67,20 @@ for step in $steps; do
         --launch-skip 12000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32_sif
       run_step profile_b128_sif 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
         --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32_sif ;;
-    chained)  # one launch of the chained first-layer kernel per batch size, in detail (about 15 s each)
+    chained)  # one launch of the chained first-layer kernel per batch size, in detail (about 15 s each),
+              # then every kernel of a few steps of the best-placed variants (_sifc2 at b = 32, _sifc_fh128 at
+              # b = 128: the batch's row indices, the chained kernel, the head), summarised per kernel
       for b in 32 128; do
         run_step "chained_b$b" 150 /usr/local/cuda/bin/ncu --graph-profiling node -k regex:first_layer_chained_kernel \
           --launch-skip 40 --launch-count 1 --section SpeedOfLight --section WarpStateStats --section LaunchStats \
           --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section InstructionStats \
           "$bundle/bin/bench_network_cuda" 1 "K64_b${b}_tf32_sifc"
-      done ;;
+      done
+      run_step chained_steps_b32 150 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
+        --launch-skip 3000 --launch-count 12 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32_sifc2
+      run_step chained_steps_b128 150 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
+        --launch-skip 1000 --launch-count 12 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 \
+        K64_b128_tf32_sifc_fh128 ;;
     *) echo "unknown step $step" | tee -a "$summary" ;;
   esac
 done
