@@ -18,6 +18,9 @@
 //                                 the dense head of a training step (fused_head, b <= 32 by default): logits
 //                                 and softmax cross-entropy; then W^T D masked by the ReLU below,
 //                                 the head's and the lower bias's gradients or steps, the loss sums
+//                                 (the second alone where the chained first-layer kernel formed the
+//                                 logits' partial products)
+//   batch_rows_kernel             the batch's sample indices and labels, for the chained kernel
 //   (and the conv path's im2col / col2im, max pooling, ReLU mask and partial-sum kernels)
 //
 // Everything runs on the trainer's own stream; with step_graphs each step after the gather is
@@ -340,7 +343,8 @@ __global__ void sum_partials_kernel(const float* __restrict__ partials, int coun
   }
 }
 
-// The dense head of a training step in two kernels (ReplicaTrainerOptions::fused_head), in
+// The dense head of a training step in two kernels (ReplicaTrainerOptions::fused_head; one after
+// the chained first-layer kernel, which forms the logits' partial products), in
 // place of the head GEMM, bias, softmax cross-entropy, loss sums, head bias gradient, input-delta
 // GEMM, the ReLU-mask + bias kernel of the layer below and the head's weight-gradient GEMM. H: the
 // head's input (in x count per replica, one sample per column); W: its weights (classes x in,
