@@ -460,16 +460,18 @@ using Bits = std::uint32_t;
 
 // A configuration per batch class: samples (Z's 8-sample tiles) and held columns (8-column k
 // steps) at most, chunks in flight. Small (b <= 32): D's fragments stay in registers for the whole
-// pass, three stages (98 KB of shared memory). Large (b <= 128): D's fragments are read from
-// shared memory per chunk, two stages (186 KB: D's rows alone take 70 KB).
+// pass, four stages (126 KB of shared memory): three chunks (72 KB) in flight per multiprocessor,
+// about twice what the H100's bandwidth times its memory latency asks. Large (b <= 128): D's
+// fragments are read from shared memory per chunk, two stages (186 KB: D's rows alone take 70 KB;
+// each chunk's arithmetic then takes about as long as its copies).
 template <int kMaxSampleTiles_, int kMaxHeldSteps_, int kStages_>
 struct Config {
   static constexpr int kMaxSampleTiles = kMaxSampleTiles_, kMaxHeldSteps = kMaxHeldSteps_, kStages = kStages_;
   static constexpr bool kDeltasInRegisters = kMaxHeldSteps <= 4;
   static_assert(kStages >= 2, "the next chunk's copies go into another stage while this one is read");
 };
-using SmallBatches = Config<4, 4, 3>;
-using TwoHeldSmallBatches = Config<4, 8, 3>;  // b <= 32 with two steps held (store_stepped: 132 KB)
+using SmallBatches = Config<4, 4, 4>;
+using TwoHeldSmallBatches = Config<4, 8, 4>;  // b <= 32 with two steps held (chained_hold_two_steps: 164 KB)
 using LargeBatches = Config<kFirstLayerStepMaxColumns / 8, kFirstLayerStepMaxColumns / 8, 2>;
 
 // Shared memory, in floats: kStages copies of a chunk's tiles (W's chunk kRows x kChunk, A's
