@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -315,6 +316,23 @@ void check_unstored_step(const char* where, Run run, bool gathered) {
                         problem.parameters.size() * sizeof(float)) == 0);  // the reference's own unstored step
     }
   }
+}
+
+// The chained kernel on the device (a GPU, or the CPU emulation).
+inline std::vector<float> run_chained(nn::FirstLayerStepProblem& problem, nn::FirstLayerArithmetic arithmetic,
+                                      int splits) {
+  return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
+}
+
+// What chained_hold_two_steps and the one-kernel head ask of the chained kernel: two held steps at
+// b = 32 (held 64) against the reference, the unstored step, the head's partial products.
+inline void check_chained_extras(const char* where) {
+  const std::string two_held = std::string(where) + ", chained, two held steps";
+  check_first_layer_step_kernel(two_held.c_str(), run_chained,
+                                {{2, 256, 784, 64, 32, 1, true, true}, {3, 70, 50, 40, 13, 1, true}},
+                                kTensorCoreFirstLayerArithmetics, true);
+  check_unstored_step(where, run_chained, true);
+  check_head_partials(where, run_chained);
 }
 
 }  // namespace sgds::test

@@ -548,29 +548,12 @@ TEST_CASE("The first-layer step kernel equals its CPU reference") {
 // emulation (tests/cuda_emulation/mma.h) only models from the PTX ISA; first one mma on its own.
 TEST_CASE("The chained first-layer step kernel equals its CPU reference") {
   if (!gpu_present()) return;
-  test::check_mma_layout("GPU", [](const std::vector<float>& a, const std::vector<float>& b) {
-    return nn::cuda::tf32_mma_on_device(a, b);
-  });
-  test::check_first_layer_step_kernel(
-      "GPU, chained",
-      [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
-        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
-      },
-      test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics);
-  test::check_first_layer_step_kernel(
-      "GPU, chained, gathered",
-      [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
-        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
-      },
-      test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics, true);
-  const auto chained = [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
-    return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits, nn::cuda::FirstLayerStepKernel::chained);
-  };
-  test::check_first_layer_step_kernel("GPU, chained, two held steps", chained,
-                                      {{2, 256, 784, 64, 32, 1, true, true}, {3, 70, 50, 40, 13, 1, true}},
+  test::check_mma_layout("GPU", nn::cuda::tf32_mma_on_device);
+  test::check_first_layer_step_kernel("GPU, chained", test::run_chained, test::kFirstLayerStepShapes,
+                                      test::kTensorCoreFirstLayerArithmetics);
+  test::check_first_layer_step_kernel("GPU, chained, gathered", test::run_chained, test::kFirstLayerStepShapes,
                                       test::kTensorCoreFirstLayerArithmetics, true);
-  test::check_unstored_step("GPU", chained, true);
-  test::check_head_partials("GPU", chained);
+  test::check_chained_extras("GPU");
 }
 
 // W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's
