@@ -96,7 +96,6 @@ namespace cuda {
 //            (the forward sums over the tile's columns in a permuted order that matches that
 //            layout); one barrier per chunk; no column splits (each block finishes its rows' Z).
 enum class FirstLayerStepKernel { staged, chained };
-const char* first_layer_step_kernel_name(FirstLayerStepKernel kernel);
 
 // Device pointers and strides of one launch (strides in floats between replicas' blocks).
 struct FirstLayerStepArgs {

@@ -101,16 +101,11 @@ struct GatheredColumns {
   __device__ const float* operator()(int j) const { return table + index[j] * row_floats + offset; }
 };
 
-// Copies the tile of `slow` x kFast floats whose column j starts at from(j) into shared memory at
-// `to` (leading dimension to_ld) by cp.async; entries past fast_valid or slow_valid become zeros
-// (from(j) is asked for valid columns only). With `vectors` (the launcher checked that every
-// column start, to, to_ld and fast_valid are multiples of 4 floats, so each float4 is all valid or
-// all padding) each thread copies 16 bytes at a time, else 4. Each thread keeps one fast index and
-// walks the slow one: no division per entry (the index arithmetic of 4-byte copies with a division
-// each was most of the kernel's instructions on the H100, 2026-11-27). The caller commits and waits.
 // Calls visit(j, f) for the entries (column j, offsets f .. f + kWidth - 1) this thread copies of a
 // tile of `slow` columns of kFast floats: copy_tile_async_by's share of the thread, which the
-// chained kernel's in-place rounding (round_copied_tile_to_tf32) must match.
+// chained kernel's in-place rounding (round_copied_tile_to_tf32) must match. Each thread keeps one
+// fast index and walks the slow one: no division per entry (the index arithmetic of 4-byte copies
+// with a division each was most of the kernel's instructions on the H100, 2026-11-27).
 template <int kFast, int kWidth, int kBlockThreads, class Visit>
 __device__ void for_each_copied_entry(int slow, Visit visit) {
   static_assert(kBlockThreads % kFast == 0 && kFast % 4 == 0, "copy_tile_async: whole columns per pass");
@@ -118,6 +113,11 @@ __device__ void for_each_copied_entry(int slow, Visit visit) {
   const int f = kWidth * (threadIdx.x % kPerSlow);
   for (int j = threadIdx.x / kPerSlow; j < slow; j += kSlowStep) visit(j, f);
 }
+// Copies the tile of `slow` x kFast floats whose column j starts at from(j) into shared memory at
+// `to` (leading dimension to_ld) by cp.async; entries past fast_valid or slow_valid become zeros
+// (from(j) is asked for valid columns only). With `vectors` (the launcher checked that every
+// column start, to, to_ld and fast_valid are multiples of 4 floats, so each float4 is all valid or
+// all padding) each thread copies 16 bytes at a time, else 4. The caller commits and waits.
 template <int kFast, int kWidth, int kBlockThreads, class Columns>  // kWidth floats per copy: 4 (16 bytes) or 1
 __device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid) {
   for_each_copied_entry<kFast, kWidth, kBlockThreads>(slow, [&](int j, int f) {
@@ -606,21 +606,21 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
   const auto copy_chunk = [&](int c) {
     const int c0 = c * kChunk;
     float* const stage = shared + (c % C::kStages) * layout.stage_floats;
-    copy_tile_async<kRows, kThreads>(stage + layout.w, kWLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
-                           kChunk, a.out - r0, a.in - c0, a.vectors);
-    if (gathered) {
+    copy_tile_async<kRows, kThreads>(stage + layout.w, kWLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0,
+                                     a.out, kChunk, a.out - r0, a.in - c0, a.vectors);
+    // A's and X's rows of the chunk, wherever their columns start (held_columns(j), sample_columns(j))
+    const auto copy_rows = [&](auto held_columns, auto sample_columns) {
       if (stepping)
-        copy_tile_async<kChunk, kThreads>(stage + layout.a, kALd, GatheredColumns{a.table, a_index, a.in, c0}, layout.held_padded,
-                                a.in - c0, a.held, a.vectors);
-      copy_tile_async<kChunk, kThreads>(stage + layout.x, kXLd, GatheredColumns{a.table, x_index, a.in, c0}, layout.count_padded,
-                              a.in - c0, a.count, a.vectors);
-    } else {
-      if (stepping)
-        copy_tile_async<kChunk, kThreads>(stage + layout.a, kALd, a.inputs_held + k * a.inputs_held_stride + c0, a.in,
-                                layout.held_padded, a.in - c0, a.held, a.vectors);
-      copy_tile_async<kChunk, kThreads>(stage + layout.x, kXLd, a.inputs + k * a.inputs_stride + c0, a.in, layout.count_padded,
-                              a.in - c0, a.count, a.vectors);
-    }
+        copy_tile_async<kChunk, kThreads>(stage + layout.a, kALd, held_columns, layout.held_padded, a.in - c0, a.held,
+                                          a.vectors);
+      copy_tile_async<kChunk, kThreads>(stage + layout.x, kXLd, sample_columns, layout.count_padded, a.in - c0, a.count,
+                                        a.vectors);
+    };
+    if (gathered)
+      copy_rows(GatheredColumns{a.table, a_index, a.in, c0}, GatheredColumns{a.table, x_index, a.in, c0});
+    else
+      copy_rows(StridedColumns{a.inputs_held + k * a.inputs_held_stride + c0, a.in},
+                StridedColumns{a.inputs + k * a.inputs_stride + c0, a.in});
   };
 
   // One group of copies per chunk (D's rows go with the first); kStages - 1 groups ahead.
@@ -878,7 +878,7 @@ void prepare_first_layer_step_kernels() {
 
 namespace {
 
-// The chained kernel in the configuration of the batch: small where count and held are at most 32.
+// The chained kernel in the configuration of the batch (launch_chained picks it).
 template <class C>
 void launch_chained_with(const KernelArgs& a, CUstream_st* stream) {
   const std::size_t shared_bytes = static_cast<std::size_t>(chained::Layout(a.held, a.count, C::kStages).floats) * sizeof(float);
@@ -910,10 +910,6 @@ void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
 }
 
 }  // namespace
-
-const char* first_layer_step_kernel_name(FirstLayerStepKernel kernel) {
-  return kernel == FirstLayerStepKernel::chained ? "chained" : "staged";
-}
 
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream) {
   prepare_first_layer_step_kernels();
@@ -972,6 +968,17 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
   }
 }
 
+namespace {
+// A device copy of `host` (at least one element allocated), for the test harnesses below.
+template <class T>
+T* upload(const std::vector<T>& host) {
+  T* device = nullptr;
+  SGDS_CUDA_CHECK(cudaMalloc(&device, std::max<std::size_t>(host.size(), 1) * sizeof(T)));
+  if (!host.empty()) SGDS_CUDA_CHECK(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+  return device;
+}
+}  // namespace
+
 std::vector<float> tf32_mma_on_device(const std::vector<float>& a, const std::vector<float>& b) {
   if (a.size() != 16 * 8 || b.size() != 8 * 8) throw std::invalid_argument("tf32_mma_on_device: a is 16 x 8, b 8 x 8");
   if (compute_capability_major() < 8) throw std::invalid_argument("tf32_mma_on_device: needs compute capability 8.0");
@@ -979,11 +986,9 @@ std::vector<float> tf32_mma_on_device(const std::vector<float>& a, const std::ve
   std::vector<float> d(16 * 8, -1.0f);
   std::exception_ptr failure;
   try {
-    SGDS_CUDA_CHECK(cudaMalloc(&a_device, a.size() * sizeof(float)));
-    SGDS_CUDA_CHECK(cudaMalloc(&b_device, b.size() * sizeof(float)));
-    SGDS_CUDA_CHECK(cudaMalloc(&d_device, d.size() * sizeof(float)));
-    SGDS_CUDA_CHECK(cudaMemcpy(a_device, a.data(), a.size() * sizeof(float), cudaMemcpyHostToDevice));
-    SGDS_CUDA_CHECK(cudaMemcpy(b_device, b.data(), b.size() * sizeof(float), cudaMemcpyHostToDevice));
+    a_device = upload(a);
+    b_device = upload(b);
+    d_device = upload(d);
     chained::mma_layout_probe_kernel<<<1, 32, 0, nullptr>>>(a_device, b_device, d_device);
     SGDS_CUDA_CHECK(cudaGetLastError());
     SGDS_CUDA_CHECK(cudaDeviceSynchronize());
@@ -1007,14 +1012,6 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   const bool gathered = !p.table.empty();
   if (gathered && (p.table.size() % in != 0 || p.input_indices.size() != K * count || p.held_indices.size() != K * held))
     throw std::invalid_argument("first_layer_step_on_device: gathered batch sizes disagree with the shape");
-  const auto upload = [](const auto& host) {
-    using T = typename std::decay_t<decltype(host)>::value_type;
-    T* device = nullptr;
-    SGDS_CUDA_CHECK(cudaMalloc(&device, std::max<std::size_t>(host.size(), 1) * sizeof(T)));
-    if (!host.empty())
-      SGDS_CUDA_CHECK(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
-    return device;
-  };
   float* parameters = upload(p.parameters);
   float* deltas = upload(p.deltas);
   float* inputs_held = upload(p.inputs_held);

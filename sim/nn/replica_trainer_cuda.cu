@@ -711,8 +711,8 @@ struct ReplicaTrainer::State {
   bool step_in_forward = false;
   int pending_first = 0, step_splits = 1;
   bool first_layer_tf32x3 = false;  // ReplicaTrainerOptions::first_layer_tf32x3
-  bool chained_first_layer_step = false;  // ReplicaTrainerOptions::chained_first_layer_step
-  // The chained kernel runs (tf32 or tf32x3) and gathers its batches from train_pixels by the rows
+  // ReplicaTrainerOptions::chained_first_layer_step where it acts: the chained kernel runs (tf32 or
+  // tf32x3) and gathers its batches from train_pixels by the rows
   // in batch_rows ([K][pending_capacity], the slots of pending_inputs); pending_inputs is filled
   // only when flush() needs the held batch (gather_held_inputs).
   bool first_layer_gathers = false;
@@ -1318,8 +1318,7 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   if (may_hold && options.step_in_forward && s.max_batch <= kFirstLayerStepMaxColumns) {
     s.step_in_forward = true;
     s.first_layer_tf32x3 = options.first_layer_tf32x3;
-    s.chained_first_layer_step = options.chained_first_layer_step;
-    s.first_layer_gathers = s.chained_first_layer_step && s.first_layer_arithmetic() != FirstLayerArithmetic::fp32;
+    s.first_layer_gathers = options.chained_first_layer_step && s.first_layer_arithmetic() != FirstLayerArithmetic::fp32;
     s.hold_two = options.chained_hold_two_steps && s.first_layer_gathers && 2 * s.max_batch <= kFirstLayerStepMaxColumns;
     s.pending_capacity = (s.hold_two ? 4 : 2) * s.max_batch;  // the held batches and the coming one
     const Stage& first = s.stages[0];
