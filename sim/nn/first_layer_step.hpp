@@ -127,8 +127,8 @@ struct FirstLayerStepArgs {
   bool store_stepped = true;
   // Optional (chained kernel only): the next layer's partial products from Z, as
   // FirstLayerStepProblem::head_partials says, into head_partials ([replicas][row blocks][count]
-  // [head_classes]). The trainer's fused head then adds them (and its biases) for the logits
-  // instead of a kernel that reads Z back.
+  // [head_classes], the head's biases at head_bias_offset added in row block 0). The trainer's
+  // fused head then adds them up for the logits instead of a kernel that reads Z back.
   int head_classes = 0;
   std::int64_t head_weight_offset = 0, head_bias_offset = 0;
   float* head_partials = nullptr;
@@ -148,8 +148,8 @@ void prepare_first_layer_step_kernels();
 // Queues the step-and-forward kernel (and, with splits > 1, the sum of the splits) on `stream`.
 // The chained kernel ignores `splits` (it has none). Throws std::invalid_argument when count or
 // held exceed kFirstLayerStepMaxColumns, a needed workspace is missing, the chained kernel is
-// asked for fp32 or the staged one for gathered batches or an unstored step, std::runtime_error on
-// a CUDA error.
+// asked for fp32 or the staged one for gathered batches, an unstored step or the head's partial
+// products, std::runtime_error on a CUDA error.
 void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, int splits, CUstream_st* stream);
 
 // The chained kernel's fragment layouts on their own: one warp computes D = A B (A 16 x 8, B 8 x 8,
