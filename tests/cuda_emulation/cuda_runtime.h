@@ -7,7 +7,11 @@
 // finishes or waits at __syncthreads (released when every unfinished thread of the block waits
 // there) or at a warp shuffle (__shfl_down_sync: released when every unfinished lane of its warp
 // waits there; the wmma functions of mma.h need no wait); a wait that can never be released
-// stops the program with a message. Blocks run one after another, in order. Dynamic shared memory
+// stops the program with a message. The order in which the runnable threads take their turns is
+// set by SGDS_EMULATION_THREAD_ORDER: forward (the default, thread 0 first), reverse, or shuffled
+// (a new fixed-seed permutation every round). A missing barrier is a race that one order hides:
+// forward hides a thread reading what a lower thread wrote, reverse the opposite, so the kernel
+// tests run under all three (tests/CMakeLists.txt). Blocks run one after another, in order. Dynamic shared memory
 // is refilled with NaN before each block, so a read of a value no thread wrote shows up. Device
 // memory is host memory; one stream, everything synchronous. Stream capture records the launches
 // (and cuBLAS calls, cublas_v2.h) instead of running them, and a graph launch replays the record:
@@ -25,6 +29,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 // Kernel sources test this to reach the emulation's stand-ins for inline PTX (mma.h here).
@@ -87,6 +92,33 @@ inline void start_context(Context& c, char* stack, std::size_t bytes, void (*ent
 #endif
 
 enum class Wait { none, block, warp, done };
+
+enum class ThreadOrder { forward, reverse, shuffled };
+// SGDS_EMULATION_THREAD_ORDER, read once; anything else stops the program (a typo would silently
+// test the default order).
+inline ThreadOrder thread_order() {
+  static const ThreadOrder order = [] {
+    const char* text = std::getenv("SGDS_EMULATION_THREAD_ORDER");
+    if (text == nullptr || std::strcmp(text, "forward") == 0) return ThreadOrder::forward;
+    if (std::strcmp(text, "reverse") == 0) return ThreadOrder::reverse;
+    if (std::strcmp(text, "shuffled") == 0) return ThreadOrder::shuffled;
+    std::fprintf(stderr, "cuda emulation: SGDS_EMULATION_THREAD_ORDER = '%s'; allowed: forward, reverse, shuffled\n", text);
+    std::exit(2);
+  }();
+  return order;
+}
+// The turns of one round: 0 .. threads - 1 in the chosen order. The shuffle's generator is seeded
+// once per program, so a failure repeats when the same tests run again.
+inline void order_turns(std::vector<unsigned>& turns, unsigned threads) {
+  static std::uint64_t state = 0x9e3779b97f4a7c15u;
+  turns.resize(threads);
+  for (unsigned t = 0; t < threads; ++t) turns[t] = thread_order() == ThreadOrder::reverse ? threads - 1 - t : t;
+  if (thread_order() != ThreadOrder::shuffled) return;
+  for (unsigned i = threads; i > 1; --i) {  // Fisher-Yates with a 64-bit LCG (the upper bits)
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    std::swap(turns[i - 1], turns[static_cast<unsigned>((state >> 33) % i)]);
+  }
+}
 // An asynchronous copy (cuda_pipeline_primitives.h here): `bytes` from global to shared memory,
 // the last `zero_fill` of them zeros.
 struct AsyncCopy {
@@ -145,8 +177,10 @@ inline void run_block(Block& b, unsigned threads) {
     fiber.committed.clear();
   }
   block = &b;
+  std::vector<unsigned> turns;
   for (;;) {
-    for (unsigned t = 0; t < threads; ++t) {
+    order_turns(turns, threads);
+    for (const unsigned t : turns) {
       if (b.fibers[t].wait != Wait::none) continue;
       b.running = t;
       threadIdx = dim3(t);
