@@ -5,15 +5,21 @@
 //
 // A block's threads are fibers (ucontext) on the calling thread, run in turn: each runs until it
 // finishes or waits at __syncthreads (released when every unfinished thread of the block waits
-// there) or at a warp shuffle (__shfl_down_sync: released when every unfinished lane of its warp
-// waits there; the wmma functions of mma.h need no wait); a wait that can never be released
-// stops the program with a message. The order in which the runnable threads take their turns is
-// set by SGDS_EMULATION_THREAD_ORDER: forward (the default, thread 0 first), reverse, or shuffled
-// (a new fixed-seed permutation every round). A missing barrier is a race that one order hides:
-// forward hides a thread reading what a lower thread wrote, reverse the opposite, so the kernel
-// tests run under all three (tests/CMakeLists.txt). Blocks run one after another, in order. Dynamic shared memory
-// is refilled with NaN before each block, so a read of a value no thread wrote shows up. Device
-// memory is host memory; one stream, everything synchronous. Stream capture records the launches
+// there) or at a warp operation (__shfl_down_sync, mma.h's mma.sync: released when every unfinished
+// lane of its warp waits there; the wmma functions of mma.h need no wait); a wait that can never
+// be released stops the program with a message. SGDS_EMULATION_THREAD_ORDER sets who runs when:
+//   forward (the default)  threads 0, 1, ... each to its next wait, then again: the warps advance
+//                          together, one warp operation at a time;
+//   reverse, shuffled      one warp at a time (the last warp first, or a new fixed-seed order each
+//                          time the block is released; lanes likewise) runs all the way to its next
+//                          __syncthreads before the next warp starts.
+// On the hardware a warp may run any distance ahead of another between two barriers. A missing
+// barrier is a race that forward's lock step hides (a warp writing shared memory late in a phase
+// that another warp reads early in it); the other two run warps as far apart as they can be, in
+// both directions, so the kernel tests run under all three (tests/CMakeLists.txt).
+// Blocks run one after another, in order. Dynamic shared memory is refilled with NaN before each
+// block, so a read of a value no thread wrote shows up. Device memory is host memory; one stream,
+// everything synchronous. Stream capture records the launches
 // (and cuBLAS calls, cublas_v2.h) instead of running them, and a graph launch replays the record:
 // so a graph replayed in the wrong state gives wrong numbers here as on a GPU. L2 persistence is
 // absent (its attributes report 0). What this cannot show: races between blocks (they run one
@@ -107,14 +113,14 @@ inline ThreadOrder thread_order() {
   }();
   return order;
 }
-// The turns of one round: 0 .. threads - 1 in the chosen order. The shuffle's generator is seeded
+// 0 .. count - 1 in reverse or shuffled order (thread_order). The shuffle's generator is seeded
 // once per program, so a failure repeats when the same tests run again.
-inline void order_turns(std::vector<unsigned>& turns, unsigned threads) {
+inline void order_of_turns(std::vector<unsigned>& turns, unsigned count) {
   static std::uint64_t state = 0x9e3779b97f4a7c15u;
-  turns.resize(threads);
-  for (unsigned t = 0; t < threads; ++t) turns[t] = thread_order() == ThreadOrder::reverse ? threads - 1 - t : t;
+  turns.resize(count);
+  for (unsigned t = 0; t < count; ++t) turns[t] = count - 1 - t;
   if (thread_order() != ThreadOrder::shuffled) return;
-  for (unsigned i = threads; i > 1; --i) {  // Fisher-Yates with a 64-bit LCG (the upper bits)
+  for (unsigned i = count; i > 1; --i) {  // Fisher-Yates with a 64-bit LCG (its upper bits)
     state = state * 6364136223846793005u + 1442695040888963407u;
     std::swap(turns[i - 1], turns[static_cast<unsigned>((state >> 33) % i)]);
   }
@@ -177,31 +183,45 @@ inline void run_block(Block& b, unsigned threads) {
     fiber.committed.clear();
   }
   block = &b;
-  std::vector<unsigned> turns;
-  for (;;) {
-    order_turns(turns, threads);
-    for (const unsigned t : turns) {
-      if (b.fibers[t].wait != Wait::none) continue;
-      b.running = t;
-      threadIdx = dim3(t);
-      switch_context(b.scheduler, b.fibers[t].context);
+  const auto run_thread = [&](unsigned t) {  // to its next wait, if it is not waiting
+    if (b.fibers[t].wait != Wait::none) return;
+    b.running = t;
+    threadIdx = dim3(t);
+    switch_context(b.scheduler, b.fibers[t].context);
+  };
+  const auto release_warp = [&](unsigned first) {  // if every unfinished lane waits at a warp operation
+    const unsigned end = std::min(first + 32, threads);
+    bool any = false;
+    for (unsigned t = first; t < end; ++t) {
+      if (b.fibers[t].wait == Wait::done) continue;
+      if (b.fibers[t].wait != Wait::warp) return false;
+      any = true;
     }
-    bool all_done = true, all_at_block = true, released = false;
-    for (unsigned first = 0; first < threads; first += 32) {  // warps whose unfinished lanes all wait at a warp operation
-      bool any = false, all_warp = true;
-      for (unsigned t = first; t < std::min(first + 32, threads); ++t) {
-        const Wait w = b.fibers[t].wait;
-        if (w == Wait::done) continue;
-        any = true;
-        all_done = false;
-        if (w != Wait::warp) all_warp = false;
-        if (w != Wait::block) all_at_block = false;
+    for (unsigned t = first; t < end; ++t)
+      if (b.fibers[t].wait == Wait::warp) b.fibers[t].wait = Wait::none;
+    return any;
+  };
+  const unsigned warps = (threads + 31) / 32;
+  std::vector<unsigned> warp_turns, lane_turns;
+  for (;;) {
+    bool released = false;
+    if (thread_order() == ThreadOrder::forward) {
+      for (unsigned t = 0; t < threads; ++t) run_thread(t);
+      for (unsigned w = 0; w < warps; ++w) released |= release_warp(32 * w);
+    } else {
+      order_of_turns(warp_turns, warps);
+      for (const unsigned w : warp_turns) {
+        do {
+          order_of_turns(lane_turns, std::min(32u, threads - 32 * w));
+          for (const unsigned lane : lane_turns) run_thread(32 * w + lane);
+        } while (release_warp(32 * w));
       }
-      if (any && all_warp) {
-        for (unsigned t = first; t < std::min(first + 32, threads); ++t)
-          if (b.fibers[t].wait == Wait::warp) b.fibers[t].wait = Wait::none;
-        released = true;
-      }
+    }
+    bool all_done = true, all_at_block = true;
+    for (unsigned t = 0; t < threads; ++t) {
+      if (b.fibers[t].wait == Wait::done) continue;
+      all_done = false;
+      if (b.fibers[t].wait != Wait::block) all_at_block = false;
     }
     if (all_done) return;
     if (!released && all_at_block) {

@@ -184,3 +184,19 @@ TEST_CASE("Emulated GPU trainer: deferred first-layer steps and SHB give the CPU
                                  train_replicas_cuda(shb, arch, train, test_set, kSeed, MatmulPrecision::fp32),
                                  train_replicas(shb, arch, train, test_set, kSeed));
 }
+
+// A hidden layer below the one under the head: its ReLU mask and bias gradient (SHB) or bias step
+// (SGD) are bias_gradient_kernel's, which no one-hidden-layer network runs.
+TEST_CASE("Emulated GPU trainer: an MLP of two hidden layers gives the CPU trainer's trajectories") {
+  const Dataset train = test::digits_like(300, 3), test_set = test::digits_like(100, 4);
+  const Architecture arch = Architecture::mlp(1, 28, 28, {40, 24}, 10);
+  TrainSpec spec = small_spec(16, true);
+  test::check_trajectories_match("emulated 784-40-24-10, sgd",
+                                 train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32),
+                                 train_replicas(spec, arch, train, test_set, kSeed));
+  spec.optimizer = OptimizerKind::shb;
+  spec.momentum = 0.5;
+  test::check_trajectories_match("emulated 784-40-24-10, shb",
+                                 train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32),
+                                 train_replicas(spec, arch, train, test_set, kSeed));
+}
