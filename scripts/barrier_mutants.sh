@@ -17,7 +17,7 @@ sources="sim/nn/first_layer_step_cuda.cu sim/nn/replica_trainer_cuda.cu"
 if [ ! -d "$scratch/tree" ]; then
   git -C "$repo" worktree add -q --detach "$scratch/tree" HEAD
 else
-  git -C "$scratch/tree" checkout -q --detach "$(git -C "$repo" rev-parse HEAD)"
+  git -C "$scratch/tree" checkout -q --force --detach "$(git -C "$repo" rev-parse HEAD)"  # (drops an interrupted run's mutant)
 fi
 tree=$scratch/tree build=$scratch/build
 cmake -S "$tree" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSGDS_CUDA=OFF -DSGDS_MPI=OFF > "$scratch/configure.log"
@@ -32,15 +32,18 @@ for file in $sources; do
       continue
     fi
     for order in $orders; do  # side by side; --abort: the first failed assertion is enough
-      (SGDS_EMULATION_THREAD_ORDER=$order timeout 600 "$build/tests/test_cuda_emulated" --abort > "$scratch/$order.log" 2>&1
-       echo $? > "$scratch/$order.rc") &
+      rm -f "$scratch/$order.rc"
+      (rc=0
+       SGDS_EMULATION_THREAD_ORDER=$order timeout 600 "$build/tests/test_cuda_emulated" --abort > "$scratch/$order.log" 2>&1 || rc=$?
+       echo $rc > "$scratch/$order.rc") &
     done
     wait
     for order in $orders; do
-      if [ "$(cat "$scratch/$order.rc")" = 0 ]; then
+      rc=$(cat "$scratch/$order.rc")
+      if [ "$rc" = 0 ]; then
         result="$result | $order passes"
-      else  # the first failing test case (the line after the first separator of Catch's report)
-        result="$result | $order FAILS ($(grep -m1 -A1 '^-----' "$scratch/$order.log" | sed -n 2p | cut -c1-50))"
+      else  # exit status, the first failing test case (the line after the first separator of Catch's report)
+        result="$result | $order FAILS (exit $rc: $(grep -m1 -A1 '^-----' "$scratch/$order.log" | sed -n 2p | cut -c1-50))"
       fi
     done
     echo "$result"
