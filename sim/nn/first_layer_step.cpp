@@ -33,15 +33,16 @@ std::vector<float> first_layer_head_partials(const FirstLayerStepProblem& p, con
   for (std::size_t k = 0; k < K; ++k) {
     const float* v = p.parameters.data() + k * p.stride + p.head_weight_offset;
     const float* v_bias = p.parameters.data() + k * p.stride + p.head_bias_offset;
-    for (std::size_t b = 0; b < blocks; ++b)
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::size_t first = b * kFirstLayerChainedRows;
+      const std::size_t last = std::min(out, first + static_cast<std::size_t>(kFirstLayerChainedRows));
       for (std::size_t s = 0; s < count; ++s)
         for (std::size_t c = 0; c < classes; ++c) {
           float sum = 0.0f;
-          const std::size_t first = b * kFirstLayerChainedRows;
-          const std::size_t last = std::min(out, first + static_cast<std::size_t>(kFirstLayerChainedRows));
           for (std::size_t r = first; r < last; ++r) sum += v[r * classes + c] * z[k * out * count + s * out + r];
           partials[((k * blocks + b) * count + s) * classes + c] = b == 0 ? sum + v_bias[c] : sum;
         }
+    }
   }
   return partials;
 }

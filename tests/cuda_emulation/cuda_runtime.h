@@ -19,9 +19,9 @@
 // both directions, so the kernel tests run under all three (tests/CMakeLists.txt).
 // Blocks run one after another, in order. Dynamic shared memory is refilled with NaN before each
 // block, so a read of a value no thread wrote shows up. Device memory is host memory; one stream,
-// everything synchronous. Stream capture records the launches
-// (and cuBLAS calls, cublas_v2.h) instead of running them, and a graph launch replays the record:
-// so a graph replayed in the wrong state gives wrong numbers here as on a GPU. L2 persistence is
+// everything synchronous. Stream capture records the launches (and cuBLAS calls, cublas_v2.h)
+// instead of running them, and a graph launch replays the record: so a graph replayed in the
+// wrong state gives wrong numbers here as on a GPU. L2 persistence is
 // absent (its attributes report 0). What this cannot show: races between blocks (they run one
 // after another), timing, and the real tensor-core fragment layouts (mma.h emulates the API).
 #include <ucontext.h>
