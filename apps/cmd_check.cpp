@@ -6,6 +6,7 @@
 
 #include "analysis/check.hpp"
 #include "apps/command.hpp"
+#include "data/output_path.hpp"
 #include "data/result_file.hpp"
 #include "sim/config_table.hpp"
 #include "sim/progress.hpp"
@@ -18,7 +19,7 @@ struct CheckCommandOptions {
   bool quick = false, mutants = false, quiet = false;
   std::string output;
   int threads = 0;
-  std::int64_t seed = 20231115;
+  std::string seed = "20231115";
 };
 
 std::string shorten(const std::string& text, std::size_t width) {
@@ -58,19 +59,21 @@ void check_command(const CheckCommandOptions& options) {
       selected.push_back(check);
     }
   }
-  if (options.seed < 0 || options.seed > 0xFFFFFFFFll)
-    throw UsageError(fmt::format("--seed {}: expected an integer in [0, 4294967295]", options.seed));
+  const std::uint32_t seed = *parse_seed_option(options.seed.empty() ? std::string("x") : options.seed);
   const int threads = apply_thread_count(options.threads);
+  if (!options.output.empty()) {
+    check_output_file(options.output, kind_name(ResultKind::check), {});
+    clear_stale_temporaries(options.output);
+  }
 
   std::unique_ptr<ResultWriter> writer;
   if (!options.output.empty()) {
     std::vector<std::string> quoted;
     for (const auto* c : selected) quoted.push_back("\"" + c->name + "\"");
     const std::string config = fmt::format("# sgdsmooth check\nquick = {}\nmutants = {}\nseed = {}\nchecks = [{}]\n", options.quick,
-                         options.mutants, options.seed, fmt::join(quoted, ", "));
-    writer = std::make_unique<ResultWriter>(
-        options.output, Provenance{command_line(), config, static_cast<std::uint32_t>(options.seed),
-                                   cpu_device_description(threads)});
+                         options.mutants, seed, fmt::join(quoted, ", "));
+    writer = std::make_unique<ResultWriter>(options.output, ResultKind::check,
+                                            Provenance{command_line(), config, seed, cpu_device_description(threads)});
   }
 
   std::int64_t runs = 0;
@@ -85,7 +88,7 @@ void check_command(const CheckCommandOptions& options) {
     if (options.mutants) variants.insert(variants.end(), c->mutants.begin(), c->mutants.end());
     for (const auto& mutant : variants) {
       const auto start = std::chrono::steady_clock::now();
-      CheckResult r = c->run(CheckOptions{options.quick, mutant, static_cast<std::uint32_t>(options.seed)});
+      CheckResult r = c->run(CheckOptions{options.quick, mutant, seed});
       r.mutant = mutant;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (mutant.empty() ? (r.verdict == Verdict::fail) : (r.verdict != Verdict::fail)) ok = false;
@@ -102,6 +105,7 @@ void check_command(const CheckCommandOptions& options) {
   for (const auto& r : results) print_row(r, !r.mutant.empty());
   if (writer) {
     writer->commit();
+    interruption::set_kept_message(options.output + " is complete");
     fmt::print("wrote {}\n", options.output);
   }
   if (!ok) {

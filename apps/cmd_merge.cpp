@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include "apps/command.hpp"
+#include "data/output_path.hpp"
+#include "data/result_file.hpp"
 #include "sim/sweep/sweep_merge.hpp"
 
 namespace sgds::app {
@@ -20,6 +22,8 @@ const RegisterCommand registered(16, [](CLI::App& cli) {
   merge->add_flag("--allow-incomplete", options->allow_incomplete,
                   "Merge even if points are missing (/sweep/completed marks them 0)");
   merge->callback([options] {
+    check_output_file(options->output, kind_name(ResultKind::sweep), {}, {options->directory});
+    clear_stale_temporaries(options->output);
     const SweepMergeSummary summary =
         merge_sweep(options->directory, options->output, options->allow_incomplete, command_line());
     fmt::print("merged {} of {} points into {}\n", summary.complete, summary.points, options->output);

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "apps/command.hpp"
+#include "data/output_path.hpp"
 #include "data/result_file.hpp"
 
 extern char** environ;
@@ -21,7 +22,11 @@ namespace {
 
 struct ReportOptions {
   std::string input, output;
+  bool verbose = false;
 };
+
+// The first line of every report.md (analysis/python/sgdsmooth/report.py, REPORT_MARKER).
+constexpr const char* kReportMarker = "<!-- written by sgdsmooth report -->";
 
 // Where the package lives: $SGDS_SOURCE_DIR if set (an installed binary pointed at a checkout),
 // else the source tree this binary was built from.
@@ -36,6 +41,7 @@ int run_python(const std::string& python, const std::filesystem::path& root, con
   ::setenv("PYTHONPATH", python_path.c_str(), 1);
   ::setenv("MPLBACKEND", "Agg", 1);
   std::vector<std::string> args{python, "-m", "sgdsmooth.report", options.input, "-o", options.output};
+  if (options.verbose) args.push_back("--verbose");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -48,11 +54,15 @@ int run_python(const std::string& python, const std::filesystem::path& root, con
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw std::runtime_error("report: waitpid failed");
   }
+  if (WIFSIGNALED(status))  // libhdf5 under h5py crashing on the file, or the machine killing python
+    throw ResultFileError(fmt::format("report: python died of {} drawing '{}'; nothing more was written",
+                                      ::strsignal(WTERMSIG(status)), options.input));
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 void report_command(const ReportOptions& options) {
-  ResultReader check_first(options.input);  // refuses other files and schema majors with one line, exit 2
+  { const ResultReader check_first(options.input); }  // refuses other files, broken seals, schema majors: one line, exit 2
+  check_output_folder(options.output, "report.md", kReportMarker);
   const std::filesystem::path root = package_root();
   if (!std::filesystem::exists(root / "sgdsmooth" / "report.py"))
     throw UsageError(fmt::format("report: the Python package is not at '{}' (set SGDS_SOURCE_DIR to the sgdsmooth "
@@ -69,7 +79,9 @@ const RegisterCommand registered(35, [](CLI::App& cli) {
   CLI::App* report = cli.add_subcommand(
       "report", "Write every figure of a result file as PNG plus report.md (runs analysis/python with python3)");
   report->add_option("file", options->input, "Result file (HDF5)")->required();
-  report->add_option("-o,--output", options->output, "Folder for the PNGs and report.md")->required();
+  report->add_option("-o,--output", options->output,
+                     "Folder for the PNGs and report.md: new, empty, or an earlier report's")->required();
+  report->add_flag("--verbose", options->verbose, "Show Python's warnings and, on a failure, its traceback");
   report->callback([options] { report_command(*options); });
 });
 

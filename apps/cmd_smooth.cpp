@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "apps/command.hpp"
+#include "data/output_path.hpp"
 #include "data/result_file.hpp"
 #include "sim/config_table.hpp"
 #include "theory/smoothing.hpp"
@@ -178,6 +179,8 @@ void figure_command(const SmoothOptions& o) {
     FunctionVariant f = make_function(t);
     if (function_dim(f) != 1) t.fail("dim", std::to_string(function_dim(f)), "1 (the figure is 1-D)");
     t.finish();
+    for (const auto& [other, name] : functions)
+      if (name == function_name(f)) t.fail("name", "\"" + name + "\"", "a function not already in the figure");
     functions.emplace_back(f, function_name(f));
   }
   struct Curve {
@@ -187,17 +190,23 @@ void figure_command(const SmoothOptions& o) {
   std::vector<Curve> kernels;
   for (ConfigTable& t : top.tables("kernel")) {
     const KernelSpec k = parse_kernel(t);
-    kernels.push_back({k, t.text("label", kernel_name(k.kind))});
+    const std::string label = t.text("label", kernel_name(k.kind));
+    if (!h5::valid_group_name(label)) t.fail("label", "\"" + label + "\"", h5::kGroupNameRule);
+    for (const Curve& other : kernels)
+      if (other.label == label) t.fail("label", "\"" + label + "\"", "a label not used by another kernel");
+    kernels.push_back({k, label});
     t.finish();
   }
   top.finish();
+  check_output_file(o.output, kind_name(ResultKind::smoothing), {o.figure});
+  clear_stale_temporaries(o.output);
 
   std::vector<double> x(static_cast<std::size_t>(points));
   for (std::int64_t i = 0; i < points; ++i)
     x[static_cast<std::size_t>(i)] = x_min + (x_max - x_min) * static_cast<double>(i) / static_cast<double>(points - 1);
   const std::uint64_t n = x.size();
 
-  ResultWriter writer(o.output, Provenance{command_line(), to_toml_text(document), seed, cpu_device_description(1)});
+  ResultWriter writer(o.output, ResultKind::smoothing, Provenance{command_line(), to_toml_text(document), seed, cpu_device_description(1)});
   h5::Group curves = writer.top_group("curves");
   curves.set_attribute("delta", delta);
   curves.set_attribute("samples", static_cast<std::int64_t>(samples));

@@ -9,6 +9,7 @@
 
 #include "analysis/statistics.hpp"
 #include "apps/command.hpp"
+#include "data/output_path.hpp"
 #include "data/result_file.hpp"
 #include "sim/nn/network_output.hpp"
 #include "sim/nn/train_config.hpp"
@@ -21,7 +22,7 @@ namespace {
 struct TrainOptions {
   std::string config_file, output;
   int threads = 0;
-  std::int64_t seed = -1;
+  std::string seed;
   std::vector<std::string> overrides;
   std::string device, matmul_precision;
   bool quiet = false;
@@ -98,12 +99,23 @@ void write_correlations(const h5::Group& networks, const std::vector<RunSummary>
 
 void train_command(const TrainOptions& options) {
   toml::table document = parse_config_file(options.config_file);
-  if (options.seed >= 0) apply_override(document, fmt::format("seed={}", options.seed));
+  if (const auto seed = parse_seed_option(options.seed)) apply_override(document, fmt::format("seed={}", *seed));
   for (const auto& assignment : options.overrides) apply_override(document, assignment);
   if (!options.device.empty()) apply_override(document, fmt::format("device=\"{}\"", options.device));
   if (!options.matmul_precision.empty())
     apply_override(document, fmt::format("matmul_precision=\"{}\"", options.matmul_precision));
   const nn::TrainConfig config = nn::parse_train_config(document);
+  const int threads = apply_thread_count(options.threads);
+  const std::string output = options.output.empty()
+                                 ? std::filesystem::path(options.config_file).stem().string() + ".h5"
+                                 : options.output;
+  const std::string incomplete = incomplete_name(output);
+  check_output_file(output, kind_name(ResultKind::train), {options.config_file});
+  check_output_file(incomplete, kind_name(ResultKind::train), {options.config_file});
+  clear_stale_temporaries(output);
+  if (std::filesystem::exists(incomplete))
+    throw PathError(fmt::format("'{}' holds the runs an interrupted train of '{}' finished: move or remove it first",
+                                incomplete, output));
 
   nn::LoadedData data;
   try {
@@ -119,10 +131,15 @@ void train_command(const TrainOptions& options) {
                                   "stay even)", e.what(), data.train.height, data.train.width));
   }
 
-  const int threads = apply_thread_count(options.threads);
-  const std::string output = options.output.empty()
-                                 ? std::filesystem::path(options.config_file).stem().string() + ".h5"
-                                 : options.output;
+  // A batch larger than the training set is refused, never cut to it.
+  const auto n = static_cast<double>(data.train.size());
+  for (const auto& spec : config.runs)
+    for (int e = 0; e < spec.epochs; ++e)
+      if (const double b = std::floor(schedule_at(spec.schedule, e).batch); b > n)
+        throw ConfigError(fmt::format("config: run '{}': the schedule's batch at epoch {} is {}: expected at most the {} "
+                                      "training samples (data.train_samples)",
+                                      spec.name, e + 1, b, data.train.size()));
+
   const bool on_gpu = config.device == "cuda";
   const std::string precision = nn::matmul_precision_description(config.matmul_precision);
   const std::string device = on_gpu ? nn::cuda_training_device() + ", matmul " + precision + "; CPU measurements: " +
@@ -139,7 +156,7 @@ void train_command(const TrainOptions& options) {
   std::vector<DoneRun> done;
   std::vector<RunSummary> summaries;
   const auto write_file = [&](const std::string& path, bool final) {
-    ResultWriter writer(path, provenance);
+    ResultWriter writer(path, ResultKind::train, provenance);
     const h5::Group networks = writer.top_group("networks");
     networks.set_attribute("architecture", architecture.description);
     networks.set_attribute("train_source", data.train.source);
@@ -154,7 +171,6 @@ void train_command(const TrainOptions& options) {
     if (summaries.size() >= 3) write_correlations(networks, summaries, config.seed, final);
     writer.commit();
   };
-  const std::string incomplete = output + ".incomplete.h5";
 
   fmt::print("{} on {} training / {} evaluation samples, {} parameters\n", architecture.description,
              data.train.size(), data.evaluation.size(), architecture.parameter_count);
@@ -190,7 +206,11 @@ void train_command(const TrainOptions& options) {
     }
     summary.delta /= std::max(measured, 1);
     summaries.push_back(summary);
-    if (done.size() < config.runs.size()) write_file(incomplete, false);
+    if (done.size() < config.runs.size()) {
+      write_file(incomplete, false);
+      interruption::set_kept_message(fmt::format("kept the {} of {} runs that had finished in {}", done.size(),
+                                                 config.runs.size(), incomplete));
+    }
     fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12.4g} {:>8.1f}\n", spec.name, spec.replicas, spec.epochs,
                fmt::format("{:.4f} +- {:.4f}", mean_at(accuracy, last, spec.replicas), se_at(accuracy, last, spec.replicas)),
                fmt::format("{:.4g} +- {:.2g}", mean_at(delta, last, spec.replicas), se_at(delta, last, spec.replicas)),
@@ -204,6 +224,7 @@ void train_command(const TrainOptions& options) {
   write_file(output, true);
   std::error_code ignored;
   std::filesystem::remove(incomplete, ignored);
+  interruption::set_kept_message(output + " is complete");
   fmt::print("wrote {}\n", output);
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Subcommands register themselves: each apps/cmd_*.cpp holds one RegisterCommand that adds its
 // CLI11 subcommand, so adding a command never touches main.
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,7 +32,12 @@ struct RegisterCommand {
 // The command line as typed, for provenance.
 const std::string& command_line();
 
-// Apply --threads (0 = OpenMP default) and return the thread count in effect.
+// Apply --threads (0 = OpenMP default) and return the thread count in effect. Refuses more than
+// kThreadsPerCore threads per core (UsageError).
+inline constexpr int kThreadsPerCore = 4;
 int apply_thread_count(int threads);
+
+// --seed TEXT: an integer in [0, 2^32), else UsageError; empty TEXT (not given): nullopt.
+std::optional<std::uint32_t> parse_seed_option(const std::string& text);
 
 }  // namespace sgds::app

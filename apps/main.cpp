@@ -1,12 +1,15 @@
 // sgdsmooth: Monte Carlo checks of the theory that SGD smooths nonconvex functions.
 #include <algorithm>
 #include <cstdio>
+#include <thread>
 
 #include <omp.h>
 #include <fmt/format.h>
 
 #include "apps/command.hpp"
 #include "data/h5.hpp"
+#include "data/interruption.hpp"
+#include "data/output_path.hpp"
 #include "data/result_file.hpp"
 #include "sim/config_table.hpp"
 
@@ -28,15 +31,27 @@ std::string typed_command_line;
 const std::string& command_line() { return typed_command_line; }
 
 int apply_thread_count(int threads) {
-  if (threads < 0) throw UsageError(fmt::format("--threads {}: expected an integer >= 0 (0 = all cores)", threads));
+  const int cores = std::max(1, omp_get_num_procs());
+  if (threads < 0 || threads > kThreadsPerCore * cores)
+    throw UsageError(fmt::format("--threads {}: expected an integer in [0, {}] (0 = all {} cores; at most {} per core)",
+                                 threads, kThreadsPerCore * cores, cores, kThreadsPerCore));
   if (threads > 0) omp_set_num_threads(threads);
   return omp_get_max_threads();
+}
+
+std::optional<std::uint32_t> parse_seed_option(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  const bool digits = text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || std::stoull(text) > 0xFFFFFFFFull)
+    throw UsageError(fmt::format("--seed {}: expected an integer in [0, 4294967295]", text));
+  return static_cast<std::uint32_t>(std::stoull(text));
 }
 
 }  // namespace sgds::app
 
 int main(int argc, char** argv) {
   using namespace sgds;
+  interruption::install_handlers();
   for (int i = 0; i < argc; ++i) app::typed_command_line += (i ? " " : "") + std::string(argv[i]);
 
   CLI::App cli{
@@ -80,6 +95,9 @@ Exit status: 0 success, 1 a failed check or internal error, 2 bad input (one lin
     std::fprintf(stderr, "sgdsmooth: error: %s\n", e.what());
     return 2;
   } catch (const ResultFileError& e) {
+    std::fprintf(stderr, "sgdsmooth: error: %s\n", e.what());
+    return 2;
+  } catch (const PathError& e) {
     std::fprintf(stderr, "sgdsmooth: error: %s\n", e.what());
     return 2;
   } catch (const h5::H5Error& e) {

@@ -27,6 +27,11 @@ class Handle {
   Handle& operator=(Handle&& other) noexcept;
   ~Handle() { reset(); }
   void reset();
+  hid_t release() {  // give up ownership without closing
+    const hid_t id = id_;
+    id_ = -1;
+    return id;
+  }
   hid_t id() const { return id_; }
   bool valid() const { return id_ >= 0; }
 
@@ -62,6 +67,9 @@ class Group {
   void set_attribute(const std::string& name, const std::vector<double>& values) const;
   void set_attribute(const std::string& name, const std::vector<std::int64_t>& values) const;
   bool has_attribute(const std::string& name) const;
+  void delete_attribute(const std::string& name) const;
+  // Copy every attribute of this object onto `target` (strings, numbers, 1-D arrays), except `skip`.
+  void copy_attributes_to(const Group& target, const std::vector<std::string>& skip = {}) const;
   std::vector<std::string> attribute_names() const;
   std::string attribute_string(const std::string& name) const;
   double attribute_double(const std::string& name) const;
@@ -81,6 +89,11 @@ class Group {
   // Attribute on a dataset of this group (units, descriptions).
   void set_dataset_attribute(const std::string& dataset, const std::string& name, const std::string& value) const;
 
+  // Copy the group `source_name` of `source`, with everything below it, here as `name` (a dataset
+  // is copied under its own name): every dataset's values, shape and attributes, every group's
+  // attributes, each dataset's axes attached to the copies of its dimension scales.
+  void copy_from(const Group& source, const std::string& source_name, const std::string& name) const;
+
   // Make `scale` a dimension scale called `dimension_name` and attach it to axis `axis` of `dataset`.
   void make_dimension_scale(const std::string& scale, const std::string& dimension_name) const;
   void attach_dimension_scale(const std::string& dataset, const std::string& scale, unsigned axis) const;
@@ -92,17 +105,26 @@ class Group {
 
 class File {
  public:
-  static File create(const std::string& filename);     // truncates
-  static File open_read(const std::string& filename);  // throws if not an HDF5 file
+  // Truncates. `user_block` bytes at the start are left to the caller (data/file_seal.hpp).
+  // The format is HDF5 1.8's, whose metadata carries checksums.
+  static File create(const std::string& filename, std::uint64_t user_block = 0);
+  static File open_read(const std::string& filename);   // throws if not an HDF5 file
+  static File open_write(const std::string& filename);  // an existing file, to add to
   Group root() const;
   void flush() const;
   void close() { handle_.reset(); }
+  void close_checked();  // close, throwing (with errno's reason) if the last writes failed
   const std::string& filename() const { return filename_; }
 
  private:
   Handle handle_;
   std::string filename_;
 };
+
+// A name for one group of a result file (an experiment, a run): 1 to 64 letters, digits, '_', '-'
+// or '.', not starting with '.' (".", ".." and hidden names), so HDF5 and file systems take it as is.
+bool valid_group_name(const std::string& name);
+inline constexpr const char* kGroupNameRule = "1 to 64 letters, digits, '_', '-' or '.', not starting with '.'";
 
 // Turn off HDF5's automatic error stack printing (once per process).
 void silence_library_errors();

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <system_error>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -11,11 +12,24 @@
 
 #include <fmt/format.h>
 
-#include "data/hdf5_trial_read.hpp"
+#include "data/isolated_read.hpp"
+#include "data/output_path.hpp"
 
 namespace sgds {
 
 const char* git_sha();  // generated at build time (cmake/WriteGitInfo.cmake)
+
+const char* kind_name(ResultKind kind) {
+  switch (kind) {
+    case ResultKind::run: return "run";
+    case ResultKind::check: return "check";
+    case ResultKind::train: return "train";
+    case ResultKind::smoothing: return "smoothing";
+    case ResultKind::sweep_point: return "sweep_point";
+    case ResultKind::sweep: return "sweep";
+  }
+  return "run";
+}
 
 std::string tool_version() { return SGDS_VERSION; }
 std::string git_revision() { return git_sha(); }
@@ -125,19 +139,12 @@ void write_experiment_group(const h5::Group& group, const ExperimentResult& resu
   }
 }
 
-ResultWriter::ResultWriter(std::string filename, const Provenance& provenance)
-    : filename_(std::move(filename)), temporary_(fmt::format("{}.partial-{}", filename_, ::getpid())) {
-  const std::filesystem::path parent = std::filesystem::path(filename_).parent_path();
-  std::error_code ignored;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ignored);  // failure surfaces below
-  try {
-    file_ = h5::File::create(temporary_);
-  } catch (const h5::H5Error&) {
-    throw ResultFileError(fmt::format("cannot write output file '{}' (is the folder there and writable?)", filename_));
-  }
-  const h5::Group root = file_.root();
+namespace {
+
+void stamp_provenance(const h5::Group& root, ResultKind kind, const Provenance& provenance) {
   root.set_attribute("filetype", kResultFileType);
   root.set_attribute("schema_version", std::vector<std::int64_t>{kSchemaMajor, kSchemaMinor});
+  root.set_attribute("result_kind", kind_name(kind));
   root.set_attribute("tool_version", tool_version());
   root.set_attribute("git_sha", git_revision());
   root.set_attribute("created", utc_timestamp());
@@ -149,8 +156,37 @@ ResultWriter::ResultWriter(std::string filename, const Provenance& provenance)
   root.set_attribute("noise_normalisation",
                      "per_coordinate: u has independent unit-variance coordinates; delta = eta C / sqrt(b) is the "
                      "per-coordinate std of eta*omega");
-  root.create_group("experiments");
-  root.create_group("checks");
+}
+
+}  // namespace
+
+ResultWriter::ResultWriter(std::string filename, ResultKind kind, const Provenance& provenance, const std::string& extend)
+    : filename_(std::move(filename)),
+      temporary_(temporary_name(filename_, ::getpid())),
+      kind_(kind),
+      temporary_guard_(temporary_) {
+  const std::filesystem::path parent = std::filesystem::path(filename_).parent_path();
+  std::error_code ignored;
+  if (!parent.empty()) std::filesystem::create_directories(parent, ignored);  // failure surfaces below
+  try {
+    if (extend.empty()) {
+      file_ = h5::File::create(temporary_, kSealBytes);
+    } else {
+      std::error_code error;
+      std::filesystem::copy_file(extend, temporary_, std::filesystem::copy_options::overwrite_existing, error);
+      if (error) throw h5::H5Error(fmt::format("cannot copy '{}': {}", extend, error.message()));
+      file_ = h5::File::open_write(temporary_);
+    }
+    const h5::Group root = file_.root();
+    stamp_provenance(root, kind, provenance);
+    root.delete_attribute("incomplete");
+    if (!root.has("experiments")) root.create_group("experiments");
+    if (!root.has("checks")) root.create_group("checks");
+  } catch (const h5::H5Error& e) {
+    file_.close();
+    std::remove(temporary_.c_str());
+    throw ResultFileError(fmt::format("cannot write output file '{}' ({})", filename_, e.what()));
+  }
 }
 
 ResultWriter::~ResultWriter() {
@@ -159,6 +195,8 @@ ResultWriter::~ResultWriter() {
     std::remove(temporary_.c_str());
   }
 }
+
+void ResultWriter::mark_incomplete(const std::string& note) { file_.root().set_attribute("incomplete", note); }
 
 void ResultWriter::write_experiment(const ExperimentResult& result) {
   write_experiment_group(file_.root().open_group("experiments").create_group(result.name), result);
@@ -218,25 +256,63 @@ h5::Group ResultWriter::top_group(const std::string& name) {
 }
 
 void ResultWriter::commit() {
-  file_.flush();
-  file_.close();
-  // fsync the data before the rename makes the file visible under its final name.
-  if (FILE* f = std::fopen(temporary_.c_str(), "rb")) {
-    ::fsync(fileno(f));
-    std::fclose(f);
+  const auto fail = [&](const std::string& why) {
+    file_.close();
+    std::remove(temporary_.c_str());
+    temporary_guard_.release();
+    throw ResultFileError(fmt::format("cannot write '{}': {}; nothing was written (an earlier file of that name is "
+                                      "unchanged)",
+                                      filename_, why));
+  };
+  try {
+    file_.flush();
+    file_.close_checked();
+    write_seal(temporary_, kind_name(kind_));  // fsyncs the data before the rename makes it visible
+  } catch (const h5::H5Error& e) {
+    fail(e.what());
+  } catch (const std::system_error& e) {
+    fail(e.code().message());
   }
   std::error_code error;
   std::filesystem::rename(temporary_, filename_, error);
-  if (error) {
-    std::remove(temporary_.c_str());
-    throw ResultFileError(fmt::format("cannot move the result into '{}': {}", filename_, error.message()));
+  if (error) fail(error.message());
+  temporary_guard_.release();
+  const std::filesystem::path parent = std::filesystem::path(filename_).parent_path();
+  if (FILE* folder = std::fopen(parent.empty() ? "." : parent.c_str(), "r")) {  // the rename, durable
+    ::fsync(fileno(folder));
+    std::fclose(folder);
   }
   committed_ = true;
 }
 
-ResultReader::ResultReader(const std::string& filename, FileOrigin origin) {
+namespace {
+
+// The kind of a file written before seals (schema 1.0-1.4): what its groups hold.
+std::string inferred_kind(const h5::Group& root) {
+  if (root.has("sweep_point")) return "sweep_point";
+  if (root.has("sweep")) return "sweep";
+  if (root.has("networks")) return "train";
+  if (root.has("curves")) return "smoothing";
+  if (root.has("checks") && !root.open_group("checks").children().empty()) return "check";
+  return "run";
+}
+
+}  // namespace
+
+ResultReader::ResultReader(const std::string& filename) {
   try {
-    if (origin == FileOrigin::elsewhere) h5::refuse_if_reading_crashes(filename);  // not crash in libhdf5
+    require_regular_file(filename, "result file");
+    seal_ = check_seal(filename);
+  } catch (const PathError& e) {
+    throw ResultFileError(e.what());
+  } catch (const std::system_error& e) {
+    throw ResultFileError(fmt::format("cannot read '{}': {}", filename, e.code().message()));
+  }
+  if (seal_.state == SealState::broken)
+    throw ResultFileError(fmt::format("'{}' is corrupted ({}); not read", filename, seal_.problem));
+  try {
+    // A sealed file holds the bytes this program wrote; any other is read in a child first.
+    if (seal_.state == SealState::unsealed) h5::refuse_if_reading_crashes(filename);
     file_ = h5::File::open_read(filename);
   } catch (const h5::H5Error& e) {
     throw ResultFileError(e.what());
@@ -252,6 +328,15 @@ ResultReader::ResultReader(const std::string& filename, FileOrigin origin) {
   if (version[0] != kSchemaMajor)
     throw ResultFileError(fmt::format("'{}' has schema version {}.{}; this sgdsmooth reads {}.x (tool {})", filename,
                                       version[0], version[1], kSchemaMajor, tool_version()));
+  if (seal_.state == SealState::unsealed && version[1] >= kFirstSealedMinor)
+    throw ResultFileError(fmt::format("'{}' has no seal although schema {}.{} seals every file: it was never completed, "
+                                      "or its first bytes were damaged; not read",
+                                      filename, version[0], version[1]));
+}
+
+std::string ResultReader::kind() const {
+  if (seal_.state == SealState::sealed) return seal_.kind;
+  return inferred_kind(file_.root());
 }
 
 ResultFileSummary ResultReader::summary() const {
@@ -260,6 +345,7 @@ ResultFileSummary ResultReader::summary() const {
   const auto version = root.attribute_int64s("schema_version");
   summary.schema_major = version[0];
   summary.schema_minor = version[1];
+  summary.kind = kind();
   for (const auto& name : root.attribute_names()) summary.root_attributes.emplace_back(name, root.attribute_as_text(name));
   if (root.has("experiments")) summary.experiments = root.open_group("experiments").children();
   if (root.has("checks")) summary.checks = root.open_group("checks").children();
@@ -286,6 +372,75 @@ ExperimentResult ResultReader::read_experiment(const std::string& name) const {
     result.series.push_back(std::move(s));
   }
   return result;
+}
+
+}  // namespace sgds
+
+namespace sgds {
+
+namespace {
+
+// Every dataset of every group read back; the first that fails (a Fletcher32 mismatch) is named.
+void read_every_dataset(const h5::Group& group, std::int64_t& datasets) {
+  for (const auto& child : group.children()) {
+    if (group.is_group(child)) {
+      read_every_dataset(group.open_group(child), datasets);
+      continue;
+    }
+    const h5::DatasetInfo info = group.dataset_info(child);
+    if (info.type == "string") (void)group.read_strings(child);
+    else if (info.type.rfind("float", 0) == 0) (void)group.read_doubles(child);
+    else (void)group.read_int64s(child);
+    ++datasets;
+  }
+}
+
+}  // namespace
+
+VerifyReport verify_result_file(const std::string& filename) {
+  VerifyReport report;
+  try {
+    const ResultReader reader(filename);
+    report.bytes = reader.seal().bytes;
+    const ResultFileSummary summary = reader.summary();
+    report.kind = summary.kind;
+    report.schema_major = summary.schema_major;
+    report.schema_minor = summary.schema_minor;
+    if (reader.seal().state != SealState::sealed) {
+      report.problem = fmt::format("no seal (schema {}.{}: written before sgdsmooth sealed its files); its bytes cannot "
+                                   "be checked",
+                                   summary.schema_major, summary.schema_minor);
+      return report;
+    }
+  } catch (const ResultFileError& e) {
+    report.problem = e.what();
+    return report;
+  } catch (const h5::H5Error& e) {
+    report.problem = e.what();
+    return report;
+  }
+  // Read in a child: a dataset that libhdf5 refuses is named; one that crashes it is caught too.
+  const h5::IsolatedRun run = h5::run_isolated(
+      [&] {
+        try {
+          const h5::File file = h5::File::open_read(filename);
+          std::int64_t datasets = 0;
+          read_every_dataset(file.root(), datasets);
+          std::fprintf(stdout, "%lld", static_cast<long long>(datasets));
+          return 0;
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "%s", e.what());
+          return 2;
+        }
+      },
+      h5::trial_cpu_seconds(filename) * 4, h5::trial_wall_seconds(filename) * 4);
+  if (!run.started || (run.exited && run.exit_status == 0)) {
+    report.ok = true;
+    report.datasets = run.out.empty() ? 0 : std::stoll(run.out);
+  } else {
+    report.problem = run.exited && run.exit_status == 2 ? run.err : "reading its datasets " + run.failure();
+  }
+  return report;
 }
 
 }  // namespace sgds

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "data/output_path.hpp"
+
 namespace sgds {
 
 namespace {
@@ -313,10 +315,10 @@ void assign_at(toml::node& node, const std::vector<std::string>& parts, std::siz
     if (part == "*") {
       for (std::size_t k = 0; k < array->size(); ++k) targets.push_back(k);
     } else if (is_index(part)) {
-      const std::size_t k = std::stoul(part);
+      const std::size_t k = part.size() > 9 ? array->size() : std::stoul(part);  // 10+ digits: past any end
       if (k >= array->size())
         throw ConfigError(fmt::format("--set '{}': index {} is past the end (the array has {} elements)",
-                                      assignment, k, array->size()));
+                                      assignment, part, array->size()));
       targets.push_back(k);
     } else {
       throw ConfigError(fmt::format("--set '{}': '{}' indexes an array: expected an integer or *", assignment, part));
@@ -346,6 +348,12 @@ void apply_override(toml::table& document, const std::string& assignment) {
     throw ConfigError(fmt::format("--set '{}': expected key.path=value", assignment));
   const std::string path = assignment.substr(0, eq);
   const std::string value_text = assignment.substr(eq + 1);
+  const std::vector<std::string> parts = split_path(path);
+  for (const auto& part : parts)
+    if (part.empty())
+      throw ConfigError(fmt::format("--set '{}': the key path '{}' has an empty part: expected names joined by '.' "
+                                    "(e.g. experiment.0.schedule.eta)",
+                                    assignment, path));
   toml::table parsed;
   try {
     parsed = toml::parse("value = " + value_text);
@@ -355,10 +363,15 @@ void apply_override(toml::table& document, const std::string& assignment) {
     as_string.insert("value", value_text);
     parsed = std::move(as_string);
   }
-  assign_at(document, split_path(path), 0, *parsed.get("value"), assignment);
+  assign_at(document, parts, 0, *parsed.get("value"), assignment);
 }
 
 toml::table parse_config_file(const std::string& filename) {
+  try {
+    require_regular_file(filename, "config", kMaxConfigBytes);  // no FIFO, device or folder; a sane size
+  } catch (const PathError& e) {
+    throw ConfigError(e.what());
+  }
   std::ifstream in(filename, std::ios::binary);
   if (!in) throw ConfigError(fmt::format("config: cannot read file '{}'", filename));
   std::stringstream buffer;

@@ -8,6 +8,9 @@
 
 #include <fmt/format.h>
 
+#include "data/h5.hpp"
+#include "sim/resource_estimate.hpp"
+
 #if defined(SGDS_HAVE_CUDA)
 #include "sim/cuda/cuda_run.hpp"
 #endif
@@ -35,6 +38,16 @@ std::shared_ptr<const SmoothObjective> erase(const Function& f) {
   return out;
 }
 
+// Refuse a finite sum whose data (samples x width doubles) cannot fit in memory, before it is drawn.
+void refuse_data_beyond_memory(ConfigTable& problem, std::int64_t samples, std::int64_t width, const std::string& width_key) {
+  const std::uint64_t available = available_memory_bytes();
+  const double needed = 2.0 * 8.0 * static_cast<double>(samples) * static_cast<double>(width);  // drawn, then kept
+  if (needed > static_cast<double>(available))
+    problem.fail("samples", std::to_string(samples),
+                 fmt::format("fewer: {} samples x {} = {} need about {} of memory for the data; {} are available",
+                             samples, width_key, width, bytes_text(needed), bytes_text(static_cast<double>(available))));
+}
+
 ProblemVariant parse_problem(ConfigTable& problem) {
   std::vector<std::string> names = function_names();
   names.insert(names.end(), kFiniteSumNames.begin(), kFiniteSumNames.end());
@@ -48,18 +61,21 @@ ProblemVariant parse_problem(ConfigTable& problem) {
     const std::shared_ptr<const SmoothObjective> objective =
         std::visit([](const auto& f) { return erase(f); }, function);
     const int n = static_cast<int>(problem.integer("samples", 2, kMaxSamples, 64));
+    refuse_data_beyond_memory(problem, n, std::visit([](const auto& f) { return f.dim; }, function), "base.dim");
     const double scale = problem.number("shift_scale", NumberRange::non_negative(), 1.0);
     out = LinearShiftSum::make(objective, n, scale, data_seed());
   } else if (name == "quadratic_centres") {
     const int dim = static_cast<int>(problem.integer("dim", 1, 100000, 1));
     const double a = problem.number("a", NumberRange::positive(), 1.0);
     const int n = static_cast<int>(problem.integer("samples", 2, kMaxSamples, 64));
+    refuse_data_beyond_memory(problem, n, dim, "dim");
     const double spread = problem.number("spread", NumberRange::non_negative(), 1.0);
     out = QuadraticCentresSum::make(dim, n, a, spread, data_seed());
   } else if (name == "teacher_student") {
     const int inputs = static_cast<int>(problem.integer("inputs", 1, 1000, 4));
     const int hidden = static_cast<int>(problem.integer("hidden", 1, 1000, 3));
     const int n = static_cast<int>(problem.integer("samples", 2, kMaxSamples, 256));
+    refuse_data_beyond_memory(problem, n, inputs + 1, "(inputs + 1)");
     const double teacher_scale = problem.number("teacher_scale", NumberRange::positive(), 1.0);
     const double label_noise = problem.number("label_noise", NumberRange::non_negative(), 0.0);
     out = TeacherStudentSum::make(inputs, hidden, n, teacher_scale, label_noise, data_seed());
@@ -113,7 +129,23 @@ NoiseModel parse_noise(ConfigTable noise, bool finite_sum) {
 
 // Any schedule of the theory library, per step; per epoch (unit = "epoch") for finite sums, where
 // `length` counts epochs and each epoch's steps use every sample once (last batch the remainder).
-StepSchedule parse_schedule(ConfigTable& schedule, std::int64_t length, int samples, bool epochs_given) {
+// Refuse a schedule whose per-step arrays cannot fit in memory, before they are built.
+void refuse_schedule_beyond_memory(ConfigTable& experiment, const std::string& length_key, std::int64_t length,
+                                   std::int64_t steps) {
+  const std::uint64_t available = available_memory_bytes();
+  const double needed = static_cast<double>(steps) * static_cast<double>(kScheduleBytesPerStep);
+  if (needed > static_cast<double>(available))
+    experiment.fail(length_key, std::to_string(length),
+                    fmt::format("fewer: {} steps need about {} of memory for the schedule alone ({} bytes per step); "
+                                "{} are available",
+                                steps, bytes_text(needed), kScheduleBytesPerStep,
+                                bytes_text(static_cast<double>(available))));
+}
+
+StepSchedule parse_schedule(ConfigTable& schedule, ConfigTable& experiment, std::int64_t length, int samples,
+                            bool epochs_given) {
+  const std::string length_key = epochs_given ? "epochs" : "steps";
+  refuse_schedule_beyond_memory(experiment, length_key, length, length);  // at least one step per epoch
   const ScheduleSpec spec = parse_schedule_spec(schedule);
   if (spec.per_epoch != epochs_given)
     schedule.fail("unit", spec.per_epoch ? "\"epoch\"" : "\"step\"",
@@ -125,6 +157,12 @@ StepSchedule parse_schedule(ConfigTable& schedule, std::int64_t length, int samp
   if (spec.per_epoch) {
     if (samples == 0)
       schedule.fail("unit", "\"epoch\"", "\"step\": epochs need a finite-sum problem (linear_shift, quadratic_centres, teacher_student)");
+    std::int64_t steps = 0;
+    for (std::int64_t e = 0; e < length && steps <= kMaxSteps; ++e) {
+      const auto b = static_cast<std::int64_t>(std::min(schedule_at(spec, e).batch, static_cast<double>(samples)));
+      steps += (samples + b - 1) / b;
+    }
+    refuse_schedule_beyond_memory(experiment, length_key, length, steps);
     const EpochTrace trace = expand_epochs(spec, length, samples);
     out.eta = trace.steps.eta;
     out.batch = trace.steps.batch;
@@ -257,13 +295,6 @@ InitialPoint parse_init(ConfigTable init, int dim) {
   return out;
 }
 
-bool valid_name(const std::string& name) {
-  return !name.empty() && name.size() <= 64 &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-         });
-}
-
 // C for delta = eta C / sqrt(b) under mini-batch noise: the per-coordinate RMS of the per-sample
 // gradient deviations where it does not depend on x (linear_shift, quadratic_centres); NaN else.
 double finite_sum_noise_constant(const ProblemVariant& problem) {
@@ -346,8 +377,7 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
   table.record_into(config.parameters);
 
   config.name = table.text("name");
-  if (!valid_name(config.name))
-    table.fail("name", "\"" + config.name + "\"", "1 to 64 letters, digits, '_', '-' or '.'");
+  if (!h5::valid_group_name(config.name)) table.fail("name", "\"" + config.name + "\"", h5::kGroupNameRule);
   config.engine.trajectories = table.integer("trajectories", 1, kMaxTrajectories, 1024);
   config.engine.float32 = table.choice("precision", {"float64", "float32"}, "float64") == "float32";
 
@@ -370,7 +400,8 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
     // The run's length: `steps`, or `epochs` when the schedule's unit is "epoch".
     const bool epochs_given = table.has("epochs");
     const std::int64_t length = epochs_given ? table.integer("epochs", 1, kMaxSteps) : table.integer("steps", 0, kMaxSteps);
-    config.schedule = parse_schedule(schedule_table, length, finite_sum_samples(config.problem), epochs_given);
+    config.schedule =
+        parse_schedule(schedule_table, table, length, finite_sum_samples(config.problem), epochs_given);
     steps = config.schedule.steps();
     if (config.noise.kind == NoiseKind::minibatch) {
       const double n = static_cast<double>(finite_sum_samples(config.problem));

@@ -74,7 +74,7 @@ TEST_CASE("A config over IDX files trains and writes the documented networks gro
 
   const std::string file = (dir / "out.h5").string();
   {
-    ResultWriter writer(file, Provenance{"test", text, config.seed, "cpu"});
+    ResultWriter writer(file, ResultKind::train, Provenance{"test", text, config.seed, "cpu"});
     write_training_run(writer.top_group("networks"), result, config.runs[0], config);
     writer.commit();
   }

@@ -1,10 +1,16 @@
 // Result files: written whole or not at all, provenance on the root, schema version checked on read.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
+#include "data/file_seal.hpp"
 #include "data/h5.hpp"
 #include "data/result_file.hpp"
+
+#include <hdf5_hl.h>
 
 using namespace sgds;
 namespace fs = std::filesystem;
@@ -30,12 +36,37 @@ ExperimentResult small_result() {
   return r;
 }
 
+std::vector<char> bytes_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& file, const std::vector<char>& bytes) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+fs::path committed_file(const std::string& name) {
+  const fs::path file = scratch(name);
+  ResultWriter writer(file.string(), ResultKind::run, Provenance{"x", "seed = 1\n", 1, "cpu"});
+  writer.write_experiment(small_result());
+  writer.commit();
+  return file;
+}
+
+// Remove the seal's magic: the file then reads as one written before seals, or never completed.
+void strip_seal(const fs::path& file) {
+  std::vector<char> bytes = bytes_of(file);
+  std::memset(bytes.data(), 0, kSealBytes);
+  write_bytes(file, bytes);
+}
+
 }  // namespace
 
 TEST_CASE("a committed file round-trips provenance and statistics") {
   const fs::path file = scratch("roundtrip.h5");
   {
-    ResultWriter writer(file.string(), Provenance{"sgdsmooth test", "seed = 1\n", 1, "cpu: test"});
+    ResultWriter writer(file.string(), ResultKind::run, Provenance{"sgdsmooth test", "seed = 1\n", 1, "cpu: test"});
     writer.write_experiment(small_result());
     CHECK_FALSE(fs::exists(file));  // nothing under the final name before commit
     writer.commit();
@@ -63,7 +94,7 @@ TEST_CASE("a committed file round-trips provenance and statistics") {
 TEST_CASE("an uncommitted writer leaves no file behind") {
   const fs::path file = scratch("abandoned.h5");
   {
-    ResultWriter writer(file.string(), Provenance{"x", "", 0, "cpu"});
+    ResultWriter writer(file.string(), ResultKind::run, Provenance{"x", "", 0, "cpu"});
     writer.write_experiment(small_result());
   }
   CHECK_FALSE(fs::exists(file));
@@ -74,7 +105,7 @@ TEST_CASE("an uncommitted writer leaves no file behind") {
 TEST_CASE("the reader refuses a newer schema major version with a clear message") {
   const fs::path file = scratch("future.h5");
   {
-    ResultWriter writer(file.string(), Provenance{"x", "", 0, "cpu"});
+    ResultWriter writer(file.string(), ResultKind::run, Provenance{"x", "", 0, "cpu"});
     writer.commit();
   }
   {
@@ -85,6 +116,9 @@ TEST_CASE("the reader refuses a newer schema major version with a clear message"
     root.set_attribute("schema_version", std::vector<std::int64_t>{kSchemaMajor + 1, 0});
     H5Fclose(id);
   }
+  // Changed after sealing: refused as corrupted, before libhdf5 reads it.
+  CHECK_THROWS_WITH(ResultReader(file.string()), Catch::Contains("is corrupted (checksum mismatch"));
+  write_seal(file.string(), "run");  // as a future sgdsmooth would seal it
   CHECK_THROWS_WITH(ResultReader(file.string()), Catch::Contains("has schema version 2.0; this sgdsmooth reads 1.x"));
 }
 
@@ -98,11 +132,12 @@ TEST_CASE("the reader refuses foreign HDF5 files and non-HDF5 files") {
   const fs::path text = scratch("text.h5");
   { std::FILE* f = std::fopen(text.c_str(), "w"); std::fputs("not hdf5", f); std::fclose(f); }
   CHECK_THROWS_WITH(ResultReader(text.string()), Catch::Contains("is not a readable HDF5 file"));
-  CHECK_THROWS_WITH(ResultReader(scratch("missing.h5").string()), Catch::Contains("is not a readable HDF5 file"));
+  CHECK_THROWS_WITH(ResultReader(scratch("missing.h5").string()), Catch::Contains("No such file or directory"));
+  CHECK_THROWS_WITH(ResultReader(scratch("").string()), Catch::Contains("is a folder; expected a regular file"));
 }
 
 TEST_CASE("an unwritable output location is a clear error") {
-  CHECK_THROWS_WITH(ResultWriter("/proc/sgds_cannot_write_here/x.h5", Provenance{"x", "", 0, "cpu"}),
+  CHECK_THROWS_WITH(ResultWriter("/proc/sgds_cannot_write_here/x.h5", ResultKind::run, Provenance{"x", "", 0, "cpu"}),
                     Catch::Contains("cannot write output file"));
 }
 
@@ -123,7 +158,7 @@ TEST_CASE("the reader refuses a file whose groups form a link cycle") {
   // HDF5 allows a hard link to an ancestor; inspect's recursive listing would never end.
   const fs::path file = scratch("cycle.h5");
   {
-    ResultWriter writer(file.string(), Provenance{"x", "", 0, "cpu"});
+    ResultWriter writer(file.string(), ResultKind::run, Provenance{"x", "", 0, "cpu"});
     writer.write_experiment(small_result());
     writer.commit();
   }
@@ -134,6 +169,7 @@ TEST_CASE("the reader refuses a file whose groups form a link cycle") {
     REQUIRE(H5Lcreate_hard(id, "/", id, "/experiments/demo/back_to_root", H5P_DEFAULT, H5P_DEFAULT) >= 0);
     H5Fclose(id);
   }
+  strip_seal(file);  // unsealed, so the reader's trial read in a child walks it
   CHECK_THROWS_WITH(ResultReader(file.string()), Catch::Contains("corrupted HDF5 file (groups nested more than 64 deep"));
 }
 
@@ -146,4 +182,127 @@ TEST_CASE("an attribute without any value prints as an empty list") {
   H5Aclose(attribute);
   H5Sclose(space);
   CHECK(f.root().attribute_as_text("nothing") == "[]");
+}
+
+TEST_CASE("the seal catches any changed, missing or added byte") {
+  const fs::path file = committed_file("sealed.h5");
+  const SealCheck whole = check_seal(file.string());
+  REQUIRE(whole.state == SealState::sealed);
+  CHECK(whole.kind == "run");
+  const std::vector<char> bytes = bytes_of(file);
+  CHECK(whole.bytes == bytes.size());
+  const fs::path damaged = scratch("damaged.h5");
+  // One flipped bit at many places, the seal's own bytes and its zero padding included.
+  int flips = 0;
+  for (std::size_t at = 0; at < bytes.size(); at += 97) {
+    std::vector<char> copy = bytes;
+    copy[at] = static_cast<char>(copy[at] ^ (1 << (at % 8)));
+    write_bytes(damaged, copy);
+    const SealCheck check = check_seal(damaged.string());
+    CHECK(check.state != SealState::sealed);
+    ++flips;
+  }
+  CHECK(flips > 20);
+  std::vector<char> shorter(bytes.begin(), bytes.end() - 1), longer = bytes;
+  longer.push_back('\0');
+  write_bytes(damaged, shorter);
+  CHECK(check_seal(damaged.string()).problem == "1 bytes short of the " + std::to_string(bytes.size()) +
+                                                     " it was sealed with");
+  write_bytes(damaged, longer);
+  CHECK(check_seal(damaged.string()).state == SealState::broken);
+  std::vector<char> zeroed = bytes;
+  std::fill(zeroed.begin() + 4096, zeroed.begin() + 8192, '\0');
+  write_bytes(damaged, zeroed);
+  CHECK(check_seal(damaged.string()).problem.rfind("checksum mismatch", 0) == 0);
+  CHECK_THROWS_WITH(ResultReader(damaged.string()), Catch::Contains("is corrupted (checksum mismatch") &&
+                                                        !Catch::Contains("\n"));
+}
+
+TEST_CASE("an unsealed file of a sealing schema is refused as never completed") {
+  const fs::path file = committed_file("stripped.h5");
+  strip_seal(file);
+  CHECK(check_seal(file.string()).state == SealState::unsealed);
+  CHECK_THROWS_WITH(ResultReader(file.string()), Catch::Contains("has no seal although schema 1."));
+}
+
+TEST_CASE("every dataset carries HDF5's Fletcher32 checksum, which any read verifies") {
+  const fs::path file = committed_file("fletcher.h5");
+  const hid_t id = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  REQUIRE(id >= 0);
+  const hid_t dataset = H5Dopen2(id, "/experiments/demo/f_mean", H5P_DEFAULT);
+  const hid_t dcpl = H5Dget_create_plist(dataset);
+  CHECK(H5Pget_layout(dcpl) == H5D_CHUNKED);
+  bool fletcher = false;
+  for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
+    unsigned flags = 0;
+    std::size_t n = 0;
+    fletcher |= H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &n, nullptr, 0, nullptr, nullptr) ==
+                H5Z_FILTER_FLETCHER32;
+  }
+  CHECK(fletcher);
+  // Where the chunk's bytes are, to damage them as a failing disk would.
+  haddr_t address = 0;
+  hsize_t size = 0;
+  unsigned mask = 0;
+  hsize_t offset[1] = {0};
+  REQUIRE(H5Dget_chunk_info_by_coord(dataset, offset, &mask, &address, &size) >= 0);
+  H5Pclose(dcpl);
+  H5Dclose(dataset);
+  H5Fclose(id);
+  std::vector<char> bytes = bytes_of(file);
+  const std::size_t at = kSealBytes + address + 3;  // HDF5 addresses start after the user block
+  bytes[at] = static_cast<char>(bytes[at] ^ 0x40);
+  write_bytes(file, bytes);
+  write_seal(file.string(), "run");  // the seal taken after the damage: only HDF5's checksum can tell
+  const ResultReader reader(file.string());
+  CHECK_THROWS(reader.root().open_group("experiments").open_group("demo").read_doubles("f_mean"));
+  const VerifyReport report = verify_result_file(file.string());
+  CHECK_FALSE(report.ok);
+  CHECK_THAT(report.problem, Catch::Contains("f_mean"));
+}
+
+TEST_CASE("a writer extending a sealed file keeps its groups and replaces its incomplete mark") {
+  const fs::path first = scratch("first.h5");
+  {
+    ResultWriter writer(first.string(), ResultKind::run, Provenance{"first", "seed = 1\n", 1, "cpu"});
+    writer.write_experiment(small_result());
+    writer.mark_incomplete("1 of 2 experiments done");
+    writer.commit();
+  }
+  const fs::path second = scratch("second.h5");
+  {
+    ExperimentResult other = small_result();
+    other.name = "other";
+    ResultWriter writer(second.string(), ResultKind::run, Provenance{"second", "seed = 1\n", 1, "cpu"}, first.string());
+    writer.write_experiment(other);
+    writer.commit();
+  }
+  const ResultReader reader(second.string());
+  CHECK(reader.seal().state == SealState::sealed);
+  CHECK(reader.summary().experiments == std::vector<std::string>{"demo", "other"});
+  CHECK_FALSE(reader.root().has_attribute("incomplete"));
+  CHECK(reader.root().attribute_string("command_line") == "second");
+  CHECK(reader.read_experiment("demo").observable("x2").mean == std::vector<double>{1, 2, 3, 4, 5, 6});
+}
+
+TEST_CASE("a copied group keeps its datasets, attributes and dimension scales") {
+  const fs::path source = committed_file("copy_source.h5");
+  const fs::path target = scratch("copy_target.h5");
+  {
+    const h5::File in = h5::File::open_read(source.string());
+    h5::File out = h5::File::create(target.string());
+    out.root().copy_from(in.root().open_group("experiments"), "demo", "copied");
+    in.root().open_group("experiments").open_group("demo").copy_attributes_to(out.root());
+    out.close_checked();
+  }
+  const h5::File back = h5::File::open_read(target.string());
+  const h5::Group copied = back.root().open_group("copied");
+  CHECK(copied.read_doubles("x2_mean") == std::vector<double>{1, 2, 3, 4, 5, 6});
+  CHECK(copied.attribute_double("schedule.eta") == 0.1);
+  CHECK(back.root().attribute_string("problem.name") == "quadratic");
+  const hid_t dataset = H5Dopen2(copied.id(), "f_mean", H5P_DEFAULT);
+  const hid_t scale = H5Dopen2(copied.id(), "step", H5P_DEFAULT);
+  CHECK(H5DSis_attached(dataset, scale, 0) > 0);  // the copy's axis is the copy's scale
+  H5Dclose(scale);
+  H5Dclose(dataset);
 }

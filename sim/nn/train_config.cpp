@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "data/cifar_loader.hpp"
+#include "data/h5.hpp"
 #include "data/idx_loader.hpp"
 #include "sim/config_table.hpp"
 #include "sim/nn/trainer_cuda.hpp"
@@ -123,6 +124,8 @@ TrainConfig parse_train_config(const toml::table& document) {
   for (ConfigTable& run : root.tables("run")) {
     TrainSpec spec = defaults;
     spec.name = run.text("name");
+    if (!h5::valid_group_name(spec.name) || spec.name == "correlations")
+      run.fail("name", "\"" + spec.name + "\"", std::string(h5::kGroupNameRule) + ", and not \"correlations\"");
     for (const auto& other : config.runs)
       if (other.name == spec.name) run.fail("name", "\"" + spec.name + "\"", "a name not used by another run");
     if (run.has("optimizer")) spec.optimizer = optimizer_of(run.choice("optimizer", optimizers));
@@ -157,10 +160,18 @@ LoadedData load_training_data(const DataSpec& spec) {
     Dataset validation = split_off_validation(out.train, static_cast<std::size_t>(spec.validation));
     if (spec.evaluate_on == "validation") out.evaluation = std::move(validation);
   }
-  if (spec.train_samples > 0 && static_cast<std::size_t>(spec.train_samples) < out.train.size())
-    out.train = slice(out.train, 0, static_cast<std::size_t>(spec.train_samples));
-  if (spec.test_samples > 0 && static_cast<std::size_t>(spec.test_samples) < out.evaluation.size())
-    out.evaluation = slice(out.evaluation, 0, static_cast<std::size_t>(spec.test_samples));
+  // More samples than the data hold is refused, never silently cut to what there is.
+  const auto refuse_beyond = [&](const char* key, std::int64_t asked, std::size_t held, const char* which) {
+    if (asked > 0 && static_cast<std::size_t>(asked) > held)
+      throw ConfigError(fmt::format("config: key 'data.{}' = {}: expected at most the {} {} samples of {}{} (0 = all)",
+                                    key, asked, held, which, spec.source,
+                                    spec.validation > 0 && std::string(which) == "training" ? " after the validation split" : ""));
+  };
+  refuse_beyond("train_samples", spec.train_samples, out.train.size(), "training");
+  refuse_beyond("test_samples", spec.test_samples, out.evaluation.size(),
+                spec.evaluate_on == "validation" ? "validation" : "test");
+  if (spec.train_samples > 0) out.train = slice(out.train, 0, static_cast<std::size_t>(spec.train_samples));
+  if (spec.test_samples > 0) out.evaluation = slice(out.evaluation, 0, static_cast<std::size_t>(spec.test_samples));
   if (spec.standardise) {
     const ChannelStatistics statistics = channel_statistics(out.train);
     standardise(out.train, statistics);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "data/result_file.hpp"
+#include "sim/sweep/sweep_error.hpp"
 
 namespace sgds {
 
@@ -62,7 +63,8 @@ std::int64_t int_attribute(const h5::Group& group, const std::string& name) {
 }  // namespace
 
 void write_point_file(const std::string& filename, const PointRecord& record, const std::string& command_line) {
-  ResultWriter writer(filename, Provenance{command_line, record.config_text, record.point.seed, record.device});
+  ResultWriter writer(filename, ResultKind::sweep_point,
+                      Provenance{command_line, record.config_text, record.point.seed, record.device});
   const h5::Group info = writer.top_group(kPointGroup);
   info.set_attribute("point", record.point.index);
   info.set_attribute("cell", record.point.cell);
@@ -73,8 +75,14 @@ void write_point_file(const std::string& filename, const PointRecord& record, co
   writer.commit();
 }
 
-PointRecord read_point_file(const std::string& filename, FileOrigin origin) {
-  const ResultReader reader(filename, origin);
+PointRecord read_point_file(const std::string& filename) {
+  const ResultReader reader(filename);
+  if (reader.seal().state != SealState::sealed)
+    throw ResultFileError(fmt::format("'{}' has no seal (written by an older sgdsmooth, or not by sgdsmooth): a point "
+                                      "is trusted only sealed",
+                                      filename));
+  if (reader.kind() != kind_name(ResultKind::sweep_point))
+    throw ResultFileError(fmt::format("'{}' is an sgdsmooth {} result, not a sweep point", filename, reader.kind()));
   const h5::Group root = reader.root();
   PointRecord record;
   record.config_text = root.attribute_string("config");
@@ -103,6 +111,38 @@ PointRecord read_point_file(const std::string& filename, FileOrigin origin) {
     record.experiments.push_back(std::move(result));
   }
   return record;
+}
+
+void verify_sweep_point(const std::string& filename, const SweepSpec& spec, std::int64_t index) {
+  const SweepPoint point = spec.point(index);
+  try {
+    const ResultReader reader(filename);
+    if (reader.seal().state != SealState::sealed || reader.kind() != kind_name(ResultKind::sweep_point))
+      throw ResultFileError(reader.seal().state != SealState::sealed
+                                ? "no seal: written by an older sgdsmooth, or not by sgdsmooth"
+                                : "an sgdsmooth " + reader.kind() + " result, not a sweep point");
+    const h5::Group root = reader.root();
+    if (!root.has(kPointGroup)) throw ResultFileError("no /sweep_point group");
+    const h5::Group info = root.open_group(kPointGroup);
+    if (int_attribute(info, "point") != index || int_attribute(info, "cell") != point.cell ||
+        int_attribute(info, "replicate") != point.replicate || int_attribute(info, "seed") != point.seed ||
+        root.attribute_string("config") != to_toml_text(spec.point_document(point)))
+      throw SweepError(fmt::format("sweep point file '{}' does not belong to this sweep (its point, seed or config "
+                                   "differ from point {} of the folder's sweep.toml)",
+                                   filename, index));
+  } catch (const SweepError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // The reader's message names the file first: said once here.
+    std::string why = e.what();
+    const std::string named = "'" + filename + "'";
+    if (why.rfind(named, 0) == 0) why = why.substr(named.size());
+    while (!why.empty() && (why.front() == ':' || why.front() == ' ')) why.erase(0, 1);
+    if (why.rfind("is ", 0) == 0) why.erase(0, 3);
+    throw SweepError(fmt::format("sweep point file '{}' cannot be trusted ({}); delete it and run sgdsmooth sweep "
+                                 "--resume to compute it again",
+                                 filename, why));
+  }
 }
 
 }  // namespace sgds

@@ -20,10 +20,15 @@ struct PointRecord {
   std::vector<ExperimentResult> experiments;  // with parameters and series descriptions
 };
 
-// Write `record` to `filename` (via a temporary name and a rename, fsynced).
+// Write `record` to `filename` (via a temporary name, sealed, fsynced, renamed).
 void write_point_file(const std::string& filename, const PointRecord& record, const std::string& command_line);
 
-// Read back everything write_point_file stored; throws ResultFileError or h5::H5Error.
-PointRecord read_point_file(const std::string& filename, FileOrigin origin = FileOrigin::elsewhere);
+// Read back everything write_point_file stored; throws ResultFileError (an unsealed, corrupted or
+// foreign file: points are trusted only sealed) or h5::H5Error.
+PointRecord read_point_file(const std::string& filename);
+
+// Point `index` of `spec`, sealed and whole, is what `filename` holds; else SweepError (one line
+// naming the file and what is wrong). Reads the seal and the point's attributes, not its data.
+void verify_sweep_point(const std::string& filename, const SweepSpec& spec, std::int64_t index);
 
 }  // namespace sgds

@@ -50,6 +50,13 @@ bool SweepDirectory::point_complete(std::int64_t index) const {
 }
 
 void SweepDirectory::prepare(const SweepSpec& spec) const {
+  std::error_code error;
+  if (fs::is_symlink(root_, error))
+    throw SweepError(fmt::format("sweep folder '{}' is a symbolic link: give the real path", root_));
+  if (fs::is_directory(root_, error) && !fs::is_empty(root_, error) && !fs::exists(manifest_path(), error))
+    throw SweepError(fmt::format("'{}' holds files but no sweep.toml: it is not a sweep folder; choose a new or empty "
+                                 "folder",
+                                 root_));
   make_folder(root_);
   make_folder(points_folder() + "/.staging");
   const std::string manifest = manifest_path();

@@ -65,10 +65,14 @@ SweepMergeSummary merge_sweep(const std::string& directory, const std::string& o
         "sgdsmooth sweep --resume, or merge with --allow-incomplete",
         directory, points - summary.complete, points, first_missing));
 
+  // Every point is checked (seal, sweep, index, seed, config) before anything is written.
+  for (std::int64_t p = 0; p < points; ++p)
+    if (completed[static_cast<std::size_t>(p)]) verify_sweep_point(folder.point_path(p), spec, p);
+
   try {
     write_merged(folder, spec, completed, summary, output, command_line);
   } catch (const h5::H5Error& e) {  // the writer is gone by now, and its partial file with it
-    throw SweepError(fmt::format("cannot write '{}' (disk full or not writable?): {}", output, e.what()));
+    throw SweepError(fmt::format("cannot write '{}': {}; nothing was written", output, e.what()));
   }
   return summary;
 }
@@ -78,7 +82,7 @@ namespace {
 void write_merged(const SweepDirectory& folder, const SweepSpec& spec, const std::vector<std::int64_t>& completed,
                   const SweepMergeSummary& summary, const std::string& output, const std::string& command_line) {
   const std::int64_t points = spec.points();
-  ResultWriter writer(output, Provenance{command_line, spec.canonical_text(), spec.seed(),
+  ResultWriter writer(output, ResultKind::sweep, Provenance{command_line, spec.canonical_text(), spec.seed(),
                                          "merged from per-point files (each point's device: /points/PNAME@device)"});
 
   // /sweep: one row per point, complete or not.
@@ -113,33 +117,19 @@ void write_merged(const SweepDirectory& folder, const SweepSpec& spec, const std
   for (std::size_t k = 0; k < keys.size(); ++k)
     write_coordinate(sweep, fmt::format("coordinate{}", k), keys[k], coordinates[k]);
 
-  // /points/PNAME: each complete point's experiments, checked against the manifest.
+  // /points/PNAME: each complete point as its file holds it: every experiment group copied whole
+  // (datasets, attributes, checksums and dimension scales as written), and the file's root and
+  // /sweep_point attributes on the point's group.
   const h5::Group groups = writer.top_group("points");
   for (std::int64_t p = 0; p < points; ++p) {
     if (!completed[static_cast<std::size_t>(p)]) continue;
-    const SweepPoint point = spec.point(p);
-    const std::string filename = folder.point_path(p);
-    PointRecord record;
-    try {
-      record = read_point_file(filename);
-    } catch (const std::exception& e) {
-      throw SweepError(fmt::format("sweep point file '{}' is unreadable ({}); delete it and run sgdsmooth sweep --resume",
-                                   filename, e.what()));
-    }
-    if (record.point.index != p || record.point.cell != point.cell || record.point.replicate != point.replicate ||
-        record.point.seed != point.seed || record.config_text != to_toml_text(spec.point_document(point)))
-      throw SweepError(fmt::format(
-          "sweep point file '{}' does not belong to this sweep (its point, seed or config differ from point {} of {})",
-          filename, p, folder.manifest_path()));
+    const ResultReader point(folder.point_path(p));
+    const h5::Group root = point.root();
     const h5::Group group = groups.create_group(fmt::format("p{:07d}", p));
-    group.set_attribute("point", p);
-    group.set_attribute("cell", point.cell);
-    group.set_attribute("replicate", point.replicate);
-    group.set_attribute("seed", static_cast<std::int64_t>(point.seed));
-    group.set_attribute("computed_by", record.computed_by);
-    group.set_attribute("device", record.device);
-    group.set_attribute("created", record.created);
-    for (const auto& experiment : record.experiments) write_experiment_group(group.create_group(experiment.name), experiment);
+    root.copy_attributes_to(group, {"filetype", "schema_version", "result_kind"});
+    root.open_group("sweep_point").copy_attributes_to(group);
+    const h5::Group experiments = root.open_group("experiments");
+    for (const auto& name : experiments.children()) group.copy_from(experiments, name, name);
   }
   writer.commit();
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "data/interruption.hpp"
 #include "data/result_file.hpp"
 #include "sim/sweep/point_file.hpp"
 #include "sim/sweep/sweep_error.hpp"
@@ -52,6 +53,10 @@ SweepRunSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options)
     if (folder.point_complete(p)) ++summary.already_complete;
     else missing.push_back(p);
   }
+  // A point counts as complete only when its file is verified: sealed, whole and this sweep's.
+  if (options.resume)
+    for (std::int64_t p : mine)
+      if (folder.point_complete(p)) verify_sweep_point(folder.point_path(p), spec, p);
   if (summary.already_complete > 0 && !options.resume)
     throw SweepError(fmt::format(
         "sweep folder '{}' already holds {} of the {} points of {}; pass --resume to keep them and run the rest",
@@ -78,11 +83,11 @@ SweepRunSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options)
     for (const auto& experiment : config.experiments)
       record.experiments.push_back(run_experiment(experiment, config.seed, true));
 
-    // Durable before complete: write + fsync under .staging, read back, then rename into points/.
+    // Durable before complete: written, sealed and fsynced under .staging, checked, then renamed into points/.
     folder.remove_stale_staging(index);
     try {
       write_point_file(folder.staging_path(index), record, options.command_line);
-      read_point_file(folder.staging_path(index), FileOrigin::this_process);
+      verify_sweep_point(folder.staging_path(index), spec, index);
     } catch (const std::exception& e) {
       folder.remove_stale_staging(index);
       throw SweepError(fmt::format("sweep point {}: cannot record it in '{}' (disk full or not writable?): {}", index,
@@ -90,6 +95,10 @@ SweepRunSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options)
     }
     folder.publish(index);
     ++summary.ran;
+    interruption::set_kept_message(fmt::format(
+        "the {} points recorded complete in '{}' are kept ({} of them by this command); sgdsmooth sweep ... -o {} "
+        "--resume runs the rest",
+        summary.ran + summary.already_complete, folder.points_folder(), summary.ran, options.directory));
 
     if (!options.quiet) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

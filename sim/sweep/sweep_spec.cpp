@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/resource_estimate.hpp"
+
 #include "sim/rng.hpp"
 
 namespace sgds {
@@ -110,7 +112,7 @@ SweepSpec SweepSpec::parse(const toml::table& document) {
   for (std::int64_t cell = 0; cell < spec.cells_; ++cell) {
     const SweepPoint point = spec.point(cell * spec.replicates_);
     try {
-      spec.point_config(point);
+      refuse_beyond_resources(spec.point_config(point));  // memory: each point runs in one process
     } catch (const ConfigError& e) {
       throw ConfigError(fmt::format("sweep point {} ({}): {}", point.index, fmt::join(point.assignments, ", "), e.what()));
     }

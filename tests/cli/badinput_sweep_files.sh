@@ -52,7 +52,7 @@ done
 snapshot good >good.md5
 snapshot half >half.md5
 
-expect_refusal missing_sweep_file "cannot read file '/nonexistent/sweep.toml'" out_missing -- \
+expect_refusal missing_sweep_file "config '/nonexistent/sweep.toml': No such file or directory" out_missing -- \
   "$SGDS_BIN" sweep /nonexistent/sweep.toml -o out_missing -q
 echo "not a folder" >a_file
 expect_refusal unwritable_folder "cannot create 'a_file/sub'" "" -- "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o a_file/sub -q
@@ -71,20 +71,25 @@ mkdir -p not_a_sweep
 expect_refusal merge_foreign_folder "is not a sweep folder" out.h5 -- "$SGDS_BIN" merge not_a_sweep -o out.h5
 expect_refusal merge_incomplete "12 of 24 points missing" out.h5 -- "$SGDS_BIN" merge half -o out.h5
 check_unchanged half half.md5 merge_incomplete
-expect_refusal merge_unwritable_output "cannot write output file 'a_file/out.h5'" "" -- "$SGDS_BIN" merge good -o a_file/out.h5
+expect_refusal merge_unwritable_output "output 'a_file/out.h5': Not a directory" "" -- "$SGDS_BIN" merge good -o a_file/out.h5
 
-# Damaged point files: truncated, foreign HDF5, wrong schema version, from another sweep.
+# Damaged point files: truncated, foreign HDF5, changed after sealing, wrong schema version (sealed
+# again as a future sgdsmooth would), from another sweep.
 "$SGDS_BIN" sweep "$sweep" "${small[@]}" --set seed=9 -o other -q || { echo "FAIL: other sweep"; exit 1; }
 damage() {  # copy of good with point 3 replaced by what the command makes of it
   rm -rf damaged && cp -r good damaged && "$@"
 }
 damage truncate -s 1000 damaged/points/p0000003.h5
-expect_refusal merge_truncated_point "p0000003.h5' is unreadable" out.h5 -- "$SGDS_BIN" merge damaged -o out.h5
+expect_refusal merge_truncated_point "p0000003.h5' cannot be trusted (corrupted (107097 bytes short" out.h5 -- "$SGDS_BIN" merge damaged -o out.h5
 "$SGDS_PYTHON" -c "import h5py; f = h5py.File('foreign.h5', 'w'); f['x'] = [1, 2, 3]; f.attrs['filetype'] = 'other'"
 damage cp foreign.h5 damaged/points/p0000003.h5
 expect_refusal merge_foreign_point "not an sgdsmooth result file" out.h5 -- "$SGDS_BIN" merge damaged -o out.h5
 cp good/points/p0000003.h5 future.h5
 "$SGDS_PYTHON" -c "import h5py, numpy; h5py.File('future.h5', 'a').attrs['schema_version'] = numpy.array([2, 0], dtype='int64')"
+damage cp future.h5 damaged/points/p0000003.h5
+expect_refusal merge_changed_point "p0000003.h5' cannot be trusted (corrupted (checksum mismatch" out.h5 -- \
+  "$SGDS_BIN" merge damaged -o out.h5
+"$SGDS_PYTHON" "$SGDS_SOURCE_DIR/tests/cli/seal.py" future.h5  # as a future sgdsmooth would seal it
 damage cp future.h5 damaged/points/p0000003.h5
 expect_refusal merge_wrong_schema_point "schema version 2.0" out.h5 -- "$SGDS_BIN" merge damaged -o out.h5
 damage cp other/points/p0000003.h5 damaged/points/p0000003.h5
@@ -99,17 +104,18 @@ for crash in "$SGDS_SOURCE_DIR"/tests/data/fuzz_crashes/*.h5; do
   expect_refusal "inspect_$name" "corrupted HDF5 file" "" -- "$SGDS_BIN" inspect "$crash"
   expect_refusal "report_$name" "corrupted HDF5 file" "report_$name" -- "$SGDS_BIN" report "$crash" -o "report_$name"
   damage cp "$crash" damaged/points/p0000003.h5
-  expect_refusal "merge_$name" "p0000003.h5': corrupted HDF5 file" out.h5 -- \
+  expect_refusal "merge_$name" "p0000003.h5' cannot be trusted (corrupted HDF5 file" out.h5 -- \
     "$SGDS_BIN" merge damaged -o out.h5
-  # --resume trusts a point file's presence (the rename protocol); it runs a missing point beside
-  # the damaged one without crashing, and after the advised delete + --resume the merge is whole.
+  # --resume verifies every point file it would keep: it refuses the damaged one, naming it, and
+  # runs nothing; after the advised delete + --resume the merge is whole.
   count=$((count + 1))
   rm damaged/points/p0000005.h5
-  if "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o damaged --resume -q && [ -f damaged/points/p0000005.h5 ] &&
+  if ! "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o damaged --resume -q 2>resume.stderr &&
+     grep -q "p0000003.h5' cannot be trusted" resume.stderr && [ ! -f damaged/points/p0000005.h5 ] &&
      ! "$SGDS_BIN" merge damaged -o out.h5 2>/dev/null && [ ! -e out.h5 ] && rm damaged/points/p0000003.h5 &&
      "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o damaged --resume -q && "$SGDS_BIN" merge damaged -o out.h5 >/dev/null &&
      "$SGDS_PYTHON" "$SGDS_SOURCE_DIR/tests/cli/sweep_compare.py" good.h5 out.h5 >/dev/null; then
-    echo "ok   resume_$name: resumed beside the damaged point; after deleting it, resume + merge = the clean run"
+    echo "ok   resume_$name: refused naming the damaged point; after deleting it, resume + merge = the clean run"
   else
     echo "FAIL resume_$name"
     failures=$((failures + 1))
@@ -129,7 +135,7 @@ expect_refusal inspect_text_file "not a readable HDF5 file" "" -- "$SGDS_BIN" in
 limited() { (trap '' XFSZ; ulimit -f "$1"; shift; exec "$@"); }
 expect_refusal disk_full_sweep "disk full" "" -- limited 8 "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o half --resume -q
 check_unchanged half half.md5 disk_full_sweep
-expect_refusal disk_full_merge "cannot write 'good_full.h5' (disk full" good_full.h5 -- limited 8 "$SGDS_BIN" merge good -o good_full.h5
+expect_refusal disk_full_merge "cannot write 'good_full.h5'" good_full.h5 -- limited 8 "$SGDS_BIN" merge good -o good_full.h5
 # ... and once space is back, --resume completes it into the same datasets as the clean run.
 count=$((count + 1))
 if "$SGDS_BIN" sweep "$sweep" "${small[@]}" -o half --resume -q && "$SGDS_BIN" merge half -o half.h5 >/dev/null &&

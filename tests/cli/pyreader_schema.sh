@@ -42,6 +42,7 @@ for name, expected in (("future.h5", "schema version 2.0"), ("foreign.h5", "not 
     else:
         raise AssertionError(f"{name} was accepted")
 PY
+"$SGDS_PYTHON" "$SGDS_SOURCE_DIR/tests/cli/seal.py" future.h5  # sealed again, as a future sgdsmooth would
 
 # The report command refuses them too: exit 2, one line naming the problem, no output folder.
 for name in future.h5 foreign.h5; do

@@ -9,6 +9,8 @@ import argparse
 import os
 import sys
 import textwrap
+import traceback
+import warnings
 from typing import List, Tuple
 
 import matplotlib
@@ -20,6 +22,10 @@ import numpy as np  # noqa: E402
 
 from . import plots, stats  # noqa: E402
 from .reader import Check, Experiment, ResultFile, ResultFileError  # noqa: E402
+
+# The first line of every report.md: `sgdsmooth report -o DIR` writes only into a new or empty
+# folder, or one whose report.md starts with this line (apps/cmd_report.cpp).
+REPORT_MARKER = "<!-- written by sgdsmooth report -->"
 
 Figure = Tuple[str, str]  # (png file name, caption)
 
@@ -469,13 +475,15 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         incomplete = (result.group("networks").attributes.get("incomplete")
                       if "networks" in result.top_groups() else None)
 
-    lines = [f"# sgdsmooth report: {os.path.basename(filename)}", ""]
+    if incomplete is None:  # a killed `sgdsmooth run` leaves OUTPUT.incomplete.h5 with the experiments it finished
+        incomplete = attrs.get("incomplete")
+    lines = [REPORT_MARKER, f"# sgdsmooth report: {os.path.basename(filename)}", ""]
     lines += [f"- {key}: `{attrs[key]}`" for key in ("tool_version", "git_sha", "created", "command_line", "seed",
                                                       "device") if key in attrs]
     lines += [f"- schema_version: {version[0]}.{version[1]}", ""]
     if incomplete:
-        lines += [f"**Incomplete file: {incomplete}.** Only the finished runs are drawn; the correlations "
-                  "over runs, if any, cover those alone.", ""]
+        lines += [f"**Incomplete file: {incomplete}.** Only the finished runs or experiments are drawn; the "
+                  "correlations over runs, if any, cover those alone.", ""]
     if verdicts:
         lines += ["## Verdicts", ""] + verdicts + [""]
     lines += accuracy_lines
@@ -494,15 +502,27 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="sgdsmooth report", description=__doc__.splitlines()[0])
     parser.add_argument("results", help="an sgdsmooth result file (.h5)")
     parser.add_argument("-o", "--output", required=True, help="folder for the PNGs and report.md")
+    parser.add_argument("--verbose", action="store_true", help="show warnings and, on a failure, the traceback")
     args = parser.parse_args(argv)
+    if not args.verbose:  # one line on a failure, none on success: warnings of the plotting stack are noise here
+        warnings.simplefilter("ignore")
+        np.seterr(all="ignore")
     if not os.path.exists(args.results):
         print(f"report: '{args.results}' does not exist", file=sys.stderr)
         return 2
     try:
         figures = write_report(args.results, args.output)
-    except ResultFileError as error:
-        print(f"report: {error}", file=sys.stderr)
+    except (ResultFileError, OSError, KeyError) as error:  # the file, not this program
+        if args.verbose:
+            traceback.print_exc()
+        print(f"report: cannot read '{args.results}': {type(error).__name__}: {error}".replace("\n", " "), file=sys.stderr)
         return 2
+    except Exception as error:  # noqa: BLE001 - any other failure is ours: one line, exit 1
+        if args.verbose:
+            traceback.print_exc()
+        print(f"report: internal error drawing '{args.results}': {type(error).__name__}: {error} (--verbose shows the "
+              "traceback)".replace("\n", " "), file=sys.stderr)
+        return 1
     print(f"wrote {len(figures)} figure(s) and report.md to {args.output}")
     return 0
 
