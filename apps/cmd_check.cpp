@@ -61,9 +61,11 @@ void check_command(const CheckCommandOptions& options) {
   }
   const std::uint32_t seed = *parse_seed_option(options.seed.empty() ? std::string("x") : options.seed);
   const int threads = apply_thread_count(options.threads);
+  std::unique_ptr<OutputClaim> claim;
   if (!options.output.empty()) {
     check_output_file(options.output, kind_name(ResultKind::check), {});
     clear_stale_temporaries(options.output);
+    claim = std::make_unique<OutputClaim>(options.output);
   }
 
   std::unique_ptr<ResultWriter> writer;

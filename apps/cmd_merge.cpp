@@ -24,6 +24,7 @@ const RegisterCommand registered(16, [](CLI::App& cli) {
   merge->callback([options] {
     check_output_file(options->output, kind_name(ResultKind::sweep), {}, {options->directory});
     clear_stale_temporaries(options->output);
+    const OutputClaim claim(options->output);
     const SweepMergeSummary summary =
         merge_sweep(options->directory, options->output, options->allow_incomplete, command_line());
     fmt::print("merged {} of {} points into {}\n", summary.complete, summary.points, options->output);

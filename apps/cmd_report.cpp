@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -35,13 +36,15 @@ std::filesystem::path package_root() {
   return std::filesystem::path(overridden && *overridden ? overridden : SGDS_SOURCE_DIR) / "analysis" / "python";
 }
 
-int run_python(const std::string& python, const std::filesystem::path& root, const ReportOptions& options) {
+int run_python(const std::string& python, const std::filesystem::path& root, const ReportOptions& options,
+               const std::string& folder, bool trusted) {
   const char* old_path = std::getenv("PYTHONPATH");
   const std::string python_path = root.string() + (old_path && *old_path ? ":" + std::string(old_path) : "");
   ::setenv("PYTHONPATH", python_path.c_str(), 1);
   ::setenv("MPLBACKEND", "Agg", 1);
-  std::vector<std::string> args{python, "-m", "sgdsmooth.report", options.input, "-o", options.output};
+  std::vector<std::string> args{python, "-m", "sgdsmooth.report", options.input, "-o", folder};
   if (options.verbose) args.push_back("--verbose");
+  if (trusted) args.push_back("--sealed");  // a failure on a sealed file is this program's, not the file's
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -55,14 +58,33 @@ int run_python(const std::string& python, const std::filesystem::path& root, con
     if (errno != EINTR) throw std::runtime_error("report: waitpid failed");
   }
   if (WIFSIGNALED(status))  // libhdf5 under h5py crashing on the file, or the machine killing python
-    throw ResultFileError(fmt::format("report: python died of {} drawing '{}'; nothing more was written",
+    throw ResultFileError(fmt::format("report: python died of {} drawing '{}'; nothing was written",
                                       ::strsignal(WTERMSIG(status)), options.input));
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+// Move every file the report made from `staging` into `folder` (replacing an earlier report's
+// files of the same names, nothing else), then remove `staging`.
+void publish_report(const std::filesystem::path& staging, const std::filesystem::path& folder) {
+  namespace fs = std::filesystem;
+  fs::create_directories(folder);
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(staging)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  // report.md last: its marker says the folder is a report's only once the figures are in.
+  std::stable_partition(files.begin(), files.end(), [](const fs::path& p) { return p.filename() != "report.md"; });
+  for (const auto& file : files) fs::rename(file, folder / file.filename());
+  fs::remove(staging);
+}
+
 void report_command(const ReportOptions& options) {
-  { const ResultReader check_first(options.input); }  // refuses other files, broken seals, schema majors: one line, exit 2
+  bool sealed = false;
+  {
+    const ResultReader check_first(options.input);  // refuses other files, broken seals, schema majors: one line, exit 2
+    sealed = check_first.seal().state == SealState::sealed;
+  }
   check_output_folder(options.output, "report.md", kReportMarker);
+  clear_stale_temporaries(options.output);
   const std::filesystem::path root = package_root();
   if (!std::filesystem::exists(root / "sgdsmooth" / "report.py"))
     throw UsageError(fmt::format("report: the Python package is not at '{}' (set SGDS_SOURCE_DIR to the sgdsmooth "
@@ -70,8 +92,23 @@ void report_command(const ReportOptions& options) {
                                  (root / "sgdsmooth").string()));
   const char* python_env = std::getenv("SGDS_PYTHON");
   const std::string python = python_env && *python_env ? python_env : "/usr/bin/python3";
-  const int status = run_python(python, root, options);
+  // The figures are drawn into a staging folder beside the output, moved in only when all are
+  // drawn: a failed or interrupted report leaves the output folder as it was.
+  const std::string staging = temporary_name(options.output, ::getpid());
+  struct RemoveStaging {
+    std::string path;
+    ~RemoveStaging() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup{staging};
+  const int status = run_python(python, root, options, staging, sealed);
   if (status != 0) throw CLI::RuntimeError(status);
+  try {
+    publish_report(staging, options.output);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw ResultFileError(fmt::format("report: cannot move the figures into '{}': {}", options.output, e.code().message()));
+  }
 }
 
 const RegisterCommand registered(35, [](CLI::App& cli) {

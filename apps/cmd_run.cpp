@@ -73,6 +73,7 @@ void run_command(const RunOptions& options) {
   check_output_file(output, kind, {options.config_file});
   check_output_file(incomplete, kind, {options.config_file});
   clear_stale_temporaries(output);
+  const OutputClaim claim(output);
   refuse_beyond_resources(config, output);
   std::set<std::string> done;
   if (options.resume) {
@@ -142,7 +143,11 @@ const RegisterCommand registered(10, [](CLI::App& cli) {
                 "Keep the experiments an interrupted run finished (OUT.incomplete.h5) and run the rest");
   run->add_flag("-q,--quiet", options->quiet, "No progress output");
   run->footer("Example: sgdsmooth run configs/tracer.toml --set experiment.*.steps=100 -o short.h5");
-  run->callback([options] { run_command(*options); });
+  CLI::Option* output = run->get_option("--output");
+  run->callback([options, output] {
+    if (output->count() > 0 && options->output.empty()) throw UsageError("-o '': expected a file name");
+    run_command(*options);
+  });
 });
 
 }  // namespace

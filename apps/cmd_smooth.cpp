@@ -200,6 +200,7 @@ void figure_command(const SmoothOptions& o) {
   top.finish();
   check_output_file(o.output, kind_name(ResultKind::smoothing), {o.figure});
   clear_stale_temporaries(o.output);
+  const OutputClaim claim(o.output);
 
   std::vector<double> x(static_cast<std::size_t>(points));
   for (std::int64_t i = 0; i < points; ++i)

@@ -113,6 +113,7 @@ void train_command(const TrainOptions& options) {
   check_output_file(output, kind_name(ResultKind::train), {options.config_file});
   check_output_file(incomplete, kind_name(ResultKind::train), {options.config_file});
   clear_stale_temporaries(output);
+  const OutputClaim claim(output);
   if (std::filesystem::exists(incomplete))
     throw PathError(fmt::format("'{}' holds the runs an interrupted train of '{}' finished: move or remove it first",
                                 incomplete, output));
@@ -245,7 +246,11 @@ const RegisterCommand registered(15, [](CLI::App& cli) {
   train->footer(
       "Example: sgdsmooth train configs/nn_sanity_mlp.toml --set train.epochs=2 -o mlp.h5\n"
       "GPU: sgdsmooth train configs/nn_sanity_mlp.toml --device cuda --matmul-precision tf32 -o mlp_gpu.h5");
-  train->callback([options] { train_command(*options); });
+  CLI::Option* output = train->get_option("--output");
+  train->callback([options, output] {
+    if (output->count() > 0 && options->output.empty()) throw UsageError("-o '': expected a file name");
+    train_command(*options);
+  });
 });
 
 }  // namespace

@@ -38,8 +38,8 @@ bool verify_sweep_folder(const std::string& path) {
   }
   std::int64_t complete = 0, bad = 0;
   for (std::int64_t p = 0; p < spec.points(); ++p) {
-    if (!folder.point_complete(p)) continue;
     try {
+      if (!folder.point_complete(p)) continue;
       verify_sweep_point(folder.point_path(p), spec, p);
       const VerifyReport report = verify_result_file(folder.point_path(p));
       if (!report.ok) throw SweepError(report.problem);

@@ -78,6 +78,18 @@ bool is_sgdsmooth_process(long pid) {
 
 }  // namespace
 
+OutputClaim::OutputClaim(const std::string& path)
+    : temporary_(temporary_name(path, ::getpid())), guard_(temporary_) {
+  const int fd = ::open(temporary_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) throw PathError(fmt::format("output '{}': cannot write there: {}", path, std::strerror(errno)));
+  ::close(fd);
+}
+
+OutputClaim::~OutputClaim() {
+  ::unlink(temporary_.c_str());  // gone already when the writer renamed it into place
+  guard_.release();
+}
+
 std::string temporary_name(const std::string& path, long pid) { return fmt::format("{}.partial-{}", path, pid); }
 
 std::string incomplete_name(const std::string& path) { return path + ".incomplete.h5"; }
@@ -158,7 +170,9 @@ void check_output_folder(const std::string& path, const std::string& marker, con
   } else if (errno != ENOENT) {
     throw PathError(fmt::format("output folder '{}': {}", path, std::strerror(errno)));
   }
-  check_writable_place(path, (fs::path(path) / marker).string(), "output folder");
+  // An existing folder must take new files; a new one is made only when there is something to put in it.
+  const bool exists = ::lstat(path.c_str(), &info) == 0;
+  check_writable_place(path, exists ? (fs::path(path) / marker).string() : path, "output folder");
 }
 
 void clear_stale_temporaries(const std::string& path) {
@@ -174,7 +188,7 @@ void clear_stale_temporaries(const std::string& path) {
       if (name.size() <= stem.size() || name.compare(0, stem.size(), stem) != 0) continue;
       const std::string digits = name.substr(stem.size());
       if (digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-      found.emplace_back((parent / name).string(), std::stol(digits));
+      found.emplace_back(fs::path(path).parent_path().empty() ? name : (parent / name).string(), std::stol(digits));
     }
   }
   ::closedir(folder);
@@ -186,7 +200,12 @@ void clear_stale_temporaries(const std::string& path) {
                                   "wait for it to finish or choose another output",
                                   path, pid, file));
     struct stat info {};
-    if (::lstat(file.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+    if (::lstat(file.c_str(), &info) != 0) continue;
+    std::error_code error;
+    if (S_ISDIR(info.st_mode) && fs::remove_all(file, error) > 0 && !error)  // a report's staging folder
+      std::fprintf(stderr, "sgdsmooth: removed '%s', a folder left by an sgdsmooth that was killed (pid %ld)\n",
+                   file.c_str(), pid);
+    if (!S_ISREG(info.st_mode)) continue;
     if (::unlink(file.c_str()) == 0)
       std::fprintf(stderr, "sgdsmooth: removed '%s', a temporary file left by an sgdsmooth that was killed (pid %ld)\n",
                    file.c_str(), pid);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "data/interruption.hpp"
+
 namespace sgds {
 
 // Why a path was refused: one line, exit status 2 (apps/main.cpp).
@@ -32,13 +34,29 @@ void check_output_file(const std::string& path, const std::string& kind, const s
                        const std::vector<std::string>& input_folders = {});
 
 // An output folder (report's figures): new, empty, or one that holds `marker` (a file only the
-// command writes, e.g. report.md); not a symlink, not a file, writable.
+// command writes, e.g. report.md); not a symlink, not a file, writable. A new folder is not made
+// here (its parents are).
 void check_output_folder(const std::string& path, const std::string& marker, const std::string& marker_text);
 
 // Temporary files `PATH.partial-PID` (and of PATH.incomplete.h5) left by a killed writer: removed,
 // with one line on stderr each. One whose process is a live sgdsmooth means another command is
 // writing the same output: refused.
 void clear_stale_temporaries(const std::string& path);
+
+// While a command computes an output, `PATH.partial-PID` exists (empty until the writer fills it,
+// removed on exit or interruption): another sgdsmooth asked for the same output sees a live
+// writer there (clear_stale_temporaries) and refuses, instead of both writing.
+class OutputClaim {
+ public:
+  explicit OutputClaim(const std::string& path);
+  ~OutputClaim();
+  OutputClaim(const OutputClaim&) = delete;
+  OutputClaim& operator=(const OutputClaim&) = delete;
+
+ private:
+  std::string temporary_;
+  interruption::TemporaryFile guard_;
+};
 
 // The name a temporary file of `path` has while process `pid` writes it.
 std::string temporary_name(const std::string& path, long pid);

@@ -185,7 +185,7 @@ ResultWriter::ResultWriter(std::string filename, ResultKind kind, const Provenan
   } catch (const h5::H5Error& e) {
     file_.close();
     std::remove(temporary_.c_str());
-    throw ResultFileError(fmt::format("cannot write output file '{}' ({})", filename_, e.what()));
+    throw ResultFileError(fmt::format("cannot write '{}': {}; nothing was written", filename_, e.what()));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "data/output_path.hpp"
 #include "sim/sweep/sweep_error.hpp"
 
 namespace sgds {
@@ -20,6 +22,35 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string point_name(std::int64_t index) { return fmt::format("p{:07d}.h5", index); }
+
+// sweep.toml's first line: a CRC-32 of the rest, so that a changed byte is seen (a TOML comment:
+// the file stays a sweep file anyone can read and run).
+constexpr const char* kManifestHeader = "# sgdsmooth sweep manifest; crc32 of the lines below: ";
+
+std::string manifest_text(const std::string& canonical) {
+  const auto crc = crc32(0L, reinterpret_cast<const Bytef*>(canonical.data()), static_cast<uInt>(canonical.size()));
+  return fmt::format("{}{:08x}\n{}", kManifestHeader, static_cast<std::uint32_t>(crc), canonical);
+}
+
+// The manifest's body (its canonical sweep text), its header checked; SweepError if it does not match.
+std::string manifest_body(const std::string& text, const std::string& path) {
+  const std::string header = kManifestHeader;
+  if (text.compare(0, header.size(), header) != 0) return text;  // written before manifests were checksummed
+  const auto end = text.find('\n');
+  const std::string body = end == std::string::npos ? "" : text.substr(end + 1);
+  if (end == std::string::npos || manifest_text(body) != text)
+    throw SweepError(fmt::format("'{}' was changed after sgdsmooth wrote it (its checksum line does not match); the "
+                                 "points in its folder cannot be matched to it",
+                                 path));
+  return body;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 void make_folder(const std::string& path) {
   std::error_code error;
@@ -46,7 +77,13 @@ std::string SweepDirectory::staging_path(std::int64_t index) const {
 
 bool SweepDirectory::point_complete(std::int64_t index) const {
   std::error_code error;
-  return fs::is_regular_file(point_path(index), error);
+  const fs::file_status status = fs::symlink_status(point_path(index), error);
+  if (status.type() == fs::file_type::not_found || (error && error != std::errc::no_such_file_or_directory)) return false;
+  if (status.type() != fs::file_type::regular)
+    throw SweepError(fmt::format("sweep point file '{}' is not a regular file (a folder, link, FIFO or device is in "
+                                 "its place); remove it and run sgdsmooth sweep --resume",
+                                 point_path(index)));
+  return true;
 }
 
 void SweepDirectory::prepare(const SweepSpec& spec) const {
@@ -66,7 +103,7 @@ void SweepDirectory::prepare(const SweepSpec& spec) const {
     const std::string temporary = fmt::format("{}.tmp-{}", manifest, ::getpid());
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << spec.canonical_text();
+      out << manifest_text(spec.canonical_text());
       out.flush();
       if (!out) {
         std::error_code ignored;
@@ -83,10 +120,7 @@ void SweepDirectory::prepare(const SweepSpec& spec) const {
       throw SweepError(fmt::format("sweep folder: cannot create '{}': {}", manifest, std::strerror(link_errno)));
     sync_path(root_);
   }
-  std::ifstream in(manifest, std::ios::binary);
-  std::stringstream existing;
-  existing << in.rdbuf();
-  if (existing.str() != spec.canonical_text())
+  if (manifest_body(read_text(manifest), manifest) != spec.canonical_text())
     throw SweepError(fmt::format(
         "sweep folder '{}' holds a different sweep (its sweep.toml differs from this sweep file after --set); "
         "use another folder",
@@ -98,7 +132,12 @@ SweepSpec SweepDirectory::read_manifest() const {
   if (!fs::is_regular_file(manifest_path()))
     throw SweepError(fmt::format("'{}' is not a sweep folder (no sweep.toml; sgdsmooth sweep SWEEP.toml -o {} makes one)",
                                  root_, root_));
-  return SweepSpec::parse(parse_config_file(manifest_path()));
+  try {
+    require_regular_file(manifest_path(), "sweep manifest", kMaxConfigBytes);
+  } catch (const PathError& e) {
+    throw SweepError(e.what());
+  }
+  return SweepSpec::parse(parse_config_text(manifest_body(read_text(manifest_path()), manifest_path()), manifest_path()));
 }
 
 void SweepDirectory::remove_stale_staging(std::int64_t index) const {

@@ -24,6 +24,7 @@ class SweepDirectory {
   std::string points_folder() const { return root_ + "/points"; }
   std::string point_path(std::int64_t index) const;
   std::string staging_path(std::int64_t index) const;
+  // Whether the point's file is there; SweepError if something other than a regular file is.
   bool point_complete(std::int64_t index) const;
 
   // Create the folders and write the manifest, or check that an existing one is this sweep's.

@@ -503,6 +503,9 @@ def main(argv=None) -> int:
     parser.add_argument("results", help="an sgdsmooth result file (.h5)")
     parser.add_argument("-o", "--output", required=True, help="folder for the PNGs and report.md")
     parser.add_argument("--verbose", action="store_true", help="show warnings and, on a failure, the traceback")
+    parser.add_argument("--sealed", action="store_true",
+                        help="the file's seal was verified (sgdsmooth report says so): a failure is then this "
+                             "program's, exit 1; on any other file it is the file's, exit 2")
     args = parser.parse_args(argv)
     if not args.verbose:  # one line on a failure, none on success: warnings of the plotting stack are noise here
         warnings.simplefilter("ignore")
@@ -517,9 +520,13 @@ def main(argv=None) -> int:
             traceback.print_exc()
         print(f"report: cannot read '{args.results}': {type(error).__name__}: {error}".replace("\n", " "), file=sys.stderr)
         return 2
-    except Exception as error:  # noqa: BLE001 - any other failure is ours: one line, exit 1
+    except Exception as error:  # noqa: BLE001 - one line; exit 1 only where the file is known to be whole
         if args.verbose:
             traceback.print_exc()
+        if not args.sealed:
+            print(f"report: cannot read '{args.results}': it does not follow the sgdsmooth schema ({type(error).__name__}: "
+                  f"{error})".replace("\n", " "), file=sys.stderr)
+            return 2
         print(f"report: internal error drawing '{args.results}': {type(error).__name__}: {error} (--verbose shows the "
               "traceback)".replace("\n", " "), file=sys.stderr)
         return 1
