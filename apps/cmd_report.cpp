@@ -1,12 +1,14 @@
 // sgdsmooth report FILE.h5 -o DIR: every figure of a result file as PNG plus report.md, without
 // Jupyter. The figures are drawn by the Python package in analysis/python (module
 // sgdsmooth.report), run with Debian's python3; this command checks the file and hands over.
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -48,18 +50,47 @@ int run_python(const std::string& python, const std::filesystem::path& root, con
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // SIGINT, SIGTERM and SIGHUP are held while python draws: on one, python is stopped, the
+  // staging folder removed and the command ends as interruption.hpp's handler would, in one line.
+  sigset_t held, previous;
+  sigemptyset(&held);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&held, s);
+  ::sigprocmask(SIG_BLOCK, &held, &previous);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setsigmask(&attributes, &previous);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
   pid_t pid = 0;
-  if (const int error = ::posix_spawn(&pid, python.c_str(), nullptr, nullptr, argv.data(), environ); error != 0)
+  const int error = ::posix_spawn(&pid, python.c_str(), nullptr, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
+  if (error != 0) {
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     throw UsageError(fmt::format("report: cannot run '{}' ({}); set SGDS_PYTHON to a python3 with numpy, h5py, "
                                  "matplotlib and scipy",
                                  python, std::strerror(error)));
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("report: waitpid failed");
   }
-  if (WIFSIGNALED(status))  // libhdf5 under h5py crashing on the file, or the machine killing python
-    throw ResultFileError(fmt::format("report: python died of {} drawing '{}'; nothing was written",
-                                      ::strsignal(WTERMSIG(status)), options.input));
+  int status = 0;
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (done < 0 && errno != EINTR) {
+      ::sigprocmask(SIG_SETMASK, &previous, nullptr);
+      throw std::runtime_error("report: waitpid failed");
+    }
+    const timespec tick{0, 20'000'000};
+    const int signal_number = ::sigtimedwait(&held, nullptr, &tick);
+    if (signal_number > 0) {
+      ::kill(pid, SIGTERM);
+      ::waitpid(pid, &status, 0);
+      std::error_code ignored;
+      std::filesystem::remove_all(folder, ignored);
+      std::fprintf(stderr, "\nsgdsmooth: interrupted by %s: nothing was written ('%s' is as it was)\n",
+                   signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "SIGHUP",
+                   options.output.c_str());
+      std::_Exit(128 + signal_number);
+    }
+  }
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 

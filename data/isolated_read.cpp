@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -75,6 +76,7 @@ void drain(int fd, std::string& into, bool& open) {
 
 [[noreturn]] void child_main(const std::function<int()>& body, double cpu_seconds, int out_fd, int err_fd) {
   interruption::restore_default_handlers();
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // an interrupted parent takes its reader with it
   // A crash must end the child at once: no crash handler inherited from the parent (a sanitizer's
   // report, a fuzzer's artifact writer) runs here.
   for (const int signal_number : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGXCPU, SIGPIPE})

@@ -1,7 +1,7 @@
 // libFuzzer target: any bytes, written to a file, through the result-file reader (ResultReader,
 // summary, read_experiment of every experiment) and the sweep point-file reader. Acceptable
 // outcomes: success, ResultFileError or h5::H5Error (one-line "not a result file" messages).
-// ResultReader first reads the whole file in a forked child (data/hdf5_trial_read.hpp), so a
+// ResultReader first reads an unsealed file in a forked child (data/isolated_read.hpp), so a
 // crash inside libhdf5 comes out as "corrupted HDF5 file", as it does for users; the child's
 // coverage is not seen, but the reads repeated here in the fuzzed process are.
 #include <unistd.h>

@@ -182,11 +182,50 @@ def _read_check(group: h5py.Group) -> Check:
     )
 
 
-class ResultFile:
-    """An open result file. Use as a context manager or call close(); the data returned is in memory."""
+SEAL_MAGIC = b"sgdsmooth-seal 1\n"
+SEAL_BLOCK = 512
 
-    def __init__(self, filename: str):
+
+def seal_problem(filename: str) -> Optional[str]:
+    """What is wrong with a file's seal (data/schema.md, "Integrity"), or None when it matches.
+
+    Files without a seal (schema before 1.5, or never completed) give None here; the schema check
+    after opening refuses a 1.5 file that has none."""
+    import zlib
+    with open(filename, "rb") as f:
+        block = f.read(SEAL_BLOCK)
+        if not block.startswith(SEAL_MAGIC):
+            return None
+        fields = dict(line.split(" ", 1) for line in block.split(b"\0", 1)[0].decode("ascii", "replace").splitlines()[1:]
+                      if " " in line)
+        try:
+            recorded_bytes, recorded_crc = int(fields["bytes"]), int(fields["crc32"], 16)
+        except (KeyError, ValueError):
+            return "its seal is unreadable"
+        size = os.fstat(f.fileno()).st_size
+        if size != recorded_bytes:
+            return f"{size} bytes where {recorded_bytes} were sealed"
+        at = block.index(b"\ncrc32 ") + 7
+        crc = zlib.crc32(block[:at] + b"00000000" + block[at + 8:])
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            crc = zlib.crc32(chunk, crc)
+    return None if crc & 0xFFFFFFFF == recorded_crc else "checksum mismatch: bytes changed after sgdsmooth wrote it"
+
+
+class ResultFile:
+    """An open result file. Use as a context manager or call close(); the data returned is in memory.
+
+    The file's seal is checked first (every byte): a damaged file is refused, not half read."""
+
+    def __init__(self, filename: str, verify_seal: bool = True):
         self.filename = str(filename)
+        self.sealed = False
+        if os.path.isfile(self.filename):
+            problem = seal_problem(self.filename) if verify_seal else None
+            if problem:
+                raise ResultFileError(f"'{self.filename}' is corrupted ({problem}); not read")
+            with open(self.filename, "rb") as f:
+                self.sealed = f.read(len(SEAL_MAGIC)) == SEAL_MAGIC
         try:
             self._file = h5py.File(self.filename, "r")
         except OSError as error:
@@ -212,6 +251,9 @@ class ResultFile:
                 f"'{self.filename}' has schema version {major}.{minor}; this reader (analysis/python/sgdsmooth) "
                 f"reads schema {SCHEMA_MAJOR}.x only: use the sgdsmooth version that wrote it")
         self.schema_version = (major, minor)
+        if (major, minor) >= (1, 5) and not self.sealed and os.path.isfile(self.filename):
+            raise ResultFileError(f"'{self.filename}' has no seal although schema {major}.{minor} seals every file: it "
+                                  "was never completed, or its first bytes were damaged")
 
     def close(self) -> None:
         self._file.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import textwrap
 import traceback
@@ -507,6 +508,8 @@ def main(argv=None) -> int:
                         help="the file's seal was verified (sgdsmooth report says so): a failure is then this "
                              "program's, exit 1; on any other file it is the file's, exit 2")
     args = parser.parse_args(argv)
+    # Ctrl-C ends the drawing at once and silently: `sgdsmooth report` says, in one line, that nothing was written.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if not args.verbose:  # one line on a failure, none on success: warnings of the plotting stack are noise here
         warnings.simplefilter("ignore")
         np.seterr(all="ignore")
