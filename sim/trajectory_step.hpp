@@ -61,7 +61,7 @@ class TrajectoryStepper {
         const std::uint32_t batch = static_cast<std::uint32_t>(b);
         indices_.resize(batch);
         draw_batch(noise_.sampling, static_cast<std::uint32_t>(problem_.samples()), batch, seed_, trajectory,
-                   static_cast<std::uint64_t>(t), schedule_.position[ts], indices_.data());
+                   static_cast<std::uint64_t>(t), schedule_.position[ts], indices_.data(), epoch_order_);
         for (int j = 0; j < d; ++j) g[j] = 0.0;
         for (std::uint32_t k = 0; k < batch; ++k) {
           problem_.sample_gradient(static_cast<int>(indices_[k]), x, sample_g_.data());
@@ -253,6 +253,7 @@ class TrajectoryStepper {
 
   std::vector<double> g_, sample_g_, u_, shifted_, certificate_g_;
   std::vector<std::uint32_t> indices_;
+  EpochOrder epoch_order_;  // reshuffle: the current trajectory's epoch
 };
 
 }  // namespace sgds

@@ -1,8 +1,10 @@
 // Noise models of the CPU engine: the measured E||omega||^2 of every model against its exact
 // value (THEORY.md section 1 and oracle 5), within z = 4.5 standard errors, and each broken
-// formula rejected; epoch reshuffling uses every sample exactly once per epoch.
+// formula rejected; epoch reshuffling uses every sample exactly once per epoch, in a uniformly
+// random order.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -177,8 +179,9 @@ TEST_CASE("epoch reshuffling uses every sample exactly once per epoch") {
       const std::uint64_t total = 3ull * n;
       std::vector<std::uint32_t> sequence;
       std::vector<std::uint32_t> batch(b);
+      EpochOrder order;
       for (std::uint64_t position = 0, step = 0; position < total; position += b, ++step) {
-        draw_batch(BatchSampling::reshuffle, n, b, 9, 4, step, position, batch.data());
+        draw_batch(BatchSampling::reshuffle, n, b, 9, 4, step, position, batch.data(), order);
         sequence.insert(sequence.end(), batch.begin(), batch.end());
       }
       for (std::uint64_t epoch = 0; epoch < 3; ++epoch) {
@@ -200,9 +203,10 @@ TEST_CASE("sampling without replacement draws distinct samples, uniformly") {
   const std::uint32_t n = 10, b = 4;
   std::vector<int> hits(n, 0);
   std::vector<std::uint32_t> batch(b);
+  EpochOrder unused;
   const int draws = 20000;
   for (int s = 0; s < draws; ++s) {
-    draw_batch(BatchSampling::without_replacement, n, b, 1, 2, static_cast<std::uint64_t>(s), 0, batch.data());
+    draw_batch(BatchSampling::without_replacement, n, b, 1, 2, static_cast<std::uint64_t>(s), 0, batch.data(), unused);
     std::set<std::uint32_t> distinct(batch.begin(), batch.end());
     REQUIRE(distinct.size() == b);
     for (auto i : batch) ++hits[i];
@@ -210,4 +214,75 @@ TEST_CASE("sampling without replacement draws distinct samples, uniformly") {
   // Each sample is in a batch with probability b/n; binomial SE.
   const double p = 0.4, se = std::sqrt(p * (1 - p) / draws);
   for (std::uint32_t i = 0; i < n; ++i) CHECK(std::fabs(hits[i] / double(draws) - p) < kZ * se);
+}
+
+namespace {
+
+// Upper tail of the chi-square distribution with `df` degrees of freedom at `x` (Wilson-Hilferty,
+// accurate to a few percent of p in the tails used here).
+double chi_square_upper_tail(double x, double df) {
+  const double z = (std::cbrt(x / df) - (1.0 - 2.0 / (9.0 * df))) / std::sqrt(2.0 / (9.0 * df));
+  return 0.5 * std::erfc(z / std::sqrt(2.0));
+}
+
+// The sample at each position of epoch `epoch` of trajectory `trajectory`, through draw_batch.
+std::vector<std::uint32_t> epoch_of(std::uint32_t n, std::uint32_t trajectory, std::uint64_t epoch, EpochOrder& order) {
+  std::vector<std::uint32_t> out(n);
+  draw_batch(BatchSampling::reshuffle, n, n, 17, trajectory, 0, epoch * n, out.data(), order);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("each epoch's order is a uniform random permutation") {
+  EpochOrder order;
+  // All 4! = 24 orders of n = 4 equally likely: chi-square over 24000 epochs (12 trajectories x
+  // 2000 epochs), refused below p = 1e-5. A 4-round Feistel network on 2 bits reaches few orders.
+  {
+    std::map<std::vector<std::uint32_t>, int> counts;
+    const int trajectories = 12, epochs = 2000;
+    for (int t = 0; t < trajectories; ++t)
+      for (int e = 0; e < epochs; ++e) ++counts[epoch_of(4, static_cast<std::uint32_t>(t), e, order)];
+    CHECK(counts.size() == 24);
+    const double expected = trajectories * epochs / 24.0;
+    double chi2 = 0.0;
+    for (const auto& [permutation, count] : counts) chi2 += (count - expected) * (count - expected) / expected;
+    chi2 += (24.0 - static_cast<double>(counts.size())) * expected;  // orders never seen
+    INFO("chi2 = " << chi2 << " on 23 df");
+    CHECK(chi_square_upper_tail(chi2, 23) > 1e-5);
+  }
+  // n = 12: which sample lands at each position (12 x 12 cells), and which pairs are neighbours at
+  // positions (0, 1) (132 ordered pairs), over 36000 epochs.
+  {
+    const std::uint32_t n = 12;
+    const int epochs = 36000;
+    std::vector<int> position(n * n, 0), neighbours(n * n, 0);
+    for (int e = 0; e < epochs; ++e) {
+      const std::vector<std::uint32_t> p = epoch_of(n, static_cast<std::uint32_t>(e % 7), static_cast<std::uint64_t>(e / 7), order);
+      for (std::uint32_t k = 0; k < n; ++k) ++position[p[k] * n + k];
+      ++neighbours[p[0] * n + p[1]];
+    }
+    double chi2_position = 0.0, chi2_pairs = 0.0;
+    const double per_cell = static_cast<double>(epochs) / n, per_pair = static_cast<double>(epochs) / (n * (n - 1));
+    for (std::uint32_t i = 0; i < n; ++i)
+      for (std::uint32_t j = 0; j < n; ++j) {
+        chi2_position += (position[i * n + j] - per_cell) * (position[i * n + j] - per_cell) / per_cell;
+        if (i != j) chi2_pairs += (neighbours[i * n + j] - per_pair) * (neighbours[i * n + j] - per_pair) / per_pair;
+        else CHECK(neighbours[i * n + j] == 0);
+      }
+    INFO("positions chi2 = " << chi2_position << " on 121 df; neighbour pairs chi2 = " << chi2_pairs << " on 131 df");
+    CHECK(chi_square_upper_tail(chi2_position, (n - 1) * (n - 1)) > 1e-5);
+    CHECK(chi_square_upper_tail(chi2_pairs, n * (n - 1) - 1) > 1e-5);
+  }
+}
+
+TEST_CASE("epoch orders are independent of the cache's history") {
+  // The same (trajectory, epoch) gives the same order whether the cache last held it or another.
+  EpochOrder a, b;
+  const auto first = epoch_of(50, 3, 7, a);
+  (void)epoch_of(50, 4, 7, b);
+  (void)epoch_of(50, 3, 8, b);
+  CHECK(epoch_of(50, 3, 7, b) == first);
+  CHECK(epoch_of(50, 3, 7, a) == first);
+  CHECK(epoch_of(50, 3, 6, a) != first);
 }

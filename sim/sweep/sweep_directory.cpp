@@ -90,10 +90,16 @@ void SweepDirectory::prepare(const SweepSpec& spec) const {
   std::error_code error;
   if (fs::is_symlink(root_, error))
     throw SweepError(fmt::format("sweep folder '{}' is a symbolic link: give the real path", root_));
-  if (fs::is_directory(root_, error) && !fs::is_empty(root_, error) && !fs::exists(manifest_path(), error))
-    throw SweepError(fmt::format("'{}' holds files but no sweep.toml: it is not a sweep folder; choose a new or empty "
-                                 "folder",
-                                 root_));
+  // A folder of other files is not ours to fill; one that holds only what sweeps write (another
+  // shard may be making it right now) is.
+  if (fs::is_directory(root_, error) && !fs::exists(manifest_path(), error))
+    for (const auto& entry : fs::directory_iterator(root_, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name != "points" && name.rfind("sweep.toml.tmp-", 0) != 0)
+        throw SweepError(fmt::format("'{}' holds files but no sweep.toml (e.g. '{}'): it is not a sweep folder; choose "
+                                     "a new or empty folder",
+                                     root_, name));
+    }
   make_folder(root_);
   make_folder(points_folder() + "/.staging");
   const std::string manifest = manifest_path();

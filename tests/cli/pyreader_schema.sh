@@ -9,6 +9,7 @@ export PYTHONPATH="$SGDS_SOURCE_DIR/analysis/python" MPLBACKEND=Agg
 "$SGDS_BIN" run "$SGDS_SOURCE_DIR/configs/tracer.toml" -o tracer.h5 --threads 2 --quiet \
   --set 'experiment.*.trajectories=512' > /dev/null
 "$SGDS_PYTHON" - <<'PY'
+import os, sys
 import h5py, numpy as np, shutil
 import sgdsmooth
 
@@ -30,6 +31,9 @@ r.close()
 shutil.copy("tracer.h5", "future.h5")
 with h5py.File("future.h5", "a") as g:
     g.attrs["schema_version"] = np.array([2, 0], dtype=np.int64)
+sys.path.insert(0, os.path.join(os.environ["SGDS_SOURCE_DIR"], "tests", "cli"))
+from seal import seal
+seal("future.h5")  # sealed again, as a future sgdsmooth would seal it
 with h5py.File("foreign.h5", "w") as g:
     g["data"] = np.arange(3)
 
@@ -42,7 +46,6 @@ for name, expected in (("future.h5", "schema version 2.0"), ("foreign.h5", "not 
     else:
         raise AssertionError(f"{name} was accepted")
 PY
-"$SGDS_PYTHON" "$SGDS_SOURCE_DIR/tests/cli/seal.py" future.h5  # sealed again, as a future sgdsmooth would
 
 # The report command refuses them too: exit 2, one line naming the problem, no output folder.
 for name in future.h5 foreign.h5; do

@@ -19,7 +19,9 @@ cat >on_full_disk <<SH  # BYTES command...: the command with the disk under full
 #!/usr/bin/env bash
 bytes=\$1
 shift
-exec env LD_PRELOAD="$SGDS_FULL_DISK_PRELOAD" SGDS_FULL_DISK_DIR=full SGDS_FULL_DISK_AFTER="\$bytes" "\$@"
+# (under AddressSanitizer the preload comes before ASan's runtime: allowed explicitly)
+exec env LD_PRELOAD="$SGDS_FULL_DISK_PRELOAD" ASAN_OPTIONS="\${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+  SGDS_FULL_DISK_DIR=full SGDS_FULL_DISK_AFTER="\$bytes" "\$@"
 SH
 chmod +x on_full_disk
 
