@@ -17,6 +17,15 @@ const char* verdict_name(Verdict verdict) {
   return "?";
 }
 
+const char* evidence_name(Evidence evidence) {
+  switch (evidence) {
+    case Evidence::monte_carlo: return "monte_carlo";
+    case Evidence::deterministic: return "deterministic";
+    case Evidence::bound: return "bound";
+  }
+  return "?";
+}
+
 double Comparison::z() const { return (estimate - oracle) / standard_error; }
 
 const Comparison& CheckResult::worst() const {
@@ -26,6 +35,16 @@ const Comparison& CheckResult::worst() const {
     const double zb = std::isfinite(b.z()) ? std::fabs(b.z()) : INFINITY;
     return za < zb;
   });
+}
+
+const char* kind_name(CheckKind kind) { return kind == CheckKind::trend ? "trend" : "exact"; }
+
+const Comparison& CheckResult::deciding() const {
+  if (comparisons.empty()) throw std::logic_error("check '" + name + "' has no comparisons");
+  if (kind == CheckKind::exact) return worst();
+  for (const auto& c : comparisons)
+    if (c.verdict == verdict) return c;
+  return comparisons.front();
 }
 
 double CheckResult::max_abs_z() const {

@@ -1,5 +1,14 @@
 // sgdsmooth check [NAME...]: run the validation checks, print the verdict table, store results.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -17,7 +26,7 @@ namespace {
 struct CheckCommandOptions {
   std::vector<std::string> names;
   bool quick = false, mutants = false, quiet = false;
-  std::string output;
+  std::string output, expect, write_expected;
   int threads = 0;
   std::string seed = "20231115";
 };
@@ -26,20 +35,165 @@ std::string shorten(const std::string& text, std::size_t width) {
   return text.size() <= width ? text : text.substr(0, width - 3) + "...";
 }
 
-void print_row(const CheckResult& r, bool expect_fail) {
-  const std::string name = r.mutant.empty() ? r.name : r.name + "[" + r.mutant + "]";
+std::string row_name(const CheckResult& r) { return r.mutant.empty() ? r.name : r.name + "[" + r.mutant + "]"; }
+
+std::string verdict_text(const CheckResult& r) {
   std::string verdict = verdict_name(r.verdict);
-  if (expect_fail) verdict += r.verdict == Verdict::fail ? " (expected)" : " (MUTANT NOT CAUGHT)";
+  if (!r.mutant.empty()) verdict += r.verdict == Verdict::fail ? " (expected)" : " (MUTANT NOT CAUGHT)";
+  return verdict;
+}
+
+// An exact check: its worst comparison (largest |z|), the z SE interval around it and the oracle.
+void print_exact_row(const CheckResult& r) {
   if (r.comparisons.empty()) {
-    fmt::print("{:<44} {:<40} {:>12} {:>25} {:>12} {:>7} {}\n", shorten(name, 44), shorten(r.claim, 40), "-", "-", "-",
-               "-", verdict);
+    fmt::print("{:<48} {:>6} {:>13} {:>27} {:>13} {:>8} {}\n", shorten(row_name(r), 48), 0, "-", "-", "-", "-", verdict_text(r));
     return;
   }
   const Comparison& w = r.worst();
   const double half = r.z_threshold * w.standard_error;
-  fmt::print("{:<44} {:<40} {:>12.6g} {:>25} {:>12.6g} {:>7.2f} {}\n", shorten(name, 44), shorten(r.claim, 40),
-             w.estimate, fmt::format("[{:.6g}, {:.6g}]", w.estimate - half, w.estimate + half), w.oracle,
-             r.max_abs_z(), verdict);
+  fmt::print("{:<48} {:>6} {:>13.6g} {:>27} {:>13.6g} {:>8.2f} {}\n", shorten(row_name(r), 48), r.comparisons.size(),
+             w.estimate, fmt::format("[{:.6g}, {:.6g}]", w.estimate - half, w.estimate + half), w.oracle, r.max_abs_z(),
+             verdict_text(r));
+}
+
+// A trend check: the comparison that decided its verdict, with the interval its rule used.
+void print_trend_row(const CheckResult& r) {
+  if (r.comparisons.empty()) {
+    fmt::print("{:<48} {:>13} {:>27} {:<44} {}\n", shorten(row_name(r), 48), "-", "-", "-", verdict_text(r));
+    return;
+  }
+  const Comparison& d = r.deciding();
+  fmt::print("{:<48} {:>13.6g} {:>27} {:<44} {}\n", shorten(row_name(r), 48), d.estimate,
+             fmt::format("[{:.6g}, {:.6g}]", d.interval_low, d.interval_high), shorten(d.label, 44), verdict_text(r));
+}
+
+void print_tables(const std::vector<CheckResult>& results) {
+  bool exact = false, trend = false;
+  for (const auto& r : results) (r.kind == CheckKind::exact ? exact : trend) = true;
+  if (exact) {
+    fmt::print("Exact checks: PASS iff every comparison is within z SE of its oracle; the row shows the comparison with "
+               "the largest |z|\n");
+    fmt::print("{:<48} {:>6} {:>13} {:>27} {:>13} {:>8} {}\n", "check", "rows", "estimate", "interval (z SE)", "oracle",
+               "max|z|", "verdict");
+    for (const auto& r : results)
+      if (r.kind == CheckKind::exact) print_exact_row(r);
+  }
+  if (trend) {
+    fmt::print("{}Trend checks: a verdict per row by the rule stated up front (95 % intervals); the row shows the "
+               "comparison that decided the verdict\n",
+               exact ? "\n" : "");
+    fmt::print("{:<48} {:>13} {:>27} {:<44} {}\n", "check", "effect", "interval the rule used", "decided by", "verdict");
+    for (const auto& r : results)
+      if (r.kind == CheckKind::trend) print_trend_row(r);
+  }
+}
+
+// The Monte Carlo comparisons of the exact checks pooled: mean z^2 is 1 when the SEs are right.
+// Comparisons of one experiment (checkpoints, coordinates) are correlated, so the spread of this
+// mean is wider than chi-square's: a diagnostic; se_calibration is the check that decides.
+void print_calibration(const std::vector<CheckResult>& results) {
+  double sum = 0.0;
+  std::size_t count = 0;
+  for (const auto& r : results) {
+    if (!r.mutant.empty() || r.kind != CheckKind::exact) continue;
+    for (const auto& c : r.comparisons) {
+      const double z = c.z();
+      if (c.evidence == Evidence::monte_carlo && std::isfinite(z)) sum += z * z, ++count;
+    }
+  }
+  if (count > 0)
+    fmt::print("\nThe {} Monte Carlo comparisons of the exact checks: mean z^2 = {:.3f} (1 when the SEs are calibrated; "
+               "correlated within an experiment, so a diagnostic: se_calibration decides)\n",
+               count, sum / static_cast<double>(count));
+}
+
+// The baseline of `check --expect`: the seed and sample size it was made with and every verdict.
+struct ExpectedVerdicts {
+  std::uint32_t seed = 0;
+  bool quick = false;
+  std::map<std::string, std::string> verdicts;  // NAME or NAME[MUTANT] -> verdict
+};
+
+ExpectedVerdicts read_expected(const std::string& filename) {
+  toml::table document = parse_config_file(filename);
+  ConfigTable top(document, "");
+  ExpectedVerdicts expected;
+  expected.seed = static_cast<std::uint32_t>(top.integer("seed", 0, 0xFFFFFFFFll));
+  expected.quick = top.boolean("quick");
+  const toml::node* verdicts = document.get("verdicts");
+  if (!verdicts || !verdicts->is_table()) top.fail("verdicts", "(missing)", "a table of check name = verdict");
+  for (const auto& [name, value] : *verdicts->as_table()) {
+    if (!value.is_string())
+      throw ConfigError(fmt::format("config: key 'verdicts.{}' in '{}': expected a verdict string", name.str(), filename));
+    expected.verdicts[std::string(name.str())] = value.as_string()->get();
+  }
+  top.table("verdicts");  // known
+  top.finish();
+  return expected;
+}
+
+constexpr const char* kBaselineHeader = "# The verdict of every check and mutant of `sgdsmooth check";
+
+// --write-expected may create a file or replace an earlier baseline (its first line says so), nothing else.
+void check_baseline_output(const std::string& filename) {
+  struct stat info {};
+  if (::lstat(filename.c_str(), &info) != 0) return;
+  std::ifstream in(filename, std::ios::binary);
+  std::string first;
+  std::getline(in, first);
+  if (!S_ISREG(info.st_mode) || first.rfind(kBaselineHeader, 0) != 0)
+    throw PathError(fmt::format("--write-expected '{}' exists and is not a verdict baseline: refusing to replace it",
+                                filename));
+}
+
+void write_expected(const std::string& filename, const std::vector<CheckResult>& results, std::uint32_t seed, bool quick) {
+  toml::table verdicts;
+  for (const auto& r : results) verdicts.insert(row_name(r), verdict_name(r.verdict));
+  toml::table document{{"seed", static_cast<std::int64_t>(seed)}, {"quick", quick}, {"verdicts", verdicts}};
+  const std::string temporary = temporary_name(filename, ::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << kBaselineHeader << (quick ? " --quick" : "")
+        << " --mutants` at this seed: `check --expect` exits 1 when a verdict differs.\n"
+           "# A change that moves a verdict updates this file in the same commit and says why in the commit message.\n"
+        << document << "\n";
+    if (!out) {
+      std::remove(temporary.c_str());
+      throw UsageError(fmt::format("--write-expected: cannot write '{}'", filename));
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, filename, error);
+  if (error) throw UsageError(fmt::format("--write-expected: cannot write '{}': {}", filename, error.message()));
+}
+
+// 0 differences: every verdict of this run is the baseline's.
+int compare_with_expected(const ExpectedVerdicts& expected, const std::vector<CheckResult>& results, bool all_checks) {
+  int differences = 0;
+  std::set<std::string> seen;
+  for (const auto& r : results) {
+    const std::string name = row_name(r);
+    seen.insert(name);
+    const auto found = expected.verdicts.find(name);
+    if (found == expected.verdicts.end()) {
+      fmt::print("verdict not in the baseline: {} = {} (add it, with the reason, if it is right)\n", name, verdict_name(r.verdict));
+      ++differences;
+    } else if (found->second != verdict_name(r.verdict)) {
+      fmt::print("VERDICT CHANGED: {} is {}, the baseline says {}\n", name, verdict_name(r.verdict), found->second);
+      ++differences;
+    }
+  }
+  if (all_checks) {
+    bool ran_mutants = false;
+    for (const auto& r : results) ran_mutants |= !r.mutant.empty();
+    for (const auto& [name, verdict] : expected.verdicts) {
+      const bool is_mutant = name.find('[') != std::string::npos;
+      if (seen.count(name) || (is_mutant && !ran_mutants)) continue;
+      fmt::print("in the baseline but not run: {} = {}\n", name, verdict);
+      ++differences;
+    }
+  }
+  return differences;
 }
 
 void check_command(const CheckCommandOptions& options) {
@@ -60,6 +214,15 @@ void check_command(const CheckCommandOptions& options) {
     }
   }
   const std::uint32_t seed = *parse_seed_option(options.seed.empty() ? std::string("x") : options.seed);
+  if (!options.write_expected.empty()) check_baseline_output(options.write_expected);
+  std::optional<ExpectedVerdicts> expected;
+  if (!options.expect.empty()) {
+    expected = read_expected(options.expect);
+    if (expected->seed != seed || expected->quick != options.quick)
+      throw UsageError(fmt::format("--expect '{}': the baseline is for seed {}{}, this run is seed {}{}", options.expect,
+                                   expected->seed, expected->quick ? " --quick" : "", seed,
+                                   options.quick ? " --quick" : ""));
+  }
   const int threads = apply_thread_count(options.threads);
   std::unique_ptr<OutputClaim> claim;
   if (!options.output.empty()) {
@@ -102,13 +265,24 @@ void check_command(const CheckCommandOptions& options) {
   progress.finish();
   Progress::set_global_quiet(false);
 
-  fmt::print("{:<44} {:<40} {:>12} {:>25} {:>12} {:>7} {}\n", "check", "claim", "estimate", "CI (z SE)", "oracle",
-             "max|z|", "verdict");
-  for (const auto& r : results) print_row(r, !r.mutant.empty());
+  print_tables(results);
+  print_calibration(results);
   if (writer) {
     writer->commit();
     interruption::set_kept_message(options.output + " is complete");
     fmt::print("wrote {}\n", options.output);
+  }
+  if (!options.write_expected.empty()) {
+    write_expected(options.write_expected, results, seed, options.quick);
+    fmt::print("wrote the verdict baseline {}\n", options.write_expected);
+  }
+  if (expected) {
+    const int differences = compare_with_expected(*expected, results, options.names.empty());
+    if (differences > 0) {
+      fmt::print("{} verdict(s) differ from the baseline {}\n", differences, options.expect);
+      throw CLI::RuntimeError(1);
+    }
+    fmt::print("every verdict is the baseline's ({})\n", options.expect);
   }
   if (!ok) {
     fmt::print("some checks failed{}\n", options.mutants ? " or a mutant was not caught" : "");
@@ -125,6 +299,9 @@ const RegisterCommand registered(20, [](CLI::App& cli) {
   check->add_option("-o,--output", options->output, "Write every number and verdict to this HDF5 file");
   check->add_option("--threads", options->threads, "OpenMP threads (0 = all cores)");
   check->add_option("--seed", options->seed, "Base seed of the checks' experiments");
+  check->add_option("--expect", options->expect,
+                    "A verdict baseline (e.g. analysis/checks/expected_quick.toml): exit 1 if any verdict differs");
+  check->add_option("--write-expected", options->write_expected, "Write this run's verdicts as a baseline file");
   check->add_flag("-q,--quiet", options->quiet, "No progress output");
   check->footer("Example: sgdsmooth check --quick --mutants -o check.h5");
   check->callback([options] { check_command(*options); });

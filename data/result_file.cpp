@@ -228,10 +228,11 @@ void ResultWriter::write_check(const CheckResult& check) {
     group.set_attribute("max_abs_z", check.max_abs_z());
   }
   const std::uint64_t n = check.comparisons.size();
-  std::vector<std::string> labels;
+  std::vector<std::string> labels, evidence;
   std::vector<double> estimate, se, oracle, z;
   for (const auto& c : check.comparisons) {
     labels.push_back(c.label);
+    evidence.push_back(evidence_name(c.evidence));
     estimate.push_back(c.estimate);
     se.push_back(c.standard_error);
     oracle.push_back(c.oracle);
@@ -239,6 +240,8 @@ void ResultWriter::write_check(const CheckResult& check) {
   }
   group.write_strings("comparison", labels);
   group.make_dimension_scale("comparison", "comparison");
+  group.write_strings("evidence", evidence);
+  group.attach_dimension_scale("evidence", "comparison", 0);
   for (const auto& [name, values] : {std::pair{"estimate", &estimate}, std::pair{"standard_error", &se},
                                      std::pair{"oracle", &oracle}, std::pair{"z", &z}}) {
     group.write(name, *values, {n});

@@ -353,6 +353,8 @@ std::string cuda_device_description() {
 #endif
 }
 
+bool cuda_engine_available() { return cuda_unavailable().empty(); }
+
 int problem_dim(const ProblemVariant& problem) {
   return std::visit([](const auto& p) { return p.dim; }, problem);
 }

@@ -64,4 +64,7 @@ ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t se
 // The GPU's name for a result file's provenance (device = "cuda").
 std::string cuda_device_description();
 
+// Whether device = "cuda" can run here (a CUDA build and a GPU).
+bool cuda_engine_available();
+
 }  // namespace sgds

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "theory/function_registry.hpp"
+#include "theory/kernels.hpp"
 
 namespace sgds {
 

@@ -154,7 +154,7 @@ record = {{ checkpoints = 2, per_trajectory = true }}
         verdicts.push_back(outside ? Verdict::contradicted : inside ? Verdict::supported : Verdict::inconclusive);
     }
   }
-  result.verdict = combine_trends(verdicts);
+  decide_trend_rows(result, verdicts);
   return result;
 }
 

@@ -152,7 +152,7 @@ CheckResult run_first_passage_check(const CheckOptions& options) {
                   "{} censored",
                   effect_ci.low, effect_ci.high, rate, sde_time, diffusion, biases, censored),
       rate - 0.5, effect_ci));
-  result.verdict = decide_trend(effect_ci, +1, !options.mutant.empty());
+  decide_trend_rows(result, {decide_trend(effect_ci, +1, !options.mutant.empty())});
   return result;
 }
 

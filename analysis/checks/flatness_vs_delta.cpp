@@ -125,7 +125,7 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     else
       verdicts.push_back(decide_trend(ci, predicted, !options.mutant.empty()));
   }
-  result.verdict = combine_trends(verdicts);
+  decide_trend_rows(result, verdicts);
   return result;
 }
 

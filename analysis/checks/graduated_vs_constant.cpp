@@ -211,7 +211,7 @@ record = {{ checkpoints = 2 }}
     else if (ci.low > kMargin || ci.high < 1.0 / kMargin) verdicts.push_back(is_mutant ? Verdict::fail : Verdict::contradicted);
     else verdicts.push_back(Verdict::inconclusive);
   }
-  result.verdict = combine_trends(verdicts);
+  decide_trend_rows(result, verdicts);
   return result;
 }
 

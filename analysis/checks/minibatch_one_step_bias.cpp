@@ -88,7 +88,7 @@ record = {{ checkpoints = 2 }}
     else verdicts.push_back(Verdict::inconclusive);
     result.experiments.push_back(std::move(experiment));
   }
-  result.verdict = combine_trends(verdicts);
+  decide_trend_rows(result, verdicts);
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "analysis/check.hpp"
+#include "analysis/experiment_cache.hpp"
 #include "analysis/trend.hpp"
 
 namespace sgds {
@@ -59,18 +60,20 @@ CheckResult run_momentum_check(const CheckOptions& options) {
   result.provenance = "derived";
   result.z_threshold = 4.5;
   result.decision_rule = fmt::format(
-      "PASS iff for every (optimizer, a, eta, beta, b, s) case |mean of x_i^2 at the last two checkpoints - V| <= {} "
-      "SE (SE from independent trajectories; start x = v = 0 and enough steps that the transient is below 1e-8 V)",
+      "PASS iff for every (optimizer, a, eta, beta, b, s) case, on every engine path (lane, per-trajectory, float32, "
+      "CUDA where a GPU is present), |mean of x_i^2 at the last two checkpoints - V| <= {} SE (SE from independent "
+      "trajectories; start x = v = 0 and enough steps that the transient is below 1e-8 V)",
       result.z_threshold);
   result.mutant = options.mutant;
   const std::int64_t trajectories = options.quick ? 8192 : 131072;
   const int dim = 4;
+  for (const std::string& path : engine_paths())
   for (std::size_t k = 0; k < std::size(kCases); ++k) {
     const MomentumCase& c = kCases[k];
     const double r = spectral_radius(c);
     const auto steps = static_cast<std::int64_t>(std::ceil(std::log(1e-8) / (2.0 * std::log(r)))) + 20;
     const std::string text = fmt::format(R"(
-name = "momentum_case{}"
+name = "{}_momentum_case{}"
 trajectories = {}
 steps = {}
 problem = {{ name = "quadratic", dim = {}, a = {} }}
@@ -80,8 +83,9 @@ schedule = {{ kind = "constant", eta = {}, batch = {} }}
 init = {{ x0 = 0.0 }}
 record = {{ checkpoints = 3 }}
 )",
-                                         k, trajectories, steps, dim, c.a, c.s, c.kind, c.beta, c.eta, c.b);
-    ExperimentResult experiment = run_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
+                                         path, k, trajectories, steps, dim, c.a, c.s, c.kind, c.beta, c.eta, c.b);
+    const ExperimentResult& experiment =
+        cached_check_experiment_on(path, text, result.name, options.seed + static_cast<std::uint32_t>(k));
     const ObservableSeries& x2 = experiment.observable("x2");
     const double v = oracle(c, options.mutant);
     // The last two checkpoints (half-way and final) are both stationary when steps/2 is; they are
@@ -93,11 +97,11 @@ record = {{ checkpoints = 3 }}
         mean += x2.mean_at(i, j) / dim;
         var_of_mean += x2.se_at(i, j) * x2.se_at(i, j) / (dim * dim);
       }
-      result.comparisons.push_back(Comparison{fmt::format("{} a={} eta={} beta={} b={} s={} t={}", c.kind, c.a, c.eta,
-                                                          c.beta, c.b, c.s, experiment.steps[i]),
+      result.comparisons.push_back(Comparison{fmt::format("{}: {} a={} eta={} beta={} b={} s={} t={}", path, c.kind, c.a,
+                                                          c.eta, c.beta, c.b, c.s, experiment.steps[i]),
                                               mean, std::sqrt(var_of_mean), v});
     }
-    result.experiments.push_back(std::move(experiment));
+    result.experiments.push_back(experiment);
   }
   result.verdict = decide_exact(result.comparisons, result.z_threshold);
   return result;

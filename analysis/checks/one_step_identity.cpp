@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "analysis/check.hpp"
+#include "analysis/experiment_cache.hpp"
 #include "analysis/trend.hpp"
 
 namespace sgds {
@@ -34,15 +35,17 @@ CheckResult run_one_step_check(const CheckOptions& options) {
   result.provenance = "paper";
   result.z_threshold = 4.5;
   result.decision_rule = fmt::format(
-      "PASS iff for every (a, eta, b, s, x0) case both |mean f(x_1) - f_hat_delta(y)| and, per coordinate, "
-      "|mean x_1 - y| are <= {} SE (independent trajectories), y = x0 - eta grad f(x0)",
+      "PASS iff for every (a, eta, b, s, x0) case, on every engine path (lane, per-trajectory, float32, CUDA where a "
+      "GPU is present), both |mean f(x_1) - f_hat_delta(y)| and, per coordinate, |mean x_1 - y| are <= {} SE "
+      "(independent trajectories), y = x0 - eta grad f(x0)",
       result.z_threshold);
   result.mutant = options.mutant;
   const std::int64_t trajectories = options.quick ? 16384 : 262144;
+  for (const std::string& path : engine_paths())
   for (std::size_t k = 0; k < std::size(kCases); ++k) {
     const StepCase& c = kCases[k];
     const std::string text = fmt::format(R"(
-name = "one_step_case{}"
+name = "{}_one_step_case{}"
 trajectories = {}
 steps = 1
 problem = {{ name = "quadratic", dim = {}, a = {} }}
@@ -51,19 +54,20 @@ schedule = {{ kind = "constant", eta = {}, batch = {} }}
 init = {{ x0 = {} }}
 record = {{ checkpoints = 2 }}
 )",
-                                         k, trajectories, kDim, c.a, c.s, c.eta, c.b, c.x0);
-    ExperimentResult experiment = run_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
+                                         path, k, trajectories, kDim, c.a, c.s, c.eta, c.b, c.x0);
+    const ExperimentResult& experiment =
+        cached_check_experiment_on(path, text, result.name, options.seed + static_cast<std::uint32_t>(k));
     const std::size_t last = experiment.steps.size() - 1;
     const double y = (1.0 - c.eta * c.a) * c.x0;
     const double delta = claimed_delta(c, options.mutant);
     const double f_hat = 0.5 * c.a * kDim * (y * y + delta * delta);
     const ObservableSeries& f = experiment.observable("f");
-    const std::string where = fmt::format("a={} eta={} b={} s={} x0={}", c.a, c.eta, c.b, c.s, c.x0);
+    const std::string where = fmt::format("{}: a={} eta={} b={} s={} x0={}", path, c.a, c.eta, c.b, c.s, c.x0);
     result.comparisons.push_back({where + " E f(x_1)", f.mean_at(last), f.se_at(last), f_hat});
     const ObservableSeries& x = experiment.observable("x");
     for (int j = 0; j < kDim; ++j)
       result.comparisons.push_back({fmt::format("{} E x_1[{}]", where, j), x.mean_at(last, j), x.se_at(last, j), y});
-    result.experiments.push_back(std::move(experiment));
+    result.experiments.push_back(experiment);
   }
   result.verdict = decide_exact(result.comparisons, result.z_threshold);
   return result;

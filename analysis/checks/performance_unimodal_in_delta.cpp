@@ -151,17 +151,15 @@ record = {{ checkpoints = 2, per_trajectory = true }}
       statistic_of_group_means(polished, margin), margin_ci));
   const bool convex = c2_ci.low > 0.0;
   const bool vertex_inside = margin_ci.low > 0.0;
-  if (options.mutant == "more_smoothing_always_better") {
-    result.verdict = convex && vertex_ci.high < u_high ? Verdict::fail : Verdict::inconclusive;
-  } else if (options.mutant == "less_noise_always_better") {
-    result.verdict = convex && vertex_ci.low > u_low ? Verdict::fail : Verdict::inconclusive;
-  } else if (convex && vertex_inside) {
-    result.verdict = Verdict::supported;
-  } else if (c2_ci.high < 0.0 || (convex && margin_ci.high < 0.0)) {
-    result.verdict = Verdict::contradicted;
-  } else {
-    result.verdict = Verdict::inconclusive;
-  }
+  // Row verdicts: the curvature row (convex: supported; concave: contradicted) and the vertex row.
+  const Verdict curvature_row = convex ? Verdict::supported : c2_ci.high < 0.0 ? Verdict::contradicted : Verdict::inconclusive;
+  Verdict vertex_row = vertex_inside ? Verdict::supported : margin_ci.high < 0.0 ? Verdict::contradicted : Verdict::inconclusive;
+  if (options.mutant == "more_smoothing_always_better")
+    vertex_row = convex && vertex_ci.high < u_high ? Verdict::fail : Verdict::inconclusive;
+  else if (options.mutant == "less_noise_always_better")
+    vertex_row = convex && vertex_ci.low > u_low ? Verdict::fail : Verdict::inconclusive;
+  decide_trend_rows(result, {options.mutant.empty() ? curvature_row : Verdict::inconclusive, vertex_row});
+  if (options.mutant.empty() && !convex && c2_ci.high >= 0.0) result.verdict = Verdict::inconclusive;
   return result;
 }
 

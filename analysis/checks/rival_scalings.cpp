@@ -120,7 +120,7 @@ record = {{ checkpoints = 2 }}
         effect, ci));
     verdicts.push_back(decide_trend(ci, o.sign, is_mutant));
   }
-  result.verdict = combine_trends(verdicts);
+  decide_trend_rows(result, verdicts);
   return result;
 }
 

@@ -197,7 +197,7 @@ CheckResult run_p3_check(const CheckOptions& options) {
   const bool is_mutant = !options.mutant.empty();
   const int slope_sign = options.mutant == "distance_shrinks" ? -1 : +1;
   const int gap_sign = options.mutant == "no_smoothing" ? -1 : +1;
-  result.verdict = combine_trends({decide_trend(slope_ci, slope_sign, is_mutant), decide_trend(gap_ci, gap_sign, is_mutant)});
+  decide_trend_rows(result, {decide_trend(slope_ci, slope_sign, is_mutant), decide_trend(gap_ci, gap_sign, is_mutant)});
   return result;
 }
 

@@ -76,10 +76,10 @@ record = {{ checkpoints = 2 }}
       slope, ci));
   if (options.mutant == "b_independent_delta") {
     // The mutant predicts no trend: any CI that excludes 0 refutes it.
-    result.verdict = (ci.low > 0.0 || ci.high < 0.0) ? Verdict::fail : Verdict::inconclusive;
+    decide_trend_rows(result, {(ci.low > 0.0 || ci.high < 0.0) ? Verdict::fail : Verdict::inconclusive});
   } else {
     const int predicted = options.mutant == "sharp_share_falls_with_b" ? -1 : +1;
-    result.verdict = decide_trend(ci, predicted, !options.mutant.empty());
+    decide_trend_rows(result, {decide_trend(ci, predicted, !options.mutant.empty())});
   }
   return result;
 }

@@ -112,7 +112,7 @@ CheckResult run_lemma_check(const CheckOptions& options) {
     const double bound = claimed_bound(c, options.mutant);
     const Comparison comparison{fmt::format("{} lemma, {} at x=({:.3g}) delta={}: gap/bound", c.gradient_lemma ? "gradient" : "value",
                                             c.name, fmt::join(c.x, ", "), c.delta),
-                                gap / bound, std::sqrt(var) / bound, 1.0};
+                                gap / bound, std::sqrt(var) / bound, 1.0, Evidence::bound};
     if (comparison.z() > result.z_threshold || !std::isfinite(comparison.z())) violated = true;
     result.comparisons.push_back(comparison);
   }

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The README's main command: `sgdsmooth check --quick --mutants` exits 0, no check FAILs on the
-# true theory, every mutant line reads "FAIL (expected)", and the -o file holds every check.
+# true theory, every mutant line reads "FAIL (expected)", the -o file holds every check, and every
+# verdict is the one kept in analysis/checks/expected_quick.toml (--expect): a trend that flips
+# from SUPPORTED to CONTRADICTED fails here. A baseline with one verdict changed makes it exit 1.
 set -u
-: "${SGDS_BIN:?}" "${SGDS_SCRATCH:?}" "${SGDS_PYTHON:?}"
+: "${SGDS_BIN:?}" "${SGDS_SCRATCH:?}" "${SGDS_PYTHON:?}" "${SGDS_SOURCE_DIR:?}"
 rm -rf "$SGDS_SCRATCH" && mkdir -p "$SGDS_SCRATCH" && cd "$SGDS_SCRATCH" || exit 1
 failures=0
-"$SGDS_BIN" check --quick --mutants -q -o checks.h5 >table.txt 2>stderr.txt
+baseline="$SGDS_SOURCE_DIR/analysis/checks/expected_quick.toml"
+"$SGDS_BIN" check --quick --mutants -q -o checks.h5 --expect "$baseline" >table.txt 2>stderr.txt
 status=$?
 cat table.txt
 [ "$status" -eq 0 ] || { echo "FAIL: exit status $status: $(cat stderr.txt)"; failures=$((failures + 1)); }
@@ -34,4 +37,13 @@ if bad or not_failed or len(names) < 5:
     print("FAIL: bad verdicts", bad, not_failed)
     sys.exit(1)
 PY
+grep -q "every verdict is the baseline's" table.txt || { echo "FAIL: verdicts differ from $baseline"; failures=$((failures + 1)); }
+# A flipped trend: the same run against a baseline that says otherwise exits 1, naming the check.
+sed 's/^graduated_vs_constant = .*/graduated_vs_constant = "SUPPORTED"/' "$baseline" >flipped.toml
+"$SGDS_BIN" check graduated_vs_constant --quick -q --expect flipped.toml >flipped.txt 2>&1
+status=$?
+if [ "$status" -ne 1 ] || ! grep -q "VERDICT CHANGED: graduated_vs_constant is CONTRADICTED, the baseline says SUPPORTED" flipped.txt; then
+  echo "FAIL: a flipped verdict gave exit $status: $(tail -3 flipped.txt)"
+  failures=$((failures + 1))
+fi
 [ "$failures" -eq 0 ] && echo "ok" || exit 1
