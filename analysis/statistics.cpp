@@ -65,6 +65,21 @@ double sample_quantile(std::vector<double> values, double p) {
   return values[below] + fraction * (values[above] - values[below]);
 }
 
+Interval wilson_interval(double successes, double trials, double confidence) {
+  if (!(trials > 0)) return {0.0, 1.0};
+  const double z = normal_quantile(0.5 + confidence / 2.0), p = successes / trials;
+  const double centre = (p + z * z / (2 * trials)) / (1 + z * z / trials);
+  const double half = z / (1 + z * z / trials) * std::sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials));
+  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+Interval newcombe_difference(double successes1, double trials1, double successes2, double trials2, double confidence) {
+  const double p1 = successes1 / trials1, p2 = successes2 / trials2, d = p1 - p2;
+  const Interval a = wilson_interval(successes1, trials1, confidence), b = wilson_interval(successes2, trials2, confidence);
+  return {d - std::sqrt((p1 - a.low) * (p1 - a.low) + (b.high - p2) * (b.high - p2)),
+          d + std::sqrt((a.high - p1) * (a.high - p1) + (p2 - b.low) * (p2 - b.low))};
+}
+
 double mean_of(const std::vector<double>& values) {
   if (values.empty()) return NAN;
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());

@@ -21,6 +21,12 @@ double sample_quantile(std::vector<double> values, double p);
 
 double mean_of(const std::vector<double>& values);
 
+// Wilson's score interval for a proportion of `successes` in `trials` (never [0, 0] at 0 of n).
+Interval wilson_interval(double successes, double trials, double confidence = 0.95);
+// Newcombe's hybrid score interval for the difference of two independent proportions p1 - p2.
+Interval newcombe_difference(double successes1, double trials1, double successes2, double trials2,
+                             double confidence = 0.95);
+
 // Rank correlations. Kendall's tau-b (ties handled), Spearman's rho (average ranks), Pearson's r.
 double kendall_tau(const std::vector<double>& x, const std::vector<double>& y);
 double spearman_rho(const std::vector<double>& x, const std::vector<double>& y);

@@ -44,6 +44,7 @@ int run_python(const std::string& python, const std::filesystem::path& root, con
   const std::string python_path = root.string() + (old_path && *old_path ? ":" + std::string(old_path) : "");
   ::setenv("PYTHONPATH", python_path.c_str(), 1);
   ::setenv("MPLBACKEND", "Agg", 1);
+  ::setenv("SGDS_REPORT_FOLDER", options.output.c_str(), 1);
   std::vector<std::string> args{python, "-m", "sgdsmooth.report", options.input, "-o", folder};
   if (options.verbose) args.push_back("--verbose");
   if (trusted) args.push_back("--sealed");  // a failure on a sealed file is this program's, not the file's

@@ -219,20 +219,31 @@ void ResultWriter::write_check(const CheckResult& check) {
   group.set_attribute("z_threshold", check.z_threshold);
   group.set_attribute("verdict", verdict_name(check.verdict));
   group.set_attribute("seconds", check.seconds);
+  group.set_attribute("kind", kind_name(check.kind));
   if (!check.comparisons.empty()) {
     const Comparison& worst = check.worst();
     group.set_attribute("worst_label", worst.label);
-    group.set_attribute("estimate", worst.estimate);
-    group.set_attribute("standard_error", worst.standard_error);
-    group.set_attribute("oracle", worst.oracle);
     group.set_attribute("max_abs_z", check.max_abs_z());
+    // The comparison that decided the verdict (exact: the worst; trend: the row whose verdict it is).
+    const Comparison& deciding = check.deciding();
+    group.set_attribute("deciding_label", deciding.label);
+    group.set_attribute("estimate", deciding.estimate);
+    group.set_attribute("standard_error", deciding.standard_error);
+    group.set_attribute("oracle", deciding.oracle);
+    if (deciding.has_interval()) {
+      group.set_attribute("interval_low", deciding.interval_low);
+      group.set_attribute("interval_high", deciding.interval_high);
+    }
   }
   const std::uint64_t n = check.comparisons.size();
-  std::vector<std::string> labels, evidence;
-  std::vector<double> estimate, se, oracle, z;
+  std::vector<std::string> labels, evidence, row_verdict;
+  std::vector<double> estimate, se, oracle, z, low, high;
   for (const auto& c : check.comparisons) {
     labels.push_back(c.label);
     evidence.push_back(evidence_name(c.evidence));
+    row_verdict.push_back(check.kind == CheckKind::trend ? verdict_name(c.verdict) : "");
+    low.push_back(c.interval_low);
+    high.push_back(c.interval_high);
     estimate.push_back(c.estimate);
     se.push_back(c.standard_error);
     oracle.push_back(c.oracle);
@@ -240,8 +251,14 @@ void ResultWriter::write_check(const CheckResult& check) {
   }
   group.write_strings("comparison", labels);
   group.make_dimension_scale("comparison", "comparison");
-  group.write_strings("evidence", evidence);
-  group.attach_dimension_scale("evidence", "comparison", 0);
+  for (const auto& [name, values] : {std::pair{"evidence", &evidence}, std::pair{"row_verdict", &row_verdict}}) {
+    group.write_strings(name, *values);
+    group.attach_dimension_scale(name, "comparison", 0);
+  }
+  for (const auto& [name, values] : {std::pair{"interval_low", &low}, std::pair{"interval_high", &high}}) {
+    group.write(name, *values, {n});
+    group.attach_dimension_scale(name, "comparison", 0);
+  }
   for (const auto& [name, values] : {std::pair{"estimate", &estimate}, std::pair{"standard_error", &se},
                                      std::pair{"oracle", &oracle}, std::pair{"z", &z}}) {
     group.write(name, *values, {n});

@@ -75,3 +75,16 @@ TEST_CASE("AR(1) variance inflation") {
   CHECK(ar1_variance_inflation(0.0) == 1.0);
   CHECK(ar1_variance_inflation(0.5) == Approx(3.0));
 }
+
+TEST_CASE("Wilson and Newcombe intervals match their published values") {
+  // Newcombe (1998), Statistics in Medicine 17: 857-872, table I and table II (method 10).
+  const Interval w = wilson_interval(81, 263);
+  CHECK(w.low == Approx(0.2553).epsilon(1e-3));
+  CHECK(w.high == Approx(0.3662).epsilon(1e-3));
+  const Interval zero = wilson_interval(0, 10);  // never "0 +- 0"
+  CHECK(zero.low == 0.0);
+  CHECK(zero.high == Approx(0.2775).epsilon(1e-3));
+  const Interval d = newcombe_difference(56, 70, 48, 80);  // 0.8 - 0.6
+  CHECK(d.low == Approx(0.0524).epsilon(2e-3));
+  CHECK(d.high == Approx(0.3339).epsilon(2e-3));
+}

@@ -126,3 +126,24 @@ TEST_CASE("momentum delta formulas and their inversions") {
   // beta_hat is increasing (the bisection's premise).
   for (double beta = 0.0; beta < 0.999; beta += 0.001) CHECK(shb_beta_hat(beta + 0.001) > shb_beta_hat(beta));
 }
+
+TEST_CASE("a piecewise schedule holds each stage's eta and b for its length, then the last") {
+  ScheduleSpec s;
+  s.kind = ScheduleKind::piecewise;
+  s.stage_eta = {0.4, 0.2, 0.1};
+  s.stage_batch = {1, 2, 8};
+  s.stage_end = {3, 9, 21};  // lengths 3, 6, 12: equal physical time sum eta = 1.2 per stage
+  const std::int64_t expected_stage[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 2};
+  for (std::int64_t t = 0; t < 10; ++t) {
+    const ScheduleState state = schedule_at(s, t);
+    INFO("tick " << t);
+    CHECK(state.stage == expected_stage[t]);
+    CHECK(state.eta == s.stage_eta[static_cast<std::size_t>(expected_stage[t])]);
+    CHECK(state.batch == s.stage_batch[static_cast<std::size_t>(expected_stage[t])]);
+  }
+  CHECK(schedule_at(s, 20).stage == 2);
+  CHECK(schedule_at(s, 1000).eta == 0.1);  // held after the last stage
+  double time = 0.0;
+  for (std::int64_t t = 3; t < 9; ++t) time += schedule_at(s, t).eta;
+  CHECK(time == Approx(1.2));
+}

@@ -1,5 +1,6 @@
 #include "theory/schedules.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -39,6 +40,9 @@ const ScheduleInfo kSchedules[] = {
      "keys: eta = l0, every (20 steps per stage), stages (50), delta (1.0), final_delta (0.01)"},
     {ScheduleKind::geometric, "geometric", "eta_m = eta gamma^{m-1}: delta shrinks by gamma per stage (b fixed)",
      "keys: eta, batch, every, gamma (0.5, Hazan; new sigma-nice allows [1/2, 1)), stages (0 = unbounded)"},
+    {ScheduleKind::piecewise, "piecewise", "stage m: eta = etas[m], b = batches[m] for lengths[m] ticks, the last held",
+     "keys: etas, batches (or batch), lengths (arrays of one length per stage), unit; e.g. stages of equal "
+     "physical time sum eta: lengths proportional to 1/etas"},
 };
 
 const bool registered = [] {
@@ -99,6 +103,11 @@ ScheduleState schedule_at(const ScheduleSpec& s, std::int64_t tick) {
       const std::int64_t m = s.stages > 0 ? std::min(stage, s.stages - 1) : stage;
       return {s.eta * std::pow(s.gamma, static_cast<double>(m)), s.batch, m, nan};
     }
+    case ScheduleKind::piecewise: {
+      const auto end = std::upper_bound(s.stage_end.begin(), s.stage_end.end(), tick);
+      const auto m = std::min<std::size_t>(static_cast<std::size_t>(end - s.stage_end.begin()), s.stage_end.size() - 1);
+      return {s.stage_eta[m], s.stage_batch[m], static_cast<std::int64_t>(m), nan};
+    }
   }
   return {s.eta, s.batch, 0, nan};
 }
@@ -150,6 +159,30 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
   const std::string kind = table.choice("kind", schedule_kind_names(), "constant");
   for (const auto& info : kSchedules)
     if (kind == info.name) s.kind = info.kind;
+  if (s.kind == ScheduleKind::piecewise) {
+    // One eta, b and length per stage; eta and batch are the first stage's.
+    s.stage_eta = table.numbers("etas", NumberRange::positive());
+    const std::vector<double> lengths = table.numbers("lengths", NumberRange::closed(1.0, 1e15), s.stage_eta.size());
+    s.stage_batch = table.has("batches") ? table.numbers("batches", NumberRange::closed(1.0, 1e12), s.stage_eta.size())
+                                         : std::vector<double>(s.stage_eta.size(), static_cast<double>(table.integer(
+                                                                                         "batch", 1, std::int64_t{1} << 40, 1)));
+    if (lengths.size() != s.stage_eta.size())
+      table.fail("lengths", fmt::format("{} values", lengths.size()), fmt::format("one per stage: {}", s.stage_eta.size()));
+    if (s.stage_batch.size() != s.stage_eta.size())
+      table.fail("batches", fmt::format("{} values", s.stage_batch.size()), fmt::format("one per stage: {}", s.stage_eta.size()));
+    std::int64_t end = 0;
+    for (std::size_t m = 0; m < lengths.size(); ++m) {
+      if (lengths[m] != std::floor(lengths[m])) table.fail("lengths", fmt::format("{}", lengths[m]), "whole numbers of ticks");
+      if (s.stage_batch[m] != std::floor(s.stage_batch[m]))
+        table.fail("batches", fmt::format("{}", s.stage_batch[m]), "whole batch sizes");
+      end += static_cast<std::int64_t>(lengths[m]);
+      s.stage_end.push_back(end);
+    }
+    s.eta = s.stage_eta.front();
+    s.batch = s.stage_batch.front();
+    s.per_epoch = table.choice("unit", {"step", "epoch"}, "step") == "epoch";
+    return s;
+  }
   s.eta = table.number("eta", NumberRange::positive());
   s.batch = static_cast<double>(table.integer("batch", 1, std::int64_t{1} << 40, 1));
   s.per_epoch = table.choice("unit", {"step", "epoch"}, "step") == "epoch";
@@ -199,6 +232,7 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
       s.gamma = table.number("gamma", NumberRange::open(0.0, 1.0), 0.5);
       s.stages = table.integer("stages", 0, std::int64_t{1} << 40, 0);
       break;
+    case ScheduleKind::piecewise: break;  // read above
   }
   return s;
 }

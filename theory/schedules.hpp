@@ -29,6 +29,7 @@ enum class ScheduleKind : int {
   linear,          // eta_t = eta (1 - (1 - end_factor) t / length), held after length
   explicit_go,     // delta_m = delta (M + 1 - m)/(M + 1), m = 1..M, then final_delta; step eta delta_m
   geometric,       // eta_m = eta gamma^{m-1} (delta shrinks by gamma per stage), held after `stages`
+  piecewise,       // stage m: etas[m], batches[m] for lengths[m] ticks; the last stage held after
 };
 
 struct ScheduleSpec {
@@ -46,6 +47,9 @@ struct ScheduleSpec {
   double end_factor = 0.0;  // linear
   std::int64_t length = 1;  // cosine, linear horizon in ticks
   double delta = 1.0, final_delta = 0.01;  // explicit_go
+  // piecewise: each stage's eta and b, and the tick at which it ends (cumulative lengths)
+  std::vector<double> stage_eta, stage_batch;
+  std::vector<std::int64_t> stage_end;
 };
 
 struct ScheduleState {

@@ -14,7 +14,8 @@ execute_notebook() {
   command -v jupyter-nbconvert > /dev/null || { echo "jupyter-nbconvert missing (scripts/install_deps.sh installs it)"; exit 1; }
   # startup_timeout: on a 2-core machine loaded four times over, a kernel once took over the
   # default 60 s to answer (a failure that said nothing about the notebook).
-  jupyter-nbconvert --to notebook --execute --ExecutePreprocessor.timeout=120 --ExecutePreprocessor.startup_timeout=300 \
+  # SGDS_NOTEBOOK_TIMEOUT: seconds a cell may take (under AddressSanitizer the training cells are ~5x slower).
+  jupyter-nbconvert --to notebook --execute --ExecutePreprocessor.timeout="${SGDS_NOTEBOOK_TIMEOUT:-120}" --ExecutePreprocessor.startup_timeout=300 \
     "$SGDS_SOURCE_DIR/notebooks/$name" --output-dir "$SGDS_SCRATCH" > "$SGDS_SCRATCH/nbconvert.log" 2>&1 ||
     { tail -40 "$SGDS_SCRATCH/nbconvert.log"; echo "$name failed to execute"; exit 1; }
 }

@@ -105,6 +105,9 @@ class Check:
     attributes: Dict[str, object]
     table: np.ndarray  # structured: label, estimate, standard_error, oracle, z
     experiments: Dict[str, Experiment]
+    # Per comparison (schema 1.5): monte_carlo | deterministic | bound; each trend row's verdict; its interval.
+    evidence: List[str] = field(default_factory=list)
+    row_verdicts: List[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -166,6 +169,8 @@ def _read_check(group: h5py.Group) -> Check:
     for column in ("estimate", "standard_error", "oracle", "z"):
         if column in group:
             table[column] = group[column][()]
+    evidence = [_text(v) for v in group["evidence"][()]] if "evidence" in group else ["monte_carlo"] * n
+    row_verdicts = [_text(v) for v in group["row_verdict"][()]] if "row_verdict" in group else [""] * n
     experiments = {}
     if "experiments" in group:
         for key, sub in group["experiments"].items():
@@ -179,6 +184,8 @@ def _read_check(group: h5py.Group) -> Check:
         attributes=attributes,
         table=table,
         experiments=experiments,
+        evidence=evidence,
+        row_verdicts=row_verdicts,
     )
 
 

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import plots, stats  # noqa: E402
+from . import plots, stats, verdicts  # noqa: E402
 from .reader import Check, Experiment, ResultFile, ResultFileError  # noqa: E402
 
 # The first line of every report.md: `sgdsmooth report -o DIR` writes only into a new or empty
@@ -384,17 +384,11 @@ def correlations_figure(group, directory: str) -> Figure:
 
 
 def _verdict_markdown(result: ResultFile) -> List[str]:
-    table = result.verdict_table()
-    if len(table) == 0:
-        return []
-    lines = ["| check | mutant | verdict | max abs z | threshold | claim |", "| --- | --- | --- | --- | --- | --- |"]
-    for row in table:
-        verdict = row["verdict"]
-        if row["mutant"]:
-            verdict += " (expected)" if verdict == "FAIL" else " (MUTANT NOT CAUGHT)"
-        lines.append(f"| {row['check']} | {row['mutant'] or '-'} | {verdict} | {row['max_abs_z']:.2f} | "
-                     f"{row['z_threshold']:g} | {row['claim']} |")
-    return lines
+    """Exact and trend checks in two tables, each by the comparison that decided it, then an
+    account of every verdict (analysis/python/sgdsmooth/verdicts.py, shared with docs/VALIDATION.md)."""
+    lines = verdicts.tables(result)
+    calibration = verdicts.calibration_line(result)
+    return lines + ([calibration, ""] if calibration and lines else [])
 
 
 def _network_accuracy_markdown(runs) -> List[str]:
@@ -533,7 +527,8 @@ def main(argv=None) -> int:
         print(f"report: internal error drawing '{args.results}': {type(error).__name__}: {error} (--verbose shows the "
               "traceback)".replace("\n", " "), file=sys.stderr)
         return 1
-    print(f"wrote {len(figures)} figure(s) and report.md to {args.output}")
+    # sgdsmooth report draws into a staging folder and names the folder the figures go to.
+    print(f"wrote {len(figures)} figure(s) and report.md to {os.environ.get('SGDS_REPORT_FOLDER', args.output)}")
     return 0
 
 
