@@ -51,7 +51,7 @@ Interval bootstrap(const std::vector<double>& sample, const std::function<double
 double wasserstein1(std::vector<double> a, std::vector<double> b);
 
 // Variance inflation of the mean of a stationary AR(1) sequence with lag-1 correlation rho:
-// Var(mean) ~ (sigma^2 / n) (1 + rho) / (1 - rho) (THEORY.md section 5, tolerances).
+// Var(mean) ~ (sigma^2 / n) (1 + rho) / (1 - rho) (docs/THEORY.md section 5, tolerances).
 double ar1_variance_inflation(double rho);
 
 }  // namespace sgds

@@ -1,5 +1,5 @@
 // sgdsmooth nice: sigma-nice diagnostics of a smoothed function along a delta sequence
-// (THEORY.md section 4): x*_delta by global search, the centering inequality, the smallest Hessian
+// (docs/THEORY.md section 4): x*_delta by global search, the centering inequality, the smallest Hessian
 // eigenvalue of f_hat on B(x*_delta, 3 delta), and the largest sigma that holds, with evidence.
 #include <cmath>
 #include <memory>

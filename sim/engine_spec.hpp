@@ -62,7 +62,7 @@ struct OptimizerSpec {
   StageRule stage_rule = StageRule::fixed;  // gradopt: steps_per_stage is the length or the cap
 
   bool accuracy_rule() const { return kind == OptimizerKind::gradopt && stage_rule == StageRule::accuracy; }
-  // Stage m's accuracy eps_m = sigma delta_m^2 / 32 (THEORY.md section 4).
+  // Stage m's accuracy eps_m = sigma delta_m^2 / 32 (docs/THEORY.md section 4).
   double stage_accuracy(std::size_t stage) const { return sigma * stage_delta[stage] * stage_delta[stage] / 32.0; }
 
   bool momentum() const { return kind == OptimizerKind::shb || kind == OptimizerKind::nshb; }

@@ -176,7 +176,7 @@ StepSchedule parse_schedule(ConfigTable& schedule, ConfigTable& experiment, std:
   return out;
 }
 
-// The authors' explicit-GO step constants l0 per function (THEORY.md section 4).
+// The authors' explicit-GO step constants l0 per function (docs/THEORY.md section 4).
 double authors_step_factor(const std::string& function) {
   static const std::map<std::string, double> l0 = {{"rastrigin", 0.01}, {"ackley", 10.0},   {"drop_wave", 0.1},
                                                    {"schwefel", 10.0},  {"griewank", 50.0}, {"sphere", 1.0},

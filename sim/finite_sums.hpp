@@ -2,7 +2,7 @@
 // Synthetic finite sums f(x) = (1/n) sum_i f_i(x), whose mini-batch gradient noise is real:
 //   LinearShiftSum       f_i = f + a_i'x with sum_i a_i = 0: the noise mean_{i in S} a_i does not
 //                        depend on x; per-sample variance s^2 = mean_i ||a_i||^2 exactly
-//   QuadraticCentresSum  f_i = (a/2) ||x - c_i||^2 (THEORY.md section 5): s^2 = a^2 mean ||c_i - c||^2
+//   QuadraticCentresSum  f_i = (a/2) ||x - c_i||^2 (docs/THEORY.md section 5): s^2 = a^2 mean ||c_i - c||^2
 //   TeacherStudentSum    one-hidden-layer tanh regression on n generated inputs; s^2 varies with x
 // Each has the problem interface (dim, value, gradient, minimum_value, minimiser) plus
 // samples(), sample_gradient(i, x, g) and sample_variance(x) (the exact s^2 at x, 1/n normalised).

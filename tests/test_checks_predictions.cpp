@@ -1,4 +1,4 @@
-// Trend checks of THEORY.md section 6 (P5, P6, P7, P12) in quick mode at the CLI's default seed:
+// Trend checks of docs/THEORY.md section 6 (P5, P6, P7, P12) in quick mode at the CLI's default seed:
 // the verdict on the true theory, and every mutant ends FAIL because the data exclude its
 // prediction.
 #include <catch2/catch.hpp>

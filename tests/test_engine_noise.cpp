@@ -1,5 +1,5 @@
 // Noise models of the CPU engine: the measured E||omega||^2 of every model against its exact
-// value (THEORY.md section 1 and oracle 5), within z = 4.5 standard errors, and each broken
+// value (docs/THEORY.md section 1 and oracle 5), within z = 4.5 standard errors, and each broken
 // formula rejected; epoch reshuffling uses every sample exactly once per epoch, in a uniformly
 // random order.
 #include <algorithm>

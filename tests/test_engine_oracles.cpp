@@ -1,4 +1,4 @@
-// The CPU engine against the exact quadratic oracles of THEORY.md section 5: plain SGD (AR(1)),
+// The CPU engine against the exact quadratic oracles of docs/THEORY.md section 5: plain SGD (AR(1)),
 // heavy ball and NSHB stationary variances, and the multivariate Lyapunov equation
 // P = A P A' + eta^2 Sigma / b. Each holds within z = 4.5 SE, and a broken formula is rejected.
 #include <cmath>

@@ -236,7 +236,7 @@ record = { checkpoints = 7, per_trajectory = true }
   CHECK(not_float == 0);
 }
 
-// Oracle 2 of THEORY.md in single precision: SGD on (a/2)|x|^2 with noise C / sqrt(b) has
+// Oracle 2 of docs/THEORY.md in single precision: SGD on (a/2)|x|^2 with noise C / sqrt(b) has
 // E x_t^2 = V + (x0^2 - V) rho^2t per coordinate, rho = 1 - eta a, V = eta C^2 / (b a (2 - eta a)).
 // The run's mean of x_i^2 at every checkpoint within z = 4.5 SE; the variance without its
 // (2 - eta a), the oracle's mutant, is rejected by the same data.

@@ -1,4 +1,4 @@
-// Curvature and sharpness tools against a quadratic model with known Hessian (THEORY.md 5.7),
+// Curvature and sharpness tools against a quadratic model with known Hessian (docs/THEORY.md 5.7),
 // and the C^2 estimator against cases with known variance, each with a mutant that must fail.
 #include <catch2/catch.hpp>
 
@@ -96,7 +96,7 @@ TEST_CASE("Worst-case adaptive l_inf sharpness reaches the best vertex of the bo
   CHECK(found == Approx(truth).epsilon(1e-9));
   // Mutant: the l2 worst case rho^2 lambda_max ||c||^2 / 2 over the ball of the same scale is not it.
   CHECK(std::abs(found - rho * rho * 6.0 * q.c.squaredNorm() / 2.0) > 1e-3 * truth);
-  // Diagonal H: every vertex is a maximum, value rho^2 sum H_ii c_i^2 / 2 (THEORY.md 5.7).
+  // Diagonal H: every vertex is a maximum, value rho^2 sum H_ii c_i^2 / 2 (docs/THEORY.md 5.7).
   Quadratic diagonal = q;
   diagonal.H = Eigen::MatrixXd(VectorXd::LinSpaced(6, 1.0, 3.0).asDiagonal());
   double expected = 0.0;

@@ -1,6 +1,6 @@
 // K-replica training on a small synthetic image task: results independent of the thread count
 // and of K, learning happens, the optimizers follow their update rules, and the mini-batch
-// gradient noise of a real network matches the finite-population oracle s^2/b (THEORY.md 5.5).
+// gradient noise of a real network matches the finite-population oracle s^2/b (docs/THEORY.md 5.5).
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Schedules and their delta (THEORY.md section 5.6): the three 1/sqrt(2) schedules give the same
+// Schedules and their delta (docs/THEORY.md section 5.6): the three 1/sqrt(2) schedules give the same
 // delta_m, the polynomial schedule's closed form, epoch expansion, momentum inversions.
 #include <catch2/catch.hpp>
 

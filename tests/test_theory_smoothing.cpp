@@ -1,7 +1,7 @@
 // Smoothed functions: closed forms against Monte Carlo (value; reparameterised, Stein and sphere
 // gradients) at z = 4.5 standard errors with fixed seeds, the heat equation on the Gaussian
 // closed forms, the Rastrigin convexity threshold 0.51745 and the ball-smoothing
-// non-monotonicity of THEORY.md section 2. Each statistical check is also shown to reject a
+// non-monotonicity of docs/THEORY.md section 2. Each statistical check is also shown to reject a
 // deliberately wrong closed form at the same z.
 #include <catch2/catch.hpp>
 

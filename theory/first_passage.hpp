@@ -1,5 +1,5 @@
 #pragma once
-// Mean first-passage time of a 1-D diffusion dX = -U'(X) dt + sqrt(2 D) dW (THEORY.md section 5,
+// Mean first-passage time of a 1-D diffusion dX = -U'(X) dt + sqrt(2 D) dW (docs/THEORY.md section 5,
 // oracle 8), by quadrature of the standard double integral. For a start x0 between an absorbing
 // point `exit` and a reflecting point `reflect` (either side), the generator equation
 // D T'' - U' T' = -1 with T(exit) = 0, T'(reflect) = 0 gives

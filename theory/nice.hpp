@@ -1,5 +1,5 @@
 #pragma once
-// sigma-nice diagnostics (THEORY.md section 4). For a function, a kernel and a decreasing
+// sigma-nice diagnostics (docs/THEORY.md section 4). For a function, a kernel and a decreasing
 // sequence delta_1 > delta_2 > ... it estimates x*_delta_m = argmin f_hat_delta_m by global search,
 // then checks for every stage
 //   centering:        |x*_m - x*_{m+1}| <= delta_m - delta_{m+1}   (Hazan's form when gamma = 1/2)

@@ -1,6 +1,6 @@
 #pragma once
 // The isotropic quadratic f(x) = (a/2) ||x||^2 in d dimensions: the tracer problem, whose SGD
-// dynamics under additive noise are an exact AR(1) process (THEORY.md section 5, oracle 2).
+// dynamics under additive noise are an exact AR(1) process (docs/THEORY.md section 5, oracle 2).
 #include "theory/hd.hpp"
 
 namespace sgds {

@@ -1,6 +1,6 @@
 #pragma once
 // Exact moments of SGD on f(x) = a x^2 / 2 with additive gradient noise of variance s^2 / b
-// (THEORY.md section 5, oracle 2): x_t is AR(1) with rho = 1 - eta a, so
+// (docs/THEORY.md section 5, oracle 2): x_t is AR(1) with rho = 1 - eta a, so
 //   E x_t = rho^t x_0,   Var x_t = V (1 - rho^{2t}),   V = eta s^2 / (b a (2 - eta a)).
 #include <cmath>
 #include <cstdint>

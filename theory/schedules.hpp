@@ -1,5 +1,5 @@
 #pragma once
-// Learning-rate and batch-size schedules and the smoothing they imply (THEORY.md sections 3-4).
+// Learning-rate and batch-size schedules and the smoothing they imply (docs/THEORY.md sections 3-4).
 //
 // A schedule maps a tick (one step or one epoch, the schedule's `unit`) to (eta, b). The degree
 // of smoothing is delta = eta C / sqrt(b) under the per-coordinate normalisation of
@@ -101,7 +101,7 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table);
 std::vector<std::string> schedule_kind_names();
 std::string schedule_kind_name(ScheduleKind kind);
 
-// Momentum (THEORY.md section 3, the companion code's bounds; C2 = C^2, K2 = gradient-norm bound^2):
+// Momentum (docs/THEORY.md section 3, the companion code's bounds; C2 = C^2, K2 = gradient-norm bound^2):
 //   SHB  (v = beta v + g):            delta = eta sqrt(C2/b + beta_hat (C2/b + K2)),
 //                                     beta_hat = beta (beta^2 - beta + 1) / (1 - beta)^2
 //   NSHB (v = beta v + (1 - beta) g): delta = eta sqrt(C2/b + 4 beta^2 (C2/b + K2))

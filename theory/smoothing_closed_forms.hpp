@@ -1,5 +1,5 @@
 #pragma once
-// Closed-form smoothings (THEORY.md section 2), the exact oracles for the Monte Carlo estimates.
+// Closed-form smoothings (docs/THEORY.md section 2), the exact oracles for the Monte Carlo estimates.
 //
 // GaussianSmoothing<F>: f_hat(x) = E f(x + s z), z ~ N(0, I_d), s = per-coordinate std
 //   (s = delta * kernel scale). Heat equation: d f_hat / d s = s Laplacian f_hat.

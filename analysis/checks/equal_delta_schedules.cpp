@@ -1,4 +1,4 @@
-// Check (P5, THEORY.md sections 4 and 6): the three schedules that cut delta = eta C / sqrt(b) by
+// Check (P5, docs/THEORY.md sections 4 and 6): the three schedules that cut delta = eta C / sqrt(b) by
 // 1/sqrt(2) per stage (lr decay: eta x 0.70710678; batch increase: b x 2; hybrid: eta x 0.8660254,
 // b x 1.5) smooth equally, so the theory's reading is that they give equal outcomes stage by
 // stage. Tested on a finite sum where epochs mean something: quadratic_centres (d = 4, a = 1,

@@ -1,4 +1,4 @@
-// Check (THEORY.md section 5, oracle 8): SGD's mean escape time from a well vs the mean
+// Check (docs/THEORY.md section 5, oracle 8): SGD's mean escape time from a well vs the mean
 // first-passage time of its SDE limit, computed by quadrature (theory/first_passage).
 //
 // f is the tilted double well (x^2 - 1)^2 + 0.25 x; SGD x <- x - eta (f'(x) + (s / sqrt b) z),

@@ -1,4 +1,4 @@
-// Check (P6, THEORY.md sections 3 and 6): a larger degree of smoothing delta leads SGD to flatter
+// Check (P6, docs/THEORY.md sections 3 and 6): a larger degree of smoothing delta leads SGD to flatter
 // minima. Landscape: gaussian_wells in two dimensions (sharp deep well at (-1, 0), width 0.1,
 // Hessian trace ~200; wide shallow well at (1, 0), width 0.5, trace ~5.7). SGD with eta = 0.005,
 // b = 1 and additive Gaussian noise whose scale C sets delta = eta C over six values from 0.003

@@ -1,4 +1,4 @@
-// Check (P8, THEORY.md sections 4 and 6): implicit graduated optimisation.
+// Check (P8, docs/THEORY.md sections 4 and 6): implicit graduated optimisation.
 //
 // Part 1, success: on 1-D Rastrigin from starts uniform on [-4, 4], SGD with additive Gaussian
 // noise (C = 70, b = 1) under a decaying delta (geometric lr decay, delta x 1/sqrt 2 per stage,

@@ -1,4 +1,4 @@
-// Check (P9, THEORY.md section 3, heavy tails): the mean of b iid symmetric alpha-stable
+// Check (P9, docs/THEORY.md section 3, heavy tails): the mean of b iid symmetric alpha-stable
 // per-sample noises of scale c is again symmetric alpha-stable with scale c b^{1/alpha - 1}, so
 // delta = eta c / b^{(alpha - 1)/alpha} rather than eta c / sqrt(b). Tested as an identity of
 // distributions, not only of one moment: for thresholds t,

@@ -1,4 +1,4 @@
-// Check (THEORY.md section 5, oracle 3): SGD on a quadratic with state-independent gradient noise
+// Check (docs/THEORY.md section 5, oracle 3): SGD on a quadratic with state-independent gradient noise
 // of covariance Sigma / b reaches the stationary covariance P solving the discrete Lyapunov
 // equation P = A P A' + eta^2 Sigma / b, A = I - eta H. The problem is the engine's
 // quadratic_centres finite sum f_i = (a/2)|x - c_i|^2 (H = a I) with real mini-batch noise:

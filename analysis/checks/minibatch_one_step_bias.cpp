@@ -1,4 +1,4 @@
-// Check (P2, second half; THEORY.md sections 1 and 3, [open]): under the real, state-dependent
+// Check (P2, second half; docs/THEORY.md sections 1 and 3, [open]): under the real, state-dependent
 // mini-batch noise of the teacher-student finite sum, how far is one SGD step's expected loss
 // E f(x_1) from the paper's model, GD on f_hat_delta with isotropic Gaussian u and
 // delta = eta C / sqrt(b), C = sqrt(s^2(x0)/d) (per-coordinate convention)? The smoothing gain

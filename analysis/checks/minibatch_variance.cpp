@@ -1,4 +1,4 @@
-// Check (THEORY.md section 1 and section 5, oracle 5; prediction P1): the real mini-batch noise
+// Check (docs/THEORY.md section 1 and section 5, oracle 5; prediction P1): the real mini-batch noise
 // omega = grad f_S(x) - grad f(x) of the engine's finite sums has E|omega|^2 = s^2(x)/b when the
 // batch is drawn with replacement and (s^2(x)/b)(n - b)/(n - 1) without replacement (also per
 // step under per-epoch reshuffling), s^2(x) = (1/n) sum_i |grad f_i(x) - grad f(x)|^2 computed

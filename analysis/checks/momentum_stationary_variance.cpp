@@ -1,6 +1,6 @@
 // Check: heavy ball (SHB, v = beta v + g) and normalised heavy ball (NSHB, v = beta v + (1 - beta) g)
 // on f = a x^2 / 2 with additive noise of variance s^2 / b have the stationary variances of
-// THEORY.md section 5, oracle 4 (and prediction P10):
+// docs/THEORY.md section 5, oracle 4 (and prediction P10):
 //   SHB:  V = (1 + beta) eta s^2 / ((1 - beta) a b (2 (1 + beta) - eta a))
 //   NSHB: V = (1 + beta) eta s^2 / (a b (2 (1 + beta) - eta (1 - beta) a))
 #include <cmath>

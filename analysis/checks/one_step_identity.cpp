@@ -1,4 +1,4 @@
-// Check (P2, THEORY.md section 3): one SGD step from x with additive noise omega of variance
+// Check (P2, docs/THEORY.md section 3): one SGD step from x with additive noise omega of variance
 // s^2/b per coordinate satisfies E[f(x_1)] = f_hat(x - eta grad f(x)), the smoothing kernel being
 // the law of eta omega: Gaussian with per-coordinate std delta = eta s / sqrt(b). On
 // f = (a/2)|x|^2 the right side is (a/2)(|y|^2 + d delta^2), y = (1 - eta a) x; the mean step is

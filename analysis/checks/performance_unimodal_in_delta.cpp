@@ -1,4 +1,4 @@
-// Check (P7, THEORY.md section 6): performance against the degree of smoothing is unimodal with
+// Check (P7, docs/THEORY.md section 6): performance against the degree of smoothing is unimodal with
 // an interior optimum. Too little smoothing leaves SGD in the local minimum it started in, too
 // much throws it across many basins. Landscape: Rastrigin d = 2 (local minima near the integer
 // lattice, global minimum 0 at 0), SGD with eta = 0.002 (eta L = 0.8 with L = 2 + 40 pi^2),

@@ -1,6 +1,6 @@
 // Check: SGD on f(x) = a x^2 / 2 with additive Gaussian gradient noise of variance s^2 / b is an
 // AR(1) process with E x_t^2 = V (1 - rho^{2t}) + rho^{2t} x0^2, V = eta s^2 / (b a (2 - eta a)),
-// rho = 1 - eta a (THEORY.md section 5, oracle 2). The tracer: it runs the engine end to end.
+// rho = 1 - eta a (docs/THEORY.md section 5, oracle 2). The tracer: it runs the engine end to end.
 #include <cmath>
 
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-// Check (THEORY.md section 5, oracle 7): the sharpness measures of sim/nn/curvature on a quadratic
+// Check (docs/THEORY.md section 5, oracle 7): the sharpness measures of sim/nn/curvature on a quadratic
 // f(w) = (w - c)' H (w - c) / 2 at its minimum w = c, with H = Q diag(lambda) Q' known exactly
 // (Q = I: diagonal; Q a Householder reflection: non-diagonal).
 //   - Average-case sharpness with Gaussian perturbation rho c (adaptive scale |c|):

@@ -1,5 +1,5 @@
 // Check: Gaussian-smoothed Rastrigin is convex everywhere iff s >= s* = sqrt(ln(20 pi^2) / (2 pi^2))
-// = 0.51745 (THEORY.md section 2). Per coordinate f_hat'' = 2 + 40 pi^2 e^{-2 pi^2 s^2} cos(2 pi x),
+// = 0.51745 (docs/THEORY.md section 2). Per coordinate f_hat'' = 2 + 40 pi^2 e^{-2 pi^2 s^2} cos(2 pi x),
 // smallest at x = 1/2, so the claim is: the Monte Carlo curvature at x = 1/2 is 0 at s*, negative
 // below and positive above. The threshold and the closed-form curvature are the library's; the
 // curvature is estimated without them, by the second-order Stein identity

@@ -1,4 +1,4 @@
-// Check (P4, THEORY.md section 3): do outcomes collapse on eta/sqrt(b) (the paper's delta) or on
+// Check (P4, docs/THEORY.md section 3): do outcomes collapse on eta/sqrt(b) (the paper's delta) or on
 // eta/b (Smith et al.'s temperature)? On f = a x^2/2 with additive noise of variance s^2/b, run a
 // grid of (eta, b) through the engine and measure two outcomes separately:
 //   the stationary spread E x^2 (theory: eta s^2 / (b a (2 - eta a)), i.e. ~ eta/b), and

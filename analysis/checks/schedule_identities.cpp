@@ -1,4 +1,4 @@
-// Check (THEORY.md section 5, oracle 6; section 4): deterministic identities of the schedules in
+// Check (docs/THEORY.md section 5, oracle 6; section 4): deterministic identities of the schedules in
 // theory/schedules, read from config text with the authors' default constants.
 //   - The three 1/sqrt(2) schedules (lr x 0.70710678; b x 2; lr x 0.86602540 and b = int(1.5 b))
 //     give the same delta_m = eta_m C / sqrt(b_m) = delta_1 2^{-m/2} at every stage.

@@ -1,4 +1,4 @@
-// Check (P3, THEORY.md sections 3 and 6): SGD with (eta, b) vs gradient descent on the Gaussian
+// Check (P3, docs/THEORY.md sections 3 and 6): SGD with (eta, b) vs gradient descent on the Gaussian
 // smoothing f_hat_delta, delta = eta C / sqrt(b), compared through their final iterates.
 //
 // f is the tilted double well (x^2 - 1)^2 + 0.25 x (deep well on the left). Starts are uniform

@@ -1,4 +1,4 @@
-// Check (P12, THEORY.md sections 3 and 6): at a fixed learning rate, a larger batch b means a
+// Check (P12, docs/THEORY.md sections 3 and 6): at a fixed learning rate, a larger batch b means a
 // smaller delta = eta C / sqrt(b), so sharp minima survive: the share of runs ending in the sharp
 // basin grows with b. Landscape: gaussian_wells in one dimension (sharp deep well at -1, width
 // 0.1, curvature ~100; wide shallow well at +1, width 0.5, curvature ~2.8), additive Gaussian

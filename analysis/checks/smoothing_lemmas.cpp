@@ -1,4 +1,4 @@
-// Check (P11, THEORY.md section 2): the smoothing lemmas, for Gaussian u ~ N(0, I_d):
+// Check (P11, docs/THEORY.md section 2): the smoothing lemmas, for Gaussian u ~ N(0, I_d):
 //   f L_f-Lipschitz  =>  |f_hat_delta(x) - f(x)| <= delta L_f E|u|
 //   f L_g-smooth     =>  |grad f_hat_delta(x) - grad f(x)| <= delta L_g E|u|
 // with E|u| = sqrt(2) Gamma((d+1)/2) / Gamma(d/2). Estimated by Monte Carlo at points chosen

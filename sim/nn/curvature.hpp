@@ -2,7 +2,7 @@
 // Curvature and sharpness of a loss at given parameters, for any differentiable objective:
 // Hessian-vector products by central differences of gradients, the top Hessian eigenvalue by
 // power iteration, the Hessian trace by Hutchinson's estimator, and the average-case and adaptive
-// worst-case l_inf sharpness of Andriushchenko et al. (2023). Oracles: THEORY.md section 5.7.
+// worst-case l_inf sharpness of Andriushchenko et al. (2023). Oracles: docs/THEORY.md section 5.7.
 #include <cstdint>
 #include <functional>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// C^2, the per-sample gradient variance of THEORY.md section 1, estimated from per-sample
+// C^2, the per-sample gradient variance of docs/THEORY.md section 1, estimated from per-sample
 // gradients at fixed weights: C^2 = sum_i ||g_i - g_bar||^2 / (m - 1) over m samples (one pass:
 // sum ||g_i||^2 - m ||g_bar||^2). Its standard error comes from batch means: the m samples are
 // cut into groups, each group gives its own unbiased estimate, SE = sd(groups) / sqrt(#groups).

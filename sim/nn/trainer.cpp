@@ -73,12 +73,12 @@ const char* const kColumnDescriptions[column_count] = {
     "accuracy over the epoch's mini-batches",
     "mean cross-entropy on the test set",
     "accuracy on the test set",
-    "per-sample gradient variance sum_i ||g_i - g_bar||^2/(m-1) (trace convention, THEORY.md 1)",
+    "per-sample gradient variance sum_i ||g_i - g_bar||^2/(m-1) (trace convention, docs/THEORY.md 1)",
     "standard error of c2 (batch means over groups of 32 samples)",
     "||g_bar||, mean gradient over the C^2 samples",
     "sqrt(max(0, ||g_bar||^2 - c2/m)), an unbiased-squared estimate of the full-gradient norm",
     "||grad f(w)|| over every training sample (measure.full_gradient; NaN when off)",
-    "eta sqrt(c2)/sqrt(b) for sgd (E||u||^2 = 1); the SHB/NSHB bounds of THEORY.md 3 with K^2 = "
+    "eta sqrt(c2)/sqrt(b) for sgd (E||u||^2 = 1); the SHB/NSHB bounds of docs/THEORY.md 3 with K^2 = "
     "gradient_norm_unbiased^2 for momentum",
     "delta / sqrt(parameters): the per-coordinate convention of theory/schedules.hpp"};
 
