@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/checkpoint_recorder.hpp"
+#include "sim/engine_output.hpp"
 #include "sim/engine_spec.hpp"
 #include "sim/experiment_result.hpp"
 #include "sim/float_lanes.hpp"
@@ -65,7 +66,6 @@ inline std::vector<ObservableSpec> engine_observables(int dim, bool noise) {
   }
   return specs;
 }
-inline constexpr int kQuantileColumns = 4;  // f, f_gap, dist, grad_norm have quantiles
 
 template <class Problem>
 bool lane_path_applies(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
@@ -149,20 +149,12 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   ExperimentResult out;
   out.trajectories = settings.trajectories;
   out.dim = dim;
-  const char* quantile_names[kQuantileColumns] = {"f", "f_gap", "dist", "grad_norm"};
-  for (int c = 0; c < kQuantileColumns; ++c)
-    out.quantiles.push_back({quantile_names[c], "quantiles over alive trajectories (linear interpolation, type 7)",
-                             record.quantiles, std::vector<double>(checkpoints * record.quantiles.size())});
+  add_quantile_series(out, record.quantiles, checkpoints);
+  add_schedule_series(out, checkpoints);
   auto add_series = [&](const char* name, const char* description, int width) -> CheckpointSeries& {
     out.checkpoint_series.push_back({name, description, width, std::vector<double>(checkpoints * static_cast<std::size_t>(width))});
     return out.checkpoint_series.back();
   };
-  add_series("eta", "learning rate of the step taken at the checkpoint (last step at the end)", 1);
-  add_series("batch", "batch size b of that step", 1);
-  add_series("delta", "degree of smoothing: eta C factor(b) for SGD (per coordinate), the stage delta for GO", 1);
-  add_series("temperature", "Smith's noise temperature g = eta (n/b - 1) for a finite sum, eta / b otherwise", 1);
-  add_series("success_rate", "share of alive trajectories with ||x - x*|| <= record.success_radius", 1);
-  add_series("success_rate_error", "binomial standard error of success_rate", 1);
   const int basins = has_basins<Problem> ? basin_count(problem) : 0;
   if (basins > 0) add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins);
   const std::size_t stage_series = out.checkpoint_series.size();
@@ -296,10 +288,10 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
     }
 
     // Schedule quantities at the step taken from this checkpoint on (the last step at the end).
-    const std::size_t s = static_cast<std::size_t>(std::clamp<std::int64_t>(target, 0, std::max<std::int64_t>(schedule.steps() - 1, 0)));
+    const std::size_t s = recorded_step(schedule, target);
     const double eta = schedule.steps() > 0 ? schedule.eta[s] : NAN;
     const double b = schedule.steps() > 0 ? schedule.batch[s] : NAN;
-    double delta = 0.0;
+    double delta = recorded_delta(noise, settings, eta, b);
     if (optimizer.accuracy_rule()) {
       // Stages end at different steps: the mean current delta over alive trajectories.
       double sum = 0.0, counted = 0.0;
@@ -313,12 +305,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
     } else if (optimizer.graduated()) {
       delta = optimizer.delta_at(static_cast<std::int64_t>(s));
     }
-    else if (noise.additive()) delta = eta * settings.noise_constant * noise.batch_factor(b);
-    else if (noise.kind == NoiseKind::minibatch) delta = eta * settings.noise_constant / std::sqrt(b);
-    out.checkpoint_series[0].values[k] = eta;
-    out.checkpoint_series[1].values[k] = b;
-    out.checkpoint_series[2].values[k] = delta;
-    out.checkpoint_series[3].values[k] = settings.samples > 0 ? eta * (settings.samples / b - 1.0) : eta / b;
+    record_schedule(out, k, eta, b, delta, settings);
 
     std::int64_t alive_count = 0, successes = 0;
     std::vector<std::int64_t> basin_counts(static_cast<std::size_t>(basins), 0);
@@ -334,11 +321,9 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
       }
       if (record.per_trajectory) out.trajectory_f[i * checkpoints + k] = observations[i * cols];
     }
-    const double p = alive_count > 0 ? static_cast<double>(successes) / static_cast<double>(alive_count) : NAN;
-    out.checkpoint_series[4].values[k] = p;
-    out.checkpoint_series[5].values[k] = alive_count > 1 ? std::sqrt(p * (1.0 - p) / static_cast<double>(alive_count)) : NAN;
+    record_success(out, k, alive_count, successes);
     for (int c = 0; c < basins; ++c)
-      out.checkpoint_series[6].values[k * static_cast<std::size_t>(basins) + static_cast<std::size_t>(c)] =
+      out.checkpoint_series[kScheduleSeriesCount].values[k * static_cast<std::size_t>(basins) + static_cast<std::size_t>(c)] =
           alive_count > 0 ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count) : NAN;
 
     if (optimizer.accuracy_rule()) {

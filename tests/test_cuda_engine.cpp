@@ -252,6 +252,32 @@ TEST_CASE("CUDA statistics agree with the CPU's within 5 SE, and detect a wrong 
   CHECK(z(bad, "f") > 5.0);
 }
 
+// One writer for both engines (sim/engine_output.hpp): the same observables, quantile sets and
+// per-checkpoint series, by name and width, and the same schedule values; so the result files of
+// device = "cpu" and "cuda" hold the same datasets (a CUDA file once named success_rate_se).
+TEST_CASE("CUDA and CPU results carry the same datasets") {
+  if (!gpu_present()) return;
+  const Case c = make_case(3, 256, 40, 0.05, OptimizerKind::shb, 4);
+  Quadratic problem;
+  problem.dim = 3;
+  Progress quiet("t", 0, true);
+  const ExperimentResult cpu = run_cpu_engine(problem, c.noise, c.optimizer, c.schedule, c.init, c.settings, quiet);
+  const ExperimentResult gpu = cuda::run_engine(problem, c.noise, c.optimizer, c.schedule, c.init, c.settings, quiet);
+  const auto names = [](const auto& list) {
+    std::vector<std::string> out;
+    for (const auto& item : list) out.push_back(item.name + "/" + item.description);
+    return out;
+  };
+  CHECK(names(cpu.series) == names(gpu.series));
+  CHECK(names(cpu.quantiles) == names(gpu.quantiles));
+  CHECK(names(cpu.checkpoint_series) == names(gpu.checkpoint_series));
+  REQUIRE(cpu.checkpoint_series.size() == gpu.checkpoint_series.size());
+  for (std::size_t i = 0; i < 4; ++i)  // eta, batch, delta, temperature: no randomness, the same values
+    CHECK(cpu.checkpoint_series[i].values == gpu.checkpoint_series[i].values);
+  CHECK(cpu.trajectory_f.size() == gpu.trajectory_f.size());
+  CHECK(cpu.final_x.size() == gpu.final_x.size());
+}
+
 #endif
 
 TEST_CASE("device = \"cuda\" is refused with one line naming the key where no GPU (or no CUDA build) exists") {

@@ -88,7 +88,7 @@ Arms tuned_constant(const CheckOptions& options, const std::string& source, int 
         fmt::format("noise = {{ kind = \"gaussian\", scale = {} }}\nschedule = {{ kind = \"constant\", eta = {}, batch = {} }}",
                     kC, kEta, b));
     const std::int64_t hits = global_basin_hits(cached_check_experiment(text, source, tuning_seed), d);
-    arms.constants += fmt::format("{}{:.2f}", m ? " " : "", static_cast<double>(hits) / trajectories);
+    arms.constants += fmt::format("{}{:.2f}", m ? " " : "", static_cast<double>(hits) / static_cast<double>(trajectories));
     if (hits > best_hits) best_hits = hits, arms.constant_batch = b;
   }
   const std::string best = experiment_text(

@@ -100,7 +100,7 @@ CheckResult run_schedule_check(const CheckOptions& options) {
                                        swap ? shb_delta(eta, nshb_beta, c2, b, k2) : nshb_delta(eta, nshb_beta, c2, b, k2),
                                        nshb_target));
   }
-  for (auto& c : result.comparisons) c.evidence = Evidence::deterministic;  // identities to a relative tolerance
+  for (auto& row : result.comparisons) row.evidence = Evidence::deterministic;  // identities to a relative tolerance
   result.verdict = decide_exact(result.comparisons, result.z_threshold);
   return result;
 }

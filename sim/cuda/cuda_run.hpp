@@ -87,10 +87,7 @@ ExperimentResult run_engine(const Problem& problem, const NoiseModel& noise, con
         }
       out.series.push_back(std::move(s));
     }
-    const char* quantile_names[kQuantileColumns] = {"f", "f_gap", "dist", "grad_norm"};
-    for (int c = 0; c < kQuantileColumns; ++c)
-      out.quantiles.push_back({quantile_names[c], "quantiles over alive trajectories (linear interpolation, type 7)",
-                               record.quantiles, std::vector<double>(checkpoints * record.quantiles.size())});
+    add_quantile_series(out, record.quantiles, checkpoints);
     if (record.per_trajectory) {
       out.trajectory_f.assign(n * checkpoints, NAN);
       out.final_x = run.final_x;
@@ -113,30 +110,15 @@ ExperimentResult run_engine(const Problem& problem, const NoiseModel& noise, con
       }
     }
 
-    // Schedule series and success rate, as the CPU engine records them.
-    const char* names[6][2] = {
-        {"eta", "learning rate of the step taken at the checkpoint (last step at the end)"},
-        {"batch", "batch size b of that step"},
-        {"delta", "degree of smoothing: eta C factor(b) for SGD (per coordinate), the stage delta for GO"},
-        {"temperature", "Smith's noise temperature g = eta (n/b - 1) for a finite sum, eta / b otherwise"},
-        {"success_rate", "share of alive trajectories with ||x - x*|| <= record.success_radius"},
-        {"success_rate_se", "binomial standard error of success_rate"}};
-    for (const auto& name : names) out.checkpoint_series.push_back({name[0], name[1], 1, std::vector<double>(checkpoints)});
+    // Schedule series and success rate: the CPU engine's definitions (sim/engine_output.hpp).
+    add_schedule_series(out, checkpoints);
     for (std::size_t k = 0; k < checkpoints; ++k) {
-      const std::int64_t last = std::max<std::int64_t>(schedule.steps() - 1, 0);
-      const std::size_t s = static_cast<std::size_t>(std::clamp<std::int64_t>(settings.checkpoint_steps[k], 0, last));
+      const std::size_t s = recorded_step(schedule, settings.checkpoint_steps[k]);
       const double eta = schedule.steps() > 0 ? schedule.eta[s] : NAN;
       const double b = schedule.steps() > 0 ? schedule.batch[s] : NAN;
-      out.checkpoint_series[0].values[k] = eta;
-      out.checkpoint_series[1].values[k] = b;
-      out.checkpoint_series[2].values[k] = noise.additive() ? eta * settings.noise_constant * noise.batch_factor(b) : 0.0;
-      out.checkpoint_series[3].values[k] = settings.samples > 0 ? eta * (settings.samples / b - 1.0) : eta / b;
-      const std::int64_t alive_count = run.alive[k];
-      const double p = alive_count > 0 ? static_cast<double>(run.successes[k]) / static_cast<double>(alive_count) : NAN;
-      out.checkpoint_series[4].values[k] = p;
-      out.checkpoint_series[5].values[k] =
-          alive_count > 1 ? std::sqrt(p * (1.0 - p) / static_cast<double>(alive_count)) : NAN;
-      out.diverged.push_back(settings.trajectories - alive_count);
+      record_schedule(out, k, eta, b, recorded_delta(noise, settings, eta, b), settings);
+      record_success(out, k, run.alive[k], run.successes[k]);
+      out.diverged.push_back(settings.trajectories - run.alive[k]);
     }
     progress.set(settings.checkpoint_steps.empty() ? 0 : settings.checkpoint_steps.back());
     return out;
