@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 
 namespace sgds {
 

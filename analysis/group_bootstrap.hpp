@@ -4,13 +4,13 @@
 // resamples every group's values with replacement, within the group, and hands the statistic the
 // groups' resampled means; so the interval carries the Monte Carlo error of every point, which a
 // bootstrap over grid points (the design is fixed, not sampled) would not.
-#include <cmath>  // sim/rng.hpp uses the math functions unqualified
+#include <cmath>  // core/rng.hpp uses the math functions unqualified
 #include <cstdint>
 #include <functional>
 #include <vector>
 
 #include "analysis/statistics.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds {
 

@@ -7,7 +7,7 @@
 
 #include <boost/math/distributions/normal.hpp>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds {
 

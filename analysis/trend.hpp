@@ -13,7 +13,7 @@
 
 #include "analysis/check.hpp"
 #include "analysis/statistics.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds {
 

@@ -17,7 +17,7 @@
 #include "apps/command.hpp"
 #include "data/output_path.hpp"
 #include "data/result_file.hpp"
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/progress.hpp"
 
 namespace sgds::app {

@@ -5,8 +5,8 @@
 
 #include "analysis/check.hpp"
 #include "apps/command.hpp"
-#include "sim/catalogue.hpp"
-#include "sim/config_table.hpp"
+#include "core/catalogue.hpp"
+#include "core/config_table.hpp"
 
 namespace sgds::app {
 namespace {

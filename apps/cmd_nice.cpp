@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "apps/command.hpp"
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "theory/function_registry.hpp"
 #include "theory/nice_diagnostics.hpp"
 

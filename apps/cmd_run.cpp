@@ -18,7 +18,7 @@ namespace {
 struct RunOptions {
   std::string config_file, output, seed;
   int threads = 0;
-  std::vector<std::string> overrides;
+  std::vector<std::string> overrides, only;
   std::string device;
   bool quiet = false, resume = false;
 };
@@ -60,6 +60,7 @@ void run_command(const RunOptions& options) {
   if (const auto seed = parse_seed_option(options.seed)) apply_override(document, fmt::format("seed={}", *seed));
   for (const auto& assignment : options.overrides) apply_override(document, assignment);
   if (!options.device.empty()) apply_override(document, fmt::format("device=\"{}\"", options.device));
+  if (!options.only.empty()) select_by_name(document, "experiment", options.only);
   const RunConfig config = parse_run_config(document);  // everything validated before any output
   const int threads = apply_thread_count(options.threads);
   const std::string output = options.output.empty()
@@ -139,6 +140,8 @@ const RegisterCommand registered(10, [](CLI::App& cli) {
   run->add_option("--set", options->overrides,
                   "Override a key: path.to.key=value (value as TOML; integers index arrays, * = all), repeatable");
   run->add_option("--device", options->device, "cpu or cuda (overrides the config's device key)");
+  run->add_option("--only", options->only, "Run only the named experiments (NAME[,NAME...]); the file records which")
+      ->delimiter(',');
   run->add_flag("--resume", options->resume,
                 "Keep the experiments an interrupted run finished (OUT.incomplete.h5) and run the rest");
   run->add_flag("-q,--quiet", options->quiet, "No progress output");

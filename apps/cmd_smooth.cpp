@@ -11,7 +11,7 @@
 #include "apps/command.hpp"
 #include "data/output_path.hpp"
 #include "data/result_file.hpp"
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "theory/smoothing.hpp"
 #include "theory/smoothing_closed_forms.hpp"
 

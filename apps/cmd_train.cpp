@@ -23,7 +23,7 @@ struct TrainOptions {
   std::string config_file, output;
   int threads = 0;
   std::string seed;
-  std::vector<std::string> overrides;
+  std::vector<std::string> overrides, only;
   std::string device, matmul_precision;
   bool quiet = false;
 };
@@ -104,6 +104,7 @@ void train_command(const TrainOptions& options) {
   if (!options.device.empty()) apply_override(document, fmt::format("device=\"{}\"", options.device));
   if (!options.matmul_precision.empty())
     apply_override(document, fmt::format("matmul_precision=\"{}\"", options.matmul_precision));
+  if (!options.only.empty()) select_by_name(document, "run", options.only);
   const nn::TrainConfig config = nn::parse_train_config(document);
   const int threads = apply_thread_count(options.threads);
   const std::string output = options.output.empty()
@@ -237,6 +238,8 @@ const RegisterCommand registered(15, [](CLI::App& cli) {
   train->add_option("--threads", options->threads, "OpenMP threads (0 = all cores); results do not depend on it");
   train->add_option("--seed", options->seed, "Override the config's seed (0 .. 4294967295)");
   train->add_option("--set", options->overrides, "Override a key: path.to.key=value (value as TOML), repeatable");
+  train->add_option("--only", options->only, "Train only the named runs (NAME[,NAME...]); the file records which")
+      ->delimiter(',');
   train->add_option("--device", options->device, "cpu or cuda: overrides the config's device key (cuda: one GPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   train->add_option("--matmul-precision", options->matmul_precision,

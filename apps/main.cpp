@@ -11,7 +11,7 @@
 #include "data/interruption.hpp"
 #include "data/output_path.hpp"
 #include "data/result_file.hpp"
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 
 namespace sgds::app {
 

@@ -10,7 +10,7 @@
 #include <omp.h>
 
 #include "sim/nn/trainer.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 using namespace sgds;
 

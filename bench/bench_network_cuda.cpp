@@ -16,7 +16,7 @@
 #include <string>
 
 #include "sim/nn/trainer_cuda.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 using namespace sgds;
 

@@ -22,16 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* file_type_name(mode_t mode) {
-  if (S_ISDIR(mode)) return "a folder";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISLNK(mode)) return "a symbolic link";
-  return "not a regular file";
-}
-
 bool same_file(const struct stat& a, const std::string& other) {
   struct stat b {};
   return ::stat(other.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
@@ -93,16 +83,6 @@ OutputClaim::~OutputClaim() {
 std::string temporary_name(const std::string& path, long pid) { return fmt::format("{}.partial-{}", path, pid); }
 
 std::string incomplete_name(const std::string& path) { return path + ".incomplete.h5"; }
-
-void require_regular_file(const std::string& path, const std::string& what, std::uint64_t max_bytes) {
-  struct stat info {};
-  if (path.empty()) throw PathError(fmt::format("{}: empty file name", what));
-  if (::stat(path.c_str(), &info) != 0) throw PathError(fmt::format("{} '{}': {}", what, path, std::strerror(errno)));
-  if (!S_ISREG(info.st_mode))
-    throw PathError(fmt::format("{} '{}' is {}; expected a regular file", what, path, file_type_name(info.st_mode)));
-  if (static_cast<std::uint64_t>(info.st_size) > max_bytes)
-    throw PathError(fmt::format("{} '{}' is {} bytes; expected at most {} bytes", what, path, info.st_size, max_bytes));
-}
 
 void check_output_file(const std::string& path, const std::string& kind, const std::vector<std::string>& input_files,
                        const std::vector<std::string>& input_folders) {

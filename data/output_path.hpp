@@ -11,21 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "core/input_file.hpp"
 #include "data/interruption.hpp"
 
 namespace sgds {
-
-// Why a path was refused: one line, exit status 2 (apps/main.cpp).
-class PathError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-inline constexpr std::uint64_t kMaxConfigBytes = 16u << 20;  // a config is text; 16 MiB is far beyond any real one
-
-// Refuse anything but an existing regular file (symlinks to one are followed), or one larger than
-// `max_bytes`. `what` names the role in the message ("config", "result file").
-void require_regular_file(const std::string& path, const std::string& what, std::uint64_t max_bytes = UINT64_MAX);
 
 // The output file rules above. `kind` is the result kind the command writes (file_seal.hpp);
 // `input_files` and `input_folders` are what the command reads (an output inside an input folder

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "analysis/check.hpp"
+#include "data/check_record.hpp"
 #include "data/file_seal.hpp"
 #include "data/h5.hpp"
 #include "data/interruption.hpp"
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 
 namespace sgds {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/experiment.hpp"
 #include "sim/sweep/sweep_spec.hpp"
 

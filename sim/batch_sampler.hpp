@@ -6,12 +6,12 @@
 //                        the batches walk through it, so each sample is used exactly once per epoch
 // Random numbers come from the trajectory's batch_sampling stream: keyed by step for the first
 // two, by epoch for the permutation, so nothing depends on threads.
-#include <cmath>  // before sim/rng.hpp, which uses log, sqrt, cos, sin unqualified
+#include <cmath>  // before core/rng.hpp, which uses log, sqrt, cos, sin unqualified
 #include <cstdint>
 #include <utility>
 #include <vector>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "analysis/running_stats.hpp"
+#include "core/running_stats.hpp"
 
 namespace sgds {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 
 namespace sgds {
 

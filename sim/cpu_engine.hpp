@@ -15,11 +15,11 @@
 #include "sim/checkpoint_recorder.hpp"
 #include "sim/engine_output.hpp"
 #include "sim/engine_spec.hpp"
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 #include "sim/float_lanes.hpp"
 #include "sim/lane_step.hpp"
 #include "sim/progress.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 #include "sim/trajectory_step.hpp"
 
 namespace sgds {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "sim/engine_spec.hpp"
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 
 namespace sgds {
 

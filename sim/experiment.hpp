@@ -10,10 +10,10 @@
 
 #include <toml++/toml.h>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/cpu_engine.hpp"
 #include "sim/engine_spec.hpp"
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 #include "sim/finite_sums.hpp"
 #include "sim/progress.hpp"
 #include "theory/function_registry.hpp"

@@ -14,7 +14,7 @@
 #include <memory>
 #include <vector>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds {
 

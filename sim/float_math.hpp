@@ -16,7 +16,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "theory/hd.hpp"
+#include "core/hd.hpp"
 
 namespace sgds::floatpath {
 
@@ -29,7 +29,7 @@ inline constexpr float kRoundMagicF = 12582912.0f;
 inline constexpr float kMaxTurnArgument = 1048576.0f;  // 2^20
 
 // Uniform in (0, 1) from one word: (w >> 9 + 1/2) 2^-23, the value of uniform_open01f in
-// sim/rng.hpp, built from bits (1 + m 2^-23, minus 1, plus 2^-24: every step exact) because an
+// core/rng.hpp, built from bits (1 + m 2^-23, minus 1, plus 2^-24: every step exact) because an
 // int -> float conversion runs at a quarter of the GPU's float rate.
 SGDS_HD_INLINE float uniform_from_word_f(std::uint32_t w) {
   const float one_plus = std::bit_cast<float>(0x3F800000u | (w >> 9));

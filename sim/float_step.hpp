@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "sim/float_math.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 #include "theory/functions/landscapes.hpp"
 #include "theory/functions/separable.hpp"
 

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "sim/engine_spec.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds {
 

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "theory/hd.hpp"
+#include "core/hd.hpp"
 
 namespace sgds::lanes {
 

@@ -1,13 +1,13 @@
 #pragma once
 // Philox4x32-10 for a group of trajectories at once (one lane per trajectory), written as plain
 // loops over lanes so the compiler vectorises them. It computes exactly philox_block() of
-// sim/rng.hpp (tested bit for bit), so a lane's numbers are those of its own
+// core/rng.hpp (tested bit for bit), so a lane's numbers are those of its own
 // RandomStream(seed, trajectory, step, purpose): the stream stays keyed by trajectory.
 #include <cmath>
 #include <cstdint>
 
 #include "sim/lane_math.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds::lanes {
 
@@ -48,7 +48,7 @@ inline void philox_lanes(std::uint32_t seed, const std::uint32_t* trajectory, st
   }
 }
 
-// Uniform in (0, 1) from two words, as uniform_open01 in sim/rng.hpp.
+// Uniform in (0, 1) from two words, as uniform_open01 in core/rng.hpp.
 SGDS_HD_INLINE double uniform_from_words(std::uint32_t hi, std::uint32_t lo) {
   const std::uint64_t bits = ((static_cast<std::uint64_t>(hi) << 32) | lo) >> 12;
   // bits < 2^52: build the double 2^52 + bits exactly, subtract 2^52 (no int->double conversion).
@@ -56,7 +56,7 @@ SGDS_HD_INLINE double uniform_from_words(std::uint32_t hi, std::uint32_t lo) {
   return (whole + 0.5) * 0x1.0p-52;
 }
 
-// The Box-Muller pair of normal_pair() in sim/rng.hpp, computed with the lane functions: equal to
+// The Box-Muller pair of normal_pair() in core/rng.hpp, computed with the lane functions: equal to
 // it within a few ulp (libm's log/cos/sin round differently), identical on every thread count.
 // One lane's pair from its block's four words; the CUDA engine calls it once per thread.
 SGDS_HD_INLINE void normal_pair_from_words(std::uint32_t w0, std::uint32_t w1, std::uint32_t w2, std::uint32_t w3,

@@ -24,7 +24,7 @@
 #include "sim/batch_sampler.hpp"
 #include "sim/engine_spec.hpp"
 #include "sim/kernel_draws.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 #include "theory/smoothing_closed_forms.hpp"
 
 namespace sgds {

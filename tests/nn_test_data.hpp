@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "data/dataset_images.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds::test {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/experiment.hpp"
 
 using namespace sgds;
@@ -118,4 +118,67 @@ TEST_CASE("checkpoints are increasing and include 0 and the last step for both s
     for (std::size_t i = 1; i < steps.size(); ++i) CHECK(steps[i] > steps[i - 1]);
   }
   CHECK(checkpoint_steps(0, 50, "linear") == std::vector<std::int64_t>{0});
+}
+
+namespace {
+
+const char* kWithDefaults = R"(
+seed = 3
+[defaults]
+steps = 10
+problem = { name = "quadratic", dim = 2 }
+schedule = { eta = 0.1, batch = 4 }
+[[experiment]]
+name = "plain"
+[[experiment]]
+name = "decayed"
+steps = 20
+schedule = { kind = "lr_decay", every = 5, factor = 0.5 }
+)";
+
+}  // namespace
+
+TEST_CASE("the defaults table is deep-merged into every experiment and the experiment's own keys win") {
+  const RunConfig run = parse_run_config(parse_config_text(kWithDefaults, "test.toml"));
+  REQUIRE(run.experiments.size() == 2);
+  const auto& plain = *run.experiments[0].parameters;
+  const auto& decayed = *run.experiments[1].parameters;
+  CHECK(std::get<std::int64_t>(plain.at("steps")) == 10);
+  CHECK(std::get<std::int64_t>(decayed.at("steps")) == 20);  // own key wins
+  CHECK(std::get<double>(decayed.at("schedule.eta")) == 0.1);  // inline tables merge key by key
+  CHECK(std::get<std::int64_t>(decayed.at("schedule.batch")) == 4);
+  CHECK(std::get<std::string>(decayed.at("schedule.kind")) == "lr_decay");
+  CHECK(std::get<std::string>(plain.at("schedule.kind")) == "constant");
+  CHECK(std::get<std::string>(plain.at("problem.name")) == "quadratic");
+}
+
+TEST_CASE("a wrong or unknown inherited key is refused naming the defaults path it came from") {
+  std::string text = kWithDefaults;
+  text.replace(text.find("steps = 10"), 10, "steps = 10\ntrajectoriez = 8");
+  const std::string unknown = error_of(text);
+  CHECK(unknown.find("unknown key 'defaults.trajectoriez' (inherited by 'experiment[0].trajectoriez') = 8") !=
+        std::string::npos);
+  CHECK(unknown.find("did you mean 'trajectories'") != std::string::npos);
+  text = kWithDefaults;
+  text.replace(text.find("batch = 4"), 9, "batch = 0");
+  const std::string range = error_of(text);
+  CHECK(range.find("'defaults.schedule.batch' (inherited by 'experiment[0].schedule.batch') = 0") != std::string::npos);
+  // An experiment's own wrong value is still named as its own.
+  text = kWithDefaults;
+  text.replace(text.find("steps = 20"), 10, "steps = -1");
+  CHECK(error_of(text).find("key 'experiment[1].steps' = -1") != std::string::npos);
+  CHECK(error_of("[defaults]\n[[experiment]]\nname = \"a\"\n").find("key 'experiment[0].problem' = (missing)") != std::string::npos);
+  CHECK(error_of("defaults = 3\n[[experiment]]\nname = \"a\"\n").find("key 'defaults' = 3") != std::string::npos);
+}
+
+TEST_CASE("overrides address the defaults table and select_by_name keeps the named experiments") {
+  toml::table document = parse_config_text(kWithDefaults, "test.toml");
+  apply_override(document, "defaults.schedule.eta=0.25");
+  select_by_name(document, "experiment", {"decayed"});
+  const RunConfig run = parse_run_config(document);
+  REQUIRE(run.experiments.size() == 1);
+  CHECK(run.experiments[0].name == "decayed");
+  CHECK(std::get<double>(run.experiments[0].parameters->at("schedule.eta")) == 0.25);
+  CHECK_THROWS_WITH(select_by_name(document, "experiment", {"nope"}),
+                    Catch::Contains("no experiment named 'nope'") && Catch::Contains("decayed"));
 }

@@ -11,7 +11,7 @@
 
 #include <toml++/toml.h>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/experiment.hpp"
 
 #if defined(SGDS_HAVE_CUDA)

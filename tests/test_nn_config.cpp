@@ -2,7 +2,7 @@
 // errors that name the key for bad input.
 #include <catch2/catch.hpp>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/nn/train_config.hpp"
 
 using namespace sgds;

@@ -24,7 +24,7 @@
 
 #include <toml++/toml.h>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/nn/batch.hpp"
 #include "sim/nn/first_layer_step.hpp"
 #include "sim/nn/network.hpp"
@@ -32,7 +32,7 @@
 #include "sim/nn/train_config.hpp"
 #include "sim/nn/trainer.hpp"
 #include "sim/nn/trainer_cuda.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 #include "first_layer_step_support.hpp"
 #include "nn_test_data.hpp"

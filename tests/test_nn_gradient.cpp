@@ -10,7 +10,7 @@
 #include "sim/nn/batch.hpp"
 #include "sim/nn/full_gradient.hpp"
 #include "sim/nn/network.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 using namespace sgds;
 using namespace sgds::nn;

@@ -10,10 +10,10 @@
 #include <zlib.h>
 
 #include "data/result_file.hpp"
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/nn/network_output.hpp"
 #include "sim/nn/train_config.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 using namespace sgds;
 using namespace sgds::nn;

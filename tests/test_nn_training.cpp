@@ -13,7 +13,7 @@
 #include "sim/nn/full_gradient.hpp"
 #include "sim/nn/gradient_noise.hpp"
 #include "sim/nn/trainer.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 using namespace sgds;
 using namespace sgds::nn;

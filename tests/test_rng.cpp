@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 using namespace sgds;
 

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "analysis/statistics.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 using namespace sgds;
 

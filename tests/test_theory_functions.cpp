@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 #include "theory/function_registry.hpp"
 
 using namespace sgds;

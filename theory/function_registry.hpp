@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "theory/functions/coupled.hpp"
 #include "theory/functions/landscapes.hpp"
 #include "theory/functions/separable.hpp"

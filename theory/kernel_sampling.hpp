@@ -4,7 +4,7 @@
 // documented in theory/kernels.hpp, which adds configuration and moments (host only).
 #include <cmath>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 #include "theory/functions/function_common.hpp"
 
 namespace sgds {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "sim/catalogue.hpp"
+#include "core/catalogue.hpp"
 
 namespace sgds {
 namespace {

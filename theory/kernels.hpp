@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "theory/kernel_sampling.hpp"
 
 namespace sgds {

@@ -1,7 +1,7 @@
 #pragma once
 // The isotropic quadratic f(x) = (a/2) ||x||^2 in d dimensions: the tracer problem, whose SGD
 // dynamics under additive noise are an exact AR(1) process (docs/THEORY.md section 5, oracle 2).
-#include "theory/hd.hpp"
+#include "core/hd.hpp"
 
 namespace sgds {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 #include "theory/kernels.hpp"
 
 namespace sgds {

@@ -13,7 +13,7 @@
 
 #include "analysis/check.hpp"
 #include "analysis/trend.hpp"
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "theory/schedules.hpp"
 
 namespace sgds {

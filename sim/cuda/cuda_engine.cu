@@ -20,7 +20,7 @@
 #include "sim/cuda/cuda_engine.hpp"
 #include "sim/float_step.hpp"
 #include "sim/philox_lanes.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds::cuda {
 namespace {

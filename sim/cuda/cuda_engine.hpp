@@ -22,7 +22,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "analysis/running_stats.hpp"
+#include "core/running_stats.hpp"
 #include "theory/functions/coupled.hpp"
 #include "theory/functions/landscapes.hpp"
 #include "theory/functions/separable.hpp"

@@ -9,7 +9,7 @@
 
 #include <Eigen/Dense>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds::nn {
 

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <limits>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds::nn {
 namespace {

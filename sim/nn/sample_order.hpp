@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds::nn {
 

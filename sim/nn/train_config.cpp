@@ -5,7 +5,7 @@
 #include "data/cifar_loader.hpp"
 #include "data/h5.hpp"
 #include "data/idx_loader.hpp"
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 #include "sim/nn/trainer_cuda.hpp"
 
 namespace sgds::nn {

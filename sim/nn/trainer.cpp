@@ -18,7 +18,7 @@
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
 #include "sim/parallel_errors.hpp"
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds::nn {
 namespace {

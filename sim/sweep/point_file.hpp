@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "data/result_file.hpp"
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 #include "sim/sweep/sweep_spec.hpp"
 
 namespace sgds {

@@ -1,7 +1,7 @@
 #pragma once
 // A sweep-level problem (its folder holds another sweep, points missing at merge, an unreadable
 // point file, a bad --shard): one line, exit status 2, like a config error.
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 
 namespace sgds {
 

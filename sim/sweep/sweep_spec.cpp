@@ -7,7 +7,7 @@
 
 #include "sim/resource_estimate.hpp"
 
-#include "sim/rng.hpp"
+#include "core/rng.hpp"
 
 namespace sgds {
 

@@ -15,7 +15,7 @@
 //   static constexpr bool differentiable                       false: gradient is a subgradient
 #include <cmath>
 
-#include "theory/hd.hpp"
+#include "core/hd.hpp"
 
 namespace sgds {
 

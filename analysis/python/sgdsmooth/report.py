@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import plots, stats, verdicts  # noqa: E402
+from . import compare, plots, stats, verdicts  # noqa: E402
 from .reader import Check, Experiment, ResultFile, ResultFileError  # noqa: E402
 
 # The first line of every report.md: `sgdsmooth report -o DIR` writes only into a new or empty
@@ -466,9 +466,12 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
         version = result.schema_version
+        has_sweep = result.has_sweep()
         # A killed `sgdsmooth train` leaves OUTPUT.incomplete.h5 with the runs it finished.
         incomplete = (result.group("networks").attributes.get("incomplete")
                       if "networks" in result.top_groups() else None)
+    comparison_figures, comparison_lines = ([], []) if has_sweep else compare.comparison_section(filename, directory)
+    figures += comparison_figures
 
     if incomplete is None:  # a killed `sgdsmooth run` leaves OUTPUT.incomplete.h5 with the experiments it finished
         incomplete = attrs.get("incomplete")
@@ -482,6 +485,7 @@ def write_report(filename: str, directory: str) -> List[Figure]:
     if verdicts:
         lines += ["## Verdicts", ""] + verdicts + [""]
     lines += accuracy_lines
+    lines += comparison_lines
     lines += ["## Figures", ""]
     for png, caption in figures:
         lines += [f"![{png}]({png})", "", caption, ""]

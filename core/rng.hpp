@@ -11,7 +11,7 @@
 // numbers an existing one sees.
 #include <cstdint>
 #include <Random123/philox.h>
-#include "theory/hd.hpp"
+#include "core/hd.hpp"
 
 namespace sgds {
 

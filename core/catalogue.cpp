@@ -1,4 +1,4 @@
-#include "sim/catalogue.hpp"
+#include "core/catalogue.hpp"
 
 namespace sgds {
 

@@ -1,4 +1,4 @@
-#include "sim/experiment_result.hpp"
+#include "data/experiment_result.hpp"
 
 #include <stdexcept>
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 
 namespace sgds {
 

@@ -1,4 +1,4 @@
-#include "sim/config_table.hpp"
+#include "core/config_table.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "data/output_path.hpp"
+#include "core/input_file.hpp"
 
 namespace sgds {
 
@@ -49,6 +49,31 @@ const char* type_name(const toml::node& node) {
 std::string one_line(std::string s) {
   std::replace(s.begin(), s.end(), '\n', ' ');
   return s;
+}
+
+// Every key of `table`, recursively, as inherited from `origin` (for messages).
+void mark_inherited(const toml::node& node, const std::string& path, const std::string& origin,
+                    std::map<std::string, std::string>& origins) {
+  origins[path] = origin;
+  if (const toml::table* t = node.as_table())
+    for (const auto& [key, child] : *t)
+      mark_inherited(child, path + "." + std::string(key.str()), origin + "." + std::string(key.str()), origins);
+}
+
+// Deep merge: keys of `defaults` the element lacks are copied; where both hold a table the
+// merge recurses; everywhere else the element's own value wins.
+void merge_defaults(toml::table& element, const toml::table& defaults, const std::string& path,
+                    const std::string& origin, std::map<std::string, std::string>& origins) {
+  for (const auto& [key, value] : defaults) {
+    const std::string name(key.str());
+    toml::node* own = element.get(name);
+    if (!own) {
+      element.insert(name, value);
+      mark_inherited(value, path + "." + name, origin + "." + name, origins);
+    } else if (own->is_table() && value.is_table()) {
+      merge_defaults(*own->as_table(), *value.as_table(), path + "." + name, origin + "." + name, origins);
+    }
+  }
 }
 
 }  // namespace
@@ -102,8 +127,16 @@ ConfigTable::ConfigTable(const toml::table& table, std::string path, std::shared
 
 std::string ConfigTable::key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
+std::string ConfigTable::described_key(const std::string& key) const {
+  const std::string path = key_path(key);
+  if (inherited_)
+    if (const auto it = inherited_->find(path); it != inherited_->end())
+      return fmt::format("'{}' (inherited by '{}')", it->second, path);
+  return "'" + path + "'";
+}
+
 void ConfigTable::fail(const std::string& key, const std::string& value, const std::string& allowed) const {
-  throw ConfigError(fmt::format("config: key '{}' = {}: expected {}", key_path(key), value, allowed));
+  throw ConfigError(fmt::format("config: key {} = {}: expected {}", described_key(key), value, allowed));
 }
 
 bool ConfigTable::has(const std::string& key) const { return table_->contains(key); }
@@ -240,11 +273,15 @@ ConfigTable ConfigTable::table(const std::string& key, bool required) {
   if (!node) {
     if (required) fail(key, "(missing)", "a table");
     owned_empty_.push_back(std::make_unique<toml::table>());
-    return ConfigTable(*owned_empty_.back(), key_path(key), parameters_, prefix_.empty() ? key : prefix_ + "." + key);
+    ConfigTable empty(*owned_empty_.back(), key_path(key), parameters_, prefix_.empty() ? key : prefix_ + "." + key);
+    empty.inherited_ = inherited_;
+    return empty;
   }
   const toml::table* sub = node->as_table();
   if (!sub) fail(key, describe_value(*node), fmt::format("a table, got {}", type_name(*node)));
-  return ConfigTable(*sub, key_path(key), parameters_, prefix_.empty() ? key : prefix_ + "." + key);
+  ConfigTable child(*sub, key_path(key), parameters_, prefix_.empty() ? key : prefix_ + "." + key);
+  child.inherited_ = inherited_;
+  return child;
 }
 
 std::vector<ConfigTable> ConfigTable::tables(const std::string& key) {
@@ -253,9 +290,29 @@ std::vector<ConfigTable> ConfigTable::tables(const std::string& key) {
   const toml::array* array = node->as_array();
   if (!array || array->empty() || !array->is_array_of_tables())
     fail(key, describe_value(*node), "a non-empty array of tables ([[" + key + "]])");
+  // [defaults] applies to the root's array of tables only.
+  const toml::table* defaults = nullptr;
+  if (path_.empty() && table_->contains("defaults")) {
+    const toml::node* node_defaults = lookup("defaults");
+    defaults = node_defaults->as_table();
+    if (!defaults)
+      fail("defaults", describe_value(*node_defaults),
+           fmt::format("a table of keys every [[{}]] inherits, got {}", key, type_name(*node_defaults)));
+  }
   std::vector<ConfigTable> out;
-  for (std::size_t i = 0; i < array->size(); ++i)
-    out.emplace_back(*array->get(i)->as_table(), fmt::format("{}[{}]", key_path(key), i), nullptr, "");
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string element_path = fmt::format("{}[{}]", key_path(key), i);
+    const toml::table& own = *array->get(i)->as_table();
+    if (!defaults) {
+      out.emplace_back(own, element_path, nullptr, "");
+      continue;
+    }
+    auto origins = std::make_shared<std::map<std::string, std::string>>();
+    owned_merged_.push_back(std::make_unique<toml::table>(own));
+    merge_defaults(*owned_merged_.back(), *defaults, element_path, "defaults", *origins);
+    out.emplace_back(*owned_merged_.back(), element_path, nullptr, "");
+    out.back().inherited_ = std::move(origins);
+  }
   return out;
 }
 
@@ -271,7 +328,7 @@ void ConfigTable::finish() const {
       for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
       allowed += " here: " + list;
     }
-    throw ConfigError(fmt::format("config: unknown key '{}' = {}: expected {}", key_path(name),
+    throw ConfigError(fmt::format("config: unknown key {} = {}: expected {}", described_key(name),
                                   describe_value(node), allowed));
   }
 }
@@ -381,6 +438,24 @@ toml::table parse_config_file(const std::string& filename) {
 
 toml::table parse_config_text(const std::string& text, const std::string& source_name) {
   return parse_or_throw(text, source_name);
+}
+
+void select_by_name(toml::table& document, const std::string& array_key, const std::vector<std::string>& names) {
+  toml::array* array = document.get_as<toml::array>(array_key);
+  if (!array || !array->is_array_of_tables())
+    throw ConfigError(fmt::format("--only: the config has no [[{}]] tables to choose from", array_key));
+  std::vector<std::string> present;
+  for (const auto& element : *array)
+    if (const auto name = element.as_table()->get_as<std::string>("name")) present.push_back(name->get());
+  for (const auto& wanted : names)
+    if (std::find(present.begin(), present.end(), wanted) == present.end())
+      throw ConfigError(fmt::format("--only: no {} named '{}': expected one of {}", array_key, wanted,
+                                    fmt::join(present, ", ")));
+  for (std::size_t i = array->size(); i-- > 0;) {
+    const auto name = array->get(i)->as_table()->get_as<std::string>("name");
+    if (!name || std::find(names.begin(), names.end(), name->get()) == names.end())
+      array->erase(array->begin() + static_cast<std::ptrdiff_t>(i));
+  }
 }
 
 std::string to_toml_text(const toml::table& document) {

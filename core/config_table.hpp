@@ -4,6 +4,11 @@
 // known. finish() then rejects any key nobody asked for, with a did-you-mean suggestion.
 // Every value handed out (defaults included) is also recorded as a resolved parameter, so the
 // result file can store the effective settings of an experiment as attributes.
+//
+// A top-level [defaults] table is deep-merged into every element of the root's array of tables
+// ([[experiment]] or [[run]]) when tables() hands them out: the element's own keys win, tables
+// merge key by key, and an inherited key that is wrong or unknown is reported with the
+// defaults.* path it came from.
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -93,6 +98,11 @@ class ConfigTable {
   std::string prefix_;
   std::set<std::string> known_;
   std::vector<std::unique_ptr<toml::table>> owned_empty_;  // backing for absent optional tables
+  std::vector<std::unique_ptr<toml::table>> owned_merged_;  // elements with [defaults] merged in
+  // Full key path of each inherited key -> the defaults.* path it came from; shared with sub-tables.
+  std::shared_ptr<const std::map<std::string, std::string>> inherited_;
+
+  std::string described_key(const std::string& key) const;  // key path, and its origin if inherited
 };
 
 // Render a TOML node's value compactly for messages: 0.1, "abc", [1, 2], {table}.
@@ -105,6 +115,10 @@ std::string did_you_mean(const std::string& word, const std::set<std::string>& c
 // table keys, integers index arrays, `*` means every element. Unknown paths are added, so that
 // validation names them later; an index past the end is an error.
 void apply_override(toml::table& document, const std::string& assignment);
+
+// Keep only the elements of document[array_key] whose "name" is one of `names` (the --only
+// option); an unknown name is a ConfigError listing the names the config has.
+void select_by_name(toml::table& document, const std::string& array_key, const std::vector<std::string>& names);
 
 // Parse a config file (or text) into a table; syntax errors become one-line ConfigErrors.
 toml::table parse_config_file(const std::string& filename);
