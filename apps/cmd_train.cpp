@@ -54,6 +54,8 @@ struct RunSummary {
   double delta = 0.0, smith_g = 0.0, accuracy = 0.0, sharpness = 0.0;
 };
 
+constexpr std::size_t kMinRunsForCorrelationInterval = 5;  // analysis/python: MIN_POINTS_FOR_CORRELATION_CI
+
 void write_correlations(const h5::Group& networks, const std::vector<RunSummary>& runs, std::uint32_t seed,
                         bool print) {
   std::vector<std::string> names;
@@ -67,6 +69,7 @@ void write_correlations(const h5::Group& networks, const std::vector<RunSummary>
   }
   const h5::Group g = networks.create_group("correlations");
   g.write_strings("run", names);
+  g.make_dimension_scale("run", "run");
   const auto n = static_cast<std::uint64_t>(runs.size());
   g.write("delta", delta, {n});
   g.set_dataset_attribute("delta", "description", "per run: replica mean of the epoch-averaged measured delta");
@@ -74,8 +77,13 @@ void write_correlations(const h5::Group& networks, const std::vector<RunSummary>
   g.set_dataset_attribute("smith_g", "description", "per run: epoch-averaged eta (n/b - 1)");
   g.write("test_accuracy", accuracy, {n});
   g.write("sharpness_worst_linf", sharpness, {n});
+  for (const char* name : {"delta", "smith_g", "test_accuracy", "sharpness_worst_linf"}) g.attach_dimension_scale(name, "run", 0);
+  // With a handful of runs the bootstrap resamples a few distinct pairs and its "interval" is
+  // degenerate ([-1, -1] with 3 runs): the estimate alone is given, and says why.
+  const bool interval = runs.size() >= kMinRunsForCorrelationInterval;
   if (print) {
-    fmt::print("\nrank correlations over {} runs (95% bootstrap CI over runs, 2000 resamples)\n", runs.size());
+    if (interval) fmt::print("\nrank correlations over {} runs (95% bootstrap CI over runs, 2000 resamples)\n", runs.size());
+    else fmt::print("\nrank correlations over {} runs: too few runs (n = {}) for an interval\n", runs.size(), runs.size());
     fmt::print("{:<10} {:<22} {:>26} {:>26}\n", "x", "y", "Kendall tau", "Spearman rho");
   }
   const std::vector<std::pair<std::string, const std::vector<double>*>> xs{{"delta", &delta}, {"smith_g", &smith_g}};
@@ -84,17 +92,24 @@ void write_correlations(const h5::Group& networks, const std::vector<RunSummary>
   for (const auto& [x_name, x] : xs)
     for (const auto& [y_name, y] : ys) {
       const double tau = kendall_tau(*x, *y), rho = spearman_rho(*x, *y);
-      const Interval tau_ci = bootstrap_pairs(*x, *y, kendall_tau, 0.95, 2000, seed);
-      const Interval rho_ci = bootstrap_pairs(*x, *y, spearman_rho, 0.95, 2000, seed + 1);
+      const Interval none{NAN, NAN};
+      const Interval tau_ci = interval ? bootstrap_pairs(*x, *y, kendall_tau, 0.95, 2000, seed) : none;
+      const Interval rho_ci = interval ? bootstrap_pairs(*x, *y, spearman_rho, 0.95, 2000, seed + 1) : none;
       const std::string key = x_name + "_vs_" + y_name;
       g.set_attribute("kendall_tau_" + key, std::vector<double>{tau, tau_ci.low, tau_ci.high});
       g.set_attribute("spearman_rho_" + key, std::vector<double>{rho, rho_ci.low, rho_ci.high});
       if (print)
         fmt::print("{:<10} {:<22} {:>26} {:>26}\n", x_name, y_name,
-                   fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", tau, tau_ci.low, tau_ci.high),
-                   fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", rho, rho_ci.low, rho_ci.high));
+                   interval ? fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", tau, tau_ci.low, tau_ci.high)
+                            : fmt::format("{:+.3f}", tau),
+                   interval ? fmt::format("{:+.3f} [{:+.3f}, {:+.3f}]", rho, rho_ci.low, rho_ci.high)
+                            : fmt::format("{:+.3f}", rho));
     }
-  g.set_attribute("note", "attributes hold [estimate, ci_low, ci_high]; points are runs (replica means)");
+  std::string note = "attributes hold [estimate, ci_low, ci_high]; points are runs (replica means)";
+  if (!interval)
+    note += fmt::format("; too few runs (n = {}) for a bootstrap interval (at least {}): ci_low and ci_high are NaN",
+                        runs.size(), kMinRunsForCorrelationInterval);
+  g.set_attribute("note", note);
 }
 
 void train_command(const TrainOptions& options) {

@@ -71,6 +71,15 @@ void write_parameter(const h5::Group& group, const std::string& key, const Param
 
 }  // namespace
 
+void write_index_scale(const h5::Group& group, const std::string& name, std::uint64_t length,
+                       const std::string& description, const std::string& dimension_name) {
+  std::vector<std::int64_t> index(length);
+  for (std::uint64_t i = 0; i < length; ++i) index[i] = static_cast<std::int64_t>(i);
+  group.write(name, index, {length});
+  group.set_dataset_attribute(name, "description", description);
+  group.make_dimension_scale(name, dimension_name.empty() ? name : dimension_name);
+}
+
 void write_experiment_group(const h5::Group& group, const ExperimentResult& result) {
   for (const auto& [key, value] : result.parameters) write_parameter(group, key, value);
   group.set_attribute("name", result.name);
@@ -128,14 +137,28 @@ void write_experiment_group(const h5::Group& group, const ExperimentResult& resu
     group.write(c.name, c.values, c.width > 1 ? std::vector<std::uint64_t>{k, w} : std::vector<std::uint64_t>{k});
     group.set_dataset_attribute(c.name, "description", c.description);
     group.attach_dimension_scale(c.name, "step", 0);
+    if (c.width > 1) {  // e.g. basin_share [K, B]: its columns get a scale of their own (basin_share_column)
+      const std::string scale = c.name + "_column";
+      write_index_scale(group, scale, w, "column index of " + c.name);
+      group.attach_dimension_scale(c.name, scale, 1);
+    }
   }
   if (!result.trajectory_f.empty()) {
     const std::uint64_t n = static_cast<std::uint64_t>(result.trajectories);
+    const auto d = static_cast<std::uint64_t>(result.dim);
+    write_index_scale(group, "trajectory", n, "trajectory index (the key of its random stream)");
     group.write("trajectory_f", result.trajectory_f, {n, k});
     group.set_dataset_attribute("trajectory_f", "description", "f of every trajectory at every checkpoint (NaN once diverged)");
+    group.attach_dimension_scale("trajectory_f", "trajectory", 0);
     group.attach_dimension_scale("trajectory_f", "step", 1);
-    group.write("final_x", result.final_x, {n, static_cast<std::uint64_t>(result.dim)});
+    const std::string column_scale = fmt::format("column{}", d);  // the x series' coordinate scale
+    if (!group.has(column_scale)) {
+      write_index_scale(group, column_scale, d, "coordinate index", "coordinate");
+    }
+    group.write("final_x", result.final_x, {n, d});
     group.set_dataset_attribute("final_x", "description", "x of every trajectory at the last checkpoint");
+    group.attach_dimension_scale("final_x", "trajectory", 0);
+    group.attach_dimension_scale("final_x", column_scale, 1);
   }
 }
 

@@ -19,7 +19,7 @@ namespace sgds {
 
 inline constexpr const char* kResultFileType = "sgdsmooth-result";
 inline constexpr std::int64_t kSchemaMajor = 1;
-inline constexpr std::int64_t kSchemaMinor = 5;  // 1.5: sealed, Fletcher32, result_kind, incomplete
+inline constexpr std::int64_t kSchemaMinor = 6;  // 1.6: a dimension scale on every axis
 inline constexpr std::int64_t kFirstSealedMinor = 5;
 
 // What a file holds, stored in its seal and its root attribute `result_kind`: an output replaces
@@ -84,6 +84,11 @@ class ResultWriter {
 // Write one experiment's statistics into `group` (used for /experiments/NAME and for the
 // experiments that back a check).
 void write_experiment_group(const h5::Group& group, const ExperimentResult& result);
+
+// An int64 dataset 0 .. length-1 made a dimension scale (named `dimension_name`, default `name`),
+// so that every axis of the arrays it indexes has a name readers (xarray, netCDF) show.
+void write_index_scale(const h5::Group& group, const std::string& name, std::uint64_t length,
+                       const std::string& description, const std::string& dimension_name = "");
 
 struct ResultFileSummary {
   std::int64_t schema_major = 0, schema_minor = 0;

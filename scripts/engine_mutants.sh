@@ -23,7 +23,8 @@ done
 if [ ! -d "$work/.git" ] && [ ! -f "$work/.git" ]; then
   git -C "$source_dir" worktree add -f --detach "$work" HEAD >/dev/null || exit 1
 fi
-git -C "$work" checkout -q --detach "$(git -C "$source_dir" rev-parse HEAD)" && git -C "$work" checkout -q -- . || exit 1
+# A run killed midway leaves its patch applied: drop it before moving to HEAD.
+git -C "$work" checkout -q -- . && git -C "$work" checkout -q --detach "$(git -C "$source_dir" rev-parse HEAD)" || exit 1
 cmake -S "$work" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DSGDS_CUDA=OFF -DSGDS_TESTS=OFF >/dev/null || exit 1
 
 results=()

@@ -9,6 +9,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
   python3-numpy python3-h5py python3-matplotlib python3-scipy
+  python3-xarray python3-h5netcdf python3-netcdf4 python3-pandas
   jupyter-nbconvert python3-nbformat python3-ipykernel
 )
 missing=()

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "data/result_file.hpp"
 #include "theory/schedules.hpp"
 
 namespace sgds::nn {
@@ -38,21 +39,28 @@ void write_training_run(const h5::Group& networks, const TrainResult& result, co
   for (std::uint64_t e = 0; e < rows; ++e) epoch[e] = static_cast<std::int64_t>(e);
   g.write("epoch", epoch, {rows});
   g.make_dimension_scale("epoch", "epoch");
+  write_index_scale(g, "replica", K, "replica index (the key of its initial weights and batches)");
   g.write("steps", result.steps, {rows});
   g.set_dataset_attribute("steps", "description", "cumulative parameter updates at the end of the epoch");
   g.write("eta", result.eta, {rows});
+  g.set_dataset_attribute("eta", "description", "the epoch's learning rate");
   g.write("batch", result.batch, {rows});
+  g.set_dataset_attribute("batch", "description", "the epoch's batch size");
   g.write("smith_g", result.smith_g, {rows});
   g.set_dataset_attribute("smith_g", "description", "Smith et al.'s noise scale eta (n/b - 1)");
+  for (const char* name : {"steps", "eta", "batch", "smith_g"}) g.attach_dimension_scale(name, "epoch", 0);
   for (const auto& t : result.per_epoch) {
     g.write(t.name, t.values, {rows, K});
     g.set_dataset_attribute(t.name, "description", t.description);
     g.attach_dimension_scale(t.name, "epoch", 0);
+    g.attach_dimension_scale(t.name, "replica", 1);
   }
   const h5::Group final = g.create_group("final");
+  write_index_scale(final, "replica", K, "replica index (the key of its initial weights and batches)");
   for (const auto& t : result.final) {
     final.write(t.name, t.values, {K});
     final.set_dataset_attribute(t.name, "description", t.description);
+    final.attach_dimension_scale(t.name, "replica", 0);
   }
 }
 

@@ -113,7 +113,10 @@ void write_merged(const SweepDirectory& folder, const SweepSpec& spec, const std
     sweep.write(name, *values, {n});
     sweep.attach_dimension_scale(name, "point", 0);
   }
-  if (!keys.empty()) sweep.write_strings("axis_key", keys);
+  if (!keys.empty()) {
+    sweep.write_strings("axis_key", keys);
+    sweep.make_dimension_scale("axis_key", "axis");  // xarray and netCDF name the axis
+  }
   for (std::size_t k = 0; k < keys.size(); ++k)
     write_coordinate(sweep, fmt::format("coordinate{}", k), keys[k], coordinates[k]);
 

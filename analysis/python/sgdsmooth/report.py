@@ -379,7 +379,8 @@ def correlations_figure(group, directory: str) -> Figure:
     filename = _save(fig, directory, "network_correlations.png")
     caption = (f"Across {n} training runs (one point per run, replica means): delta and Smith's g against test accuracy "
                "and worst-case sharpness, with Kendall tau and Spearman rho and their 95% percentile-bootstrap CIs "
-               f"(pairs resampled, 2000 times; with few runs the bootstrap CI is degenerate, read the p-value), n = {n}.")
+               f"(pairs resampled, 2000 times; with fewer than {stats.MIN_POINTS_FOR_CORRELATION_CI} runs no interval is given: "
+               f"it would be degenerate), n = {n}.")
     return filename, caption
 
 

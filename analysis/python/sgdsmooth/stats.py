@@ -82,6 +82,11 @@ def loglog_slope(x, y, se: Optional[np.ndarray] = None) -> SlopeFit:
     return SlopeFit(float(coef[1]), float(np.sqrt(cov[1, 1])), float(coef[0]), n)
 
 
+# Fewer points than this give a rank-correlation bootstrap that resamples a handful of distinct
+# pairs: its "interval" is degenerate ([-1, -1] with 3 runs). Below it only the estimate is shown.
+MIN_POINTS_FOR_CORRELATION_CI = 5
+
+
 @dataclass
 class Correlation:
     method: str     # "kendall" or "spearman"
@@ -93,6 +98,8 @@ class Correlation:
 
     def text(self) -> str:
         symbol = "Kendall tau" if self.method == "kendall" else "Spearman rho"
+        if self.n < MIN_POINTS_FOR_CORRELATION_CI:
+            return f"{symbol} = {self.estimate:.3f}: too few runs (n = {self.n}) for an interval"
         return (f"{symbol} = {self.estimate:.3f}, 95% bootstrap CI [{self.ci_low:.3f}, {self.ci_high:.3f}], "
                 f"p = {self.p_value:.2g}, n = {self.n}")
 
@@ -112,6 +119,8 @@ def correlation(x, y, method: str = "kendall", n_boot: int = 2000, seed: int = 0
     x, y = x[keep], y[keep]
     corr = _rank_correlation(method)
     result = corr(x, y)
+    if len(x) < MIN_POINTS_FOR_CORRELATION_CI:
+        return Correlation(method, float(result[0]), float("nan"), float("nan"), float("nan"), int(len(x)))
     pairs = np.column_stack([x, y])
     with warnings.catch_warnings():  # resamples with a constant column give NaN; bootstrap_ci drops them
         warnings.simplefilter("ignore")
