@@ -12,6 +12,7 @@
 #include "data/output_path.hpp"
 #include "data/result_file.hpp"
 #include "core/config_table.hpp"
+#include "sim/expression_function.hpp"
 #include "theory/smoothing.hpp"
 #include "theory/smoothing_closed_forms.hpp"
 
@@ -19,7 +20,7 @@ namespace sgds::app {
 namespace {
 
 struct SmoothOptions {
-  std::string function, kernel = "gaussian", points, figure, output;
+  std::string function, expression, kernel = "gaussian", points, figure, output;
   int dim = 1, samples = 10000;
   double delta = -1.0, kernel_parameter = -1.0, kernel_scale = 1.0;
   std::int64_t seed = 1;
@@ -138,27 +139,43 @@ void print_table(const std::vector<PointReport>& reports, bool exists, int p_ord
 }
 
 void points_command(const SmoothOptions& o) {
-  if (o.function.empty()) throw UsageError("smooth: --function is required (or --figure CONFIG)");
+  if (o.function.empty() == o.expression.empty())
+    throw UsageError("smooth: one of --function NAME and --expression FORMULA is required (or --figure CONFIG)");
   if (!(o.delta > 0.0)) throw UsageError(fmt::format("--delta {}: expected a number > 0", o.delta));
   if (o.samples < 2) throw UsageError(fmt::format("--samples {}: expected an integer >= 2", o.samples));
   if (o.seed < 0 || o.seed > 4294967295LL) throw UsageError(fmt::format("--seed {}: expected 0 .. 4294967295", o.seed));
-  const FunctionVariant fv = make_function(o.function, o.dim);
   const KernelSpec k = make_kernel(o.kernel, o.kernel_parameter, o.kernel_scale);
   const auto points = parse_points(o.points, o.dim);
-  const int p_order = function_growth_order(o.function);
-  const bool exists = kernel_moment_finite(k, p_order);
   std::vector<PointReport> reports;
-  for (const auto& x : points)
-    reports.push_back(std::visit(
-        [&](const auto& f) { return evaluate(f, k, o.delta, x, o.samples, static_cast<std::uint32_t>(o.seed)); }, fv));
+  int p_order = 0;
+  bool exists = true;
+  if (!o.expression.empty()) {  // a user's formula: GiNaC's derivatives, no closed form, growth not analysed
+    toml::table options;
+    options.insert("dim", static_cast<std::int64_t>(o.dim));
+    options.insert("f", o.expression);
+    ConfigTable table(options, "--expression");
+    const ExpressionFunction f = make_expression_function(table);
+    for (const auto& x : points)
+      reports.push_back(evaluate(f, k, o.delta, x, o.samples, static_cast<std::uint32_t>(o.seed)));
+  } else {
+    const FunctionVariant fv = make_function(o.function, o.dim);
+    p_order = function_growth_order(o.function);
+    exists = kernel_moment_finite(k, p_order);
+    for (const auto& x : points)
+      reports.push_back(std::visit(
+          [&](const auto& f) { return evaluate(f, k, o.delta, x, o.samples, static_cast<std::uint32_t>(o.seed)); }, fv));
+  }
   if (o.csv) {
     print_csv(reports, o.dim, exists);
     return;
   }
   fmt::print("function {} (d = {}), kernel {}, delta = {:g}: f_hat(x) = E f(x - delta u); {} samples, seed {}\n",
-             o.function, o.dim, describe_kernel(k), o.delta, o.samples, o.seed);
+             o.expression.empty() ? o.function : "f = " + o.expression, o.dim, describe_kernel(k), o.delta, o.samples,
+             o.seed);
   fmt::print("normalisation: u is the kernel's standard form times its scale (gaussian: u ~ N(0, I_d), so delta is the "
              "per-coordinate std)\n");
+  if (!o.expression.empty() && !kernel_moment_finite(k, 1))
+    fmt::print("note: a formula's growth is not analysed; with this heavy-tailed kernel E f(x - delta u) may not exist\n");
   print_table(reports, exists, p_order);
 }
 
@@ -260,6 +277,8 @@ const RegisterCommand registered(60, [](CLI::App& cli) {
   auto o = std::make_shared<SmoothOptions>();
   CLI::App* smooth = cli.add_subcommand("smooth", "Smoothed function f_hat_delta at points (closed form and Monte Carlo)");
   smooth->add_option("--function", o->function, "Function name (sgdsmooth list functions)");
+  smooth->add_option("--expression", o->expression,
+                     "Your own f in x1 .. xd (with --dim), e.g. \"x1^2 + 10*(1 - cos(2*pi*x1))\"; derivatives by GiNaC");
   smooth->add_option("--dim", o->dim, "Dimension d (default 1)");
   smooth->add_option("--kernel", o->kernel, "Kernel name (sgdsmooth list kernels), default gaussian");
   smooth->add_option("--kernel-parameter", o->kernel_parameter, "nu (student_t) or alpha (alpha_stable, pareto)");

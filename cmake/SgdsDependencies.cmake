@@ -10,6 +10,9 @@ find_package(ZLIB REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
+# GiNaC (libginac-dev) differentiates a user's formula (problem.name = "expression").
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(GINAC REQUIRED IMPORTED_TARGET ginac)
 
 add_library(sgds_deps_headers INTERFACE)
 target_include_directories(sgds_deps_headers SYSTEM INTERFACE ${RANDOM123_INCLUDE_DIR})
@@ -18,7 +21,8 @@ target_link_libraries(sgds_deps_headers INTERFACE Eigen3::Eigen)
 add_library(sgds_deps INTERFACE)
 target_include_directories(sgds_deps SYSTEM INTERFACE ${HDF5_INCLUDE_DIRS} ${Boost_INCLUDE_DIRS})
 target_link_libraries(sgds_deps INTERFACE sgds_deps_headers fmt::fmt CLI11::CLI11
-  tomlplusplus::tomlplusplus OpenMP::OpenMP_CXX ${HDF5_C_LIBRARIES} ${HDF5_HL_LIBRARIES} ZLIB::ZLIB)
+  tomlplusplus::tomlplusplus OpenMP::OpenMP_CXX ${HDF5_C_LIBRARIES} ${HDF5_HL_LIBRARIES} ZLIB::ZLIB
+  PkgConfig::GINAC)
 target_compile_definitions(sgds_deps INTERFACE ${HDF5_DEFINITIONS} TOML_HEADER_ONLY=0 TOML_SHARED_LIB=1)
 
 # MPI only for the sweep command (apps/cmd_sweep.cpp), through its own interface target that the

@@ -6,6 +6,7 @@ packages=(
   cmake g++ make pkg-config git
   libeigen3-dev librandom123-dev libboost-dev libboost-math-dev
   libhdf5-dev hdf5-tools catch2 libcli11-dev libfmt-dev libtomlplusplus-dev zlib1g-dev
+  libginac-dev
   libopenmpi-dev openmpi-bin
   dataset-fashion-mnist
   python3-numpy python3-h5py python3-matplotlib python3-scipy

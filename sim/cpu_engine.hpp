@@ -139,6 +139,9 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   std::vector<double> minimiser(d);
   problem_minimiser(problem, minimiser.data());
   const double minimum = problem.minimum_value();
+  // A formula given without its minimiser (sim/expression_function.hpp): no distance, gap or
+  // success rate can be measured, so they are NaN rather than "0 of n".
+  const bool known_minimiser = std::all_of(minimiser.begin(), minimiser.end(), [](double v) { return std::isfinite(v); });
 
   const std::size_t checkpoints = settings.checkpoint_steps.size();
   CheckpointRecorder recorder(engine_observables(dim, record.noise), checkpoints);
@@ -321,7 +324,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
       }
       if (record.per_trajectory) out.trajectory_f[i * checkpoints + k] = observations[i * cols];
     }
-    record_success(out, k, alive_count, successes);
+    record_success(out, k, known_minimiser ? alive_count : 0, successes);
     for (int c = 0; c < basins; ++c)
       out.checkpoint_series[kScheduleSeriesCount].values[k * static_cast<std::size_t>(basins) + static_cast<std::size_t>(c)] =
           alive_count > 0 ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count) : NAN;

@@ -51,6 +51,7 @@ void refuse_data_beyond_memory(ConfigTable& problem, std::int64_t samples, std::
 ProblemVariant parse_problem(ConfigTable& problem) {
   std::vector<std::string> names = function_names();
   names.insert(names.end(), kFiniteSumNames.begin(), kFiniteSumNames.end());
+  names.push_back("expression");
   const std::string name = problem.choice("name", names);
   ProblemVariant out;
   auto data_seed = [&] { return static_cast<std::uint32_t>(problem.integer("data_seed", 0, 0xFFFFFFFFll, 1)); };
@@ -79,6 +80,8 @@ ProblemVariant parse_problem(ConfigTable& problem) {
     const double teacher_scale = problem.number("teacher_scale", NumberRange::positive(), 1.0);
     const double label_noise = problem.number("label_noise", NumberRange::non_negative(), 0.0);
     out = TeacherStudentSum::make(inputs, hidden, n, teacher_scale, label_noise, data_seed());
+  } else if (name == "expression") {
+    out = make_expression_function(problem);
   } else {
     const FunctionVariant function = make_function(problem);
     out = std::visit([](const auto& f) { return ProblemVariant(f); }, function);

@@ -12,8 +12,9 @@
 
 #include "core/config_table.hpp"
 #include "sim/cpu_engine.hpp"
-#include "sim/engine_spec.hpp"
 #include "data/experiment_result.hpp"
+#include "sim/engine_spec.hpp"
+#include "sim/expression_function.hpp"
 #include "sim/finite_sums.hpp"
 #include "sim/progress.hpp"
 #include "theory/function_registry.hpp"
@@ -28,9 +29,10 @@ struct VariantAppend<std::variant<Types...>, Extra...> {
   using type = std::variant<Types..., Extra...>;
 };
 
-// The problems an experiment can run: every function of the theory library and the synthetic
-// finite sums; each alternative is a type the engines are templated on.
-using ProblemVariant = VariantAppend<FunctionVariant, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum>::type;
+// The problems an experiment can run: every function of the theory library, the synthetic
+// finite sums and a user's formula; each alternative is a type the engines are templated on.
+using ProblemVariant =
+    VariantAppend<FunctionVariant, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum, ExpressionFunction>::type;
 
 struct ExperimentConfig {
   std::string name;

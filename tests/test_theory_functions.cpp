@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "sim/expression_function.hpp"
 #include "theory/function_registry.hpp"
 
 using namespace sgds;
@@ -139,4 +140,33 @@ TEST_CASE("registry names round-trip and bad names are rejected") {
   CHECK(function_dim(f) == 3);
   CHECK(std::get<Quadratic>(f).condition == 10.0);
   CHECK_THROWS_AS(table.finish(), ConfigError);  // bogus key
+}
+
+TEST_CASE("a formula's compiled gradient and Hessian-vector product match central differences") {
+  const char* formulas[] = {"x1^4 - 2*x1^2 + x2^2 + 0.5*sin(3*x1*x2)",
+                            "sqrt(1 + x1^2 + x2^2) + exp(-x1/3)*cos(x2) + tanh(x1 - x2) + atan(x1*x2)",
+                            "log(2 + x1^2) + x2^3/(1 + x2^2) + cosh(x1/2) - sinh(x2/4) + atan2(x2, 3 + x1^2)",
+                            "(x1 - 1)^2 + 100*(x2 - x1^2)^2"};
+  std::uint32_t seed = 100;
+  for (const char* formula : formulas) {
+    toml::table t;
+    t.insert("dim", std::int64_t{2});
+    t.insert("f", std::string(formula));
+    t.insert("box", toml::array{-2.0, 2.0});
+    ConfigTable table(t, "problem");
+    const ExpressionFunction f = make_expression_function(table);
+    table.finish();
+    check_derivatives(f, formula, seed++);
+  }
+  // The formula of a built-in function gives its values.
+  toml::table t;
+  t.insert("dim", std::int64_t{3});
+  t.insert("f", "30 + x1^2 - 10*cos(2*pi*x1) + x2^2 - 10*cos(2*pi*x2) + x3^2 - 10*cos(2*pi*x3)");
+  ConfigTable table(t, "problem");
+  const ExpressionFunction formula = make_expression_function(table);
+  const Rastrigin builtin{3};
+  for (const double x : {-1.7, 0.0, 0.3, 2.9}) {
+    const double point[3] = {x, 0.5 * x, -x};
+    CHECK(std::fabs(formula.value(point) - builtin.value(point)) <= 1e-12 * (1.0 + std::fabs(builtin.value(point))));
+  }
 }
