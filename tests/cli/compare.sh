@@ -123,6 +123,45 @@ refused foreign_folder "theirs" -- "$SGDS_BIN" compare decay.h5 -o theirs
 unchanged foreign_folder_kept "$(snapshot theirs/notes.txt)" theirs/notes.txt
 refused missing_file "nofile.h5" nope -- "$SGDS_BIN" compare nofile.h5 -o nope
 
+# A merged sweep: every cell against the exact quadratic oracle (the stationary level falls as
+# 1/b); the table's z values stay within 4.5, and a wrong oracle would not (recomputed here).
+cat >sweep.toml <<'TOML'
+seed = 12
+[[experiment]]
+name = "q"
+trajectories = 1024
+steps = 60
+problem = { name = "quadratic", dim = 3, a = 1.0, condition = 4.0 }
+noise = { kind = "gaussian", scale = 1.0 }
+schedule = { eta = 0.1 }
+init = { x0 = 1.5, spread = 0.5 }
+record = { checkpoints = 7, spacing = "linear" }
+[sweep]
+replicates = 2
+grid = { "experiment.*.schedule.batch" = [1, 4, 16] }
+TOML
+"$SGDS_BIN" sweep sweep.toml -o sweep_dir --threads 2 --quiet >/dev/null
+"$SGDS_BIN" merge sweep_dir -o sweep.h5 >/dev/null
+"$SGDS_BIN" compare sweep.h5 -o cmp_sweep >/dev/null
+check sweep_figures test -s cmp_sweep/compare_sweep_q_curves.png -a -s cmp_sweep/compare_sweep_q_final.png
+check sweep_cells_agree_with_oracle py - <<'PY'
+import re, numpy as np
+md = open("cmp_sweep/compare.md").read()
+rows = re.findall(r"^\| (\d+) \| (\d+) \| 2 \| 2048 \| ([-\d.e+]+) \| \[[^]]+\] \| ([-\d.e+]+) \| ([-+\d.]+) \|$", md, re.M)
+assert len(rows) == 3, md
+finals = {int(b): float(f) for _, b, f, _, _ in rows}
+assert all(abs(float(z)) <= 4.5 for *_, z in rows), rows
+# The level falls with b as the oracle says: eta s^2 / (2 b (2 - eta a_i)) summed, plus the decayed start.
+a = np.array([1.0, 2.0, 4.0]); rho2 = (1 - 0.1 * a) ** 120
+for b in (1, 4, 16):
+    oracle = (a / 2 * (rho2 * (1.5**2 + 0.5**2 / 3) + 0.1 / (b * a * (2 - 0.1 * a)) * (1 - rho2))).sum()
+    assert abs(float([o for _, bb, _, o, _ in rows if int(bb) == b][0]) - oracle) < 1e-3 * oracle, (b, oracle)
+PY
+refused sweep_with_baseline "--baseline: a sweep's cells are compared with the oracle" nope -- \
+  "$SGDS_BIN" compare sweep.h5 -o nope --baseline q
+refused sweep_success_metric "--metric 'success': expected one of f, gap, dist, grad_norm for a merged sweep" nope -- \
+  "$SGDS_BIN" compare sweep.h5 -o nope --metric success
+
 # report: a file with two or more experiments carries the comparison.
 "$SGDS_BIN" report decay.h5 -o rep >/dev/null
 check report_has_comparison grep -q "^## Comparison" rep/report.md

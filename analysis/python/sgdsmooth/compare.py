@@ -200,8 +200,7 @@ def load_arms(filenames: Sequence[str], metric_name: Optional[str]) -> Tuple[Lis
         has_networks = bool({k for k in result.networks() if k != "correlations"})
         if result.has_sweep():
             result.close()
-            raise CompareError(f"'{filename}' is a merged sweep: compare takes run and train files (report draws "
-                               "a sweep's figures)")
+            raise CompareError(f"'{filename}' is a merged sweep: compare it alone (sgdsmooth compare SWEEP.h5 -o DIR)")
         if not has_runs and not has_networks:
             result.close()
             raise CompareError(f"'{filename}' holds no experiments and no network runs (a check or smoothing file?)")
@@ -435,8 +434,38 @@ def comparison_section(filename: str, directory: str) -> Tuple[List[Tuple[str, s
     return figures, lines + compare_markdown(arms, metric, arms[0].label, [], heading="###")
 
 
+def write_sweep_compare(filename: str, directory: str, metric_name: Optional[str]) -> List[Tuple[str, str]]:
+    from .sweep_compare import sweep_section
+    metric_name = metric_name or "f"
+    if metric_name not in RUN_METRICS or RUN_METRICS[metric_name].proportion:
+        raise CompareError(f"--metric '{metric_name}': expected one of f, gap, dist, grad_norm for a merged sweep")
+    os.makedirs(directory, exist_ok=True)
+    metric = RUN_METRICS[metric_name]
+    figures, body = sweep_section(filename, directory, metric, plt)
+    if not figures:
+        raise CompareError(f"'{filename}': no complete point records '{metric.source}'")
+    with ResultFile(filename) as result:
+        attributes = result.attributes
+    lines = [COMPARE_MARKER, f"# sgdsmooth compare: sweep {os.path.basename(filename)}, {metric.description}", "",
+             f"- `{filename}`: git_sha `{attributes.get('git_sha', '?')}`, created `{attributes.get('created', '?')}`, "
+             f"sweep seed {attributes.get('seed')}", ""] + body
+    for png, caption in figures:
+        lines += [f"![{png}]({png})", "", caption + ".", ""]
+    with open(os.path.join(directory, "compare.md"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+    return figures
+
+
 def write_compare(filenames: Sequence[str], directory: str, metric_name: Optional[str] = None,
                   baseline: Optional[str] = None) -> List[Tuple[str, str]]:
+    with ResultFile(filenames[0]) as first:
+        sweep = first.has_sweep()
+    if sweep:
+        if len(filenames) > 1:
+            raise CompareError(f"'{filenames[0]}' is a merged sweep: compare it alone (sgdsmooth compare SWEEP.h5 -o DIR)")
+        if baseline:
+            raise CompareError("--baseline: a sweep's cells are compared with the oracle, not with a baseline")
+        return write_sweep_compare(filenames[0], directory, metric_name)
     arms, metric, provenance = load_arms(filenames, metric_name)
     labels = [a.label for a in arms]
     baseline = baseline or labels[0]
