@@ -16,7 +16,7 @@ const ExperimentResult& cached_check_experiment_on(const std::string& path, cons
   const std::lock_guard<std::mutex> lock(mutex);
   const auto key = std::tuple{path, toml_text, seed};
   auto found = cache.find(key);
-  if (found == cache.end()) found = cache.emplace(key, run_check_experiment_on(path, toml_text, source, seed)).first;
+  if (found == cache.end()) found = cache.emplace(key, run_experiment_text_on(path, toml_text, source, seed)).first;
   return found->second;
 }
 

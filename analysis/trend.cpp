@@ -8,7 +8,7 @@
 
 namespace sgds {
 
-ExperimentResult run_check_experiment(const std::string& toml_text, const std::string& source, std::uint32_t seed) {
+ExperimentResult run_experiment_text(const std::string& toml_text, const std::string& source, std::uint32_t seed) {
   toml::table table = parse_config_text(toml_text, source);
   ConfigTable config_table(table, source);
   const ExperimentConfig config = parse_experiment(config_table);
@@ -22,7 +22,7 @@ std::vector<std::string> engine_paths(bool float32) {
   return paths;
 }
 
-ExperimentResult run_check_experiment_on(const std::string& path, const std::string& toml_text, const std::string& source,
+ExperimentResult run_experiment_text_on(const std::string& path, const std::string& toml_text, const std::string& source,
                                          std::uint32_t seed) {
   toml::table table = parse_config_text(toml_text, source);
   if (path == "general") {

@@ -18,7 +18,7 @@
 namespace sgds {
 
 // Parse one [experiment]-style table from TOML text and run it on the CPU engine (quietly).
-ExperimentResult run_check_experiment(const std::string& toml_text, const std::string& source, std::uint32_t seed);
+ExperimentResult run_experiment_text(const std::string& toml_text, const std::string& source, std::uint32_t seed);
 
 // The engine paths an exact check runs its experiments on: "lane" (the vectorised path, where it
 // applies), "general" (the per-trajectory path, forced by record.noise = true), "float32" (when
@@ -26,7 +26,7 @@ ExperimentResult run_check_experiment(const std::string& toml_text, const std::s
 std::vector<std::string> engine_paths(bool float32 = true);
 
 // The same experiment on one of those paths (the text's own keys plus the path's).
-ExperimentResult run_check_experiment_on(const std::string& path, const std::string& toml_text, const std::string& source,
+ExperimentResult run_experiment_text_on(const std::string& path, const std::string& toml_text, const std::string& source,
                                          std::uint32_t seed);
 
 // Stream purposes for checks' own Monte Carlo (kernel draws, bootstrap seeds): clear of the

@@ -66,9 +66,8 @@ int main(int argc, char** argv) {
         // device, _sif1 with none, _sif3x in tf32x3; _sifc with the chained kernel, _sifc3x in
         // tf32x3, _sifc2 writing W1 every second step: not yet timed). At b = 128 also the fused
         // head (fused_head_max_batch 128), alone and with the chained kernel. Left out to keep the
-        // call short, measured on the H100 on 2026-11-27 (bench/RESULTS.md): the eager variant
-        // (0.79-0.97x JAX), the weights persisting in L2 (_l2, 0.86-1.02x), the staged kernel with
-        // the fused head at b = 128 (_sif_fh128 0.51-0.68x, _sif3x_fh128 0.58x).
+        // call short, measured before (bench/RESULTS.md): the eager variant, the weights persisting
+        // in L2 (_l2), the staged kernel with the fused head at b = 128 (_sif_fh128, _sif3x_fh128).
         const int deferred = std::clamp(256 / c.b, 2, 8);
         struct Variant {
           const char* suffix;

@@ -141,7 +141,7 @@ ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise,
   const double minimum = problem.minimum_value();
   // A formula given without its minimiser (sim/expression_function.hpp): no distance, gap or
   // success rate can be measured, so they are NaN rather than "0 of n".
-  const bool known_minimiser = std::all_of(minimiser.begin(), minimiser.end(), [](double v) { return std::isfinite(v); });
+  const bool known_minimiser = std::all_of(minimiser.begin(), minimiser.end(), [](double m) { return std::isfinite(m); });
 
   const std::size_t checkpoints = settings.checkpoint_steps.size();
   CheckpointRecorder recorder(engine_observables(dim, record.noise), checkpoints);

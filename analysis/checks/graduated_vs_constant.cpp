@@ -46,7 +46,7 @@ const ExperimentResult& cached_experiment(const std::string& text, const std::st
   const std::lock_guard<std::mutex> lock(mutex);
   const auto key = std::pair{text, seed};
   auto found = cache.find(key);
-  if (found == cache.end()) found = cache.emplace(key, run_check_experiment(text, source, seed)).first;
+  if (found == cache.end()) found = cache.emplace(key, run_experiment_text(text, source, seed)).first;
   return found->second;
 }
 

@@ -78,7 +78,7 @@ init = {{ x0 = 0.0 }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
                                          k, trajectories, steps, kDim, c.a, n, c.sampling, c.eta, c.b);
-    ExperimentResult experiment = run_check_experiment(text, result.name, options.seed + k++);
+    ExperimentResult experiment = run_experiment_text(text, result.name, options.seed + k++);
     const auto count = static_cast<std::size_t>(experiment.trajectories);
     std::array<double, kDim> mean{};
     for (std::size_t t = 0; t < count; ++t)

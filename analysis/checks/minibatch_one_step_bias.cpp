@@ -54,7 +54,7 @@ init = {{ x0 = {} }}
 record = {{ checkpoints = 2 }}
 )",
                                          k, trajectories, n, eta, b, x0);
-    ExperimentResult experiment = run_check_experiment(text, result.name, options.seed + k);
+    ExperimentResult experiment = run_experiment_text(text, result.name, options.seed + k);
     const ObservableSeries& f = experiment.observable("f");
     const std::size_t last = experiment.steps.size() - 1;
     std::vector<double> y(d), shifted(d);

@@ -74,7 +74,7 @@ init = {{ x0 = {} }}
 record = {{ checkpoints = 2, noise = true }}
 )",
                                              k, trajectories, p.toml, sampling, b, x0);
-        ExperimentResult experiment = run_check_experiment(text, result.name, options.seed + k++);
+        ExperimentResult experiment = run_experiment_text(text, result.name, options.seed + k++);
         const ObservableSeries& omega2 = experiment.observable("omega2");
         const std::size_t last = experiment.steps.size() - 1;
         const std::string problem_name = p.toml.substr(p.toml.find('"') + 1, p.toml.find('"', p.toml.find('"') + 1) - p.toml.find('"') - 1);

@@ -71,7 +71,7 @@ init = {{ x0 = 0.0 }}
 record = {{ checkpoints = 2 }}
 )",
                                            eta, b, trajectories, steps, kA, kS, eta, b);
-      ExperimentResult stationary = run_check_experiment(text, result.name, options.seed + k++);
+      ExperimentResult stationary = run_experiment_text(text, result.name, options.seed + k++);
       // From x0 = 0 the gradient step is 0, so x_1 is the displacement itself.
       const std::string one_step = fmt::format(R"(
 name = "rival_step_eta{}_b{}"
@@ -84,7 +84,7 @@ init = {{ x0 = 0.0 }}
 record = {{ checkpoints = 2 }}
 )",
                                                eta, b, trajectories, kA, kS, eta, b);
-      ExperimentResult step = run_check_experiment(one_step, result.name, options.seed + k++);
+      ExperimentResult step = run_experiment_text(one_step, result.name, options.seed + k++);
       rows.push_back(static_cast<double>(rows.size()));
       log_eta.push_back(std::log(eta));
       log_b.push_back(std::log(b));

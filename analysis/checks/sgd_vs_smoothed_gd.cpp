@@ -91,7 +91,7 @@ init = {{ x0 = 0.0, spread = {} }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
                                          eta, trajectories, steps, kC, eta, kBatch, kSpread);
-    ExperimentResult experiment = run_check_experiment(text, name, seed + k);
+    ExperimentResult experiment = run_experiment_text(text, name, seed + k);
     EtaResult r;
     r.sgd.assign(experiment.final_x.begin(), experiment.final_x.end());  // dim 1: one value per trajectory
     const InitialPoint init{{0.0}, kSpread};

@@ -105,7 +105,7 @@ struct GatheredColumns {
 // tile of `slow` columns of kFast floats: copy_tile_async_by's share of the thread, which the
 // chained kernel's in-place rounding (round_copied_tile_to_tf32) must match. Each thread keeps one
 // fast index and walks the slow one: no division per entry (the index arithmetic of 4-byte copies
-// with a division each was most of the kernel's instructions on the H100, 2026-11-27).
+// with a division each were most of the kernel's instructions in a profile).
 template <int kFast, int kWidth, int kBlockThreads, class Visit>
 __device__ void for_each_copied_entry(int slow, Visit visit) {
   static_assert(kBlockThreads % kFast == 0 && kFast % 4 == 0, "copy_tile_async: whole columns per pass");
@@ -287,8 +287,7 @@ __device__ void write_chunk_back(float* w_global, int out, const float* ws, int 
 }
 
 // Two blocks per multiprocessor (at most 128 registers): with one, a block's chains of dependent
-// tensor-core products and its barriers leave the schedulers idle (172-176 registers on the H100,
-// 2026-11-27: 1 block, 34% of issue slots busy).
+// tensor-core products and its barriers leave the schedulers idle (profiled: docs/journal).
 template <FirstLayerArithmetic kArithmetic>
 __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_layer_step_kernel(KernelArgs a) {
   constexpr bool kTensorCores = kArithmetic != FirstLayerArithmetic::fp32;
