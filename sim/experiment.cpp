@@ -23,7 +23,7 @@ constexpr std::int64_t kMaxTrajectories = std::int64_t{1} << 32;  // trajectory 
 constexpr std::int64_t kMaxSteps = std::int64_t{1} << 40;
 constexpr std::int64_t kMaxSamples = std::int64_t{1} << 24;
 
-const std::vector<std::string> kFiniteSumNames = {"linear_shift", "quadratic_centres", "teacher_student"};
+const std::vector<std::string> kFiniteSumNames = {"linear_shift", "quadratic_centres", "teacher_student", "data"};
 
 // A smooth function of the library behind a type-erased interface (the base of linear_shift).
 template <class Function>
@@ -80,6 +80,8 @@ ProblemVariant parse_problem(ConfigTable& problem) {
     const double teacher_scale = problem.number("teacher_scale", NumberRange::positive(), 1.0);
     const double label_noise = problem.number("label_noise", NumberRange::non_negative(), 0.0);
     out = TeacherStudentSum::make(inputs, hidden, n, teacher_scale, label_noise, data_seed());
+  } else if (name == "data") {
+    out = make_data_sum(problem);
   } else if (name == "expression") {
     out = make_expression_function(problem);
   } else {

@@ -13,6 +13,7 @@
 #include "core/config_table.hpp"
 #include "sim/cpu_engine.hpp"
 #include "data/experiment_result.hpp"
+#include "sim/data_sum.hpp"
 #include "sim/engine_spec.hpp"
 #include "sim/expression_function.hpp"
 #include "sim/finite_sums.hpp"
@@ -30,9 +31,10 @@ struct VariantAppend<std::variant<Types...>, Extra...> {
 };
 
 // The problems an experiment can run: every function of the theory library, the synthetic
-// finite sums and a user's formula; each alternative is a type the engines are templated on.
+// finite sums, a finite sum of the user's data and a user's formula; each alternative is a type the engines are templated on.
 using ProblemVariant =
-    VariantAppend<FunctionVariant, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum, ExpressionFunction>::type;
+    VariantAppend<FunctionVariant, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum, DataSum,
+                  ExpressionFunction>::type;
 
 struct ExperimentConfig {
   std::string name;

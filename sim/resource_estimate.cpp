@@ -82,6 +82,7 @@ std::uint64_t finite_sum_data_bytes(const ProblemVariant& problem) {
         if constexpr (std::is_same_v<P, LinearShiftSum>) return p.shifts ? p.shifts->size() * 8 : 0;
         else if constexpr (std::is_same_v<P, QuadraticCentresSum>) return p.centres ? p.centres->size() * 8 : 0;
         else if constexpr (std::is_same_v<P, TeacherStudentSum>) return (p.z ? p.z->size() * 8 : 0) + (p.y ? p.y->size() * 8 : 0);
+        else if constexpr (std::is_same_v<P, DataSum>) return p.data ? (p.data->x.size() + p.data->y.size()) * 8 : 0;
         else return 0;
       },
       problem);
