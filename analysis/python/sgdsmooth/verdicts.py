@@ -33,6 +33,18 @@ def deciding(check: Check) -> Dict[str, object]:
             "low": low, "high": high}
 
 
+def bounds_only(check: Check) -> bool:
+    """Every comparison is a one-sided bound (z far below zero means far inside the bound), so the
+    largest |z| says nothing about agreement and is not shown as if it did."""
+    return bool(check.evidence) and all(e == "bound" for e in check.evidence)
+
+
+def _z_cell(check: Check) -> str:
+    if bounds_only(check):
+        return f"- (one-sided bounds; {check.z_threshold:g})"
+    return f"{float(check.attributes.get('max_abs_z', math.nan)):.2f} ({check.z_threshold:g})"
+
+
 def _number(v: float) -> str:
     return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.6g}"
 
@@ -50,6 +62,13 @@ def reading(check: Check) -> str:
     if check.mutant:
         return ("the wrong theory is rejected, as it must be" if verdict == "FAIL"
                 else "the wrong theory was NOT rejected: this check has no power against it")
+    if bounds_only(check) and verdict in ("PASS", "FAIL"):
+        if verdict == "PASS":
+            t = max(check.table, key=lambda row: row["z"] if row["z"] == row["z"] else -math.inf)  # closest to its bound
+            return (f"all {n} one-sided bounds hold within {check.z_threshold:g} SE (the tightest: {t['label']}, "
+                    f"{_number(float(t['estimate']))} against {_number(float(t['oracle']))}, z = {float(t['z']):+.2f}): "
+                    "the claim holds at these points")
+        return f"a bound is exceeded by more than {check.z_threshold:g} SE ({d['label']}): the claim, or the code, is wrong"
     if verdict == "PASS":
         return (f"all {n} comparisons agree with the exact value (largest |z| = {z:.2f} <= {check.z_threshold:g}): "
                 "the claim holds to the precision of these samples")
@@ -87,7 +106,7 @@ def tables(result: ResultFile) -> List[str]:
         for c in exact:
             d = deciding(c)
             lines.append(f"| {c.name} | {c.mutant or '-'} | {verdict_cell(c)} | {len(c.table)} | "
-                         f"{float(c.attributes.get('max_abs_z', math.nan)):.2f} ({c.z_threshold:g}) | {d['label']} | "
+                         f"{_z_cell(c)} | {d['label']} | "
                          f"{_number(d['estimate'])} | {_interval(d)} | {_number(d['oracle'])} |")
         lines.append("")
     if trend:
