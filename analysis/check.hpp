@@ -18,6 +18,7 @@ struct CheckOptions {
   bool quick = false;          // smaller samples, same decision rules
   std::string mutant;          // empty: the true theory
   std::uint32_t seed = 20231115;
+  std::string problem;         // --problem: the user's function as one inline TOML table; empty: the check's own cases
 };
 
 struct CheckDefinition {
@@ -26,6 +27,7 @@ struct CheckDefinition {
   std::string provenance;
   std::vector<std::string> mutants;  // names of the deliberately wrong theories it must reject
   std::function<CheckResult(const CheckOptions&)> run;
+  bool accepts_problem = false;  // can be pointed at the user's function (--problem)
 };
 
 // Registry of every check; a check's source file registers itself with a static RegisterCheck.

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "analysis/check.hpp"
+#include "analysis/check_problem.hpp"
 #include "apps/command.hpp"
 #include "data/output_path.hpp"
 #include "data/result_file.hpp"
@@ -26,7 +27,7 @@ namespace {
 struct CheckCommandOptions {
   std::vector<std::string> names;
   bool quick = false, mutants = false, quiet = false;
-  std::string output, expect, write_expected;
+  std::string output, expect, write_expected, problem;
   int threads = 0;
   std::string seed = "20231115";
 };
@@ -200,8 +201,12 @@ void check_command(const CheckCommandOptions& options) {
   std::vector<const CheckDefinition*> selected;
   std::set<std::string> all;
   for (const auto& c : check_registry()) all.insert(c.name);
+  std::vector<std::string> accepting;
+  for (const auto& c : check_registry())
+    if (c.accepts_problem) accepting.push_back(c.name);
   if (options.names.empty()) {
-    for (const auto& c : check_registry()) selected.push_back(&c);
+    for (const auto& c : check_registry())
+      if (options.problem.empty() || c.accepts_problem) selected.push_back(&c);
   } else {
     for (const auto& name : options.names) {
       const CheckDefinition* check = find_check(name);
@@ -210,8 +215,17 @@ void check_command(const CheckCommandOptions& options) {
         throw UsageError(fmt::format("check: unknown check '{}': expected one of {}{}", name, fmt::join(all, ", "),
                                      guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
       }
+      if (!options.problem.empty() && !check->accepts_problem)
+        throw UsageError(fmt::format("check: --problem: '{}' cannot be pointed at a function: expected one of {}",
+                                     name, fmt::join(accepting, ", ")));
       selected.push_back(check);
     }
+  }
+  if (!options.problem.empty()) {
+    if (!options.expect.empty() || !options.write_expected.empty())
+      throw UsageError("check: --problem with --expect or --write-expected: a verdict baseline holds the checks' own "
+                       "cases, not a function of yours");
+    parse_check_problem(options.problem);  // a wrong table is refused here, before any check runs
   }
   const std::uint32_t seed = *parse_seed_option(options.seed.empty() ? std::string("x") : options.seed);
   if (!options.write_expected.empty()) check_baseline_output(options.write_expected);
@@ -235,8 +249,9 @@ void check_command(const CheckCommandOptions& options) {
   if (!options.output.empty()) {
     std::vector<std::string> quoted;
     for (const auto* c : selected) quoted.push_back("\"" + c->name + "\"");
-    const std::string config = fmt::format("# sgdsmooth check\nquick = {}\nmutants = {}\nseed = {}\nchecks = [{}]\n", options.quick,
-                         options.mutants, seed, fmt::join(quoted, ", "));
+    std::string config = fmt::format("# sgdsmooth check\nquick = {}\nmutants = {}\nseed = {}\nchecks = [{}]\n", options.quick,
+                                     options.mutants, seed, fmt::join(quoted, ", "));
+    if (!options.problem.empty()) config += "problem = " + parse_check_problem(options.problem).table_text + "\n";
     writer = std::make_unique<ResultWriter>(options.output, ResultKind::check,
                                             Provenance{command_line(), config, seed, cpu_device_description(threads)});
   }
@@ -253,7 +268,7 @@ void check_command(const CheckCommandOptions& options) {
     if (options.mutants) variants.insert(variants.end(), c->mutants.begin(), c->mutants.end());
     for (const auto& mutant : variants) {
       const auto start = std::chrono::steady_clock::now();
-      CheckResult r = c->run(CheckOptions{options.quick, mutant, seed});
+      CheckResult r = c->run(CheckOptions{options.quick, mutant, seed, options.problem});
       r.mutant = mutant;
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (mutant.empty() ? (r.verdict == Verdict::fail) : (r.verdict != Verdict::fail)) ok = false;
@@ -285,6 +300,9 @@ void check_command(const CheckCommandOptions& options) {
     fmt::print("every verdict is the baseline's ({})\n", options.expect);
   }
   if (!ok) {
+    if (!options.problem.empty() && options.mutants)
+      fmt::print("on your function a mutant that is not caught is a wrong theory the function cannot tell apart (e.g. "
+                 "no_smoothing on a quadratic, whose grad f_hat is grad f): its rows say how close they came\n");
     fmt::print("some checks failed{}\n", options.mutants ? " or a mutant was not caught" : "");
     throw CLI::RuntimeError(1);
   }
@@ -299,11 +317,15 @@ const RegisterCommand registered(20, [](CLI::App& cli) {
   check->add_option("-o,--output", options->output, "Write every number and verdict to this HDF5 file");
   check->add_option("--threads", options->threads, "OpenMP threads (0 = all cores)");
   check->add_option("--seed", options->seed, "Base seed of the checks' experiments");
+  check->add_option("--problem", options->problem,
+                    "Point the checks that can (one_step_identity, smoothing_gradient_identity) at your function: "
+                    "one inline TOML table, e.g. '{ name = \"expression\", dim = 2, f = \"x1^2 + sin(3*x2)\" }'");
   check->add_option("--expect", options->expect,
                     "A verdict baseline (e.g. analysis/checks/expected_quick.toml): exit 1 if any verdict differs");
   check->add_option("--write-expected", options->write_expected, "Write this run's verdicts as a baseline file");
   check->add_flag("-q,--quiet", options->quiet, "No progress output");
-  check->footer("Example: sgdsmooth check --quick --mutants -o check.h5");
+  check->footer("Example: sgdsmooth check --quick --mutants -o check.h5\n"
+                "         sgdsmooth check one_step_identity --problem '{ name = \"expression\", dim = 2, f = \"x1^4 - x1*x2\" }'");
   check->callback([options] { check_command(*options); });
 });
 

@@ -24,8 +24,9 @@ void list_command(const std::string& category, bool details) {
     fmt::print("{}:\n", c);
     if (c == "checks") {
       for (const auto& check : check_registry())
-        fmt::print("  {:<28} [{}] {}\n      mutants: {}\n", check.name, check.provenance, check.claim,
-                   fmt::join(check.mutants, ", "));
+        fmt::print("  {:<28} [{}] {}\n      mutants: {}{}\n", check.name, check.provenance, check.claim,
+                   fmt::join(check.mutants, ", "),
+                   check.accepts_problem ? "\n      --problem: can be pointed at your function" : "");
       continue;
     }
     for (const auto& e : catalogue()) {

@@ -48,6 +48,8 @@ void refuse_data_beyond_memory(ConfigTable& problem, std::int64_t samples, std::
                              samples, width_key, width, bytes_text(needed), bytes_text(static_cast<double>(available))));
 }
 
+}  // namespace
+
 ProblemVariant parse_problem(ConfigTable& problem) {
   std::vector<std::string> names = function_names();
   names.insert(names.end(), kFiniteSumNames.begin(), kFiniteSumNames.end());
@@ -95,6 +97,8 @@ ProblemVariant parse_problem(ConfigTable& problem) {
 bool is_finite_sum(const ProblemVariant& problem) {
   return std::visit([](const auto& p) { return FiniteSum<std::decay_t<decltype(p)>>; }, problem);
 }
+
+namespace {
 
 int finite_sum_samples(const ProblemVariant& problem) {
   return std::visit(

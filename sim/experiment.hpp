@@ -57,6 +57,10 @@ struct RunConfig {
 RunConfig parse_run_config(const toml::table& document);
 ExperimentConfig parse_experiment(ConfigTable& table);
 
+// One [problem] table (name and the problem's own keys); refuses unknown keys.
+ProblemVariant parse_problem(ConfigTable& problem);
+bool is_finite_sum(const ProblemVariant& problem);
+
 // Checkpoint steps: `count` points from 0 to `steps`, linear or log-spaced, strictly increasing.
 std::vector<std::int64_t> checkpoint_steps(std::int64_t steps, std::int64_t count, const std::string& spacing);
 
