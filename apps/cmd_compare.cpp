@@ -30,7 +30,9 @@ struct CompareOptions {
 constexpr const char* kCompareMarker = "<!-- written by sgdsmooth compare -->";
 
 const std::vector<std::string> kRunMetrics{"f", "gap", "dist", "grad_norm", "success"};
-const std::vector<std::string> kTrainMetrics{"test_acc", "test_loss", "train_loss", "train_acc"};
+const std::vector<std::string> kTrainMetrics{"test_acc",        "test_loss",         "train_loss",  "train_acc",
+                                             "sharpness_worst", "sharpness_average", "hessian_top", "hessian_trace",
+                                             "c2",              "delta"};
 const std::vector<std::string> kSweepMetrics{"f", "gap", "dist", "grad_norm"};
 
 void compare_command(const CompareOptions& options) {

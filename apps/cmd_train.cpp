@@ -213,7 +213,7 @@ void train_command(const TrainOptions& options) {
     const auto last = static_cast<std::size_t>(spec.epochs);
     const auto& accuracy = result.table("test_accuracy").values;
     const auto& delta = result.table("delta").values;
-    const auto& worst = result.table("sharpness_worst_linf").values;
+    const auto& worst = result.final_table("sharpness_worst_linf").values;
     RunSummary summary{spec.name, 0.0, 0.0, mean_at(accuracy, last, spec.replicas), mean_at(worst, 0, spec.replicas)};
     int measured = 0;
     for (std::size_t row = 1; row <= last; ++row) {

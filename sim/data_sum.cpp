@@ -12,6 +12,8 @@
 #include <fmt/ranges.h>
 
 #include "core/input_file.hpp"
+#include "data/h5.hpp"
+#include "data/isolated_read.hpp"
 
 namespace sgds {
 
@@ -157,29 +159,85 @@ void solve_minimiser(DataSum& sum, DataSumData& d) {
   }
 }
 
-}  // namespace
-
-DataSum make_data_sum(ConfigTable& problem) {
-  auto d = std::make_shared<DataSumData>();
-  d->file = problem.text("file");
-  d->loss = problem.choice("loss", {"least_squares", "logistic"}, "least_squares");
-  d->intercept = problem.boolean("intercept", true);
-  d->l2 = problem.number("l2", NumberRange::non_negative(), 0.0);
-  const bool has_target = problem.has("target");
-  const std::string target = has_target ? problem.text("target") : "";
-  const std::string quoted = fmt::format("\"{}\"", d->file);
-  try {
-    require_regular_file(d->file, "data file", kMaxDataBytes);
-  } catch (const PathError& e) {
-    problem.fail("file", quoted, fmt::format("a readable CSV file of at most 1 GiB ({})", e.what()));
+// The HDF5 magic number, at byte 0 or after a user block (512, 1024, ... bytes).
+bool is_hdf5_file(const std::string& filename) {
+  static const char kMagic[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  std::ifstream in(filename, std::ios::binary);
+  for (std::uint64_t offset = 0; in && offset <= kMaxDataBytes; offset = offset == 0 ? 512 : 2 * offset) {
+    char head[8] = {};
+    in.seekg(static_cast<std::streamoff>(offset));
+    if (!in.read(head, 8)) return false;
+    if (std::equal(head, head + 8, kMagic)) return true;
   }
-  std::ifstream in(d->file);
+  return false;
+}
+
+// features: a 2-D numeric dataset [n][p]; targets: 1-D [n] (or [n][1]). The file is walked in a
+// throw-away child first (data/isolated_read.hpp): a corrupted one is refused, never trusted.
+void read_hdf5(ConfigTable& problem, const std::string& quoted, DataSumData& d, int& n) {
+  const std::string features = problem.text("features", "features");
+  const std::string targets = problem.text("target", "targets");
+  h5::silence_library_errors();
+  std::vector<double> x, y;
+  std::vector<std::uint64_t> x_shape, y_shape;
+  try {
+    h5::refuse_if_reading_crashes(d.file);
+    const h5::File file = h5::File::open_read(d.file);
+    const h5::Group root = file.root();
+    auto numeric = [&](const std::string& key, const std::string& name) {
+      if (!root.has(name) || root.is_group(name))
+        problem.fail(key, fmt::format("\"{}\"", name), fmt::format("a dataset of {}", quoted));
+      const h5::DatasetInfo info = root.dataset_info(name);
+      const bool number = info.type == "float64" || info.type == "float32" || info.type.rfind("int", 0) == 0 ||
+                          info.type.rfind("uint", 0) == 0;
+      if (!number) problem.fail(key, fmt::format("\"{}\"", name), fmt::format("a numeric dataset (it holds {})", info.type));
+      return info.shape;
+    };
+    x_shape = numeric("features", features);
+    y_shape = numeric("target", targets);
+    if (x_shape.size() != 2)
+      problem.fail("features", fmt::format("\"{}\"", features),
+                   fmt::format("a 2-D dataset [samples][features] (it has {} dimensions)", x_shape.size()));
+    const bool column = y_shape.size() == 2 && y_shape[1] == 1;
+    if (y_shape.size() != 1 && !column)
+      problem.fail("target", fmt::format("\"{}\"", targets), "a 1-D dataset [samples] (or [samples][1])");
+    if (y_shape[0] != x_shape[0])
+      problem.fail("target", fmt::format("\"{}\"", targets),
+                   fmt::format("{} targets, one per row of {} (it has {})", x_shape[0], features, y_shape[0]));
+    if (x_shape[1] < 1 || x_shape[1] > static_cast<std::uint64_t>(kMaxFeatures))
+      problem.fail("features", fmt::format("\"{}\"", features), fmt::format("1 to {} feature columns (it has {})", kMaxFeatures, x_shape[1]));
+    if (x_shape[0] > static_cast<std::uint64_t>(kMaxSamples))
+      problem.fail("features", fmt::format("\"{}\"", features), fmt::format("at most {} samples (it has {})", kMaxSamples, x_shape[0]));
+    x = root.read_doubles(features);
+    y = root.read_doubles(targets);
+  } catch (const h5::H5Error& e) {
+    problem.fail("file", quoted, fmt::format("a readable HDF5 file ({})", e.what()));
+  }
+  d.features = static_cast<int>(x_shape[1]);
+  n = static_cast<int>(x_shape[0]);
+  for (std::size_t k = 0; k < x.size(); ++k)
+    if (!std::isfinite(x[k]))
+      problem.fail("features", fmt::format("\"{}\"", features),
+                   fmt::format("finite numbers (row {}, column {}: {})", k / x_shape[1], k % x_shape[1], x[k]));
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (!std::isfinite(y[i]))
+      problem.fail("target", fmt::format("\"{}\"", targets), fmt::format("finite numbers (row {}: {})", i, y[i]));
+    if (d.loss == "logistic" && y[i] != 0.0 && y[i] != 1.0)
+      problem.fail("target", fmt::format("\"{}\"", targets), fmt::format("logistic targets 0 or 1 (row {}: {})", i, y[i]));
+  }
+  d.x = std::move(x);
+  d.y = std::move(y);
+}
+
+// One sample per row; a header row of names, or none; `target` names the target column.
+void read_csv(ConfigTable& problem, const std::string& quoted, bool has_target, const std::string& target, DataSumData& d,
+              int& n) {
+  std::ifstream in(d.file);
   if (!in) problem.fail("file", quoted, "a readable CSV file");
   std::string line;
   std::vector<std::string> header;
   std::size_t columns = 0, target_column = 0, line_number = 0;
   std::vector<double> row;
-  int n = 0;
   while (std::getline(in, line)) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
@@ -202,7 +260,7 @@ DataSum make_data_sum(ConfigTable& problem) {
                                       : fmt::format("one of the header's columns: {}", fmt::join(header, ", ")));
         target_column = static_cast<std::size_t>(it - header.begin());
       }
-      d->features = static_cast<int>(columns - 1);
+      d.features = static_cast<int>(columns - 1);
       if (!numeric) continue;
     }
     if (cells.size() != columns)
@@ -216,14 +274,42 @@ DataSum make_data_sum(ConfigTable& problem) {
     }
     if (n == kMaxSamples) problem.fail("file", quoted, fmt::format("at most {} samples", kMaxSamples));
     const double y = row[target_column];
-    if (d->loss == "logistic" && y != 0.0 && y != 1.0)
+    if (d.loss == "logistic" && y != 0.0 && y != 1.0)
       problem.fail("file", quoted, fmt::format("logistic targets 0 or 1 (line {}: {})", line_number, cells[target_column]));
-    d->y.push_back(y);
+    d.y.push_back(y);
     for (std::size_t c = 0; c < columns; ++c)
-      if (c != target_column) d->x.push_back(row[c]);
+      if (c != target_column) d.x.push_back(row[c]);
     ++n;
   }
-  if (n < 2) problem.fail("file", quoted, fmt::format("at least 2 samples (rows of numbers), found {}", n));
+}
+
+}  // namespace
+
+DataSum make_data_sum(ConfigTable& problem) {
+  auto d = std::make_shared<DataSumData>();
+  d->file = problem.text("file");
+  d->loss = problem.choice("loss", {"least_squares", "logistic"}, "least_squares");
+  d->intercept = problem.boolean("intercept", true);
+  d->l2 = problem.number("l2", NumberRange::non_negative(), 0.0);
+  const bool has_target = problem.has("target");
+  const std::string target = has_target ? problem.text("target") : "";
+  const std::string quoted = fmt::format("\"{}\"", d->file);
+  try {
+    require_regular_file(d->file, "data file", kMaxDataBytes);
+  } catch (const PathError& e) {
+    problem.fail("file", quoted, fmt::format("a readable CSV or HDF5 file of at most 1 GiB ({})", e.what()));
+  }
+  int n = 0;
+  const bool hdf5 = is_hdf5_file(d->file);
+  if (hdf5) {
+    read_hdf5(problem, quoted, *d, n);
+  } else {
+    if (problem.has("features"))
+      problem.fail("features", fmt::format("\"{}\"", problem.text("features")),
+                   "no features key for a CSV file (every column but the target is a feature; features names an HDF5 dataset)");
+    read_csv(problem, quoted, has_target, target, *d, n);
+  }
+  if (n < 2) problem.fail("file", quoted, fmt::format("at least 2 samples ({}), found {}", hdf5 ? "rows of features" : "rows of numbers", n));
   DataSum sum;
   sum.n = n;
   sum.dim = d->features + (d->intercept ? 1 : 0);

@@ -3,7 +3,10 @@
 //   problem = { name = "data", file = "points.csv", loss = "least_squares" | "logistic",
 //               target = "y", intercept = true, l2 = 0.0 }
 // The CSV holds one sample per row (a header row of names, or none); `target` names the target
-// column (default the last), every other column is a feature. With the intercept the parameters
+// column (default the last), every other column is a feature. An HDF5 file (known by its magic
+// number) holds the features as a 2-D numeric dataset [samples][features] and the targets as a
+// 1-D one: `features` and `target` name them (default "features" and "targets"; paths such as
+// "train/X" work). With the intercept the parameters
 // are (w, c) and the model x'w + c. Losses per sample:
 //   least_squares  f_i = (x_i'w + c - y_i)^2 / 2
 //   logistic       f_i = log(1 + exp(x_i'w + c)) - y_i (x_i'w + c),  y_i in {0, 1}
@@ -48,9 +51,10 @@ struct DataSum {
   double loss_slope(int i, double margin) const;       // d f_i / d margin
 };
 
-// Reads file, loss, target, intercept and l2 from the [problem] table (name = "data"); refuses a
-// file that is not a readable regular CSV of numbers (naming the line), too few samples, logistic
-// targets outside {0, 1}, with one line each.
+// Reads file, loss, target, features, intercept and l2 from the [problem] table (name = "data");
+// refuses a file that is not a readable regular CSV of numbers (naming the line) or an HDF5 file
+// with the two datasets (a corrupted one is walked in a child first and refused), too few
+// samples, non-finite values, logistic targets outside {0, 1}, with one line each.
 DataSum make_data_sum(ConfigTable& problem);
 
 }  // namespace sgds

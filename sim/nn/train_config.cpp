@@ -1,6 +1,9 @@
 #include "sim/nn/train_config.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "data/cifar_loader.hpp"
 #include "data/h5.hpp"
@@ -53,6 +56,18 @@ MeasureSpec parse_measure(ConfigTable& t) {
   m.sharpness_batch = static_cast<int>(t.integer("sharpness_batch", 1, 1 << 20, 128));
   m.average_rho = t.number("average_rho", NumberRange::positive(), 2e-2);
   m.average_draws = static_cast<int>(t.integer("average_draws", 2, 100000, 8));
+  if (t.has("curvature_epochs")) {
+    for (const double e : t.numbers("curvature_epochs", NumberRange::non_negative(), 1)) {
+      if (e != std::floor(e) || e > (1 << 20))
+        t.fail("curvature_epochs", fmt::format("[.. {} ..]", e), "whole epochs 0 (the start) .. train.epochs");
+      if (!m.curvature_epochs.empty() && e <= m.curvature_epochs.back())
+        t.fail("curvature_epochs", fmt::format("[.. {}, {} ..]", m.curvature_epochs.back(), e), "increasing epochs");
+      m.curvature_epochs.push_back(static_cast<int>(e));
+    }
+    if (!m.curvature && !m.sharpness)
+      t.fail("curvature_epochs", fmt::format("[{}]", fmt::join(m.curvature_epochs, ", ")),
+             "no epochs while measure.curvature and measure.sharpness are both false (nothing to measure)");
+  }
   t.finish();
   return m;
 }
@@ -139,6 +154,12 @@ TrainConfig parse_train_config(const toml::table& document) {
     spec.schedule.per_epoch = true;
     schedule.finish();
     run.finish();
+    // A chosen epoch must be one whose weights are measured: the start, every `every`-th, the last.
+    for (const int e : spec.measure.curvature_epochs)
+      if (e > spec.epochs || (e != 0 && e != spec.epochs && e % spec.measure.every != 0))
+        measure.fail("curvature_epochs", fmt::format("[.. {} ..]", e),
+                     fmt::format("epochs run '{}' measures: 0, multiples of measure.every = {} up to its {} epochs, or {}",
+                                 spec.name, spec.measure.every, spec.epochs, spec.epochs));
     config.runs.push_back(spec);
   }
   root.finish();

@@ -1,5 +1,6 @@
 #include "sim/nn/trainer.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -150,6 +151,12 @@ const TrainResult::Table& TrainResult::table(const std::string& table_name) cons
   throw std::out_of_range("TrainResult: no table " + table_name);
 }
 
+const TrainResult::Table& TrainResult::final_table(const std::string& table_name) const {
+  for (const auto& t : final)
+    if (t.name == table_name) return t;
+  throw std::out_of_range("TrainResult: no final table " + table_name);
+}
+
 TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std::size_t train_samples) {
   const int K = spec.replicas, E = spec.epochs, rows = E + 1;
   const std::size_t n = train_samples;
@@ -183,6 +190,16 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
         {kColumnNames[c], kColumnDescriptions[c], std::vector<double>(static_cast<std::size_t>(rows * K), kNaN)});
   for (int c = 0; c < final_count; ++c)
     result.final.push_back({kFinalNames[c], kFinalDescriptions[c], std::vector<double>(static_cast<std::size_t>(K), kNaN)});
+  // The curvature and sharpness of the chosen epochs (measure.curvature_epochs), after the columns above.
+  if (!spec.measure.curvature_epochs.empty())
+    for (int c = 0; c < diverged_epoch; ++c) {
+      const bool curvature = c <= hessian_trace_se;
+      if (curvature ? !spec.measure.curvature : !spec.measure.sharpness) continue;
+      result.per_epoch.push_back({kFinalNames[c],
+                                  std::string(kFinalDescriptions[c]) +
+                                      "; at the epochs of measure.curvature_epochs (NaN at the others)",
+                                  std::vector<double>(static_cast<std::size_t>(rows * K), kNaN)});
+    }
   return result;
 }
 
@@ -217,12 +234,12 @@ void flag_divergence(TrainResult& result) {
 
 int diverged_replicas(const TrainResult& result) {
   int count = 0;
-  for (const double e : result.table("diverged_epoch").values) count += e > 0.0 ? 1 : 0;
+  for (const double e : result.final_table("diverged_epoch").values) count += e > 0.0 ? 1 : 0;
   return count;
 }
 
-void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
-                               std::uint32_t seed, int r, int row, const float* w, TrainResult& result) {
+void measure_epoch_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
+                      std::uint32_t seed, int r, int row, const float* w, TrainResult& result) {
   const MeasureSpec& m = spec.measure;
   const int K = spec.replicas;
   const std::size_t n = train.size(), P = arch.parameter_count;
@@ -231,6 +248,7 @@ void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& arch, 
     return result.per_epoch[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(at_row * K + r)];
   };
   if (m.full_gradient) cell(gradient_norm_full, row) = full_gradient_norm(arch, train, w);
+  measure_curvature_at(spec, arch, train, seed, r, row, w, result);
   if (m.noise_samples <= 0) return;
   Network<float> net(arch);
   std::vector<float> g(P);
@@ -258,51 +276,91 @@ void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& arch, 
   cell(delta_per_coordinate, row) = d / std::sqrt(static_cast<double>(P));
 }
 
-void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
-                      int r, const float* w, TrainResult& result) {
+namespace {
+
+// Which random streams one curvature measurement uses: the final one keeps the steps it always
+// had; a chosen epoch's are offset by (row + 1) << 32, clear of every final and per-epoch step.
+struct CurvatureStreams {
+  std::uint64_t curvature_samples, sharpness_samples, probe_offset;
+};
+
+// The Hessian and sharpness measures at w (double precision) into `out[FinalColumn]`.
+void measure_curvature(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
+                       int r, const float* w, const CurvatureStreams& streams, double* out) {
   const MeasureSpec& m = spec.measure;
-  const int rows = spec.epochs + 1;
   const std::size_t n = train.size(), P = arch.parameter_count;
   const auto replica = static_cast<std::uint32_t>(r);
   Network<double> net64(arch);
-  // Final curvature and sharpness, in double precision at the final weights.
   const VectorXd w64 = Eigen::Map<const Eigen::VectorXf>(w, static_cast<Eigen::Index>(P)).cast<double>();
-  const auto final_cell = [&](int column) -> double& {
-    return result.final[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(r)];
+  const auto probe = [&](std::uint64_t step) {
+    return RandomStream(seed, replica, streams.probe_offset + step, StreamPurpose::network_probe);
   };
   if (m.curvature) {
     const auto chosen = random_indices(n, static_cast<std::size_t>(m.curvature_samples),
-                                       RandomStream(seed, replica, static_cast<std::uint64_t>(rows),
+                                       RandomStream(seed, replica, streams.curvature_samples,
                                                     StreamPurpose::network_measurement));
     const Objective f = fixed_sample_objective(net64, arch, train, chosen, 0, m.curvature_samples);
-    final_cell(hessian_top_eigenvalue) =
-        top_hessian_eigenvalue(f, w64, m.power_iterations, RandomStream(seed, replica, 0, StreamPurpose::network_probe));
-    const Estimate trace =
-        hutchinson_trace(f, w64, m.hutchinson_probes, RandomStream(seed, replica, 1, StreamPurpose::network_probe));
-    final_cell(hessian_trace) = trace.value;
-    final_cell(hessian_trace_se) = trace.standard_error;
+    out[hessian_top_eigenvalue] = top_hessian_eigenvalue(f, w64, m.power_iterations, probe(0));
+    const Estimate trace = hutchinson_trace(f, w64, m.hutchinson_probes, probe(1));
+    out[hessian_trace] = trace.value;
+    out[hessian_trace_se] = trace.standard_error;
   }
   if (m.sharpness) {
     const auto chosen = random_indices(n, static_cast<std::size_t>(m.sharpness_samples),
-                                       RandomStream(seed, replica, static_cast<std::uint64_t>(rows + 1),
+                                       RandomStream(seed, replica, streams.sharpness_samples,
                                                     StreamPurpose::network_measurement));
     std::vector<double> worst, average;
     for (int begin = 0, k = 0; begin < m.sharpness_samples; begin += m.sharpness_batch, ++k) {
       const int count = std::min(m.sharpness_batch, m.sharpness_samples - begin);
       const Objective f = fixed_sample_objective(net64, arch, train, chosen, static_cast<std::size_t>(begin), count);
-      worst.push_back(worst_case_linf_sharpness(
-          f, w64, m.sharpness_rho, m.sharpness_steps,
-          RandomStream(seed, replica, 1000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe)));
-      average.push_back(average_case_sharpness(
-                            f, w64, m.average_rho, m.average_draws,
-                            RandomStream(seed, replica, 2000 + static_cast<std::uint64_t>(k), StreamPurpose::network_probe))
-                            .value);
+      worst.push_back(worst_case_linf_sharpness(f, w64, m.sharpness_rho, m.sharpness_steps,
+                                                probe(1000 + static_cast<std::uint64_t>(k))));
+      average.push_back(
+          average_case_sharpness(f, w64, m.average_rho, m.average_draws, probe(2000 + static_cast<std::uint64_t>(k))).value);
     }
-    final_cell(sharpness_worst_linf) = mean_of(worst);
-    final_cell(sharpness_worst_linf_se) = se_of(worst);
-    final_cell(sharpness_average) = mean_of(average);
-    final_cell(sharpness_average_se) = se_of(average);
+    out[sharpness_worst_linf] = mean_of(worst);
+    out[sharpness_worst_linf_se] = se_of(worst);
+    out[sharpness_average] = mean_of(average);
+    out[sharpness_average_se] = se_of(average);
   }
+}
+
+// The final measurement's streams; a chosen epoch that is the last one gets the same numbers.
+CurvatureStreams final_streams(const TrainSpec& spec) {
+  const auto rows = static_cast<std::uint64_t>(spec.epochs + 1);
+  return {rows, rows + 1, 0};
+}
+
+CurvatureStreams epoch_streams(const TrainSpec& spec, int row) {
+  if (row == spec.epochs) return final_streams(spec);
+  const std::uint64_t offset = (static_cast<std::uint64_t>(row) + 1) << 32;
+  return {offset, offset + 1, offset};
+}
+
+}  // namespace
+
+void measure_curvature_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
+                          int r, int row, const float* w, TrainResult& result) {
+  const auto& epochs = spec.measure.curvature_epochs;
+  if (std::find(epochs.begin(), epochs.end(), row) == epochs.end()) return;
+  double values[final_count];
+  std::fill(std::begin(values), std::end(values), kNaN);
+  measure_curvature(spec, arch, train, seed, r, w, epoch_streams(spec, row), values);
+  const auto K = static_cast<std::size_t>(spec.replicas);
+  for (auto& table : result.per_epoch)
+    for (int c = 0; c < diverged_epoch; ++c)
+      if (table.name == kFinalNames[c]) table.values[static_cast<std::size_t>(row) * K + static_cast<std::size_t>(r)] = values[c];
+}
+
+void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
+                      int r, const float* w, TrainResult& result) {
+  double values[final_count];
+  std::fill(std::begin(values), std::end(values), kNaN);
+  measure_curvature(spec, arch, train, seed, r, w, final_streams(spec), values);
+  const MeasureSpec& m = spec.measure;
+  for (int c = 0; c < diverged_epoch; ++c)
+    if (c <= hessian_trace_se ? m.curvature : m.sharpness)
+      result.final[static_cast<std::size_t>(c)].values[static_cast<std::size_t>(r)] = values[c];
 }
 
 TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, const Dataset& train, const Dataset& test,
@@ -337,7 +395,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
       const Evaluation t = evaluate(net, arch, w.data(), test);
       cell(test_loss, row) = t.loss;
       cell(test_accuracy, row) = t.accuracy;
-      measure_gradient_noise_at(spec, arch, train, seed, r, row, w.data(), result);
+      measure_epoch_at(spec, arch, train, seed, r, row, w.data(), result);
     };
 
     measure_epoch(0);

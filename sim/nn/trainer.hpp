@@ -30,6 +30,7 @@ struct MeasureSpec {
   int sharpness_batch = 128;
   double average_rho = 2e-2;     // average-case perturbations are rho |w| z, z ~ N(0, I)
   int average_draws = 8;         // per batch
+  std::vector<int> curvature_epochs;  // rows (0 = the start) that also get the curvature and sharpness measures
 };
 
 struct TrainSpec {
@@ -59,7 +60,8 @@ struct TrainResult {
   std::vector<Table> final;      // 1 x replicas: hessian_top_eigenvalue, sharpness_worst_linf, ...
   double seconds = 0.0;
 
-  const Table& table(const std::string& table_name) const;
+  const Table& table(const std::string& table_name) const;        // a per-epoch table, else a final one
+  const Table& final_table(const std::string& table_name) const;  // a final one (curvature names are both)
 };
 
 // `progress(done, total)` is called from one thread at a time with the training samples processed
@@ -82,13 +84,17 @@ std::size_t epoch_samples_used(std::size_t n, std::int64_t batch, bool drop_last
 std::int64_t training_samples(const TrainSpec& spec, const TrainResult& prepared, std::size_t n);
 
 // The measurements at given weights w of replica r (P floats), for the CPU trainer and for the
-// GPU trainer's weights copied back to the host: C^2, its SE, the gradient norms and delta into
-// row `row` of the per-epoch tables (nothing when measure.noise_samples = 0), and the full-gradient
-// norm when measure.full_gradient asks; the Hessian and
-// sharpness measurements into the final tables (as measure.curvature / measure.sharpness ask).
-// Each depends only on (seed, r, row) and w, never on the thread.
-void measure_gradient_noise_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
-                               std::uint32_t seed, int r, int row, const float* w, TrainResult& result);
+// GPU trainer's weights copied back to the host. measure_epoch_at, at a measured row: C^2, its SE,
+// the gradient norms and delta (nothing when measure.noise_samples = 0), the full-gradient norm
+// when measure.full_gradient asks, and at the rows of measure.curvature_epochs the curvature and
+// sharpness measures into the per-epoch tables of their names (measure_curvature_at). At the
+// last row those equal the final ones: the same streams. measure_final_at: the Hessian and
+// sharpness measures into the final tables (as measure.curvature / measure.sharpness ask). Each
+// depends only on (seed, r, row) and w, never on the thread.
+void measure_epoch_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
+                      std::uint32_t seed, int r, int row, const float* w, TrainResult& result);
+void measure_curvature_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
+                          std::uint32_t seed, int r, int row, const float* w, TrainResult& result);
 void measure_final_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                       std::uint32_t seed, int r, const float* w, TrainResult& result);
 

@@ -115,7 +115,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int r = 0; r < K; ++r) error.run([&] {
-      measure_gradient_noise_at(spec, arch, train, seed, r, row, w.data() + static_cast<std::size_t>(r) * P, result);
+      measure_epoch_at(spec, arch, train, seed, r, row, w.data() + static_cast<std::size_t>(r) * P, result);
     });
     Eigen::setNbThreads(saved_eigen_threads);
     error.rethrow();

@@ -7,8 +7,9 @@
 //
 // On the GPU: the training steps, the per-epoch train loss / accuracy and the test loss /
 // accuracy. On the CPU, from the weights copied back: C^2, its SE, the gradient norms and delta
-// (at the epochs the measure spec asks for) and the final Hessian and sharpness measurements,
-// by the CPU trainer's own functions (measure_gradient_noise_at, measure_final_at), parallel
+// (at the epochs the measure spec asks for, curvature and sharpness at measure.curvature_epochs) and
+// the final Hessian and sharpness measurements,
+// by the CPU trainer's own functions (measure_epoch_at, measure_final_at), parallel
 // over replicas with OpenMP.
 #include <cstdint>
 #include <functional>

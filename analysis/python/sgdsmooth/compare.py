@@ -62,6 +62,12 @@ TRAIN_METRICS = {m.name: m for m in [
     Metric("test_loss", "test_loss", "test loss", True),
     Metric("train_loss", "train_loss", "train loss", True),
     Metric("train_acc", "train_accuracy", "train accuracy", False),
+    Metric("sharpness_worst", "sharpness_worst_linf", "adaptive worst-case l_inf sharpness", True),
+    Metric("sharpness_average", "sharpness_average", "average-case sharpness", True),
+    Metric("hessian_top", "hessian_top_eigenvalue", "Hessian top eigenvalue", True),
+    Metric("hessian_trace", "hessian_trace", "Hessian trace", True),
+    Metric("c2", "c2", "per-sample gradient variance C^2", True),
+    Metric("delta", "delta", "measured delta = eta C / sqrt(b)", True),
 ]}
 
 
@@ -169,11 +175,18 @@ def _experiment_arm(label: str, filename: str, seed, exp: Experiment, metric: Me
 
 
 def _network_arm(label: str, filename: str, seed, group, metric: Metric) -> Arm:
-    if metric.source not in group.arrays:
+    rows = int(group.attributes.get("epochs", 0)) + 1
+    epoch = np.asarray(group.arrays.get("epoch", np.arange(rows)), float)
+    final = group.groups.get("final")
+    only_final = metric.source not in group.arrays and final is not None and metric.source in final.arrays
+    if only_final:  # measured at the end only (no measure.curvature_epochs): one point, the last epoch
+        values = np.full((len(epoch), np.size(final.arrays[metric.source])), np.nan)
+        values[-1] = np.asarray(final.arrays[metric.source], float)
+    elif metric.source in group.arrays:
+        values = np.asarray(group.arrays[metric.source], float)
+        values = values.reshape(values.shape[0], -1)  # [E+1, K]
+    else:
         raise CompareError(f"{label}: no '{metric.source}' (it has {sorted(group.arrays)})")
-    values = np.asarray(group.arrays[metric.source], float)
-    values = values.reshape(values.shape[0], -1)  # [E+1, K]
-    epoch = np.asarray(group.arrays.get("epoch", np.arange(values.shape[0])), float)
     rows = [mean_interval(row) for row in values]
     mean = np.array([r[0] for r in rows])
     low, high = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
@@ -186,7 +199,9 @@ def _network_arm(label: str, filename: str, seed, group, metric: Metric) -> Arm:
     arm = Arm(label, filename, "network", epoch, mean, low, high, n, final, final_low, final_high, final_n,
               samples=values[last], seed=seed,
               updates=np.asarray(group.arrays["steps"], float) if "steps" in group.arrays else None)
-    if last != values.shape[0] - 1:
+    if only_final:
+        arm.notes.append("measured at the end only (measure.curvature_epochs gives a curve)")
+    elif last != values.shape[0] - 1:
         arm.notes.append(f"final = epoch {int(epoch[last])}, the last one measured")
     return arm
 

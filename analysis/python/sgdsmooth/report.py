@@ -208,13 +208,29 @@ def _replica_band(ax, x, values, label):
     plots.mean_band(ax, np.asarray(x)[keep], mean, np.nan_to_num(se), n, label=label, marker="o", ms=3)
 
 
+# The per-epoch curvature and sharpness tables (measure.curvature_epochs) and their panel titles.
+CURVATURE_PANELS = (("hessian_top_eigenvalue", "Hessian top eigenvalue"), ("hessian_trace", "Hessian trace"),
+                    ("sharpness_worst_linf", "worst-case l_inf sharpness"),
+                    ("sharpness_average", "average-case sharpness"))
+
+
 def networks_figure(name: str, group, directory: str) -> Figure:
     """One training run (/networks/RUN): losses, accuracies and delta per epoch over K replicas."""
     a = group.arrays
     epoch = a["epoch"]
-    # A fourth panel where the run measured the full-gradient norm (measure.full_gradient).
+    # A fourth panel where the run measured the full-gradient norm (measure.full_gradient), and one
+    # per curvature or sharpness measure taken at chosen epochs (measure.curvature_epochs).
     full = "gradient_norm_full" in a and bool(np.isfinite(np.asarray(a["gradient_norm_full"], float)).any())
-    fig, axes = plt.subplots(1, 4 if full else 3, figsize=(17 if full else 13, 3.6))
+    chosen = [(key, title) for key, title in CURVATURE_PANELS
+              if key in a and np.ndim(a[key]) == 2 and bool(np.isfinite(np.asarray(a[key], float)).any())]
+    titles = ["loss", "accuracy", "measured delta"] + (["full-gradient norm"] if full else []) + [t for _, t in chosen]
+    columns = min(4, len(titles))
+    rows = (len(titles) + columns - 1) // columns
+    fig, grid = plt.subplots(rows, columns, figsize=(4.3 * columns, 3.6 * rows), squeeze=False)
+    axes = list(grid.ravel())
+    for ax in axes[len(titles):]:
+        ax.set_visible(False)
+    axes = axes[:len(titles)]
     for key in ("train_loss", "test_loss"):
         if key in a:
             _replica_band(axes[0], epoch, a[key], key)
@@ -227,7 +243,9 @@ def networks_figure(name: str, group, directory: str) -> Figure:
         _replica_band(axes[3], epoch, a["gradient_norm_full"], "||grad f|| over all training samples")
         if "gradient_norm_unbiased" in a:
             _replica_band(axes[3], epoch, a["gradient_norm_unbiased"], "estimate from the C^2 samples")
-    for ax, title in zip(axes, ("loss", "accuracy", "measured delta", "full-gradient norm")):
+    for ax, (key, _) in zip(axes[len(titles) - len(chosen):], chosen):
+        _replica_band(ax, epoch, a[key], key)
+    for ax, title in zip(axes, titles):
         ax.set_xlabel("epoch")
         ax.set_ylabel(title)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
