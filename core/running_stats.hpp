@@ -4,6 +4,7 @@
 // not depend on how many threads produced the blocks.
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "core/hd.hpp"
 
@@ -38,5 +39,26 @@ struct RunningStats {
   double variance() const { return count > 1 ? m2 / static_cast<double>(count - 1) : NAN; }
   double standard_error() const { return count > 1 ? std::sqrt(variance() / static_cast<double>(count)) : NAN; }
 };
+
+// The mean of a handful of values (sharpness batches, probes, replicas) and its standard error
+// sd / sqrt(n), two-pass in index order. One convention for every caller: the SE of fewer than
+// two values is NaN (unknown), never 0, and the mean of none is NaN.
+struct SampleMean {
+  double mean = NAN, standard_error = NAN;
+};
+
+inline SampleMean sample_mean(const std::vector<double>& values) {
+  SampleMean out;
+  if (values.empty()) return out;
+  const double n = static_cast<double>(values.size());
+  double sum = 0.0;
+  for (const double v : values) sum += v;
+  out.mean = sum / n;
+  if (values.size() < 2) return out;
+  double squares = 0.0;
+  for (const double v : values) squares += (v - out.mean) * (v - out.mean);
+  out.standard_error = std::sqrt(squares / (n - 1) / n);
+  return out;
+}
 
 }  // namespace sgds

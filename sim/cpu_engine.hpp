@@ -102,255 +102,327 @@ void advance_float_tile(LaneIsa isa, const Gradient& gradient, const floatpath::
   for (int l = 0; l < kLanes; ++l) alive[l] = alive_f[l];  // frozen lanes: counted, excluded from statistics
 }
 
+// One run of the CPU engine: the trajectories' state in tiles (x[tile][coordinate][lane]), the
+// recorder and the result being filled. run_cpu_engine drives it checkpoint by checkpoint:
+// advance every tile to the checkpoint, observe every alive trajectory, record the statistics.
+template <class Problem>
+class CpuEngineRun {
+  static constexpr std::size_t L = kLanes;  // trajectories per tile
+
+ public:
+  CpuEngineRun(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
+               const StepSchedule& schedule, const InitialPoint& init, const EngineSettings& settings)
+      : problem_(problem), noise_(noise), optimizer_(optimizer), schedule_(schedule), settings_(settings),
+        record_(settings.record), dim_(problem.dim), n_(static_cast<std::size_t>(settings.trajectories)),
+        d_(static_cast<std::size_t>(dim_)), tiles_((n_ + L - 1) / L), tile_size_(d_ * L),
+        lanes_path_(lane_path_applies(problem, noise, optimizer, record_)),
+        gradopt_(optimizer.kind == OptimizerKind::gradopt), needs_v_(optimizer.momentum() || gradopt_),
+        isa_(detect_lane_isa()), checkpoints_(settings.checkpoint_steps.size()),
+        recorder_(engine_observables(dim_, record_.noise), checkpoints_),
+        cols_(static_cast<std::size_t>(recorder_.columns())) {
+    // The momentum / suffix-sum buffer exists only for the optimizers that use it.
+    x_.assign(tiles_ * tile_size_, 0.0);
+    v_.assign(needs_v_ ? tiles_ * tile_size_ : 0, 0.0);
+    centre_.resize(gradopt_ ? tiles_ * tile_size_ : 0);
+    stage_state_.resize(optimizer.accuracy_rule() ? n_ : 0);
+    alive_lane_.assign(tiles_ * L, 0.0);  // 1.0 alive, 0.0 frozen or padding
+    omega_.assign(record_.noise ? n_ * d_ : 0, 0.0);
+    initialise(init);
+    minimiser_.resize(d_);
+    problem_minimiser(problem, minimiser_.data());
+    minimum_ = problem.minimum_value();
+    // A formula given without its minimiser (sim/expression_function.hpp): no distance, gap or
+    // success rate can be measured, so they are NaN rather than "0 of n".
+    known_minimiser_ = std::all_of(minimiser_.begin(), minimiser_.end(), [](double m) { return std::isfinite(m); });
+    observations_.resize(n_ * cols_);
+    alive_.assign(n_, 1);
+    add_result_series();
+    if (settings.float32) prepare_float_path();
+  }
+
+  // Every tile from step `current` to `target`, in parallel over tiles.
+  void advance(std::int64_t current, std::int64_t target) {
+    if (target == current) return;
+#pragma omp parallel
+    {
+      TileScratch scratch(*this);
+#pragma omp for schedule(static)
+      for (std::size_t tile = 0; tile < tiles_; ++tile) advance_tile(tile, current, target, scratch);
+    }
+  }
+
+  // Checkpoint k (at step `target`): observe every alive trajectory and record the statistics.
+  void observe(std::size_t k, std::int64_t target) {
+    std::int64_t dead = 0;
+    for (std::size_t i = 0; i < n_; ++i) {
+      alive_[i] = alive_lane_[i] != 0.0 ? 1 : 0;
+      dead += alive_[i] ? 0 : 1;
+    }
+    observe_trajectories();
+    recorder_.record(k, observations_, alive_);
+    for (int c = 0; c < kQuantileColumns; ++c) {
+      const std::vector<double> q = column_quantiles(observations_, recorder_.columns(), c, alive_, record_.quantiles);
+      std::copy(q.begin(), q.end(), out_.quantiles[static_cast<std::size_t>(c)].values.begin() +
+                                        static_cast<std::ptrdiff_t>(k * record_.quantiles.size()));
+    }
+    record_schedule_at(k, target);
+    record_counts(k);
+    out_.diverged.push_back(dead);
+  }
+
+  ExperimentResult finish() {
+    if (record_.per_trajectory) {
+      out_.final_x.resize(n_ * d_);
+      for (std::size_t i = 0; i < n_; ++i)
+        for (std::size_t j = 0; j < d_; ++j) out_.final_x[i * d_ + j] = x_[at(i, j)];
+    }
+    out_.steps = settings_.checkpoint_steps;
+    out_.series = recorder_.take_series();
+    return std::move(out_);
+  }
+
+ private:
+  // One thread's stepper and buffers for the tiles it advances.
+  struct TileScratch {
+    explicit TileScratch(const CpuEngineRun& run)
+        : stepper(run.problem_, run.noise_, run.optimizer_, run.schedule_, run.settings_.seed), xs(run.d_), vs(run.d_),
+          cs(run.d_), g(run.tile_size_), unused_v(run.needs_v_ ? 0 : run.tile_size_, 0.0) {
+      in.seed = run.settings_.seed;
+      in.noise_scale = run.noise_.kind == NoiseKind::gaussian ? run.noise_.scale : 0.0;
+      in.momentum = run.optimizer_.momentum();
+      in.beta = run.optimizer_.beta;
+      in.gradient_weight = run.optimizer_.gradient_weight;
+      in.divergence_bound = run.settings_.divergence_bound;
+      in.eta = run.schedule_.eta.data();
+      in.batch = run.schedule_.batch.data();
+    }
+    TrajectoryStepper<Problem> stepper;
+    std::vector<double> xs, vs, cs, g, unused_v;
+    LaneStepInputs in;
+  };
+
+  std::size_t at(std::size_t i, std::size_t j) const { return (i / L) * tile_size_ + j * L + i % L; }
+
+  void initialise(const InitialPoint& init) {
+    std::vector<double> x0(d_);
+    for (std::size_t i = 0; i < n_; ++i) {
+      draw_initial_point(init, settings_.seed, static_cast<std::uint32_t>(i), dim_, x0.data());
+      if (settings_.float32) round_to_float(x0);
+      for (std::size_t j = 0; j < d_; ++j) x_[at(i, j)] = x0[j];
+      alive_lane_[i] = 1.0;
+    }
+  }
+
+  void add_result_series() {
+    out_.trajectories = settings_.trajectories;
+    out_.dim = dim_;
+    add_quantile_series(out_, record_.quantiles, checkpoints_);
+    add_schedule_series(out_, checkpoints_);
+    const auto add_series = [&](const char* name, const char* description, int width) {
+      out_.checkpoint_series.push_back(
+          {name, description, width, std::vector<double>(checkpoints_ * static_cast<std::size_t>(width))});
+    };
+    basins_ = has_basins<Problem> ? basin_count(problem_) : 0;
+    if (basins_ > 0) add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins_);
+    stage_series_ = out_.checkpoint_series.size();
+    if (optimizer_.accuracy_rule()) {
+      add_series("stages_done", "GradOpt accuracy rule: mean number of completed stages over alive trajectories", 1);
+      add_series("stages_capped", "GradOpt accuracy rule: stages ended at the step cap, summed over all trajectories", 1);
+    }
+    if (record_.per_trajectory) out_.trajectory_f.assign(n_ * checkpoints_, NAN);
+    out_.diverged.reserve(checkpoints_);
+  }
+
+  // The float32 path (sim/float_step.hpp): per-step eta and noise factor C / sqrt(b) rounded once.
+  void prepare_float_path() {
+    const double noise_scale = noise_.kind == NoiseKind::gaussian ? noise_.scale : 0.0;
+    float_params_ = floatpath::make_float_step_params(settings_.seed, dim_, noise_scale, optimizer_.momentum(),
+                                                      optimizer_.beta, optimizer_.gradient_weight,
+                                                      settings_.divergence_bound);
+    floatpath::make_float_step_series(schedule_.eta, schedule_.batch, noise_scale, eta_f_, factor_f_);
+  }
+
+  // One tile on whichever path applies: float32, the vectorised lanes, or per trajectory.
+  void advance_tile(std::size_t tile, std::int64_t current, std::int64_t target, TileScratch& s) {
+    double* xt = &x_[tile * tile_size_];
+    double* vt = needs_v_ ? &v_[tile * tile_size_] : s.unused_v.data();
+    double* alive_t = &alive_lane_[tile * L];
+    if constexpr (floatpath::float_path_supported<Problem>) {
+      if (settings_.float32) {
+        const floatpath::FloatGradient<Problem> float_gradient(problem_);
+        advance_float_tile(isa_, float_gradient, float_params_, static_cast<std::uint32_t>(tile * L), current,
+                           target, eta_f_.data(), factor_f_.data(), xt, needs_v_ ? vt : nullptr, alive_t);
+        return;
+      }
+    }
+    if constexpr (LaneGradient<Problem>::available) {
+      if (lanes_path_) {
+        s.in.first_trajectory = static_cast<std::uint32_t>(tile * L);
+        advance_lanes(isa_, problem_, s.in, xt, vt, alive_t, s.g.data(), current, target);
+        return;
+      }
+    }
+    for (std::size_t l = 0; l < L; ++l) {
+      const std::size_t i = tile * L + l;
+      if (i >= n_ || alive_t[l] == 0.0) continue;
+      for (std::size_t j = 0; j < d_; ++j) {
+        s.xs[j] = xt[j * L + l];
+        s.vs[j] = vt[j * L + l];
+        if (gradopt_) s.cs[j] = centre_[tile * tile_size_ + j * L + l];
+      }
+      for (std::int64_t t = current; t < target; ++t) {
+        double* omega_i = record_.noise && t == target - 1 ? &omega_[i * d_] : nullptr;
+        s.stepper.step(static_cast<std::uint32_t>(i), t, s.xs.data(), s.vs.data(), s.cs.data(), omega_i,
+                       stage_state_.empty() ? nullptr : &stage_state_[i]);
+        bool finite = true;
+        for (std::size_t j = 0; j < d_; ++j) finite &= std::fabs(s.xs[j]) <= settings_.divergence_bound;
+        if (!finite) {
+          alive_t[l] = 0.0;  // frozen where it broke; counted, excluded from statistics
+          break;
+        }
+      }
+      for (std::size_t j = 0; j < d_; ++j) {
+        xt[j * L + l] = s.xs[j];
+        vt[j * L + l] = s.vs[j];
+        if (gradopt_) centre_[tile * tile_size_ + j * L + l] = s.cs[j];
+      }
+    }
+  }
+
+  // The observables of every alive trajectory into its row (engine_observables' columns).
+  void observe_trajectories() {
+#pragma omp parallel
+    {
+      std::vector<double> xs(d_), g(d_);
+#pragma omp for schedule(static)
+      for (std::size_t i = 0; i < n_; ++i) {
+        double* row = &observations_[i * cols_];
+        if (!alive_[i]) continue;
+        for (std::size_t j = 0; j < d_; ++j) xs[j] = x_[at(i, j)];
+        problem_.gradient(xs.data(), g.data());
+        double dist2 = 0.0, grad2 = 0.0;
+        for (std::size_t j = 0; j < d_; ++j) {
+          dist2 += (xs[j] - minimiser_[j]) * (xs[j] - minimiser_[j]);
+          grad2 += g[j] * g[j];
+        }
+        row[0] = problem_.value(xs.data());
+        row[1] = row[0] - minimum_;
+        row[2] = std::sqrt(dist2);
+        row[3] = std::sqrt(grad2);
+        for (std::size_t j = 0; j < d_; ++j) {
+          row[4 + j] = xs[j];
+          row[4 + d_ + j] = xs[j] * xs[j];
+        }
+        if (record_.noise) {
+          double w2 = 0.0;
+          for (std::size_t j = 0; j < d_; ++j) {
+            row[4 + 2 * d_ + j] = omega_[i * d_ + j];
+            w2 += omega_[i * d_ + j] * omega_[i * d_ + j];
+          }
+          row[4 + 3 * d_] = w2;
+        }
+      }
+    }
+  }
+
+  // Schedule quantities at the step taken from this checkpoint on (the last step at the end).
+  void record_schedule_at(std::size_t k, std::int64_t target) {
+    const std::size_t s = recorded_step(schedule_, target);
+    const double eta = schedule_.steps() > 0 ? schedule_.eta[s] : NAN;
+    const double b = schedule_.steps() > 0 ? schedule_.batch[s] : NAN;
+    double delta = recorded_delta(noise_, settings_, eta, b);
+    if (optimizer_.accuracy_rule()) {
+      // Stages end at different steps: the mean current delta over alive trajectories.
+      double sum = 0.0, counted = 0.0;
+      const std::size_t last = optimizer_.stage_delta.size() - 1;
+      for (std::size_t i = 0; i < n_; ++i) {
+        if (!alive_[i]) continue;
+        sum += optimizer_.stage_delta[std::min(static_cast<std::size_t>(stage_state_[i].stage), last)];
+        counted += 1.0;
+      }
+      delta = counted > 0 ? sum / counted : NAN;
+    } else if (optimizer_.graduated()) {
+      delta = optimizer_.delta_at(static_cast<std::int64_t>(s));
+    }
+    record_schedule(out_, k, eta, b, delta, settings_);
+  }
+
+  // Success rate, basin shares, GradOpt's stage counts and per-trajectory f at checkpoint k.
+  void record_counts(std::size_t k) {
+    std::int64_t alive_count = 0, successes = 0;
+    std::vector<std::int64_t> basin_counts(static_cast<std::size_t>(basins_), 0);
+    std::vector<double> xs(d_);
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (!alive_[i]) continue;
+      ++alive_count;
+      successes += observations_[i * cols_ + 2] <= record_.success_radius ? 1 : 0;
+      if constexpr (has_basins<Problem>) {
+        for (std::size_t j = 0; j < d_; ++j) xs[j] = x_[at(i, j)];
+        const int basin = problem_.basin_of(xs.data());
+        if (basin >= 0 && basin < basins_) ++basin_counts[static_cast<std::size_t>(basin)];
+      }
+      if (record_.per_trajectory) out_.trajectory_f[i * checkpoints_ + k] = observations_[i * cols_];
+    }
+    record_success(out_, k, known_minimiser_ ? alive_count : 0, successes);
+    for (int c = 0; c < basins_; ++c)
+      out_.checkpoint_series[kScheduleSeriesCount].values[k * static_cast<std::size_t>(basins_) + static_cast<std::size_t>(c)] =
+          alive_count > 0 ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count)
+                          : NAN;
+    if (optimizer_.accuracy_rule()) {
+      double done = 0.0, counted = 0.0, capped = 0.0;
+      for (std::size_t i = 0; i < n_; ++i) {
+        capped += static_cast<double>(stage_state_[i].capped);
+        if (!alive_[i]) continue;
+        done += static_cast<double>(stage_state_[i].stage);
+        counted += 1.0;
+      }
+      out_.checkpoint_series[stage_series_].values[k] = counted > 0 ? done / counted : NAN;
+      out_.checkpoint_series[stage_series_ + 1].values[k] = capped;
+    }
+  }
+
+  const Problem& problem_;
+  const NoiseModel& noise_;
+  const OptimizerSpec& optimizer_;
+  const StepSchedule& schedule_;
+  const EngineSettings& settings_;
+  const RecordSpec& record_;
+  const int dim_;
+  const std::size_t n_, d_, tiles_, tile_size_;
+  const bool lanes_path_, gradopt_, needs_v_;
+  const LaneIsa isa_;
+  const std::size_t checkpoints_;
+  CheckpointRecorder recorder_;
+  const std::size_t cols_;
+
+  std::vector<double> x_, v_, centre_, alive_lane_, omega_;
+  std::vector<GradOptState> stage_state_;
+  std::vector<double> minimiser_;
+  double minimum_ = 0.0;
+  bool known_minimiser_ = true;
+  std::vector<double> observations_;
+  std::vector<std::uint8_t> alive_;
+  int basins_ = 0;
+  std::size_t stage_series_ = 0;
+  floatpath::FloatStepParams float_params_;
+  std::vector<float> eta_f_, factor_f_;
+  ExperimentResult out_;
+};
+
 template <class Problem>
 ExperimentResult run_cpu_engine(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
                                 const StepSchedule& schedule, const InitialPoint& init, const EngineSettings& settings,
                                 Progress& progress) {
-  const RecordSpec& record = settings.record;
-  const int dim = problem.dim;
-  const std::size_t n = static_cast<std::size_t>(settings.trajectories);
-  const std::size_t d = static_cast<std::size_t>(dim);
-  const std::size_t L = static_cast<std::size_t>(kLanes);
-  const std::size_t tiles = (n + L - 1) / L;
-  const std::size_t tile_size = d * L;
-  const bool lanes_path = lane_path_applies(problem, noise, optimizer, record);
-  const bool gradopt = optimizer.kind == OptimizerKind::gradopt;
-  const LaneIsa isa = detect_lane_isa();
-
-  // The momentum / suffix-sum buffer exists only for the optimizers that use it.
-  const bool needs_v = optimizer.momentum() || gradopt;
-  std::vector<double> x(tiles * tile_size, 0.0), v(needs_v ? tiles * tile_size : 0, 0.0);
-  std::vector<double> centre(gradopt ? tiles * tile_size : 0);
-  std::vector<GradOptState> stage_state(optimizer.accuracy_rule() ? n : 0);
-  std::vector<double> alive_lane(tiles * L, 0.0);  // 1.0 alive, 0.0 frozen or padding
-  std::vector<double> omega(record.noise ? n * d : 0, 0.0);
-  auto at = [&](std::size_t i, std::size_t j) { return (i / L) * tile_size + j * L + i % L; };
-
-  {
-    std::vector<double> x0(d);
-    for (std::size_t i = 0; i < n; ++i) {
-      draw_initial_point(init, settings.seed, static_cast<std::uint32_t>(i), dim, x0.data());
-      if (settings.float32) round_to_float(x0);
-      for (std::size_t j = 0; j < d; ++j) x[at(i, j)] = x0[j];
-      alive_lane[i] = 1.0;
-    }
-  }
-
-  std::vector<double> minimiser(d);
-  problem_minimiser(problem, minimiser.data());
-  const double minimum = problem.minimum_value();
-  // A formula given without its minimiser (sim/expression_function.hpp): no distance, gap or
-  // success rate can be measured, so they are NaN rather than "0 of n".
-  const bool known_minimiser = std::all_of(minimiser.begin(), minimiser.end(), [](double m) { return std::isfinite(m); });
-
-  const std::size_t checkpoints = settings.checkpoint_steps.size();
-  CheckpointRecorder recorder(engine_observables(dim, record.noise), checkpoints);
-  const std::size_t cols = static_cast<std::size_t>(recorder.columns());
-  std::vector<double> observations(n * cols);
-  std::vector<std::uint8_t> alive(n, 1);
-
-  ExperimentResult out;
-  out.trajectories = settings.trajectories;
-  out.dim = dim;
-  add_quantile_series(out, record.quantiles, checkpoints);
-  add_schedule_series(out, checkpoints);
-  auto add_series = [&](const char* name, const char* description, int width) -> CheckpointSeries& {
-    out.checkpoint_series.push_back({name, description, width, std::vector<double>(checkpoints * static_cast<std::size_t>(width))});
-    return out.checkpoint_series.back();
-  };
-  const int basins = has_basins<Problem> ? basin_count(problem) : 0;
-  if (basins > 0) add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins);
-  const std::size_t stage_series = out.checkpoint_series.size();
-  if (optimizer.accuracy_rule()) {
-    add_series("stages_done", "GradOpt accuracy rule: mean number of completed stages over alive trajectories", 1);
-    add_series("stages_capped", "GradOpt accuracy rule: stages ended at the step cap, summed over all trajectories", 1);
-  }
-  if (record.per_trajectory) out.trajectory_f.assign(n * checkpoints, NAN);
-  out.diverged.reserve(checkpoints);
-
-  // The float32 path (sim/float_step.hpp): per-step eta and noise factor C / sqrt(b) rounded once.
-  floatpath::FloatStepParams float_params;
-  std::vector<float> eta_f, factor_f;
-  if (settings.float32) {
-    const double noise_scale = noise.kind == NoiseKind::gaussian ? noise.scale : 0.0;
-    float_params = floatpath::make_float_step_params(settings.seed, dim, noise_scale, optimizer.momentum(),
-                                                     optimizer.beta, optimizer.gradient_weight,
-                                                     settings.divergence_bound);
-    floatpath::make_float_step_series(schedule.eta, schedule.batch, noise_scale, eta_f, factor_f);
-  }
-
+  CpuEngineRun<Problem> run(problem, noise, optimizer, schedule, init, settings);
   std::int64_t current = 0;
-  for (std::size_t k = 0; k < checkpoints; ++k) {
+  for (std::size_t k = 0; k < settings.checkpoint_steps.size(); ++k) {
     const std::int64_t target = settings.checkpoint_steps[k];
-#pragma omp parallel
-    {
-      TrajectoryStepper<Problem> stepper(problem, noise, optimizer, schedule, settings.seed);
-      std::vector<double> xs(d), vs(d), cs(d), g(tile_size), unused_v(needs_v ? 0 : tile_size, 0.0);
-      LaneStepInputs in;
-      in.seed = settings.seed;
-      in.noise_scale = noise.kind == NoiseKind::gaussian ? noise.scale : 0.0;
-      in.momentum = optimizer.momentum();
-      in.beta = optimizer.beta;
-      in.gradient_weight = optimizer.gradient_weight;
-      in.divergence_bound = settings.divergence_bound;
-      in.eta = schedule.eta.data();
-      in.batch = schedule.batch.data();
-#pragma omp for schedule(static)
-      for (std::size_t tile = 0; tile < tiles; ++tile) {
-        double* xt = &x[tile * tile_size];
-        double* vt = needs_v ? &v[tile * tile_size] : unused_v.data();
-        double* alive_t = &alive_lane[tile * L];
-        if (target == current) continue;
-        if constexpr (floatpath::float_path_supported<Problem>) {
-          if (settings.float32) {
-            const floatpath::FloatGradient<Problem> float_gradient(problem);
-            advance_float_tile(isa, float_gradient, float_params, static_cast<std::uint32_t>(tile * L), current,
-                               target, eta_f.data(), factor_f.data(), xt, needs_v ? vt : nullptr, alive_t);
-            continue;
-          }
-        }
-        if constexpr (LaneGradient<Problem>::available) {
-          if (lanes_path) {
-            in.first_trajectory = static_cast<std::uint32_t>(tile * L);
-            advance_lanes(isa, problem, in, xt, vt, alive_t, g.data(), current, target);
-            continue;
-          }
-        }
-        for (std::size_t l = 0; l < L; ++l) {
-          const std::size_t i = tile * L + l;
-          if (i >= n || alive_t[l] == 0.0) continue;
-          for (std::size_t j = 0; j < d; ++j) {
-            xs[j] = xt[j * L + l];
-            vs[j] = vt[j * L + l];
-            if (gradopt) cs[j] = centre[tile * tile_size + j * L + l];
-          }
-          for (std::int64_t t = current; t < target; ++t) {
-            double* omega_i = record.noise && t == target - 1 ? &omega[i * d] : nullptr;
-            stepper.step(static_cast<std::uint32_t>(i), t, xs.data(), vs.data(), cs.data(), omega_i,
-                         stage_state.empty() ? nullptr : &stage_state[i]);
-            bool finite = true;
-            for (std::size_t j = 0; j < d; ++j) finite &= std::fabs(xs[j]) <= settings.divergence_bound;
-            if (!finite) {
-              alive_t[l] = 0.0;  // frozen where it broke; counted, excluded from statistics
-              break;
-            }
-          }
-          for (std::size_t j = 0; j < d; ++j) {
-            xt[j * L + l] = xs[j];
-            vt[j * L + l] = vs[j];
-            if (gradopt) centre[tile * tile_size + j * L + l] = cs[j];
-          }
-        }
-      }
-    }
+    run.advance(current, target);
     current = target;
-
-    // Observe every alive trajectory.
-    std::int64_t dead = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      alive[i] = alive_lane[i] != 0.0 ? 1 : 0;
-      dead += alive[i] ? 0 : 1;
-    }
-#pragma omp parallel
-    {
-      std::vector<double> xs(d), g(d);
-#pragma omp for schedule(static)
-      for (std::size_t i = 0; i < n; ++i) {
-        double* row = &observations[i * cols];
-        if (!alive[i]) continue;
-        for (std::size_t j = 0; j < d; ++j) xs[j] = x[at(i, j)];
-        problem.gradient(xs.data(), g.data());
-        double dist2 = 0.0, grad2 = 0.0;
-        for (std::size_t j = 0; j < d; ++j) {
-          dist2 += (xs[j] - minimiser[j]) * (xs[j] - minimiser[j]);
-          grad2 += g[j] * g[j];
-        }
-        row[0] = problem.value(xs.data());
-        row[1] = row[0] - minimum;
-        row[2] = std::sqrt(dist2);
-        row[3] = std::sqrt(grad2);
-        for (std::size_t j = 0; j < d; ++j) {
-          row[4 + j] = xs[j];
-          row[4 + d + j] = xs[j] * xs[j];
-        }
-        if (record.noise) {
-          double w2 = 0.0;
-          for (std::size_t j = 0; j < d; ++j) {
-            row[4 + 2 * d + j] = omega[i * d + j];
-            w2 += omega[i * d + j] * omega[i * d + j];
-          }
-          row[4 + 3 * d] = w2;
-        }
-      }
-    }
-    recorder.record(k, observations, alive);
-    for (int c = 0; c < kQuantileColumns; ++c) {
-      const std::vector<double> q = column_quantiles(observations, recorder.columns(), c, alive, record.quantiles);
-      std::copy(q.begin(), q.end(), out.quantiles[static_cast<std::size_t>(c)].values.begin() +
-                                        static_cast<std::ptrdiff_t>(k * record.quantiles.size()));
-    }
-
-    // Schedule quantities at the step taken from this checkpoint on (the last step at the end).
-    const std::size_t s = recorded_step(schedule, target);
-    const double eta = schedule.steps() > 0 ? schedule.eta[s] : NAN;
-    const double b = schedule.steps() > 0 ? schedule.batch[s] : NAN;
-    double delta = recorded_delta(noise, settings, eta, b);
-    if (optimizer.accuracy_rule()) {
-      // Stages end at different steps: the mean current delta over alive trajectories.
-      double sum = 0.0, counted = 0.0;
-      const std::size_t last = optimizer.stage_delta.size() - 1;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (!alive[i]) continue;
-        sum += optimizer.stage_delta[std::min(static_cast<std::size_t>(stage_state[i].stage), last)];
-        counted += 1.0;
-      }
-      delta = counted > 0 ? sum / counted : NAN;
-    } else if (optimizer.graduated()) {
-      delta = optimizer.delta_at(static_cast<std::int64_t>(s));
-    }
-    record_schedule(out, k, eta, b, delta, settings);
-
-    std::int64_t alive_count = 0, successes = 0;
-    std::vector<std::int64_t> basin_counts(static_cast<std::size_t>(basins), 0);
-    std::vector<double> xs(d);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!alive[i]) continue;
-      ++alive_count;
-      successes += observations[i * cols + 2] <= record.success_radius ? 1 : 0;
-      if constexpr (has_basins<Problem>) {
-        for (std::size_t j = 0; j < d; ++j) xs[j] = x[at(i, j)];
-        const int basin = problem.basin_of(xs.data());
-        if (basin >= 0 && basin < basins) ++basin_counts[static_cast<std::size_t>(basin)];
-      }
-      if (record.per_trajectory) out.trajectory_f[i * checkpoints + k] = observations[i * cols];
-    }
-    record_success(out, k, known_minimiser ? alive_count : 0, successes);
-    for (int c = 0; c < basins; ++c)
-      out.checkpoint_series[kScheduleSeriesCount].values[k * static_cast<std::size_t>(basins) + static_cast<std::size_t>(c)] =
-          alive_count > 0 ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count) : NAN;
-
-    if (optimizer.accuracy_rule()) {
-      double done = 0.0, counted = 0.0, capped = 0.0;
-      for (std::size_t i = 0; i < n; ++i) {
-        capped += static_cast<double>(stage_state[i].capped);
-        if (!alive[i]) continue;
-        done += static_cast<double>(stage_state[i].stage);
-        counted += 1.0;
-      }
-      out.checkpoint_series[stage_series].values[k] = counted > 0 ? done / counted : NAN;
-      out.checkpoint_series[stage_series + 1].values[k] = capped;
-    }
-    out.diverged.push_back(dead);
+    run.observe(k, target);
     progress.set(current);
   }
-  if (record.per_trajectory) {
-    out.final_x.resize(n * d);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < d; ++j) out.final_x[i * d + j] = x[at(i, j)];
-  }
-  out.steps = settings.checkpoint_steps;
-  out.series = recorder.take_series();
-  return out;
+  return run.finish();
 }
 
 }  // namespace sgds

@@ -13,6 +13,15 @@ bool global_quiet = false;
 
 void Progress::set_global_quiet(bool quiet) { global_quiet = quiet; }
 
+std::string progress_log_line(const std::string& label, double fraction, double seconds, bool final_line) {
+  std::string line = fmt::format("{}: {:3.0f}% ({:.1f} s", label, 100.0 * fraction, seconds);
+  if (!final_line && fraction > 0.0 && fraction < 1.0) {
+    const double left = seconds * (1.0 - fraction) / fraction;
+    line += left < 100.0 ? fmt::format(", about {:.0f} s left", left) : fmt::format(", about {:.1f} min left", left / 60.0);
+  }
+  return line + ")";
+}
+
 Progress::Progress(std::string label, std::int64_t total, bool quiet)
     : label_(std::move(label)),
       total_(total > 0 ? total : 1),
@@ -50,7 +59,7 @@ void Progress::draw(bool final_line) {
   if (!terminal_) {
     // In a log only the finish of short work is worth a line; long work gets periodic lines.
     if (final_line && seconds < 5.0) return;
-    std::fprintf(stderr, "%s: %3.0f%% (%.1f s)\n", label_.c_str(), 100.0 * fraction, seconds);
+    std::fprintf(stderr, "%s\n", progress_log_line(label_, fraction, seconds, final_line).c_str());
     return;
   }
   constexpr int width = 30;

@@ -7,6 +7,10 @@
 
 namespace sgds {
 
+// The line a log gets: "LABEL:  20% (12.0 s, about 48 s left)"; the time left is the measured
+// rate's (elapsed (1 - f) / f), given once some work is done and until the last line.
+std::string progress_log_line(const std::string& label, double fraction, double seconds, bool final_line);
+
 class Progress {
  public:
   Progress(std::string label, std::int64_t total, bool quiet = false);

@@ -12,13 +12,13 @@ TEST_CASE("first_passage_time: the bias vanishes at least like sqrt(eta), and th
   using namespace sgds;
   const CheckDefinition* check = find_check("first_passage_time");
   REQUIRE(check);
-  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
   INFO(truth.comparisons.front().label);
   CHECK(truth.verdict == Verdict::supported);
   REQUIRE(check->mutants.size() == 2);
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
-    CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
   }
 }
 
@@ -26,13 +26,13 @@ TEST_CASE("sgd_vs_smoothed_gd: both effects supported, and the flipped predictio
   using namespace sgds;
   const CheckDefinition* check = find_check("sgd_vs_smoothed_gd");
   REQUIRE(check);
-  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
   REQUIRE(truth.comparisons.size() == 2);
   INFO(truth.comparisons.front().label);
   CHECK(truth.verdict == Verdict::supported);
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
-    CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
   }
 }
 
@@ -44,7 +44,7 @@ TEST_CASE("graduated_vs_constant: explicit GO beats the best constant, eps ~ M^-
   using namespace sgds;
   const CheckDefinition* check = find_check("graduated_vs_constant");
   REQUIRE(check);
-  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
   REQUIRE(truth.comparisons.size() == 4);
   const Comparison& explicit_go = truth.comparisons[1];
   INFO(explicit_go.label);
@@ -58,5 +58,5 @@ TEST_CASE("graduated_vs_constant: explicit GO beats the best constant, eps ~ M^-
   }
   CHECK(truth.verdict != Verdict::fail);
   REQUIRE(check->mutants.size() == 1);
-  CHECK(check->run(CheckOptions{true, check->mutants.front(), 20231115}).verdict == Verdict::fail);
+  CHECK(check->run(CheckOptions{true, check->mutants.front(), 20231115, ""}).verdict == Verdict::fail);
 }

@@ -19,14 +19,14 @@ TEST_CASE("smoothing_lemmas: no bound is exceeded, the |x| kink attains it, and 
   using namespace sgds;
   const CheckDefinition* check = find_check("smoothing_lemmas");
   REQUIRE(check);
-  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
   CHECK(truth.verdict == Verdict::pass);
   double largest_ratio = 0.0;
   for (const auto& c : truth.comparisons) largest_ratio = std::max(largest_ratio, c.estimate);
   CHECK(largest_ratio == Approx(1.0).margin(0.02));  // tight: delta E|u| at the kink of |x|
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
-    const CheckResult r = check->run(CheckOptions{true, mutant, 20231115});
+    const CheckResult r = check->run(CheckOptions{true, mutant, 20231115, ""});
     CHECK(r.verdict == Verdict::fail);
     double worst = -INFINITY;
     for (const auto& c : r.comparisons) worst = std::max(worst, c.z());

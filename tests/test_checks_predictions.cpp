@@ -15,9 +15,9 @@ CheckResult run_truth_and_mutants(const std::string& name) {
   REQUIRE_FALSE(check->mutants.empty());
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
-    CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
   }
-  return check->run(CheckOptions{true, "", 20231115});
+  return check->run(CheckOptions{true, "", 20231115, ""});
 }
 
 }  // namespace

@@ -22,23 +22,23 @@ TEST_CASE("decide_trend follows its stated rule") {
 TEST_CASE("rival_scalings: spread on eta/b and displacement on eta/sqrt(b) are supported, mutants fail") {
   const CheckDefinition* check = find_check("rival_scalings");
   REQUIRE(check);
-  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
   CHECK(truth.verdict == Verdict::supported);
   REQUIRE(check->mutants.size() == 2);
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
-    CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
   }
 }
 
 TEST_CASE("minibatch_one_step_bias: a measured verdict on the truth, and the no-smoothing mutant fails") {
   const CheckDefinition* check = find_check("minibatch_one_step_bias");
   REQUIRE(check);
-  const CheckResult truth = check->run(CheckOptions{true, "", 20231115});
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
   CHECK(truth.verdict != Verdict::fail);  // an [open] claim: any of the three trend verdicts is a finding
   CHECK(truth.comparisons.size() == 4);
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
-    CHECK(check->run(CheckOptions{true, mutant, 20231115}).verdict == Verdict::fail);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
   }
 }

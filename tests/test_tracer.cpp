@@ -51,7 +51,7 @@ TEST_CASE("one and two threads give byte-identical statistics") {
 TEST_CASE("the AR(1) variance check passes on the true theory") {
   const CheckDefinition* check = find_check("quadratic_ar1_variance");
   REQUIRE(check);
-  const CheckResult r = check->run(CheckOptions{true, "", 20231115});
+  const CheckResult r = check->run(CheckOptions{true, "", 20231115, ""});
   CHECK(r.verdict == Verdict::pass);
   CHECK(r.comparisons.size() >= 40);
   CHECK(r.max_abs_z() <= r.z_threshold);
@@ -63,7 +63,7 @@ TEST_CASE("the AR(1) variance check fails on every mutant of the theory") {
   REQUIRE(check->mutants.size() == 3);
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
-    const CheckResult r = check->run(CheckOptions{true, mutant, 20231115});
+    const CheckResult r = check->run(CheckOptions{true, mutant, 20231115, ""});
     CHECK(r.verdict == Verdict::fail);
     CHECK(r.max_abs_z() > 2 * r.z_threshold);  // caught by a wide margin, not by luck
   }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "core/running_stats.hpp"
+
 namespace sgds::nn {
 namespace {
 
@@ -23,13 +25,8 @@ VectorXd gaussian(Eigen::Index n, RandomStream& stream) {
 }
 
 Estimate mean_and_se(const std::vector<double>& values) {
-  const double n = static_cast<double>(values.size());
-  double mean = 0.0;
-  for (const double v : values) mean += v;
-  mean /= n;
-  double squares = 0.0;
-  for (const double v : values) squares += (v - mean) * (v - mean);
-  return {mean, values.size() > 1 ? std::sqrt(squares / (n - 1) / n) : 0.0};
+  const SampleMean m = sample_mean(values);
+  return {m.mean, m.standard_error};
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
-#include <numeric>
 #include <stdexcept>
 
 #include <Eigen/Core>
@@ -20,6 +19,7 @@
 #include "sim/nn/sample_order.hpp"
 #include "sim/parallel_errors.hpp"
 #include "core/rng.hpp"
+#include "core/running_stats.hpp"
 
 namespace sgds::nn {
 namespace {
@@ -101,14 +101,6 @@ const char* const kFinalDescriptions[final_count] = {
     "first epoch (1-based) whose train loss is not finite: the replica diverged there (its later rows and final "
     "measurements are NaN or meaningless); 0 = never"};
 
-double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
-double se_of(const std::vector<double>& v) {
-  if (v.size() < 2) return 0.0;
-  const double m = mean_of(v);
-  double s = 0.0;
-  for (const double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1) / static_cast<double>(v.size()));
-}
 
 }  // namespace
 
@@ -318,10 +310,11 @@ void measure_curvature(const TrainSpec& spec, const Architecture& arch, const Da
       average.push_back(
           average_case_sharpness(f, w64, m.average_rho, m.average_draws, probe(2000 + static_cast<std::uint64_t>(k))).value);
     }
-    out[sharpness_worst_linf] = mean_of(worst);
-    out[sharpness_worst_linf_se] = se_of(worst);
-    out[sharpness_average] = mean_of(average);
-    out[sharpness_average_se] = se_of(average);
+    const SampleMean worst_mean = sample_mean(worst), average_mean = sample_mean(average);  // SE NaN with one batch
+    out[sharpness_worst_linf] = worst_mean.mean;
+    out[sharpness_worst_linf_se] = worst_mean.standard_error;
+    out[sharpness_average] = average_mean.mean;
+    out[sharpness_average_se] = average_mean.standard_error;
   }
 }
 

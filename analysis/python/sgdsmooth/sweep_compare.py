@@ -16,8 +16,25 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from matplotlib.ticker import NullFormatter
+
 from .reader import Experiment, ResultFile
 from .stats import Z95
+
+
+def _zipped_partners(axes: Sequence[str], rows) -> Dict[str, List[str]]:
+    """Keys whose values determine each other one to one over the points (a [sweep] zip), under the first of them."""
+    partners: Dict[str, List[str]] = {}
+    taken = set()
+    for i, a in enumerate(axes):
+        if a in taken:
+            continue
+        for b in axes[i + 1:]:
+            pairs = {(repr(r[7][a]), repr(r[7][b])) for r in rows}
+            if len(pairs) > 1 and len(pairs) == len({p[0] for p in pairs}) == len({p[1] for p in pairs}):
+                partners.setdefault(a, []).append(b)
+                taken.add(b)
+    return partners
 
 
 def quadratic_oracle(parameters: Dict[str, object], steps: np.ndarray) -> Optional[np.ndarray]:
@@ -106,10 +123,13 @@ def sweep_section(filename: str, directory: str, metric, plt) -> Tuple[List[Tupl
                                 "95% bands; dashed lines: the exact quadratic oracle where it applies"))
         # The final value against each swept axis that takes numbers.
         numeric_axes = [k for k in axes if all(isinstance(r[7][k], (int, float, np.number)) for r in rows)]
+        # Zipped keys vary together: one panel for the first, which names the others.
+        zipped = _zipped_partners(axes, rows)
+        numeric_axes = [k for k in numeric_axes if not any(k in later for later in zipped.values())]
         if numeric_axes:
             fig, panels = plt.subplots(1, len(numeric_axes), figsize=(5.0 * len(numeric_axes), 4.0), squeeze=False)
             for ax, axis in zip(panels.ravel(), numeric_axes):
-                others = [k for k in axes if k != axis]
+                others = [k for k in axes if k != axis and k not in zipped.get(axis, [])]
                 groups: Dict[str, list] = {}
                 for r in rows:
                     groups.setdefault(", ".join(f"{k.split('.')[-1]}={r[7][k]}" for k in others) or "all", []).append(r)
@@ -125,9 +145,11 @@ def sweep_section(filename: str, directory: str, metric, plt) -> Tuple[List[Tupl
                 xs = np.array([float(r[7][axis]) for r in rows])
                 if np.all(xs > 0) and xs.max() / xs.min() >= 8:
                     ax.set_xscale("log")
+                    ax.xaxis.set_minor_formatter(NullFormatter())
+                    ax.set_xticks(sorted(set(xs)), [f"{v:g}" for v in sorted(set(xs))])
                 if np.all(np.array([r[4] for r in rows]) > 0):
                     ax.set_yscale("log")
-                ax.set_xlabel(axis)
+                ax.set_xlabel(axis + (f" (zipped with {', '.join(zipped[axis])})" if axis in zipped else ""))
                 ax.set_ylabel(f"final {metric.description}")
                 ax.set_title("mean, 95% CI; x--: exact oracle", fontsize=8)
                 ax.legend(fontsize=6)
