@@ -1,6 +1,7 @@
-// The exact checks of the validation suite that need only theory/ (Monte Carlo on the library's
-// functions, kernels and schedules), in quick mode: each PASSES on the true theory and FAILS on
-// every one of its mutants (deliberately wrong theory) by a clear margin.
+// Exact checks of the validation suite, in quick mode: the ones that need only theory/ (Monte
+// Carlo on the library's functions, kernels and schedules), oracle 11's short stable-noise runs,
+// and the two checks that can be pointed at a user's formula. Each PASSES on the true theory and
+// FAILS on every one of its mutants (deliberately wrong theory) by a clear margin.
 #include <catch2/catch.hpp>
 
 #include "test_checks_support.hpp"
@@ -32,4 +33,32 @@ TEST_CASE("smoothing_lemmas: no bound is exceeded, the |x| kink attains it, and 
     for (const auto& c : r.comparisons) worst = std::max(worst, c.z());
     CHECK(worst > 2 * r.z_threshold);
   }
+}
+
+TEST_CASE("smoothing_gradient_identity: passes, and its mutants fail") {
+  require_pass_and_mutants_fail("smoothing_gradient_identity");
+}
+
+TEST_CASE("stable_stationary_law: passes, and its mutants fail") { require_pass_and_mutants_fail("stable_stationary_law"); }
+
+// Pointed at a user's formula with curvature, both checks that take --problem pass and catch their
+// mutants; on a quadratic, whose grad f_hat is grad f, no_smoothing rightly passes.
+TEST_CASE("checks pointed at a formula pass, and catch the mutants the formula can tell apart") {
+  using namespace sgds;
+  const std::string curved = R"J({ name = "expression", dim = 2, f = "x1^4 - 3*x1*x2 + sin(3*x2)" })J";
+  for (const char* name : {"one_step_identity", "smoothing_gradient_identity"}) {
+    INFO(name);
+    const CheckDefinition* check = find_check(name);
+    REQUIRE(check);
+    REQUIRE(check->accepts_problem);
+    CHECK(check->run(CheckOptions{true, "", 20231115, curved}).verdict == Verdict::pass);
+    for (const auto& mutant : check->mutants) {
+      INFO("mutant " << mutant);
+      CHECK(check->run(CheckOptions{true, mutant, 20231115, curved}).verdict == Verdict::fail);
+    }
+  }
+  const CheckDefinition* gradient = find_check("smoothing_gradient_identity");
+  const std::string quadratic = R"J({ name = "expression", dim = 2, f = "x1^2 + 3*x2^2" })J";
+  CHECK(gradient->run(CheckOptions{true, "no_smoothing", 20231115, quadratic}).verdict == Verdict::pass);
+  CHECK_FALSE(find_check("lyapunov_covariance")->accepts_problem);
 }
