@@ -31,6 +31,9 @@ const RegisterCatalogueEntry entries[] = {
                             "keys: scale = C (1.0, >= 0); per-coordinate variance C^2/b (default for non-finite sums)"}),
     RegisterCatalogueEntry({"noise", "additive", "additive omega = b^e u, u from any smoothing kernel (scale = C)",
                             "keys: kernel (gaussian), scale, nu / alpha; e = -1/2, or 1/alpha - 1 for alpha_stable"}),
+    RegisterCatalogueEntry({"noise", "per_sample", "omega = the mean of b iid per-sample draws from any kernel (scale = C)",
+                            "keys: kernel (gaussian), scale, nu / alpha; b <= 65536; the batch law emerges (heavy tails: "
+                            "symmetric_pareto, student_t, alpha_stable); recorded delta = eta C b^e as for additive"}),
     RegisterCatalogueEntry({"noise", "minibatch", "omega = grad f_S - grad f of a finite-sum problem (default for those)",
                             "keys: sampling = with_replacement | without_replacement | reshuffle (every sample once per epoch)"}),
     RegisterCatalogueEntry({"optimizers", "sgd", "x <- x - eta g", ""}),

@@ -28,7 +28,7 @@ std::size_t recorded_step(const StepSchedule& schedule, std::int64_t step) {
 }
 
 double recorded_delta(const NoiseModel& noise, const EngineSettings& settings, double eta, double b) {
-  if (noise.additive()) return eta * settings.noise_constant * noise.batch_factor(b);
+  if (noise.additive() || noise.kind == NoiseKind::per_sample) return eta * settings.noise_constant * noise.batch_factor(b);
   if (noise.kind == NoiseKind::minibatch) return eta * settings.noise_constant / std::sqrt(b);
   return 0.0;
 }

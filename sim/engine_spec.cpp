@@ -5,7 +5,7 @@
 namespace sgds {
 
 double NoiseModel::batch_factor(double b) const {
-  if (kind == NoiseKind::additive) return std::pow(b, kernel_batch_exponent(kernel));
+  if (kind == NoiseKind::additive || kind == NoiseKind::per_sample) return std::pow(b, kernel_batch_exponent(kernel));
   return 1.0 / std::sqrt(b);
 }
 

@@ -15,17 +15,21 @@ namespace sgds {
 // unit variance). additive: omega = b^e u with u drawn from any smoothing kernel of the theory
 // library, C being the kernel's scale and e its batch exponent (-1/2 for finite variance,
 // 1/alpha - 1 for alpha-stable). minibatch: omega = grad f_S - grad f from a finite sum (state
-// dependent). All but minibatch are independent of x.
-enum class NoiseKind : int { none = 0, gaussian = 1, additive = 2, minibatch = 3 };
+// dependent). per_sample: omega = (1/b) sum of b iid kernel draws, so the batch law, and its
+// scaling with b, emerges rather than being put in (heavy tails: Pareto, Student-t, stable).
+// All but minibatch are independent of x.
+enum class NoiseKind : int { none = 0, gaussian = 1, additive = 2, minibatch = 3, per_sample = 4 };
+inline constexpr double kMaxPerSampleBatch = 1 << 16;  // b kernel draws per coordinate and step
 
 struct NoiseModel {
   NoiseKind kind = NoiseKind::none;
-  double scale = 0.0;  // C (gaussian); the kernel's scale (additive)
-  KernelSpec kernel;   // additive: the law of u (its scale is C)
+  double scale = 0.0;  // C (gaussian); the kernel's scale (additive, per_sample)
+  KernelSpec kernel;   // additive: the law of u (its scale is C); per_sample: one sample's noise
   BatchSampling sampling = BatchSampling::with_replacement;
 
   bool additive() const { return kind == NoiseKind::gaussian || kind == NoiseKind::additive; }
-  // Multiplier of the scaled draw at batch size b: b^{-1/2}, or b^{kernel batch exponent}.
+  // Multiplier of the scaled draw at batch size b: b^{-1/2}, or b^{kernel batch exponent} (for
+  // per_sample the recorded delta's prediction, not how the noise is drawn).
   double batch_factor(double b) const;
 };
 

@@ -112,13 +112,18 @@ int finite_sum_samples(const ProblemVariant& problem) {
 NoiseModel parse_noise(ConfigTable noise, bool finite_sum) {
   NoiseModel spec;
   const std::string kind =
-      noise.choice("kind", {"none", "gaussian", "additive", "minibatch"}, finite_sum ? "minibatch" : "gaussian");
+      noise.choice("kind", {"none", "gaussian", "additive", "per_sample", "minibatch"}, finite_sum ? "minibatch" : "gaussian");
   if (kind == "gaussian") {
     spec.kind = NoiseKind::gaussian;
     spec.scale = noise.number("scale", NumberRange::non_negative(), 1.0);
   } else if (kind == "additive") {
     // Any kernel of the theory library; its `scale` is C.
     spec.kind = NoiseKind::additive;
+    spec.kernel = parse_kernel(noise);
+    spec.scale = spec.kernel.scale;
+  } else if (kind == "per_sample") {
+    // The mean of b draws of one sample's noise (any kernel; its `scale` is C).
+    spec.kind = NoiseKind::per_sample;
     spec.kernel = parse_kernel(noise);
     spec.scale = spec.kernel.scale;
   } else if (kind == "minibatch") {
@@ -414,6 +419,12 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
     config.schedule =
         parse_schedule(schedule_table, table, length, finite_sum_samples(config.problem), epochs_given);
     steps = config.schedule.steps();
+    const double largest_batch =
+        config.schedule.batch.empty() ? 0.0 : *std::max_element(config.schedule.batch.begin(), config.schedule.batch.end());
+    if (config.noise.kind == NoiseKind::per_sample && largest_batch > kMaxPerSampleBatch)
+      schedule_table.fail("batch", fmt::format("{}", largest_batch),
+                          fmt::format("at most {} with noise.kind = \"per_sample\" (b draws per coordinate and step)",
+                                      kMaxPerSampleBatch));
     if (config.noise.kind == NoiseKind::minibatch) {
       const double n = static_cast<double>(finite_sum_samples(config.problem));
       const double largest = config.schedule.batch.empty() ? 0.0 : *std::max_element(config.schedule.batch.begin(), config.schedule.batch.end());
@@ -442,7 +453,7 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
     record.fail("noise", "true", "false: explicit_go and gradopt take no gradient noise");
   record.finish();
 
-  if (config.noise.additive()) config.engine.noise_constant = config.noise.scale;
+  if (config.noise.additive() || config.noise.kind == NoiseKind::per_sample) config.engine.noise_constant = config.noise.scale;
   else if (config.noise.kind == NoiseKind::minibatch) config.engine.noise_constant = finite_sum_noise_constant(config.problem);
   config.engine.samples = static_cast<double>(finite_sum_samples(config.problem));
 

@@ -83,6 +83,20 @@ class TrajectoryStepper {
       for (int j = 0; j < d; ++j) g[j] += factor * u_[static_cast<std::size_t>(j)];
       if (omega)
         for (int j = 0; j < d; ++j) omega[j] = factor * u_[static_cast<std::size_t>(j)];
+    } else if (noise_.kind == NoiseKind::per_sample) {
+      // b samples' noises averaged, coordinate by coordinate, from the step's one stream.
+      RandomStream rng(seed_, trajectory, static_cast<std::uint64_t>(t), StreamPurpose::gradient_noise);
+      const auto samples = static_cast<std::int64_t>(b);
+      sum_.assign(static_cast<std::size_t>(d), 0.0);
+      for (std::int64_t k = 0; k < samples; ++k) {
+        sample_kernel(noise_.kernel, d, rng, u_.data());
+        for (int j = 0; j < d; ++j) sum_[static_cast<std::size_t>(j)] += u_[static_cast<std::size_t>(j)];
+      }
+      for (int j = 0; j < d; ++j) {
+        const double w = sum_[static_cast<std::size_t>(j)] / static_cast<double>(samples);
+        g[j] += w;
+        if (omega) omega[j] = w;
+      }
     } else if (omega) {
       for (int j = 0; j < d; ++j) omega[j] = 0.0;
     }
@@ -251,7 +265,7 @@ class TrajectoryStepper {
     }
   }
 
-  std::vector<double> g_, sample_g_, u_, shifted_, certificate_g_;
+  std::vector<double> g_, sample_g_, u_, sum_, shifted_, certificate_g_;
   std::vector<std::uint32_t> indices_;
   EpochOrder epoch_order_;  // reshuffle: the current trajectory's epoch
 };

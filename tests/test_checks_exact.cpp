@@ -4,6 +4,8 @@
 // FAILS on every one of its mutants (deliberately wrong theory) by a clear margin.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "test_checks_support.hpp"
 
 TEST_CASE("smoothing_closed_forms: passes, and its mutants fail") { require_pass_and_mutants_fail("smoothing_closed_forms"); }
@@ -61,4 +63,23 @@ TEST_CASE("checks pointed at a formula pass, and catch the mutants the formula c
   const std::string quadratic = R"J({ name = "expression", dim = 2, f = "x1^2 + 3*x2^2" })J";
   CHECK(gradient->run(CheckOptions{true, "no_smoothing", 20231115, quadratic}).verdict == Verdict::pass);
   CHECK_FALSE(find_check("lyapunov_covariance")->accepts_problem);
+}
+
+TEST_CASE("per_sample_batch_law: passes, and its mutants fail") { require_pass_and_mutants_fail("per_sample_batch_law"); }
+
+// Pareto's batch mean approaches its stable limit from below, slowly: the smallest batch is
+// CONTRADICTED (more than 5 % off), the largest within the margin; both mutants FAIL.
+TEST_CASE("pareto_batch_routes: the finite-b departure shrinks with b, and the mutants fail") {
+  using namespace sgds;
+  const CheckDefinition* check = find_check("pareto_batch_routes");
+  REQUIRE(check);
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
+  CHECK(truth.verdict == Verdict::contradicted);
+  REQUIRE(truth.comparisons.size() == 5);
+  CHECK(truth.comparisons.front().verdict == Verdict::contradicted);
+  CHECK(std::fabs(truth.comparisons.back().estimate) < std::fabs(truth.comparisons.front().estimate));
+  for (const auto& mutant : check->mutants) {
+    INFO("mutant " << mutant);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
+  }
 }

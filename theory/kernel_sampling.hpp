@@ -20,6 +20,7 @@ enum class KernelKind : int {
   pareto,
   student_t,
   alpha_stable,
+  symmetric_pareto,
 };
 
 struct KernelSpec {
@@ -88,6 +89,12 @@ SGDS_HD_INLINE void sample_kernel(const KernelSpec& k, int dim, RandomStream& rn
       return;
     case KernelKind::alpha_stable:
       for (int i = 0; i < dim; ++i) u[i] = s * symmetric_stable(k.parameter, rng);
+      return;
+    case KernelKind::symmetric_pareto:  // a random sign times the Pareto(1, alpha) draw
+      for (int i = 0; i < dim; ++i) {
+        const double magnitude = s * pow(rng.uniform(), -1.0 / k.parameter);
+        u[i] = rng.uniform() < 0.5 ? -magnitude : magnitude;
+      }
       return;
   }
 }

@@ -36,6 +36,10 @@ const KernelInfo kKernels[] = {
     {KernelKind::alpha_stable, "alpha_stable", "u_i iid symmetric alpha-stable, E e^{itu} = e^{-|scale t|^alpha} (CMS)",
      "E|u_i| = scale (2/pi) Gamma(1 - 1/alpha) for alpha > 1; alpha = 2 is N(0, 2 scale^2); keys alpha (1.5, in "
      "(0, 2]), scale (1.0); batch scale b^{1/alpha - 1}"},
+    {KernelKind::symmetric_pareto, "symmetric_pareto",
+     "u_i iid sign * scale U^{-1/alpha}: two-sided Pareto, |u_i| >= scale, P(|u_i| > x) = (x/scale)^-alpha",
+     "E|u_i|^p finite for p < alpha, variance scale^2 alpha/(alpha-2) for alpha > 2; in the domain of attraction of "
+     "the alpha-stable law for alpha < 2; keys alpha (1.5, > 0), scale (1.0)"},
 };
 
 const bool registered = [] {
@@ -49,6 +53,7 @@ constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
 double default_parameter(KernelKind kind) {
   switch (kind) {
     case KernelKind::pareto: return 1.0;
+    case KernelKind::symmetric_pareto: return 1.5;
     case KernelKind::student_t: return 3.0;
     case KernelKind::alpha_stable: return 1.5;
     default: return 0.0;
@@ -68,6 +73,7 @@ std::string kernel_name(KernelKind kind) { return kKernels[static_cast<int>(kind
 std::string describe_kernel(const KernelSpec& k) {
   switch (k.kind) {
     case KernelKind::pareto:
+    case KernelKind::symmetric_pareto:
     case KernelKind::alpha_stable: return fmt::format("{}(alpha={:g}) x {:g}", kernel_name(k.kind), k.parameter, k.scale);
     case KernelKind::student_t: return fmt::format("student_t(nu={:g}) x {:g}", k.parameter, k.scale);
     default: return fmt::format("{} x {:g}", kernel_name(k.kind), k.scale);
@@ -80,9 +86,10 @@ KernelSpec make_kernel(const std::string& name, double parameter, double scale) 
     KernelSpec spec{k.kind, parameter < 0.0 ? default_parameter(k.kind) : parameter, scale};
     if (k.kind == KernelKind::alpha_stable && !(spec.parameter > 0.0 && spec.parameter <= 2.0))
       throw ConfigError(fmt::format("alpha: {} is not allowed: expected a number in (0, 2]", spec.parameter));
-    if ((k.kind == KernelKind::pareto || k.kind == KernelKind::student_t) && !(spec.parameter > 0.0))
+    if ((k.kind == KernelKind::pareto || k.kind == KernelKind::symmetric_pareto || k.kind == KernelKind::student_t) &&
+        !(spec.parameter > 0.0))
       throw ConfigError(fmt::format("{}: {} is not allowed: expected a number > 0",
-                                    k.kind == KernelKind::pareto ? "alpha" : "nu", spec.parameter));
+                                    k.kind == KernelKind::student_t ? "nu" : "alpha", spec.parameter));
     if (!(scale > 0.0)) throw ConfigError(fmt::format("scale: {} is not allowed: expected a number > 0", scale));
     return spec;
   }
@@ -98,6 +105,7 @@ KernelSpec parse_kernel(ConfigTable& table) {
   spec.scale = table.number("scale", NumberRange::positive(), 1.0);
   if (spec.kind == KernelKind::student_t) spec.parameter = table.number("nu", NumberRange::positive(), 3.0);
   if (spec.kind == KernelKind::pareto) spec.parameter = table.number("alpha", NumberRange::positive(), 1.0);
+  if (spec.kind == KernelKind::symmetric_pareto) spec.parameter = table.number("alpha", NumberRange::positive(), 1.5);
   if (spec.kind == KernelKind::alpha_stable)
     spec.parameter = table.number("alpha", NumberRange::half_open(0.0, 2.0), 1.5);
   return spec;
@@ -127,6 +135,11 @@ KernelMoments kernel_moments(const KernelSpec& k, int dim) {
       second = p > 2.0 ? p / (p - 2.0) : kInfinite;
       abs_mean = mean, symmetric = false;
       break;
+    case KernelKind::symmetric_pareto:
+      mean = p > 1.0 ? 0.0 : kUnknown;
+      second = p > 2.0 ? p / (p - 2.0) : kInfinite;
+      abs_mean = p > 1.0 ? p / (p - 1.0) : kInfinite;
+      break;
     case KernelKind::student_t:
       mean = p > 1.0 ? 0.0 : kUnknown;
       second = p > 2.0 ? p / (p - 2.0) : kInfinite;
@@ -152,7 +165,8 @@ double kernel_batch_exponent(const KernelSpec& k) {
     case KernelKind::cauchy: return 0.0;
     case KernelKind::levy: return 1.0;
     case KernelKind::alpha_stable: return 1.0 / k.parameter - 1.0;
-    case KernelKind::pareto: return k.parameter > 2.0 ? -0.5 : 1.0 / k.parameter - 1.0;
+    case KernelKind::pareto:
+    case KernelKind::symmetric_pareto: return k.parameter > 2.0 ? -0.5 : 1.0 / k.parameter - 1.0;
     case KernelKind::student_t: return k.parameter > 2.0 ? -0.5 : 1.0 / k.parameter - 1.0;
     default: return -0.5;
   }

@@ -17,6 +17,7 @@
 //   student_t     t with nu degrees of freedom             E u_i^2 = nu/(nu-2) for nu > 2
 //   alpha_stable  symmetric alpha-stable, E e^{itu} = e^{-|t|^alpha} (Chambers-Mallows-Stuck);
 //                 alpha = 2 is N(0, 2), alpha = 1 Cauchy  E|u_1| = (2/pi) Gamma(1 - 1/alpha) for alpha > 1
+//   symmetric_pareto  sign * U^{-1/alpha}, |u| >= 1       E|u_1| = alpha/(alpha-1), E u_i^2 = alpha/(alpha-2)
 // kernel_moments() gives these numbers for any d and scale. The paper's 1-D figure uses box with
 // scale 2, exponential 1.5, rayleigh 1, cauchy 1, levy 1 and pareto(alpha = 1) (its "+1" shift is
 // already in this standard form, whose support starts at x_m = 1).
@@ -49,7 +50,7 @@ double kernel_batch_exponent(const KernelSpec& k);
 
 // Reads `kernel` (a name of kernel_names(), default gaussian), `scale` (1.0, > 0) and the
 // kernel's parameter: `nu` (student_t, 3.0, > 0), `alpha` (alpha_stable, 1.5, in (0, 2];
-// pareto, 1.0, > 0). The caller calls finish().
+// pareto, 1.0, > 0; symmetric_pareto, 1.5, > 0). The caller calls finish().
 KernelSpec parse_kernel(ConfigTable& table);
 KernelSpec make_kernel(const std::string& name, double parameter = -1.0, double scale = 1.0);  // -1: default
 std::vector<std::string> kernel_names();

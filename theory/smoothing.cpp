@@ -29,7 +29,8 @@ bool kernel_moment_finite(const KernelSpec& k, int p) {
     case KernelKind::rayleigh: return true;
     case KernelKind::cauchy:
     case KernelKind::levy: return false;
-    case KernelKind::pareto: return k.parameter > order;
+    case KernelKind::pareto:
+    case KernelKind::symmetric_pareto: return k.parameter > order;
     case KernelKind::student_t: return k.parameter > order;
     case KernelKind::alpha_stable: return k.parameter == 2.0 || k.parameter > order;
   }
