@@ -123,7 +123,9 @@ def z_panel(ax, check):
     t = check.table
     idx = np.arange(len(t))
     rule = str(check.attributes.get("decision_rule", ""))
-    exact = rule.startswith("PASS iff")
+    kind = check.attributes.get("kind")
+    kind = kind.decode() if isinstance(kind, bytes) else kind
+    exact = kind == "exact" if kind else rule.startswith("PASS iff")  # files before the kind attribute
     one_sided = exact and "one-sided" in rule
     ax.plot(idx, t["z"], "o", ms=3, label="z per comparison")
     ax.axhline(0, color="k", lw=0.5)

@@ -111,7 +111,7 @@ def check_figure(check: Check, mutants: List[Check], directory: str) -> Figure:
     for ax in axes[1:].ravel()[len(mutants):]:
         ax.axis("off")
     n_traj = sorted({e.trajectories for e in check.experiments.values() if e.trajectories})
-    fig.suptitle(f"{check.name}: {check.claim}", fontsize=9)
+    fig.suptitle(textwrap.fill(f"{check.name}: {check.claim}", 130), fontsize=9)  # long claims wrap, never clip
     filename = _save(fig, directory, f"check_{_safe(check.name)}.png")
     caption = (f"Check `{check.name}` ({check.verdict}): each of {len(check.table)} comparisons' Monte Carlo "
                f"estimate with its decision interval \u00b1{check.z_threshold:g} SE against the oracle, and "
