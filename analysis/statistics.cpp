@@ -85,6 +85,16 @@ double mean_of(const std::vector<double>& values) {
   return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
 }
 
+CosineMean cosine_mean(const std::vector<double>& x, double theta, std::size_t offset, std::size_t stride) {
+  double sum = 0.0, squares = 0.0, n = 0.0;
+  for (std::size_t i = offset; i < x.size(); i += stride) {
+    const double c = std::cos(theta * x[i]);
+    sum += c, squares += c * c, n += 1.0;
+  }
+  const double mean = sum / n;
+  return {mean, std::sqrt(std::max(squares / n - mean * mean, 0.0) / (n - 1.0))};
+}
+
 double kendall_tau(const std::vector<double>& x, const std::vector<double>& y) {
   require_pairs(x, y, 2);
   // O(n^2) is fine for the sizes we correlate (grid points, replicas).

@@ -2,6 +2,7 @@
 // Statistics the checks and reports share: quantiles, rank correlations, line fits, bootstrap
 // intervals (resampled with the project's Philox streams, so they are reproducible), and the
 // Wasserstein-1 distance between empirical distributions.
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -46,6 +47,14 @@ Interval bootstrap_pairs(const std::vector<double>& x, const std::vector<double>
 // Percentile bootstrap interval of a statistic of one sample.
 Interval bootstrap(const std::vector<double>& sample, const std::function<double(const std::vector<double>&)>& statistic,
                    double confidence, int replicates, std::uint32_t seed);
+
+// The real part of the empirical characteristic function, mean cos(theta x) over x[offset],
+// x[offset + stride], ..., and its SE: cos is bounded, so the SE is honest however heavy the
+// tails of x (the stable-law checks).
+struct CosineMean {
+  double mean = 0.0, standard_error = 0.0;
+};
+CosineMean cosine_mean(const std::vector<double>& x, double theta, std::size_t offset = 0, std::size_t stride = 1);
 
 // W1 between the empirical distributions of a and b: the integral of |F_a - F_b|.
 double wasserstein1(std::vector<double> a, std::vector<double> b);

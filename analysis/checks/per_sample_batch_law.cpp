@@ -80,15 +80,9 @@ CheckResult run_batch_law(const CheckOptions& options) {
       const double claimed = kScale * std::pow(b, claimed_exponent(alpha, options.mutant));
       for (double log_phi : {0.25, 1.0, 2.0}) {
         const double theta = std::pow(log_phi, 1.0 / alpha) / truth;
-        double sum = 0.0, squares = 0.0;
-        for (double w : omega) {
-          const double c = std::cos(theta * w);
-          sum += c, squares += c * c;
-        }
-        const double n = static_cast<double>(omega.size()), mean = sum / n;
+        const CosineMean c = cosine_mean(omega, theta);
         result.comparisons.push_back({fmt::format("alpha_stable({}) b={} theta={:.4g}: E cos(theta omega_b)", alpha, b, theta),
-                                      mean, std::sqrt(std::max(squares / n - mean * mean, 0.0) / (n - 1.0)),
-                                      std::exp(-std::pow(theta * claimed, alpha))});
+                                      c.mean, c.standard_error, std::exp(-std::pow(theta * claimed, alpha))});
       }
     }
     const std::vector<double> omega =

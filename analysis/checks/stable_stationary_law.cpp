@@ -78,16 +78,10 @@ record = {{ checkpoints = 2, per_trajectory = true }}
         const double theta = std::pow(log_phi, 1.0 / alpha) / truth;  // the design: fixed by the true scale
         const double predicted = std::exp(-std::pow(theta * claimed, alpha));
         for (int j = 0; j < kDim; ++j) {
-          double sum = 0.0, squares = 0.0;
-          for (std::int64_t i = 0; i < trajectories; ++i) {
-            const double c = std::cos(theta * e.final_x[static_cast<std::size_t>(i * kDim + j)]);
-            sum += c, squares += c * c;
-          }
-          const double n = static_cast<double>(trajectories), mean = sum / n;
-          const double se = std::sqrt(std::max(squares / n - mean * mean, 0.0) / (n - 1.0));
+          const CosineMean c = cosine_mean(e.final_x, theta, static_cast<std::size_t>(j), kDim);
           result.comparisons.push_back(
-              {fmt::format("{} x[{}] theta={:.4g}: E cos(theta x_t) vs exp(-(theta s_t)^alpha)", where, j, theta), mean,
-               se, predicted});
+              {fmt::format("{} x[{}] theta={:.4g}: E cos(theta x_t) vs exp(-(theta s_t)^alpha)", where, j, theta), c.mean,
+               c.standard_error, predicted});
         }
       }
     }
