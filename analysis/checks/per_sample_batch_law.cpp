@@ -145,10 +145,7 @@ CheckResult run_pareto_routes(const CheckOptions& options) {
     const std::vector<double> omega = batch_noise(fmt::format("kernel = \"symmetric_pareto\", alpha = {}", kAlpha), b,
                                                   trajectories, result.name, options.seed + ++index);
     const Median m = median_abs(omega);
-    const double exponent = options.mutant == "gaussian_clt_exponent" ? -0.5
-                            : options.mutant == "no_batch_averaging"  ? 0.0
-                                                                      : 1.0 / kAlpha - 1.0;
-    const double scale = sigma * kScale * std::pow(b, exponent);
+    const double scale = sigma * kScale * std::pow(b, claimed_exponent(kAlpha, options.mutant));
     const double r = m.value / (scale * limit.value);
     const Interval ci{m.low / (scale * limit.high), m.high / (scale * limit.low)};
     result.comparisons.push_back(trend_comparison(
