@@ -172,16 +172,15 @@ bool is_hdf5_file(const std::string& filename) {
   return false;
 }
 
-// features: a 2-D numeric dataset [n][p]; targets: 1-D [n] (or [n][1]). The file is walked in a
-// throw-away child first (data/isolated_read.hpp): a corrupted one is refused, never trusted.
-void read_hdf5(ConfigTable& problem, const std::string& quoted, DataSumData& d, int& n) {
+// features: a 2-D numeric dataset [n][p]; targets: 1-D [n] (or [n][1]). Every shape and size
+// limit is checked before any value is read, so a compressed dataset that would decode to more
+// than kMaxDataBytes is refused, not loaded.
+void read_hdf5_datasets(ConfigTable& problem, const std::string& quoted, DataSumData& d, int& n) {
   const std::string features = problem.text("features", "features");
   const std::string targets = problem.text("target", "targets");
-  h5::silence_library_errors();
   std::vector<double> x, y;
   std::vector<std::uint64_t> x_shape, y_shape;
   try {
-    h5::refuse_if_reading_crashes(d.file);
     const h5::File file = h5::File::open_read(d.file);
     const h5::Group root = file.root();
     auto numeric = [&](const std::string& key, const std::string& name) {
@@ -208,6 +207,11 @@ void read_hdf5(ConfigTable& problem, const std::string& quoted, DataSumData& d, 
       problem.fail("features", fmt::format("\"{}\"", features), fmt::format("1 to {} feature columns (it has {})", kMaxFeatures, x_shape[1]));
     if (x_shape[0] > static_cast<std::uint64_t>(kMaxSamples))
       problem.fail("features", fmt::format("\"{}\"", features), fmt::format("at most {} samples (it has {})", kMaxSamples, x_shape[0]));
+    const double bytes = 8.0 * static_cast<double>(x_shape[0]) * static_cast<double>(x_shape[1] + 1);
+    if (bytes > static_cast<double>(kMaxDataBytes))
+      problem.fail("features", fmt::format("\"{}\"", features),
+                   fmt::format("at most 1 GiB of values as doubles, targets included (it has {} x {}: {:.1f} GiB)",
+                               x_shape[0], x_shape[1], bytes / static_cast<double>(std::uint64_t{1} << 30)));
     x = root.read_doubles(features);
     y = root.read_doubles(targets);
   } catch (const h5::H5Error& e) {
@@ -227,6 +231,29 @@ void read_hdf5(ConfigTable& problem, const std::string& quoted, DataSumData& d, 
   }
   d.x = std::move(x);
   d.y = std::move(y);
+}
+
+// libhdf5 trusts the file's structures (data/isolated_read.hpp): the same reads are made first in
+// a throw-away child, so a file that crashes or hangs libhdf5 is refused. The child reads only
+// the two datasets, as the parent then does, never the rest of the file.
+void read_hdf5(ConfigTable& problem, const std::string& quoted, DataSumData& d, int& n) {
+  h5::silence_library_errors();
+  const h5::IsolatedRun trial = h5::run_isolated(
+      [&] {
+        try {
+          DataSumData scratch = d;
+          int rows = 0;
+          read_hdf5_datasets(problem, quoted, scratch, rows);
+        } catch (...) {  // a refusal: the parent's own read below reports it
+        }
+        return 0;
+      },
+      h5::trial_cpu_seconds(d.file), h5::trial_wall_seconds(d.file));
+  if (trial.started && !(trial.exited && trial.exit_status == 0))
+    problem.fail("file", quoted,
+                 fmt::format("a readable HDF5 file ('{}': a trial read in a child process {}; not read)", d.file,
+                             trial.failure()));
+  read_hdf5_datasets(problem, quoted, d, n);
 }
 
 // One sample per row; a header row of names, or none; `target` names the target column.

@@ -117,6 +117,9 @@ hbad h5_nan_target "problem.target' = \"targets\": expected finite numbers (row 
 hbad h5_inf_feature "expected finite numbers (row 2, column 1: inf)" "f['features'] = np.array([[0, 0], [1, 1], [2, np.inf]]); f['targets'] = np.zeros(3)"
 hbad h5_logistic "logistic targets 0 or 1 (row 0: 3)" "f['features'] = np.zeros((3, 2)); f['targets'] = np.array([3, 0, 1])" ', loss = "logistic"'
 hbad h5_one_sample "at least 2 samples (rows of features), found 1" "f['features'] = np.zeros((1, 2)); f['targets'] = np.zeros(1)"
+# A decompression bomb: 8 GiB of compressed zeros in a file of a few KB is refused before any value is read.
+hbad h5_decompression_bomb "expected at most 1 GiB of values as doubles, targets included (it has 16777216 x 64" \
+  "f.create_dataset('features', shape=(1 << 24, 64), dtype='f8', chunks=(4096, 64), compression='gzip'); f.create_dataset('targets', shape=(1 << 24,), dtype='f8', chunks=(65536,), compression='gzip')"
 # A corrupted file (its superblock kept, the rest scrambled) is refused, never trusted or hung on.
 py -c "
 import shutil
