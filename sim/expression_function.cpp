@@ -1,7 +1,11 @@
 #include "sim/expression_function.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <sstream>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -95,6 +99,29 @@ namespace {
 using Op = ExpressionProgram::Op;
 using Variables = std::map<GiNaC::ex, int, GiNaC::ex_is_less>;
 
+// A key of e that does not depend on GiNaC's term order. GiNaC keeps the terms of a sum or
+// product in the order of their hashes, which follow type-info addresses and so change from one
+// run to the next; compiled in that order, a sum of three terms rounds differently each run. The
+// compiler sorts the terms of every sum and product by this key instead.
+std::string canonical_key(const GiNaC::ex& e) {
+  using namespace GiNaC;
+  if (e.nops() == 0) {  // numbers, symbols, constants: their printed form
+    std::ostringstream out;
+    out << e;
+    return out.str();
+  }
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < e.nops(); ++i) keys.push_back(canonical_key(e.op(i)));
+  const bool commutative = is_a<add>(e) || is_a<mul>(e);
+  if (commutative) std::sort(keys.begin(), keys.end());
+  const std::string head = is_a<add>(e)        ? "+"
+                           : is_a<mul>(e)      ? "*"
+                           : is_a<power>(e)    ? "^"
+                           : is_a<function>(e) ? ex_to<function>(e).get_name()
+                                               : "?";
+  return head + "(" + fmt::format("{}", fmt::join(keys, ",")) + ")";
+}
+
 struct Compiler {
   const Variables& variables;
   ConfigTable& problem;
@@ -129,7 +156,10 @@ struct Compiler {
       emit(Op::variable, 1, it->second);
     } else if (is_a<add>(e) || is_a<mul>(e)) {
       const auto n = static_cast<std::int32_t>(e.nops());
-      for (std::size_t i = 0; i < e.nops(); ++i) compile(e.op(i));
+      std::vector<std::pair<std::string, ex>> terms;  // in canonical_key order: the same program every run
+      for (std::size_t i = 0; i < e.nops(); ++i) terms.emplace_back(canonical_key(e.op(i)), e.op(i));
+      std::sort(terms.begin(), terms.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& term : terms) compile(term.second);
       emit(is_a<add>(e) ? Op::add : Op::multiply, 1 - n, n);
     } else if (is_a<power>(e)) {
       const ex exponent = e.op(1);
