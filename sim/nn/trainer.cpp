@@ -101,7 +101,6 @@ const char* const kFinalDescriptions[final_count] = {
     "first epoch (1-based) whose train loss is not finite: the replica diverged there (its later rows and final "
     "measurements are NaN or meaningless); 0 = never"};
 
-
 }  // namespace
 
 std::string optimizer_name(OptimizerKind kind) {
@@ -230,6 +229,16 @@ int diverged_replicas(const TrainResult& result) {
   return count;
 }
 
+bool epoch_measured_at(const MeasureSpec& m, int row) {
+  return m.noise_samples > 0 || m.full_gradient ||
+         std::find(m.curvature_epochs.begin(), m.curvature_epochs.end(), row) != m.curvature_epochs.end();
+}
+
+namespace {
+void measure_curvature_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
+                          int r, int row, const float* w, TrainResult& result);
+}  // namespace
+
 void measure_epoch_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
                       std::uint32_t seed, int r, int row, const float* w, TrainResult& result) {
   const MeasureSpec& m = spec.measure;
@@ -330,8 +339,8 @@ CurvatureStreams epoch_streams(const TrainSpec& spec, int row) {
   return {offset, offset + 1, offset};
 }
 
-}  // namespace
-
+// The curvature and sharpness measures at a row of measure.curvature_epochs, into the per-epoch
+// tables of their names.
 void measure_curvature_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
                           int r, int row, const float* w, TrainResult& result) {
   const auto& epochs = spec.measure.curvature_epochs;
@@ -345,12 +354,23 @@ void measure_curvature_at(const TrainSpec& spec, const Architecture& arch, const
       if (table.name == kFinalNames[c]) table.values[static_cast<std::size_t>(row) * K + static_cast<std::size_t>(r)] = values[c];
 }
 
+}  // namespace
+
 void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
                       int r, const float* w, TrainResult& result) {
+  const MeasureSpec& m = spec.measure;
+  const auto& epochs = m.curvature_epochs;
+  const auto K = static_cast<std::size_t>(spec.replicas), last = static_cast<std::size_t>(spec.epochs);
   double values[final_count];
   std::fill(std::begin(values), std::end(values), kNaN);
-  measure_curvature(spec, arch, train, seed, r, w, final_streams(spec), values);
-  const MeasureSpec& m = spec.measure;
+  if (!epochs.empty() && epochs.back() == spec.epochs) {
+    // The last epoch was measured at these weights with the final streams: the same numbers, taken once.
+    for (const auto& table : result.per_epoch)
+      for (int c = 0; c < diverged_epoch; ++c)
+        if (table.name == kFinalNames[c]) values[c] = table.values[last * K + static_cast<std::size_t>(r)];
+  } else {
+    measure_curvature(spec, arch, train, seed, r, w, final_streams(spec), values);
+  }
   for (int c = 0; c < diverged_epoch; ++c)
     if (c <= hessian_trace_se ? m.curvature : m.sharpness)
       result.final[static_cast<std::size_t>(c)].values[static_cast<std::size_t>(r)] = values[c];

@@ -87,14 +87,15 @@ std::int64_t training_samples(const TrainSpec& spec, const TrainResult& prepared
 // GPU trainer's weights copied back to the host. measure_epoch_at, at a measured row: C^2, its SE,
 // the gradient norms and delta (nothing when measure.noise_samples = 0), the full-gradient norm
 // when measure.full_gradient asks, and at the rows of measure.curvature_epochs the curvature and
-// sharpness measures into the per-epoch tables of their names (measure_curvature_at). At the
-// last row those equal the final ones: the same streams. measure_final_at: the Hessian and
-// sharpness measures into the final tables (as measure.curvature / measure.sharpness ask). Each
+// sharpness measures into the per-epoch tables of their names. measure_final_at: the Hessian and
+// sharpness measures into the final tables (as measure.curvature / measure.sharpness ask), taken
+// from the last row when measure.curvature_epochs ends with it (the same weights and streams). Each
 // depends only on (seed, r, row) and w, never on the thread.
 void measure_epoch_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                       std::uint32_t seed, int r, int row, const float* w, TrainResult& result);
-void measure_curvature_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
-                          std::uint32_t seed, int r, int row, const float* w, TrainResult& result);
+// Whether measure_epoch_at has anything to measure at `row` (the GPU trainer copies the weights
+// back only then).
+bool epoch_measured_at(const MeasureSpec& measure, int row);
 void measure_final_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
                       std::uint32_t seed, int r, const float* w, TrainResult& result);
 

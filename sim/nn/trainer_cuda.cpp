@@ -108,7 +108,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
       test_loss[static_cast<std::size_t>(row * K + r)] = loss[static_cast<std::size_t>(r)];
       test_accuracy[static_cast<std::size_t>(row * K + r)] = accuracy[static_cast<std::size_t>(r)];
     }
-    if (m.noise_samples <= 0 && !m.full_gradient) return;
+    if (!epoch_measured_at(m, row)) return;
     const auto measure_start = Clock::now();
     const std::vector<float> w = trainer.download_parameters();
     Eigen::setNbThreads(1);  // parallel over replicas, as the CPU trainer
