@@ -47,18 +47,23 @@ CheckProblem parse_check_problem(const std::string& text) {
   return out;
 }
 
-std::vector<std::vector<double>> check_problem_points(const CheckProblem& problem, int count) {
-  const double low = std::visit([](const auto& f) { return f.box_low(); }, problem.function);
-  const double high = std::visit([](const auto& f) { return f.box_high(); }, problem.function);
+std::vector<std::vector<double>> central_box_points(double low, double high, int dim, int count,
+                                                    std::uint32_t first_stream, StreamPurpose purpose) {
   const double centre = 0.5 * (low + high), half = 0.25 * (high - low);
   std::vector<std::vector<double>> points;
   for (int k = 0; k < count; ++k) {
-    RandomStream rng(97, static_cast<std::uint32_t>(k), 0, check_purpose(30));
-    std::vector<double> x(static_cast<std::size_t>(problem.dim));
+    RandomStream rng(97, first_stream + static_cast<std::uint32_t>(k), 0, purpose);
+    std::vector<double> x(static_cast<std::size_t>(dim));
     for (double& v : x) v = centre + half * (2.0 * rng.uniform() - 1.0);
     points.push_back(std::move(x));
   }
   return points;
+}
+
+std::vector<std::vector<double>> check_problem_points(const CheckProblem& problem, int count) {
+  const double low = std::visit([](const auto& f) { return f.box_low(); }, problem.function);
+  const double high = std::visit([](const auto& f) { return f.box_high(); }, problem.function);
+  return central_box_points(low, high, problem.dim, count, 0, check_purpose(30));
 }
 
 }  // namespace sgds

@@ -4,11 +4,12 @@
 // of the check's built-in cases. The table is read and validated before any check runs, by the
 // same parser as an experiment's [problem]; the points a check visits are drawn from a fixed
 // stream inside the function's search box, so one table always gives the same rows.
+#include <cstdint>
 #include <string>
 #include <variant>
 #include <vector>
 
-#include "sim/experiment.hpp"
+#include "sim/experiment.hpp"  // and core/rng.hpp (StreamPurpose), which needs <cmath> first
 
 namespace sgds {
 
@@ -28,7 +29,12 @@ struct CheckProblem {
 // Throws ConfigError (one line naming the key) on anything else, finite sums included.
 CheckProblem parse_check_problem(const std::string& text);
 
-// `count` points uniform in the central half of the function's search box, from a fixed stream.
+// `count` points uniform in the central half of the box [low, high]^dim, point k from the fixed
+// stream (97, first_stream + k, 0, purpose).
+std::vector<std::vector<double>> central_box_points(double low, double high, int dim, int count,
+                                                    std::uint32_t first_stream, StreamPurpose purpose);
+
+// `count` points in the central half of the function's search box (central_box_points).
 std::vector<std::vector<double>> check_problem_points(const CheckProblem& problem, int count);
 
 }  // namespace sgds

@@ -221,11 +221,12 @@ void check_command(const CheckCommandOptions& options) {
       selected.push_back(check);
     }
   }
+  std::string problem_table;  // the --problem table as written to the result file's config
   if (!options.problem.empty()) {
     if (!options.expect.empty() || !options.write_expected.empty())
       throw UsageError("check: --problem with --expect or --write-expected: a verdict baseline holds the checks' own "
                        "cases, not a function of yours");
-    parse_check_problem(options.problem);  // a wrong table is refused here, before any check runs
+    problem_table = parse_check_problem(options.problem).table_text;  // a wrong table is refused before any check runs
   }
   const std::uint32_t seed = *parse_seed_option(options.seed.empty() ? std::string("x") : options.seed);
   if (!options.write_expected.empty()) check_baseline_output(options.write_expected);
@@ -251,7 +252,7 @@ void check_command(const CheckCommandOptions& options) {
     for (const auto* c : selected) quoted.push_back("\"" + c->name + "\"");
     std::string config = fmt::format("# sgdsmooth check\nquick = {}\nmutants = {}\nseed = {}\nchecks = [{}]\n", options.quick,
                                      options.mutants, seed, fmt::join(quoted, ", "));
-    if (!options.problem.empty()) config += "problem = " + parse_check_problem(options.problem).table_text + "\n";
+    if (!problem_table.empty()) config += "problem = " + problem_table + "\n";
     writer = std::make_unique<ResultWriter>(options.output, ResultKind::check,
                                             Provenance{command_line(), config, seed, cpu_device_description(threads)});
   }

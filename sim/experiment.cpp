@@ -427,9 +427,8 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
                                       kMaxPerSampleBatch));
     if (config.noise.kind == NoiseKind::minibatch) {
       const double n = static_cast<double>(finite_sum_samples(config.problem));
-      const double largest = config.schedule.batch.empty() ? 0.0 : *std::max_element(config.schedule.batch.begin(), config.schedule.batch.end());
-      if (config.noise.sampling != BatchSampling::with_replacement && largest > n)
-        schedule_table.fail("batch", fmt::format("{}", largest),
+      if (config.noise.sampling != BatchSampling::with_replacement && largest_batch > n)
+        schedule_table.fail("batch", fmt::format("{}", largest_batch),
                             fmt::format("at most the problem's {} samples when sampling without replacement", n));
     }
   }

@@ -67,17 +67,6 @@ void add_rows(CheckResult& result, const F& f, const std::string& label, const s
     }
 }
 
-std::vector<std::vector<double>> box_points(double low, double high, int dim, std::uint32_t stream) {
-  std::vector<std::vector<double>> points;
-  for (int k = 0; k < kPoints; ++k) {
-    RandomStream rng(97, stream * 16u + static_cast<std::uint32_t>(k), 0, check_purpose(31));
-    std::vector<double> x(static_cast<std::size_t>(dim));
-    for (double& v : x) v = 0.5 * (low + high) + 0.25 * (high - low) * (2.0 * rng.uniform() - 1.0);
-    points.push_back(std::move(x));
-  }
-  return points;
-}
-
 CheckResult run_gradient_identity(const CheckOptions& options) {
   CheckResult result;
   result.name = "smoothing_gradient_identity";
@@ -106,7 +95,9 @@ CheckResult run_gradient_identity(const CheckOptions& options) {
       functions += (functions.empty() ? "" : ", ") + label;
       std::visit(
           [&](const auto& f) {
-            add_rows(result, f, label, box_points(f.box_low(), f.box_high(), f.dim, stream), samples, options, index);
+            add_rows(result, f, label,
+                     central_box_points(f.box_low(), f.box_high(), f.dim, kPoints, stream * 16u, check_purpose(31)),
+                     samples, options, index);
           },
           function);
       ++stream;
