@@ -22,10 +22,11 @@ const RegisterCatalogueEntry entries[] = {
                             "finite sum: one-hidden-layer tanh student fit to a tanh teacher on n Gaussian inputs",
                             "keys: inputs (4), hidden (3), samples (256), teacher_scale (1.0), label_noise (0.0), data_seed (1); "
                             "dim = hidden*(inputs+1); the noise variance depends on x"}),
-    RegisterCatalogueEntry({"problems", "data", "finite sum of your data: least squares or logistic loss per CSV row",
-                            "keys: file (CSV, header optional), loss (least_squares | logistic, y in {0, 1}), target "
-                            "(column name; default the last), intercept (true), l2 (0.0); minimiser solved for "
-                            "(NaN where none exists)"}),
+    RegisterCatalogueEntry({"problems", "data", "finite sum of your data: least squares or logistic loss per sample (CSV or HDF5)",
+                            "keys: file (CSV, header optional; or HDF5), loss (least_squares | logistic, y in {0, 1}), target "
+                            "(CSV: column name, default the last; HDF5: dataset, default targets), features (HDF5 only: a "
+                            "2-D dataset, default features; at most 1 GiB as doubles), intercept (true), l2 (0.0); "
+                            "minimiser solved for (NaN where none exists)"}),
     RegisterCatalogueEntry({"noise", "none", "no gradient noise: gradient descent", ""}),
     RegisterCatalogueEntry({"noise", "gaussian", "additive omega = (C/sqrt(b)) u, u ~ N(0, I_d)",
                             "keys: scale = C (1.0, >= 0); per-coordinate variance C^2/b (default for non-finite sums)"}),

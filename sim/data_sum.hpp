@@ -53,8 +53,9 @@ struct DataSum {
 
 // Reads file, loss, target, features, intercept and l2 from the [problem] table (name = "data");
 // refuses a file that is not a readable regular CSV of numbers (naming the line) or an HDF5 file
-// with the two datasets (a corrupted one is walked in a child first and refused), too few
-// samples, non-finite values, logistic targets outside {0, 1}, with one line each.
+// with the two datasets (read in a child first, so a corrupted one is refused; data that would
+// decode to more than 1 GiB is refused before any value is read), too few samples, non-finite
+// values, logistic targets outside {0, 1}, with one line each.
 DataSum make_data_sum(ConfigTable& problem);
 
 }  // namespace sgds
