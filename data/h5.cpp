@@ -418,12 +418,26 @@ std::vector<std::string> Group::attribute_names() const {
   return names;
 }
 
+namespace {
+
+// H5Aread writes every value the attribute holds: reading an array attribute into one value's
+// buffer would write past it, so a scalar read first checks that there is exactly one value.
+void require_one_value(hid_t attribute, const std::string& group_path, const std::string& name, const char* what) {
+  Handle space(check(H5Aget_space(attribute), "attribute space"), H5Sclose);
+  const hssize_t count = H5Sget_simple_extent_npoints(space.id());
+  if (count != 1)
+    throw H5Error(fmt::format("HDF5: attribute {}@{} holds {} values; expected one {}", group_path, name, count, what));
+}
+
+}  // namespace
+
 std::string Group::attribute_string(const std::string& name) const {
   if (!has_attribute(name)) throw H5Error(fmt::format("HDF5: {} has no attribute '{}'", path_, name));
   Handle attribute(check(H5Aopen(handle_.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name), H5Aclose);
   Handle file_type(check(H5Aget_type(attribute.id()), "attribute type"), H5Tclose);
   if (H5Tget_class(file_type.id()) != H5T_STRING)
     throw H5Error(fmt::format("HDF5: attribute {}@{} is not a string", path_, name));
+  require_one_value(attribute.id(), path_, name, "string");
   if (H5Tis_variable_str(file_type.id()) > 0) {
     Handle type = make_string_type();
     char* text = nullptr;
@@ -442,6 +456,7 @@ std::string Group::attribute_string(const std::string& name) const {
 double Group::attribute_double(const std::string& name) const {
   if (!has_attribute(name)) throw H5Error(fmt::format("HDF5: {} has no attribute '{}'", path_, name));
   Handle attribute(check(H5Aopen(handle_.id(), name.c_str(), H5P_DEFAULT), "open attribute " + name), H5Aclose);
+  require_one_value(attribute.id(), path_, name, "number");
   double value = 0.0;
   check_status(H5Aread(attribute.id(), H5T_NATIVE_DOUBLE, &value), "read attribute " + name);
   return value;

@@ -360,6 +360,14 @@ ResultReader::ResultReader(const std::string& filename) {
   } catch (const h5::H5Error& e) {
     throw ResultFileError(e.what());
   }
+  try {
+    check_file_type(filename);
+  } catch (const h5::H5Error& e) {  // an attribute of the wrong shape or type
+    throw ResultFileError(fmt::format("'{}' is not a readable sgdsmooth result file ({}); not read", filename, e.what()));
+  }
+}
+
+void ResultReader::check_file_type(const std::string& filename) const {
   const h5::Group root = file_.root();
   if (!root.has_attribute("filetype") || root.attribute_string("filetype") != kResultFileType)
     throw ResultFileError(

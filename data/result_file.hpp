@@ -110,6 +110,7 @@ class ResultReader {
   std::string kind() const;
 
  private:
+  void check_file_type(const std::string& filename) const;  // filetype and schema attributes; throws
   h5::File file_;
   SealCheck seal_;
 };

@@ -184,6 +184,32 @@ TEST_CASE("an attribute without any value prints as an empty list") {
   CHECK(f.root().attribute_as_text("nothing") == "[]");
 }
 
+TEST_CASE("a one-value attribute read refuses an attribute holding several values") {
+  // H5Aread writes every value: reading three strings or doubles into one would write past it.
+  const fs::path file = scratch("array_attributes.h5");
+  h5::File f = h5::File::create(file.string());
+  const hsize_t three = 3;
+  const hid_t space = H5Screate_simple(1, &three, nullptr);
+  const double numbers[3] = {1.0, 2.0, 3.0};
+  const hid_t number = H5Acreate2(f.root().id(), "eta", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(H5Awrite(number, H5T_NATIVE_DOUBLE, numbers) >= 0);
+  H5Aclose(number);
+  const hid_t string_type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(string_type, H5T_VARIABLE);
+  const char* texts[3] = {"sgdsmooth-result", "b", "c"};
+  const hid_t text = H5Acreate2(f.root().id(), "filetype", string_type, space, H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(H5Awrite(text, string_type, texts) >= 0);
+  H5Aclose(text);
+  H5Tclose(string_type);
+  H5Sclose(space);
+  CHECK_THROWS_WITH(f.root().attribute_double("eta"), Catch::Contains("/@eta holds 3 values; expected one number"));
+  CHECK_THROWS_WITH(f.root().attribute_string("filetype"), Catch::Contains("/@filetype holds 3 values; expected one string"));
+  CHECK(f.root().attribute_as_text("eta") == "[1, 2, 3]");
+  f.close();
+  CHECK_THROWS_WITH(ResultReader(file.string()),
+                    Catch::Contains("is not a readable sgdsmooth result file (HDF5: attribute /@filetype holds 3 values"));
+}
+
 TEST_CASE("the seal catches any changed, missing or added byte") {
   const fs::path file = committed_file("sealed.h5");
   const SealCheck whole = check_seal(file.string());

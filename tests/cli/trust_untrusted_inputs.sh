@@ -62,6 +62,46 @@ unchanged earlier_report_untouched "$kept" figs_kept/*
 "$SGDS_BIN" report hollow.h5 -o figs_verbose --verbose >/dev/null 2>verbose.err
 check report_verbose_has_traceback grep -q Traceback verbose.err
 
+# Unsealed files that libhdf5 reads without complaint but that would exhaust memory: values that
+# decode to far more than the file holds (a gzip bomb, unwritten chunks read as fill values, many
+# datasets each below the limit) are refused before they are decoded; an array where one value
+# belongs is refused, not read past. The last is a legitimate 16 MB unsealed file, read.
+py - <<'PY'
+import h5py, numpy as np
+def base(name):
+    f = h5py.File(name, "w")
+    f.attrs["filetype"] = "sgdsmooth-result"
+    f.attrs["schema_version"] = np.array([1, 4], dtype="int64")
+    f.attrs["config"] = "seed = 1"
+    g = f.create_group("experiments/a")
+    g.attrs["name"] = "a"
+    g["step"] = np.arange(3, dtype="int64"); g["diverged"] = np.zeros(3, dtype="int64")
+    g["f_mean"] = np.zeros(3); g["f_se"] = np.zeros(3); g["f_count"] = np.ones(3, dtype="int64")
+    return f, g
+f, g = base("bomb_gzip.h5")
+g.create_dataset("x_mean", shape=(1 << 20, 1024), dtype="f8", chunks=(1024, 1024), compression="gzip")[:2048] = 0
+f.close()
+f, g = base("bomb_fill.h5")
+g.create_dataset("x_mean", shape=(1 << 20, 1024), dtype="f8", chunks=(1024, 1024))
+f.close()
+f, g = base("bomb_many.h5")
+for i in range(64): g.create_dataset(f"y{i}_mean", shape=(1 << 23,), dtype="f8", chunks=(1 << 16,))
+f.close()
+f, g = base("array_filetype.h5")
+f.attrs.create("filetype", ["sgdsmooth-result"] * 3, dtype=h5py.string_dtype())
+f.close()
+f, g = base("large_plain.h5")
+g["big_mean"] = np.zeros((2000, 1000)); g["big_se"] = np.zeros((2000, 1000)); g["big_count"] = np.ones(2000, dtype="int64")
+f.close()
+PY
+for bomb in bomb_gzip bomb_fill bomb_many; do
+  refused "inspect_$bomb" "a decompression bomb; not read" -- "$SGDS_BIN" inspect $bomb.h5
+  refused "report_$bomb" "a decompression bomb; not read" "figs_$bomb" -- "$SGDS_BIN" report $bomb.h5 -o "figs_$bomb"
+done
+refused inspect_gzip_names_dataset "stopped before /experiments/a/x_mean, 8.0 GiB" -- "$SGDS_BIN" inspect bomb_gzip.h5
+refused inspect_array_filetype "attribute /@filetype holds 3 values; expected one string" -- "$SGDS_BIN" inspect array_filetype.h5
+check inspect_large_plain_file_read "$SGDS_BIN" inspect large_plain.h5
+
 # A sweep folder whose point is a FIFO or a folder: refused naming it, without blocking.
 "$SGDS_BIN" sweep "$SGDS_SOURCE_DIR/configs/sweep_example.toml" --set 'experiment.*.trajectories=32' \
   --set 'experiment.*.steps=5' -o runs -q || { echo "FAIL: a sweep"; exit 1; }
