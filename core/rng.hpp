@@ -9,8 +9,11 @@
 // `purpose` separates independent uses within one trajectory and step (the noise, a batch
 // sample, a smoothing-kernel draw, the initial point), so adding a new use never shifts the
 // numbers an existing one sees.
+#include <cmath>
 #include <cstdint>
+
 #include <Random123/philox.h>
+
 #include "core/hd.hpp"
 
 namespace sgds {
@@ -23,8 +26,8 @@ enum class StreamPurpose : std::uint32_t {
   batch_sampling = 2,
   smoothing_kernel = 3,
   network_init = 4,
-  finite_sum_data = 5,
-  stage_certificate = 6,  // GradOpt's accuracy rule: the second, independent smoothed-gradient estimate  // sim/finite_sums.hpp: the data of a synthetic finite sum (keyed by data_seed, sample)
+  finite_sum_data = 5,     // sim/finite_sums.hpp: the data of a synthetic finite sum (keyed by data_seed, sample)
+  stage_certificate = 6,   // GradOpt's accuracy rule: the second, independent smoothed-gradient estimate
   gradient_noise_packed = 12,  // the float32 path's flat normal sequence (sim/float_step.hpp)
   network_measurement = 13,  // sim/nn: which samples C^2 and curvature are measured on
   network_probe = 14,        // sim/nn: power-iteration start, Hutchinson probes, sharpness draws
