@@ -1,7 +1,8 @@
 // Exact checks of the validation suite, in quick mode: the ones that need only theory/ (Monte
 // Carlo on the library's functions, kernels and schedules), oracle 11's short stable-noise runs,
-// and the two checks that can be pointed at a user's formula. Each PASSES on the true theory and
-// FAILS on every one of its mutants (deliberately wrong theory) by a clear margin.
+// the critical batch checks (oracle 12), and the two checks that can be pointed at a user's
+// formula. Each PASSES on the true theory and FAILS on every one of its mutants (deliberately
+// wrong theory) by a clear margin.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -78,6 +79,25 @@ TEST_CASE("pareto_batch_routes: the finite-b departure shrinks with b, and the m
   REQUIRE(truth.comparisons.size() == 5);
   CHECK(truth.comparisons.front().verdict == Verdict::contradicted);
   CHECK(std::fabs(truth.comparisons.back().estimate) < std::fabs(truth.comparisons.front().estimate));
+  for (const auto& mutant : check->mutants) {
+    INFO("mutant " << mutant);
+    CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
+  }
+}
+
+TEST_CASE("critical_batch_size: passes, and its mutants fail") { require_pass_and_mutants_fail("critical_batch_size"); }
+
+// The SFO bound's b* = 2 b_min is CONTRADICTED on the quadratic (b* is 1.03 to 1.3 b_min) while its
+// eps^-2 scaling is SUPPORTED; each mutant FAILS on its own rows.
+TEST_CASE("critical_batch_scaling: the bound's factor 2 is contradicted, its scaling supported") {
+  using namespace sgds;
+  const CheckDefinition* check = find_check("critical_batch_scaling");
+  REQUIRE(check);
+  const CheckResult truth = check->run(CheckOptions{true, "", 20231115, ""});
+  CHECK(truth.verdict == Verdict::contradicted);
+  REQUIRE(truth.comparisons.size() == 5);
+  for (std::size_t k = 0; k < 3; ++k) CHECK(truth.comparisons[k].verdict == Verdict::contradicted);
+  for (std::size_t k = 3; k < 5; ++k) CHECK(truth.comparisons[k].verdict != Verdict::contradicted);
   for (const auto& mutant : check->mutants) {
     INFO("mutant " << mutant);
     CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);

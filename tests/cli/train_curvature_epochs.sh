@@ -5,6 +5,7 @@
 # the same in two runs of one seed (same initial weights), so compare's paired difference there is
 # exactly 0; `compare --metric sharpness_worst` reads them with CIs across replicas, and without
 # the key it takes the final values. Bad epoch lists are refused in one line. (Issue 25, item 6.)
+# The shipped path-dependence config runs shrunk. (Issue 26, item 6.)
 source "$(dirname "$0")/trust_lib.bash"
 [[ -d /usr/share/datasets/fashion-mnist ]] || { echo "no Fashion-MNIST (Debian dataset-fashion-mnist): skipped"; exit 77; }
 
@@ -85,6 +86,26 @@ for run in ('constant', 'large_batch'):
         assert np.array_equal(a[run][k][()], b[run][k][()], equal_nan=True), (run, k)"
 "$SGDS_BIN" compare final_only.h5 --metric hessian_top -o cmp_final >/dev/null
 check compare_falls_back_to_final grep -q "measured at the end only" cmp_final/compare.md
+
+# The shipped path-dependence config (issue 26, item 6), shrunk: its runs share the last stage's
+# eta and b, differ before it, and carry curvature at the chosen epochs.
+"$SGDS_BIN" train "$SGDS_SOURCE_DIR/configs/nn_sharpness_path_reduced.toml" -o path.h5 -q \
+  --set data.train_samples=200 --set data.test_samples=100 --set train.replicas=2 --set train.epochs=2 \
+  --set 'defaults.schedule.lengths=[1, 1]' --set 'measure.curvature_epochs=[0, 1, 2]' \
+  --set measure.noise_samples=64 --set measure.curvature_samples=64 --set measure.sharpness_samples=64 \
+  --set measure.power_iterations=3 --set measure.hutchinson_probes=2 >/dev/null 2>&1 ||
+  { echo "FAIL: the shrunk sharpness-path config"; exit 1; }
+check shipped_path_config_same_last_stage py -c "
+import h5py, numpy as np
+f = h5py.File('path.h5', 'r')['networks']
+runs = ['batch_2x', 'constant', 'lr_2x', 'lr_4x']
+assert sorted(k for k in f if k != 'correlations') == runs, list(f)
+first = {r: (float(np.ravel(f[r]['eta'])[0]), float(np.ravel(f[r]['batch'])[0])) for r in runs}
+last = {r: (float(np.ravel(f[r]['eta'])[-1]), float(np.ravel(f[r]['batch'])[-1])) for r in runs}
+assert len(set(last.values())) == 1 and last['constant'] == (0.05, 32.0), last
+assert first['lr_2x'] == (0.1, 32.0) and first['batch_2x'] == (0.05, 8.0) and first['lr_4x'] == (0.2, 32.0), first
+h = np.asarray(f['lr_2x']['hessian_top_eigenvalue'])
+assert h.shape == (3, 2) and np.isfinite(h).all(), h"
 
 bad() {  # NAME EXPECT MEASURE-EXTRA
   config "$1.toml" "$3"
