@@ -103,3 +103,5 @@ TEST_CASE("critical_batch_scaling: the bound's factor 2 is contradicted, its sca
     CHECK(check->run(CheckOptions{true, mutant, 20231115, ""}).verdict == Verdict::fail);
   }
 }
+
+TEST_CASE("tail_index_estimator: passes, and its mutants fail") { require_pass_and_mutants_fail("tail_index_estimator"); }
