@@ -32,7 +32,7 @@ constexpr const char* kCompareMarker = "<!-- written by sgdsmooth compare -->";
 const std::vector<std::string> kRunMetrics{"f", "gap", "dist", "grad_norm", "success"};
 const std::vector<std::string> kTrainMetrics{"test_acc",        "test_loss",         "train_loss",  "train_acc",
                                              "sharpness_worst", "sharpness_average", "hessian_top", "hessian_trace",
-                                             "c2",              "delta"};
+                                             "c2",              "delta",             "tail_index"};
 const std::vector<std::string> kSweepMetrics{"f", "gap", "dist", "grad_norm"};
 
 void compare_command(const CompareOptions& options) {
@@ -77,7 +77,8 @@ const RegisterCommand registered(36, [](CLI::App& cli) {
                       "Folder for compare.md and the PNGs: new, empty, or an earlier comparison's")->required();
   compare->add_option("--metric", options->metric,
                       "f, gap, dist, grad_norm, success (run files; default f); test_acc, test_loss, train_loss, "
-                      "train_acc (train files; default test_acc)");
+                      "train_acc, sharpness_worst, sharpness_average, hessian_top, hessian_trace, c2, delta, "
+                      "tail_index (train files; default test_acc)");
   compare->add_option("--baseline", options->baseline,
                       "The experiment or run the differences are taken against (default: the first); FILE_STEM:NAME "
                       "when comparing several files");

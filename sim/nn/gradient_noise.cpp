@@ -1,8 +1,11 @@
 #include "sim/nn/gradient_noise.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
+
+#include "core/tail_index.hpp"
 
 namespace sgds::nn {
 
@@ -17,8 +20,15 @@ GradientNoiseEstimate estimate_gradient_noise(int samples, Eigen::Index dimensio
   int in_group = 0;
   double group_squares = 0.0;
   group_total.setZero();
+  // The coordinates the tail index is read on, evenly spaced; their values kept per sample.
+  const Eigen::Index kept = std::min<Eigen::Index>(dimension, kTailCoordinates);
+  std::vector<Eigen::Index> coordinate(static_cast<std::size_t>(kept));
+  for (Eigen::Index j = 0; j < kept; ++j) coordinate[static_cast<std::size_t>(j)] = j * dimension / kept;
+  std::vector<double> noise(static_cast<std::size_t>(samples * kept));  // [sample][kept coordinate]
   for (int i = 0; i < samples; ++i) {
     per_sample(i, g);
+    for (Eigen::Index j = 0; j < kept; ++j)
+      noise[static_cast<std::size_t>(i * kept + j)] = g[coordinate[static_cast<std::size_t>(j)]];
     const double squares = g.squaredNorm();
     total += g;
     total_squares += squares;
@@ -43,6 +53,18 @@ GradientNoiseEstimate estimate_gradient_noise(int samples, Eigen::Index dimensio
   out.mean_gradient_norm = total.norm() / m;
   out.gradient_norm_unbiased =
       std::sqrt(std::max(0.0, out.mean_gradient_norm * out.mean_gradient_norm - out.c2 / m));
+
+  for (Eigen::Index j = 0; j < kept; ++j)
+    for (int i = 0; i < samples; ++i)
+      noise[static_cast<std::size_t>(i * kept + j)] -= total[coordinate[static_cast<std::size_t>(j)]] / m;
+  const auto blocks = static_cast<std::size_t>(samples / kTailBlock);
+  double inverse_sum = 0.0;
+  for (Eigen::Index j = 0; j < kept; ++j) {
+    const double inverse = inverse_tail_index(noise, kTailBlock, blocks, static_cast<std::size_t>(j),
+                                              static_cast<std::size_t>(kept));
+    if (std::isfinite(inverse)) inverse_sum += inverse, ++out.tail_index_coordinates;
+  }
+  out.tail_index = out.tail_index_coordinates > 0 ? out.tail_index_coordinates / inverse_sum : NAN;
   return out;
 }
 

@@ -64,11 +64,11 @@ Objective fixed_sample_objective(Network<double>& net, const Architecture& arch,
 // Column indices of the tables, in the order they are written.
 enum Column : int {
   train_loss, train_accuracy, test_loss, test_accuracy, c2, c2_se, gradient_norm, gradient_norm_unbiased,
-  gradient_norm_full, delta, delta_per_coordinate, column_count
+  gradient_norm_full, delta, delta_per_coordinate, tail_index, column_count
 };
 const char* const kColumnNames[column_count] = {
     "train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2", "c2_se", "gradient_norm",
-    "gradient_norm_unbiased", "gradient_norm_full", "delta", "delta_per_coordinate"};
+    "gradient_norm_unbiased", "gradient_norm_full", "delta", "delta_per_coordinate", "tail_index"};
 const char* const kColumnDescriptions[column_count] = {
     "mean cross-entropy over the epoch's mini-batches (at the weights each batch saw)",
     "accuracy over the epoch's mini-batches",
@@ -81,7 +81,9 @@ const char* const kColumnDescriptions[column_count] = {
     "||grad f(w)|| over every training sample (measure.full_gradient; NaN when off)",
     "eta sqrt(c2)/sqrt(b) for sgd (E||u||^2 = 1); the SHB/NSHB bounds of docs/THEORY.md 3 with K^2 = "
     "gradient_norm_unbiased^2 for momentum",
-    "delta / sqrt(parameters): the per-coordinate convention of theory/schedules.hpp"};
+    "delta / sqrt(parameters): the per-coordinate convention of theory/schedules.hpp",
+    "tail index alpha of the per-sample gradient noise, same samples: the block-sum estimator (blocks of 16) on "
+    "up to 4096 evenly spaced coordinates, 1/mean(1/alpha_c) (docs/THEORY.md 3.5; 2 for Gaussian noise)"};
 
 enum FinalColumn : int {
   hessian_top_eigenvalue, hessian_trace, hessian_trace_se, sharpness_worst_linf, sharpness_worst_linf_se,
@@ -268,6 +270,7 @@ void measure_epoch_at(const TrainSpec& spec, const Architecture& arch, const Dat
   cell(c2_se, row) = noise.c2_se;
   cell(gradient_norm, row) = noise.mean_gradient_norm;
   cell(gradient_norm_unbiased, row) = noise.gradient_norm_unbiased;
+  cell(tail_index, row) = noise.tail_index;
   const double eta = result.eta[static_cast<std::size_t>(row)], b = result.batch[static_cast<std::size_t>(row)];
   const double k2 = noise.gradient_norm_unbiased * noise.gradient_norm_unbiased;
   double d = smoothing_delta(eta, b, std::sqrt(noise.c2));

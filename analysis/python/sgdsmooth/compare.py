@@ -46,7 +46,7 @@ class Metric:
     name: str          # what the user types
     source: str        # the dataset (series) it reads
     description: str
-    lower_is_better: bool
+    lower_is_better: Optional[bool]  # None: a measurement with no better direction (ranked low to high)
     proportion: bool = False
 
 
@@ -68,6 +68,7 @@ TRAIN_METRICS = {m.name: m for m in [
     Metric("hessian_trace", "hessian_trace", "Hessian trace", True),
     Metric("c2", "c2", "per-sample gradient variance C^2", True),
     Metric("delta", "delta", "measured delta = eta C / sqrt(b)", True),
+    Metric("tail_index", "tail_index", "tail index alpha of the per-sample gradient noise", None),
 ]}
 
 
@@ -311,7 +312,7 @@ def ranks(arms: List[Arm], metric: Metric) -> Dict[str, int]:
     def score(a: Arm) -> float:
         if not math.isfinite(a.final):
             return math.inf
-        return a.final if metric.lower_is_better else -a.final
+        return -a.final if metric.lower_is_better is False else a.final
     return {a.label: 1 + sum(score(b) < score(a) for b in arms) for a in arms}
 
 
@@ -339,6 +340,8 @@ def reading(d: Difference, metric: Metric, base: str) -> str:
         return "no interval (too few values)"
     if d.low <= 0 <= d.high:
         return f"no difference from {base} resolved at 95 %"
+    if metric.lower_is_better is None:
+        return f"{'lower' if d.high < 0 else 'higher'} than {base}"
     better = (d.high < 0) == metric.lower_is_better
     return f"{'better' if better else 'worse'} than {base}"
 
@@ -411,8 +414,8 @@ def compare_markdown(arms: List[Arm], metric: Metric, baseline: str, figures: Li
     order = ranks(arms, metric)
     base = next(a for a in arms if a.label == baseline)
     unit = "replicas" if arms[0].kind == "network" else "trajectories"
-    better = "lower" if metric.lower_is_better else "higher"
-    lines = [f"{heading} Final {metric.description} ({better} is better)", "",
+    better = {True: "lower is better", False: "higher is better", None: "ranked low to high"}[metric.lower_is_better]
+    lines = [f"{heading} Final {metric.description} ({better})", "",
              f"| rank | {'run' if arms[0].kind == 'network' else 'experiment'} | n ({unit}) | final | 95% CI | note |",
              "| --- | --- | --- | --- | --- | --- |"]
     for arm in sorted(arms, key=lambda a: (order[a.label], a.label)):
