@@ -50,6 +50,9 @@ TEST_CASE("Bad train configs give one-line errors naming the key") {
   CHECK_THAT(error_of(std::string(kMinimal) + "[train]\nepoch = 3\n"), Catch::Contains("epoch"));
   CHECK_THAT(error_of(std::string(kMinimal) + "[measure]\nnoise_samples = 10\n"),
              Catch::Contains("noise_samples"));
+  CHECK_THAT(error_of(std::string(kMinimal) + "[measure]\nnoise_samples = 64\ntail_block = 33\n"),
+             Catch::Contains("key 'measure.tail_block' = 33: expected at most half of measure.noise_samples = 64"));
+  CHECK_THAT(error_of(std::string(kMinimal) + "[measure]\ntail_block = 1\n"), Catch::Contains("measure.tail_block"));
   CHECK_THAT(error_of(std::string(kMinimal) + "[data]\nevaluate_on = \"validation\"\n"),
              Catch::Contains("evaluate_on"));
   CHECK_THAT(error_of("[[run]]\nname = \"a\"\nschedule = { eta = 0.1, batch = 8, unit = \"step\" }\n"),

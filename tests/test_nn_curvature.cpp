@@ -155,7 +155,7 @@ TEST_CASE("C2 estimator recovers the variance of gaussian per-sample gradients")
 
 TEST_CASE("the tail index of per-sample gradient noise: 2 for Gaussian noise, near alpha for stable noise") {
   // g_i = mu + noise_i in d dimensions; the estimator centres on the sample mean, then reads the
-  // tail index of every coordinate (blocks of kTailBlock samples) and pools them. Centring on the
+  // tail index of every coordinate (blocks of 16 samples) and pools them. Centring on the
   // sample mean, itself heavy-tailed for alpha < 2, pulls the reading low: measured 2.9 % at
   // alpha = 1.5 and 4.6 % at 1.2 (1024 samples); uncentred it is unbiased (tail_index_estimator).
   const Eigen::Index d = 400;

@@ -11,7 +11,7 @@ namespace sgds::nn {
 
 GradientNoiseEstimate estimate_gradient_noise(int samples, Eigen::Index dimension,
                                               const std::function<void(int, Eigen::VectorXd&)>& per_sample,
-                                              int group_size) {
+                                              int group_size, int tail_block) {
   if (samples < 2 * group_size || group_size < 2)
     throw std::invalid_argument("estimate_gradient_noise: need at least two groups of at least two samples");
   Eigen::VectorXd total = Eigen::VectorXd::Zero(dimension), group_total(dimension), g(dimension);
@@ -57,10 +57,10 @@ GradientNoiseEstimate estimate_gradient_noise(int samples, Eigen::Index dimensio
   for (Eigen::Index j = 0; j < kept; ++j)
     for (int i = 0; i < samples; ++i)
       noise[static_cast<std::size_t>(i * kept + j)] -= total[coordinate[static_cast<std::size_t>(j)]] / m;
-  const auto blocks = static_cast<std::size_t>(samples / kTailBlock);
+  const auto blocks = static_cast<std::size_t>(samples / tail_block);
   double inverse_sum = 0.0;
   for (Eigen::Index j = 0; j < kept; ++j) {
-    const double inverse = inverse_tail_index(noise, kTailBlock, blocks, static_cast<std::size_t>(j),
+    const double inverse = inverse_tail_index(noise, static_cast<std::size_t>(tail_block), blocks, static_cast<std::size_t>(j),
                                               static_cast<std::size_t>(kept));
     if (std::isfinite(inverse)) inverse_sum += inverse, ++out.tail_index_coordinates;
   }

@@ -16,20 +16,19 @@ struct GradientNoiseEstimate {
   double gradient_norm_unbiased = 0.0;  // sqrt(max(0, ||g_bar||^2 - C^2 / m)): E||g_bar||^2 = ||grad f||^2 + C^2/m
   int samples = 0;
   // The tail index of the per-sample noise g_i - g_bar: the block-sum estimator (core/tail_index.hpp,
-  // blocks of kTailBlock samples) on each of up to kTailCoordinates evenly spaced coordinates,
+  // blocks of `tail_block` samples) on each of up to kTailCoordinates evenly spaced coordinates,
   // pooled as alpha = 1 / mean(1/alpha_c) over the coordinates where it is defined (no zero noise
   // value or block sum); NaN when there is none.
   double tail_index = 0.0;
   int tail_index_coordinates = 0;
 };
 
-inline constexpr int kTailBlock = 16;
 inline constexpr int kTailCoordinates = 4096;
 
 // `per_sample(i, g)` writes the gradient of sample i (0 <= i < samples) into g (size `dimension`).
 // Samples are visited in order; `group_size` samples per batch-mean group (>= 2).
 GradientNoiseEstimate estimate_gradient_noise(int samples, Eigen::Index dimension,
                                               const std::function<void(int, Eigen::VectorXd&)>& per_sample,
-                                              int group_size = 32);
+                                              int group_size = 32, int tail_block = 16);
 
 }  // namespace sgds::nn

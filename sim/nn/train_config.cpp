@@ -44,6 +44,10 @@ MeasureSpec parse_measure(ConfigTable& t) {
   m.noise_samples = static_cast<int>(t.integer("noise_samples", 0, 1 << 24, 1024));
   if (m.noise_samples != 0 && m.noise_samples < 64)
     t.fail("noise_samples", std::to_string(m.noise_samples), "0 (off) or at least 64 (two groups of 32)");
+  m.tail_block = static_cast<int>(t.integer("tail_block", 2, 1 << 23, 16));
+  if (m.noise_samples != 0 && 2 * m.tail_block > m.noise_samples)
+    t.fail("tail_block", std::to_string(m.tail_block),
+           fmt::format("at most half of measure.noise_samples = {} (two blocks at least)", m.noise_samples));
   m.full_gradient = t.boolean("full_gradient", false);
   m.curvature = t.boolean("curvature", true);
   m.curvature_samples = static_cast<int>(t.integer("curvature_samples", 1, 1 << 20, 1024));

@@ -82,7 +82,7 @@ const char* const kColumnDescriptions[column_count] = {
     "eta sqrt(c2)/sqrt(b) for sgd (E||u||^2 = 1); the SHB/NSHB bounds of docs/THEORY.md 3 with K^2 = "
     "gradient_norm_unbiased^2 for momentum",
     "delta / sqrt(parameters): the per-coordinate convention of theory/schedules.hpp",
-    "tail index alpha of the per-sample gradient noise, same samples: the block-sum estimator (blocks of 16) on "
+    "tail index alpha of the per-sample gradient noise, same samples: the block-sum estimator (blocks of measure.tail_block) on "
     "up to 4096 evenly spaced coordinates, 1/mean(1/alpha_c) (docs/THEORY.md 3.5; 2 for Gaussian noise)"};
 
 enum FinalColumn : int {
@@ -265,7 +265,8 @@ void measure_epoch_at(const TrainSpec& spec, const Architecture& arch, const Dat
         gather_batch(train, arch, chosen.data() + i, 1, one, label);
         net.run(w, one, label.data(), g.data());
         out = Eigen::Map<const Eigen::VectorXf>(g.data(), static_cast<Eigen::Index>(P)).cast<double>();
-      });
+      },
+      32, m.tail_block);
   cell(c2, row) = noise.c2;
   cell(c2_se, row) = noise.c2_se;
   cell(gradient_norm, row) = noise.mean_gradient_norm;

@@ -18,6 +18,7 @@ namespace sgds::nn {
 struct MeasureSpec {
   int every = 1;                 // per-epoch measurements every this many epochs (and the last)
   int noise_samples = 1024;      // per-sample gradients for C^2 (0 = skip)
+  int tail_block = 16;           // samples per block of the tail-index estimator (core/tail_index.hpp)
   bool full_gradient = false;    // ||grad f|| over every training sample (a third of an epoch's work)
   bool curvature = true;         // Hessian top eigenvalue and trace at the end
   int curvature_samples = 1024;  // training samples the Hessian is taken over
