@@ -11,7 +11,7 @@ using namespace sgds;
 namespace {
 
 std::int64_t brute_force_steps(const QuadraticCost& q, double b, double eps2) {
-  for (std::int64_t t = 0; t < 100000; ++t)
+  for (std::int64_t t = 0; t < 5000; ++t)  // K(b) stays below a few hundred in these settings
     if (expected_gradient_norm_sq(q, b, t) <= eps2) return t;
   return -1;
 }

@@ -213,7 +213,7 @@ CheckResult run_critical_scaling(const CheckOptions& options) {
   result.provenance = "paper";
   result.mutant = options.mutant;
   result.z_threshold = kTrendZ;
-  const std::int64_t trajectories = options.quick ? 8192 : 65536;
+  const std::int64_t trajectories = options.quick ? 4096 : 65536;
   const double ratio_claim = kRatioClaim;
   const double exponent_claim = options.mutant == "linear_scaling" ? -1.0 : options.mutant == "squared_tolerance" ? -4.0 : kExponentClaim;
   result.decision_rule = fmt::format(
