@@ -214,7 +214,6 @@ CheckResult run_critical_scaling(const CheckOptions& options) {
   result.mutant = options.mutant;
   result.z_threshold = kTrendZ;
   const std::int64_t trajectories = options.quick ? 4096 : 65536;
-  const double ratio_claim = kRatioClaim;
   const double exponent_claim = options.mutant == "linear_scaling" ? -1.0 : options.mutant == "squared_tolerance" ? -4.0 : kExponentClaim;
   result.decision_rule = fmt::format(
       "The quadratic of critical_batch_size, eps^2 in {{0.1, 0.00625, 0.000390625}} (b_min = beta/eps^2 = 84.2, "
@@ -235,13 +234,13 @@ CheckResult run_critical_scaling(const CheckOptions& options) {
     const double b_min = noise_floor_batch(kCost, kTolerances[k]);
     const MeasuredCritical& m = measured[k];
     const double exact = static_cast<double>(critical_batch(kCost, kTolerances[k]).batch);
-    const Interval relative{m.low / b_min / ratio_claim - 1.0, m.high / b_min / ratio_claim - 1.0};
+    const Interval relative{m.low / b_min / kRatioClaim - 1.0, m.high / b_min / kRatioClaim - 1.0};
     result.comparisons.push_back(trend_comparison(
         fmt::format("eps^2={}: b*/b_min = {:.3f} in [{:.3f}, {:.3f}] (b* = {:.0f}; exact curve on the grid {:.0f}, "
                     "whole steps {:.0f}); C^2 from b* by the bound: {:.3f} C^2",
                     kTolerances[k], m.point / b_min, m.low / b_min, m.high / b_min, m.point, m.oracle, exact,
                     m.point / b_min / kRatioClaim),
-        m.point / b_min / ratio_claim - 1.0, relative));
+        m.point / b_min / kRatioClaim - 1.0, relative));
     verdicts.push_back(decide_margin(relative, false));
   }
   for (std::size_t k = 0; k + 1 < std::size(kTolerances); ++k) {
@@ -251,13 +250,13 @@ CheckResult run_critical_scaling(const CheckOptions& options) {
     const double point = std::log(to.point / from.point) / log_eps;
     const double steep = std::log(to.high / from.low) / log_eps, shallow = std::log(to.low / from.high) / log_eps;
     const Interval exponent{std::min(steep, shallow), std::max(steep, shallow)};
-    const Interval relative{exponent.low / exponent_claim - 1.0, exponent.high / exponent_claim - 1.0};
+    // Dividing by the (negative) claim reverses the ends.
+    const Interval relative{exponent.high / exponent_claim - 1.0, exponent.low / exponent_claim - 1.0};
     result.comparisons.push_back(trend_comparison(
         fmt::format("eps^2 {} -> {}: exponent of b* in eps {:.3f} in [{:.3f}, {:.3f}]", kTolerances[k],
                     kTolerances[k + 1], point, exponent.low, exponent.high),
-        point / exponent_claim - 1.0, Interval{std::min(relative.low, relative.high), std::max(relative.low, relative.high)}));
-    verdicts.push_back(decide_margin(Interval{std::min(relative.low, relative.high), std::max(relative.low, relative.high)},
-                                     !options.mutant.empty()));
+        point / exponent_claim - 1.0, relative));
+    verdicts.push_back(decide_margin(relative, !options.mutant.empty()));
   }
   decide_trend_rows(result, verdicts);
   return result;
