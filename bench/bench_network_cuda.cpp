@@ -6,10 +6,9 @@
 // meanwhile), after a one-epoch warm-up run; setup (data upload, initial weights) excluded.
 //   bench_network_cuda [epochs=2]
 // Cases: K = 64 with b = 128 and b = 32, K = 1 with b = 128, each with fp32 and tf32 GEMMs, each
-// with step graphs, with graphs and the fused head (the default), and with those plus deferred
-// first-layer steps, weights persisting in L2, or W1's step in the next forward kernel.
+// with the defaults (step graphs, the fused head for b <= 32), with the GEMM head, eagerly (no
+// graphs), and at b = 128 with the fused head there too.
 // Prints B_sgdsmooth_cuda_K<K>_b<b>_<precision>_samples_per_s: <value>. Exit 2 without a GPU.
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -58,54 +57,20 @@ int main(int argc, char** argv) {
     };
     for (const nn::MatmulPrecision precision : {nn::MatmulPrecision::fp32, nn::MatmulPrecision::tf32}) {
       for (const Case c : {Case{64, 128}, Case{64, 32}, Case{1, 128}}) {
-        // Each case with graphs and the GEMM head, with graphs and the fused head where it acts
-        // (the defaults), then with the first layer's steps deferred too (deferred_steps): 8 steps
-        // at b = 32, 2 at b = 128 (the forward's correction grows with the held columns times b,
-        // the saved weight traffic with the steps held). Then with W1's step in the next forward
-        // kernel (step_in_forward; _sif with the staged kernel's column splits chosen for the
-        // device, _sif1 with none, _sif3x in tf32x3; _sifc with the chained kernel, _sifc3x in
-        // tf32x3, _sifc2 writing W1 every second step: not yet timed). At b = 128 also the fused
-        // head (fused_head_max_batch 128), alone and with the chained kernel. Left out to keep the
-        // call short, measured before (bench/RESULTS.md): the eager variant, the weights persisting
-        // in L2 (_l2), the staged kernel with the fused head at b = 128 (_sif_fh128, _sif3x_fh128).
-        const int deferred = std::clamp(256 / c.b, 2, 8);
+        // The defaults, then each choice of CudaTrainerChoices turned off (or, for the fused head's
+        // batch limit, raised to 128) on its own.
         struct Variant {
           const char* suffix;
-          int steps_held;
-          bool graphs, fused_head, l2, step_in_forward;
-          int splits, fused_head_max_batch;
-          bool tf32x3 = false;
-          bool chained = false;  // chained_first_layer_step (tf32 and tf32x3 only)
-          bool hold_two = false;  // chained_hold_two_steps (b <= 64)
-        };
-        const std::string deferred_suffix = "_deferred" + std::to_string(deferred);
-        for (const Variant v : {Variant{"_gemmhead", 1, true, false, false, false, 0, 32},
-                                Variant{"", 1, true, true, false, false, 0, 32},
-                                Variant{deferred_suffix.c_str(), deferred, true, true, false, false, 0, 32},
-                                Variant{"_sif", 1, true, true, false, true, 0, 32},
-                                Variant{"_sif1", 1, true, true, false, true, 1, 32},
-                                Variant{"_fh128", 1, true, true, false, false, 0, 128},
-                                Variant{"_sif3x", 1, true, true, false, true, 0, 32, true},
-                                Variant{"_sifc", 1, true, true, false, true, 0, 32, false, true},
-                                Variant{"_sifc_fh128", 1, true, true, false, true, 0, 128, false, true},
-                                Variant{"_sifc3x", 1, true, true, false, true, 0, 32, true, true},
-                                Variant{"_sifc2", 1, true, true, false, true, 0, 32, false, true, true}}) {
-          if (v.fused_head_max_batch > 32 && c.b <= 32) continue;  // the same as the default there
-          if (v.tf32x3 && precision != nn::MatmulPrecision::fp32) continue;  // an fp32 mode
-          if (v.chained && !v.tf32x3 && precision != nn::MatmulPrecision::tf32) continue;  // tensor cores only
-          if (v.hold_two && c.b > 64) continue;  // acts for b <= 64 only
-          const int steps_held = v.steps_held;
           nn::CudaTrainerChoices choices;
-          choices.deferred_steps = steps_held;
-          choices.step_graphs = v.graphs;
-          choices.fused_head = v.fused_head;
-          choices.l2_persisting_weights = v.l2;
-          choices.step_in_forward = v.step_in_forward;
-          choices.step_in_forward_splits = v.splits;
-          choices.fused_head_max_batch = v.fused_head_max_batch;
-          choices.first_layer_tf32x3 = v.tf32x3;
-          choices.chained_first_layer_step = v.chained;
-          choices.chained_hold_two_steps = v.hold_two;
+        };
+        nn::CudaTrainerChoices gemm_head, eager, head_128;
+        gemm_head.fused_head = false;
+        eager.step_graphs = false;
+        head_128.fused_head_max_batch = 128;
+        for (const Variant& v : {Variant{"", {}}, Variant{"_gemmhead", gemm_head}, Variant{"_eager", eager},
+                                 Variant{"_fh128", head_128}}) {
+          if (v.choices.fused_head_max_batch > 32 && c.b <= 32) continue;  // the same as the default there
+          const nn::CudaTrainerChoices& choices = v.choices;
           const std::string suffix = v.suffix;
           char label[64];
           std::snprintf(label, sizeof label, "K%d_b%d_%s%s", c.K, c.b, nn::matmul_precision_name(precision).c_str(),
@@ -128,20 +93,13 @@ int main(int argc, char** argv) {
           const nn::TrainResult result =
               nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, choices);
           const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
-          std::string step_in_forward;
-          if (v.step_in_forward)
-            step_in_forward = ", W1 step in forward (" +
-                              (v.chained ? std::string(v.hold_two ? "chained kernel, W1 written every second step" : "chained kernel")
-                                         : "splits " + (v.splits > 0 ? std::to_string(v.splits) : std::string("auto"))) +
-                              (v.tf32x3 ? ", first layer tf32x3: not IEEE fp32)" : ")");
-          std::printf("K=%d b=%d %s, deferred_steps %d, step graphs %d, %s%s%s: epochs %d, training %.3f s, setup "
-                      "%.3f s, final train loss (replica 0) %.6f\n",
-                      c.K, c.b, nn::matmul_precision_description(precision).c_str(), steps_held, timing.step_graphs,
-                      v.fused_head ? (v.fused_head_max_batch > 32 ? "fused head for b <= 128" : "fused head for b <= 32")
-                                   : "GEMM head", v.l2 ? ", weights persisting in L2" : "",
-                      step_in_forward.c_str(),
-                      epochs,
-                      timing.training_seconds, timing.setup_seconds,
+          std::printf("K=%d b=%d %s, step graphs %d, %s: epochs %d, training %.3f s, setup %.3f s, final train "
+                      "loss (replica 0) %.6f\n",
+                      c.K, c.b, nn::matmul_precision_description(precision).c_str(), timing.step_graphs,
+                      !choices.fused_head ? "GEMM head"
+                      : choices.fused_head_max_batch > 32 ? "fused head for b <= 128"
+                                                          : "fused head for b <= 32",
+                      epochs, timing.training_seconds, timing.setup_seconds,
                       result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
           std::printf("B_sgdsmooth_cuda_%s_samples_per_s: %.4e\n", label, samples / timing.training_seconds);
           std::fflush(stdout);
@@ -166,8 +124,10 @@ int main(int argc, char** argv) {
       spec.measure.curvature = spec.measure.sharpness = false;
       spec.epochs = 1;
       nn::CudaTrainTiming timing;
+      nn::CudaTrainerChoices choices;
+      choices.split_conv_gradients = split;
       const nn::TrainResult result = nn::train_replicas_cuda(spec, cnn, train, test, 1, nn::MatmulPrecision::fp32, {},
-                                                             &timing, {1, split});
+                                                             &timing, choices);
       std::printf("CNN K=8 b=32 fp32, conv gradients %s: 1 epoch, training %.3f s (first epoch: includes cuBLAS "
                   "heuristics), final train loss (replica 0) %.6f\n",
                   split ? "split by sample" : "one GEMM per replica", timing.training_seconds,

@@ -111,21 +111,12 @@ ${EPOCHS:-2} timed epochs after a warm-up epoch, per-epoch permutations). JAX: p
 \`jax_mlp\` (default precision: TF32 matmuls) and peers_gpu2.py \`mlp(..., "highest")\` (strict
 fp32), 300 steps of \`lax.scan\` over \`vmap\`, samples drawn with replacement.
 fp32 = CUBLAS_COMPUTE_32F against JAX highest; tf32 = CUBLAS_COMPUTE_32F_FAST_TF32 against JAX default.
-Variant: gemmhead = each step after the gather replayed as a CUDA graph (step_graphs; bit-equal
-to one launch per kernel and GEMM), the head by GEMMs and loss kernels; default = graphs and, for b <= 32, the
-head's forward and backward in two kernels (three before 2026-11-27, second night) instead of eight launches (fused_head, fp32 whatever
-the GEMM precision; at b = 128 the default is the GEMM head); deferredN = the default with the
-first layer's update held N steps as low-rank factors (deferred_steps; the same SGD iterates
-within float rounding); sif = the default with each step's first-layer step
-applied by the next step's forward kernel, one pass over W1 (step_in_forward, off by default;
-tf32 runs it on tensor cores, fp32 on FMAs; sif1 without column splits of that kernel); fh128 =
-the default with the fused head acting up to b = 128 (fused_head_max_batch); sif3x (fp32 rows only) = sif with that kernel multiplying in tf32x3, three
-tensor-core products of operands split into tf32 high and low parts: within about 1e-5 of fp32
-(1.3e-5 on the H100, test_nn_cuda) but not IEEE fp32 arithmetic, so its ratio against JAX highest is not at equal
-precision in the strict sense and is not counted for the target. sifc (tf32 rows), sifc_fh128 and sifc3x (fp32 rows,
-tf32x3 as sif3x) = sif by the chained kernel (chained_first_layer_step: each warp's stepped W1 tile stays in
-registers as the forward product's operand; no column splits); sifc2 (b = 32) = sifc writing W1 every second step
-(chained_hold_two_steps).
+Variant: default = each step after the gather replayed as a CUDA graph (step_graphs; bit-equal
+to one launch per kernel and GEMM) and, for b <= 32, the head's forward and backward in two
+kernels instead of eight launches (fused_head, fp32 whatever the GEMM precision); gemmhead = the
+head by GEMMs and loss kernels; eager = no graphs; fh128 = the fused head acting up to b = 128
+(fused_head_max_batch). Variants measured before and moved out of the trainer: docs/NETWORKS.md,
+"GPU trainer variants tried".
 
 | case | precision | variant | sgdsmooth samples/s | JAX samples/s | sgdsmooth / JAX |
 | --- | --- | --- | --- | --- | --- |

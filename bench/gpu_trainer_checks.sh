@@ -12,11 +12,11 @@
 #   7. cnn_speed: that CNN for 2 epochs on the GPU, then on this machine's CPU cores (same call)
 #   8. profile: ncu's per-kernel summary of a few workload B steps (K = 64, tf32, b = 32 and 128):
 #      where the time per step goes (ncu needs GPU counter permission there)
-#   9. chained: ncu's details of one launch of the chained first-layer kernel (bench variant _sifc,
-#      K = 64, tf32, b = 32 and 128): time, memory throughput, issue slots, stalls, registers
+#   9. sanitize: compute-sanitizer racecheck and synccheck of test_nn_cuda's one-step and
+#      few-epoch comparisons (shared-memory races and misplaced barriers on the hardware)
 # Each step has its own time limit and its log goes to $OUT; a failed step does not stop the rest.
 # Usage: bench/gpu_trainer_checks.sh BUNDLE [STEP...]   (steps: ldd nn engine train bench four cnn_speed profile
-#        chained; default all but cnn_speed, profile and chained)
+#        sanitize; default all but cnn_speed, profile and sanitize)
 set -uo pipefail
 bundle=$(cd "${1:?usage: bench/gpu_trainer_checks.sh BUNDLE [STEP...]}" && pwd)
 shift
@@ -61,26 +61,12 @@ for step in $steps; do
       run_step profile_b32 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
         --launch-skip 12000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32
       run_step profile_b128 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
-        --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32
-      # the same with W1's step in the next forward kernel (step_in_forward)
-      run_step profile_b32_sif 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
-        --launch-skip 12000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32_sif
-      run_step profile_b128_sif 200 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
-        --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32_sif ;;
-    chained)  # one launch of the chained first-layer kernel per batch size, in detail (about 15 s each),
-              # then every kernel of a few steps of the best-placed variants (_sifc2 at b = 32, _sifc_fh128 at
-              # b = 128: the batch's row indices, the chained kernel, the head), summarised per kernel
-      for b in 32 128; do
-        run_step "chained_b$b" 150 /usr/local/cuda/bin/ncu --graph-profiling node -k regex:first_layer_chained_kernel \
-          --launch-skip 40 --launch-count 1 --section SpeedOfLight --section WarpStateStats --section LaunchStats \
-          --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis --section InstructionStats \
-          "$bundle/bin/bench_network_cuda" 1 "K64_b${b}_tf32_sifc"
-      done
-      run_step chained_steps_b32 150 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
-        --launch-skip 3000 --launch-count 12 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b32_tf32_sifc2
-      run_step chained_steps_b128 150 /usr/local/cuda/bin/ncu --graph-profiling node --section SpeedOfLight \
-        --launch-skip 1000 --launch-count 12 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 \
-        K64_b128_tf32_sifc_fh128 ;;
+        --launch-skip 3000 --launch-count 20 --print-summary per-kernel "$bundle/bin/bench_network_cuda" 1 K64_b128_tf32 ;;
+    sanitize)  # every kernel of the trainer runs in these test cases (MLP, CNN, fused head, SHB)
+      for tool in racecheck synccheck; do
+        run_step "sanitize_$tool" 300 /usr/local/cuda/bin/compute-sanitizer --tool "$tool" --error-exitcode 1 \
+          "$bundle/bin/test_nn_cuda" "One GPU*,GPU and CPU trainers give the same few-epoch*"
+      done ;;
     *) echo "unknown step $step" | tee -a "$summary" ;;
   esac
 done

@@ -12,7 +12,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 scratch=${1:-/tmp/sgds_barrier_mutants}
 shift || true
 orders=${*:-forward reverse shuffled}
-sources="sim/nn/first_layer_step_cuda.cu sim/nn/replica_trainer_cuda.cu"
+sources=$(cd "$repo" && ls sim/nn/*_kernels_cuda.cu sim/nn/replica_trainer_cuda.cu)
 
 if [ ! -d "$scratch/tree" ]; then
   git -C "$repo" worktree add -q --detach "$scratch/tree" HEAD

@@ -26,7 +26,7 @@
 
 #include "core/config_table.hpp"
 #include "sim/nn/batch.hpp"
-#include "sim/nn/first_layer_step.hpp"
+#include "sim/nn/matmul_precision.hpp"
 #include "sim/nn/network.hpp"
 #include "sim/nn/sample_order.hpp"
 #include "sim/nn/train_config.hpp"
@@ -34,7 +34,6 @@
 #include "sim/nn/trainer_cuda.hpp"
 #include "core/rng.hpp"
 
-#include "first_layer_step_support.hpp"
 #include "nn_test_data.hpp"
 #include "trajectory_support.hpp"
 #include "trainer_graph_support.hpp"
@@ -442,29 +441,11 @@ TEST_CASE("GPU and CPU trainers give the same few-epoch loss trajectories under 
   }
 }
 
-// Deferred first-layer steps (ReplicaTrainerOptions::deferred_steps): the same SGD iterates as
-// the CPU's within float rounding, through the flushes on a full buffer (4 steps, or 64 columns
-// with the epoch's partial batch of 8), on each eta change (lr decay every epoch) and before every
-// evaluation; the same tolerances as the plain trajectories above.
-TEST_CASE("Deferred first-layer steps give the CPU trainer's trajectories") {
-  if (!gpu_present()) return;
-  const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
-  for (const bool two_hidden : {false, true}) {
-    const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
-    const TrainSpec spec = test::few_epochs_spec("deferred", kReplicas, 3, 16, true);
-    const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
-    const TrainResult deferred =
-        train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, {4, false});
-    CHECK(deferred.eta[2] == Approx(0.035));  // the schedule does change eta between epochs
-    test::check_trajectories_match(("deferred " + arch.description).c_str(), deferred, cpu);
-  }
-}
-
 // Step graphs (CudaTrainerChoices::step_graphs) replay the kernels and cuBLAS calls that the
 // eager path launches, in the same order on the same workspace: every number of the result must
-// be bit-equal with graphs off, through eta changes (lr decay per epoch), partial last batches,
-// held first-layer steps and the unfused SHB update. A graph replaying a stale state (an old
-// eta, the wrong slot of held steps) changes the losses, so this comparison catches it.
+// be bit-equal with graphs off, through eta changes (lr decay per epoch), partial last batches
+// and the unfused SHB update. A graph replaying a stale state (an old eta) changes the losses, so
+// this comparison catches it.
 TEST_CASE("Step graphs give the eager path's results bit for bit") {
   if (!gpu_present()) return;
   const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
@@ -472,15 +453,11 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
     const char* name;
     Architecture arch;
     OptimizerKind optimizer;
-    int deferred;
-    bool step_in_forward = false;
   };
   const Case cases[] = {
-      {"mlp sgd", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 1},
-      {"mlp sgd deferred 4", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 4},
-      {"mlp sgd step in forward", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd, 1, true},
-      {"mlp shb", Architecture::mlp(1, 28, 28, {64, 32}, 10), OptimizerKind::shb, 1},
-      {"cnn sgd", Architecture::cnn(1, 28, 28, {4, 8}, 3, 10), OptimizerKind::sgd, 1},
+      {"mlp sgd", Architecture::mlp(1, 28, 28, {256}, 10), OptimizerKind::sgd},
+      {"mlp shb", Architecture::mlp(1, 28, 28, {64, 32}, 10), OptimizerKind::shb},
+      {"cnn sgd", Architecture::cnn(1, 28, 28, {4, 8}, 3, 10), OptimizerKind::sgd},
   };
   for (const Case& c : cases) {
     TrainSpec spec;
@@ -499,196 +476,56 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
     spec.measure.noise_samples = 64;
     spec.measure.curvature = spec.measure.sharpness = false;
     CudaTrainTiming eager_timing, graph_timing;
+    CudaTrainerChoices eager_choices;
+    eager_choices.step_graphs = false;
     const TrainResult eager = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
-                                                  &eager_timing, {c.deferred, true, false, true, false, c.step_in_forward});
+                                                  &eager_timing, eager_choices);
     const TrainResult graphs = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
-                                                   &graph_timing, {c.deferred, true, true, true, false, c.step_in_forward});
+                                                   &graph_timing, CudaTrainerChoices{});
     std::printf("[graphs %s] graphs captured: eager %d, with graphs %d\n", c.name, eager_timing.step_graphs,
                 graph_timing.step_graphs);
     CHECK(eager_timing.step_graphs == 0);
     CHECK(graph_timing.step_graphs > 0);
-    // The weights marked persisting in L2 (a cache hint: the same arithmetic, so the same bits).
-    const TrainResult persisting = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
-                                                       nullptr, {c.deferred, true, true, true, true, c.step_in_forward});
     for (const char* name : {"train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2"}) {
       const auto& a = graphs.table(name).values;
       const auto& b = eager.table(name).values;
-      const auto& l2 = persisting.table(name).values;
       REQUIRE(a.size() == b.size());
-      REQUIRE(l2.size() == b.size());
-      int differing = 0, differing_l2 = 0;
-      for (std::size_t j = 0; j < a.size(); ++j) {
+      int differing = 0;
+      for (std::size_t j = 0; j < a.size(); ++j)
         if (std::memcmp(&a[j], &b[j], sizeof(double)) != 0) ++differing;
-        if (std::memcmp(&l2[j], &b[j], sizeof(double)) != 0) ++differing_l2;
-      }
-      std::printf("  %-14s %zu entries, %d not bit-equal (graphs), %d (graphs, weights persisting in L2)\n", name,
-                  a.size(), differing, differing_l2);
+      std::printf("  %-14s %zu entries, %d not bit-equal (graphs)\n", name, a.size(), differing);
       CHECK(differing == 0);
-      CHECK(differing_l2 == 0);
     }
-  }
-}
-
-// The step-and-forward kernel (sim/nn/first_layer_step_cuda.cu) on the GPU against its CPU
-// reference, both variants (tests/first_layer_step_support.hpp: shapes, tolerances, mutant).
-TEST_CASE("The first-layer step kernel equals its CPU reference") {
-  if (!gpu_present()) return;
-  test::check_first_layer_step_kernel(
-      "GPU",
-      [](FirstLayerStepProblem& problem, FirstLayerArithmetic arithmetic, int splits) {
-        return nn::cuda::first_layer_step_on_device(problem, arithmetic, splits);
-      },
-      test::kFirstLayerStepShapes);
-  FirstLayerStepProblem too_wide = test::random_first_layer_step(1, 8, 8, 0, kFirstLayerStepMaxColumns + 1, true, 99);
-  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(too_wide, nn::FirstLayerArithmetic::fp32, 1),
-                  std::invalid_argument);
-}
-
-// The chained kernel (tf32, tf32x3) on the GPU: the hardware's fragment layouts, which the CPU
-// emulation (tests/cuda_emulation/mma.h) only models from the PTX ISA; first one mma on its own.
-TEST_CASE("The chained first-layer step kernel equals its CPU reference") {
-  if (!gpu_present()) return;
-  test::check_mma_layout("GPU", nn::cuda::tf32_mma_on_device);
-  test::check_first_layer_step_kernel("GPU, chained", test::run_chained, test::kFirstLayerStepShapes,
-                                      test::kTensorCoreFirstLayerArithmetics);
-  test::check_first_layer_step_kernel("GPU, chained, gathered", test::run_chained, test::kFirstLayerStepShapes,
-                                      test::kTensorCoreFirstLayerArithmetics, true);
-  test::check_chained_extras("GPU");
-}
-
-// W1's step in the next forward (ReplicaTrainerOptions::step_in_forward): the CPU trainer's
-// trajectories within the tolerances of the plain ones, through eta changes (the held step keeps
-// its own eta), the epoch's partial batch, the write-back before each evaluation and download,
-// column splits of the kernel, and a second hidden layer.
-TEST_CASE("W1's step in the next forward gives the CPU trainer's trajectories") {
-  if (!gpu_present()) return;
-  const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
-  for (const bool two_hidden : {false, true}) {
-    const Architecture arch = two_hidden ? Architecture::mlp(1, 28, 28, {64, 32}, 10) : Architecture::mlp(1, 28, 28, {256}, 10);
-    const TrainSpec spec = test::few_epochs_spec("step_in_forward", kReplicas, 3, 16, true);
-    const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
-    // splits 0: automatic, with the first layer in tf32x3, by the staged and the chained kernel
-    // (-1), the latter also holding two steps (-2)
-    for (const int variant : {1, 3, 0, -1, -2}) {
-      const int splits = std::max(variant, 0);
-      CudaTrainerChoices choices;
-      choices.step_in_forward = true;
-      choices.step_in_forward_splits = splits;
-      choices.first_layer_tf32x3 = splits == 0;
-      choices.chained_first_layer_step = variant < 0;
-      choices.chained_hold_two_steps = variant == -2;
-      const TrainResult gpu =
-          train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
-      CHECK(gpu.eta[2] == Approx(0.035));
-      const std::string what = "step in forward " + arch.description + ", splits " + std::to_string(splits) +
-                               (choices.first_layer_tf32x3 ? ", tf32x3" : "") +
-                               (choices.chained_first_layer_step ? ", chained kernel" : "") +
-                               (choices.chained_hold_two_steps ? ", two held steps" : "");
-      test::check_trajectories_match(what.c_str(), gpu, cpu);
-    }
-    // Learning happened: the compared trajectories are not flat.
-    const auto& loss = cpu.table("train_loss").values;
-    CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
   }
 }
 
 // The fused head at b = 128 (fused_head_max_batch raised from its default 32; its gradient kernel
-// splits the samples over warps), alone and with W1's step in the next forward: the CPU
-// trainer's trajectories within the tolerances of the plain ones. 600 samples = 4 x 128 + 88: a
-// partial batch ends each epoch.
+// splits the samples over warps): the CPU trainer's trajectories within the tolerances of the
+// plain ones. 600 samples = 4 x 128 + 88: a partial batch ends each epoch.
 TEST_CASE("The fused head at b = 128 gives the CPU trainer's trajectories") {
   if (!gpu_present()) return;
   const Dataset train = digits_like(600, 3), test = digits_like(200, 4);
   const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
   const TrainSpec spec = test::few_epochs_spec("fused_head_128", kReplicas, 3, 128, false);
   const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
-  for (const bool step_in_forward : {false, true}) {
-    CudaTrainerChoices choices;
-    choices.fused_head_max_batch = 128;
-    choices.step_in_forward = step_in_forward;
-    const TrainResult gpu = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
-    test::check_trajectories_match(step_in_forward ? "fused head b = 128, W1 step in forward" : "fused head b = 128",
-                                   gpu, cpu);
-  }
+  CudaTrainerChoices choices;
+  choices.fused_head_max_batch = 128;
+  const TrainResult gpu = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
+  test::check_trajectories_match("fused head b = 128", gpu, cpu);
   const auto& loss = cpu.table("train_loss").values;
   CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
 }
 
 // (tests/trainer_graph_support.hpp)
-TEST_CASE("Step graphs are keyed on the held steps' slot and eta") {
+TEST_CASE("Step graphs are keyed on eta") {
   if (!gpu_present()) return;
   const Dataset train = digits_like(400, 3), test = digits_like(50, 4);
-  test::check_graphs_follow_held_steps(train, test, true, 1);
-  test::check_graphs_follow_held_steps(train, test, false, 4);
-}
-
-// deferred_steps and step_in_forward act where they may (plain SGD, MLP: the batches then live in
-// the held-step buffer and last_inputs() is refused) and nowhere else (SHB keeps the plain path).
-TEST_CASE("deferred_steps and step_in_forward act for plain SGD on an MLP only") {
-  if (!gpu_present()) return;
-  const Dataset train = digits_like(512, 1), test = digits_like(100, 2);
-  const Architecture arch = Architecture::mlp(1, 28, 28, {256}, 10);
-  nn::cuda::ReplicaTrainerOptions options;
-  options.replicas = kReplicas;
-  options.max_batch = kBatch;
-  options.deferred_steps = 4;
-  nn::cuda::ReplicaTrainer sgd(arch, train, test, options);
-  CHECK_THROWS_AS(sgd.last_inputs(), std::logic_error);
-  options.optimizer = OptimizerKind::shb;
-  nn::cuda::ReplicaTrainer shb(arch, train, test, options);
-  CHECK_NOTHROW(shb.last_inputs());
-  // step_in_forward likewise, and only for batches the kernel takes (at most 128).
-  options.deferred_steps = 1;
-  options.step_in_forward = true;
-  nn::cuda::ReplicaTrainer shb_step(arch, train, test, options);
-  CHECK_NOTHROW(shb_step.last_inputs());
-  options.optimizer = OptimizerKind::sgd;
-  nn::cuda::ReplicaTrainer sgd_step(arch, train, test, options);
-  CHECK_THROWS_AS(sgd_step.last_inputs(), std::logic_error);
-  options.max_batch = kFirstLayerStepMaxColumns + 1;
-  nn::cuda::ReplicaTrainer wide(arch, train, test, options);
-  CHECK_NOTHROW(wide.last_inputs());
+  test::check_graphs_follow_eta(train, test);
 }
 
 #endif
 
 }  // namespace
-
-// The CPU reference of the first-layer step kernel, by hand: W (2 x 3) = [1 2 3; 4 5 6], D =
-// diag(1, 2), A = [e1, e2 + e3] give D A^T = [1 0 0; 0 2 2]; with eta = 0.5, W becomes
-// [0.5 2 3; 4 4 5], and X = (1, 1, 2) gives W X + b = (8.5 + 0.5, 18 - 100) = (9, -82), which the
-// ReLU makes (9, 0). Every value is exact in float.
-TEST_CASE("The first-layer step reference steps W, then runs the batch through the stepped W") {
-  FirstLayerStepProblem p;
-  p.out = 2;
-  p.in = 3;
-  p.held = 2;
-  p.count = 1;
-  p.eta = 0.5f;
-  p.stride = 8;
-  p.weight_offset = 0;
-  p.bias_offset = 6;
-  p.parameters = {1, 4, 2, 5, 3, 6, 0.5f, -100};
-  p.deltas = {1, 0, 0, 2};
-  p.inputs_held = {1, 0, 0, 0, 1, 1};
-  p.inputs = {1, 1, 2};
-  FirstLayerStepProblem linear = p;
-  linear.relu = false;
-  CHECK(first_layer_step_reference(p) == std::vector<float>{9.0f, 0.0f});
-  CHECK(p.parameters == std::vector<float>{0.5f, 4, 2, 4, 3, 5, 0.5f, -100});
-  CHECK(first_layer_step_reference(linear) == std::vector<float>{9.0f, -82.0f});
-  // No held step: the forward pass of the unchanged W.
-  FirstLayerStepProblem unheld = p;
-  unheld.parameters = {1, 4, 2, 5, 3, 6, 0.5f, -100};
-  unheld.held = 0;
-  unheld.deltas.clear();
-  unheld.inputs_held.clear();
-  CHECK(first_layer_step_reference(unheld) == std::vector<float>{1 + 2 + 6 + 0.5f, 0.0f});
-  CHECK(unheld.parameters == std::vector<float>{1, 4, 2, 5, 3, 6, 0.5f, -100});
-  FirstLayerStepProblem wrong = p;
-  wrong.inputs.pop_back();
-  CHECK_THROWS_AS(first_layer_step_reference(wrong), std::invalid_argument);
-}
 
 // tf32 keeps 10 mantissa bits and rounds to nearest, ties away from zero (cvt.rna.tf32.f32).
 TEST_CASE("round_to_tf32 rounds to 10 mantissa bits, ties away from zero") {
@@ -703,19 +540,6 @@ TEST_CASE("round_to_tf32 rounds to 10 mantissa bits, ties away from zero") {
   CHECK(round_to_tf32(1.0f + 2.5f * ulp) == 1.0f + 3 * ulp); // (ties to even would give 1 + 2 ulp)
   CHECK(round_to_tf32(std::nextafter(2.0f, 0.0f)) == 2.0f);  // the carry into the exponent
   CHECK(round_to_tf32(0.0f) == 0.0f);
-  // The reference's tf32 mode rounds each factor: 1 + ulp/4 times 1 becomes 1.
-  FirstLayerStepProblem p;
-  p.out = p.in = p.count = 1;
-  p.held = 0;
-  p.relu = false;
-  p.stride = 2;
-  p.bias_offset = 1;
-  p.parameters = {1.0f + 0.25f * ulp, 0.0f};
-  p.inputs = {1.0f};
-  FirstLayerStepProblem rounded = p;
-  rounded.products = FirstLayerArithmetic::tf32;
-  CHECK(first_layer_step_reference(p)[0] == 1.0f + 0.25f * ulp);
-  CHECK(first_layer_step_reference(rounded)[0] == 1.0f);
 }
 
 TEST_CASE("train device = cuda is refused with one line naming the key where it cannot run") {

@@ -18,21 +18,13 @@
 #include <string>
 
 #include "sim/cuda/cuda_engine.hpp"
+#include "sim/cuda/device_buffer.hpp"
 #include "sim/float_step.hpp"
 #include "sim/philox_lanes.hpp"
 #include "core/rng.hpp"
 
 namespace sgds::cuda {
 namespace {
-
-// Every CUDA call is checked; a failure names the call, the file and the line.
-#define SGDS_CUDA_CHECK(call)                                                                              \
-  do {                                                                                                     \
-    const cudaError_t sgds_status = (call);                                                                \
-    if (sgds_status != cudaSuccess)                                                                        \
-      throw std::runtime_error(std::string("CUDA error: ") + cudaGetErrorString(sgds_status) + " in " + \
-                               #call + " at " + __FILE__ + ":" + std::to_string(__LINE__));                \
-  } while (0)
 
 constexpr int kThreadsPerBlock = 256;
 
@@ -244,22 +236,6 @@ __global__ void reduce_kernel(const double* observations, const std::uint8_t* al
   if (column == 2) success[block] = hits;
 }
 
-template <class T>
-struct DeviceBuffer {
-  T* data = nullptr;
-  explicit DeviceBuffer(std::size_t count) {
-    if (count > 0) SGDS_CUDA_CHECK(cudaMalloc(&data, count * sizeof(T)));
-  }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  ~DeviceBuffer() { cudaFree(data); }
-  void upload(const T* host, std::size_t count) {
-    if (count > 0) SGDS_CUDA_CHECK(cudaMemcpy(data, host, count * sizeof(T), cudaMemcpyHostToDevice));
-  }
-  void download(T* host, std::size_t count) const {
-    if (count > 0) SGDS_CUDA_CHECK(cudaMemcpy(host, data, count * sizeof(T), cudaMemcpyDeviceToHost));
-  }
-};
 
 struct Events {
   cudaEvent_t start = nullptr, stop = nullptr;

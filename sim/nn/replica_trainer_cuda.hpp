@@ -62,7 +62,7 @@ class ReplicaTrainer {
 
   // All replicas' parameters, [replica][P] in the CPU layout; uploading zeroes the velocities.
   void upload_parameters(const std::vector<float>& parameters);
-  std::vector<float> download_parameters();  // writes held first-layer steps first
+  std::vector<float> download_parameters();
 
   // Each replica's sample order for the coming steps, [replica][train size]. Synchronous: it
   // waits for the steps already queued, so the host may build the next order while they run.
@@ -80,7 +80,7 @@ class ReplicaTrainer {
   void evaluate(std::vector<double>& loss, std::vector<double>& accuracy);
 
   // What the last step used and computed, for the CPU-vs-GPU tests: the gathered inputs
-  // [replica][features x count] (deferred_steps = 1 only) and labels [replica][count], and the
+  // [replica][features x count] and labels [replica][count], and the
   // gradients [replica][P] (std::logic_error when the fused SGD update left them unstored).
   std::vector<float> last_inputs() const;
   std::vector<std::int32_t> last_labels() const;

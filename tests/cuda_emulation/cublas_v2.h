@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "cuda_runtime.h"
-#include "sim/nn/first_layer_step.hpp"
+#include "sim/nn/matmul_precision.hpp"
 
 using cublasStatus_t = int;
 inline constexpr cublasStatus_t CUBLAS_STATUS_SUCCESS = 0;

@@ -5,8 +5,8 @@
 //
 // A block's threads are fibers (ucontext) on the calling thread, run in turn: each runs until it
 // finishes or waits at __syncthreads (released when every unfinished thread of the block waits
-// there) or at a warp operation (__shfl_down_sync, mma.h's mma.sync: released when every unfinished
-// lane of its warp waits there; the wmma functions of mma.h need no wait); a wait that can never
+// there) or at a warp operation (__shfl_down_sync, dev/cuda/emulation/mma.h's mma.sync: released when every unfinished
+// lane of its warp waits there; the wmma functions there need no wait); a wait that can never
 // be released stops the program with a message. SGDS_EMULATION_THREAD_ORDER sets who runs when:
 //   forward (the default)  threads 0, 1, ... each to its next wait, then again: the warps advance
 //                          together, one warp operation at a time;
@@ -23,7 +23,7 @@
 // instead of running them, and a graph launch replays the record: so a graph replayed in the
 // wrong state gives wrong numbers here as on a GPU. L2 persistence is
 // absent (its attributes report 0). What this cannot show: races between blocks (they run one
-// after another), timing, and the real tensor-core fragment layouts (mma.h emulates the API).
+// after another), timing, and the real tensor-core fragment layouts (dev/cuda/emulation/mma.h emulates the API).
 #include <ucontext.h>
 
 #include <algorithm>
@@ -38,7 +38,7 @@
 #include <utility>
 #include <vector>
 
-// Kernel sources test this to reach the emulation's stand-ins for inline PTX (mma.h here).
+// Kernel sources test this to reach the emulation's stand-ins for inline PTX (dev/cuda/emulation/mma.h).
 #define SGDS_CUDA_EMULATION 1
 #define __global__
 #define __device__
@@ -125,7 +125,7 @@ inline void order_of_turns(std::vector<unsigned>& turns, unsigned count) {
     std::swap(turns[i - 1], turns[static_cast<unsigned>((state >> 33) % i)]);
   }
 }
-// An asynchronous copy (cuda_pipeline_primitives.h here): `bytes` from global to shared memory,
+// An asynchronous copy (dev/cuda/emulation/cuda_pipeline_primitives.h): `bytes` from global to shared memory,
 // the last `zero_fill` of them zeros.
 struct AsyncCopy {
   void* to;
@@ -145,7 +145,7 @@ struct Block {
   Context scheduler;
   unsigned running = 0;
   double exchange[1024];  // one slot per thread: the warp shuffles
-  std::uint32_t mma_operands[1024][6];  // one row per thread: its A and B registers of a warp's mma (mma.h)
+  std::uint32_t mma_operands[1024][6];  // one row per thread: its A and B registers of a warp's mma (dev/cuda/emulation/mma.h)
   std::function<void()> body;
 };
 inline Block* block = nullptr;

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/nn/matmul_precision.hpp"
+
 struct CUstream_st;  // cudaStream_t without the CUDA headers
 
 namespace sgds::nn {
@@ -70,9 +72,7 @@ inline int first_layer_chained_row_blocks(int out) {
   return (out + kFirstLayerChainedRows - 1) / kFirstLayerChainedRows;
 }
 
-// x rounded to the nearest tf32 value (10 mantissa bits), ties away from zero: the rounding of
-// the tensor cores' operand conversion (cvt.rna.tf32.f32). Finite x only.
-float round_to_tf32(float x);
+// round_to_tf32: sim/nn/matmul_precision.hpp.
 
 // The step and forward in float, each sum in index order (the held step's gradient sum over the
 // held columns, then w - eta g; the forward over the inputs): writes the stepped W into

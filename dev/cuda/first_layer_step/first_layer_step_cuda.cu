@@ -26,7 +26,7 @@
 // cuBLAS's CUBLAS_COMPUTE_32F_FAST_TF32); or tf32x3, three tensor-core products per product of
 // the split operands. All keep W itself in fp32.
 #include "sim/cuda/cuda_check.hpp"
-#include "sim/nn/first_layer_step.hpp"
+#include "dev/cuda/first_layer_step/first_layer_step.hpp"
 
 #include <cuda_pipeline_primitives.h>
 #include <mma.h>

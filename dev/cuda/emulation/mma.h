@@ -11,7 +11,7 @@
 #include <type_traits>
 
 #include "cuda_runtime.h"
-#include "sim/nn/first_layer_step.hpp"
+#include "sim/nn/matmul_precision.hpp"
 
 namespace nvcuda::wmma {
 struct matrix_a {};

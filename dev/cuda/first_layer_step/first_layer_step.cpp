@@ -1,4 +1,4 @@
-#include "sim/nn/first_layer_step.hpp"
+#include "dev/cuda/first_layer_step/first_layer_step.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -14,14 +14,6 @@ const char* first_layer_arithmetic_name(FirstLayerArithmetic arithmetic) {
     case FirstLayerArithmetic::tf32x3: return "tf32x3";
   }
   return "?";
-}
-
-float round_to_tf32(float x) {
-  // Sign and magnitude: adding half of the dropped range to the magnitude, then dropping the 13
-  // low bits, rounds to nearest with ties away from zero (a carry may move into the exponent:
-  // still the right value).
-  const std::uint32_t bits = std::bit_cast<std::uint32_t>(x);
-  return std::bit_cast<float>((bits + 0x1000u) & ~0x1FFFu);
 }
 
 std::vector<float> first_layer_head_partials(const FirstLayerStepProblem& p, const std::vector<float>& z) {

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/nn/first_layer_step.hpp"
+#include "dev/cuda/first_layer_step/first_layer_step.hpp"
 
 namespace sgds::test {
 

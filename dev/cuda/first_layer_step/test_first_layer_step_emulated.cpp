@@ -8,8 +8,8 @@
 
 #include <stdexcept>
 
-#include "../first_layer_step_support.hpp"
-#include "sim/nn/first_layer_step.hpp"
+#include "dev/cuda/first_layer_step/first_layer_step_support.hpp"
+#include "dev/cuda/first_layer_step/first_layer_step.hpp"
 
 using namespace sgds;
 
