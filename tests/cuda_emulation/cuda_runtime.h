@@ -21,8 +21,7 @@
 // block, so a read of a value no thread wrote shows up. Device memory is host memory; one stream,
 // everything synchronous. Stream capture records the launches (and cuBLAS calls, cublas_v2.h)
 // instead of running them, and a graph launch replays the record: so a graph replayed in the
-// wrong state gives wrong numbers here as on a GPU. L2 persistence is
-// absent (its attributes report 0). What this cannot show: races between blocks (they run one
+// wrong state gives wrong numbers here as on a GPU. What this cannot show: races between blocks (they run one
 // after another), timing, and the real tensor-core fragment layouts (dev/cuda/emulation/mma.h emulates the API).
 #include <ucontext.h>
 
@@ -270,35 +269,18 @@ inline constexpr cudaError_t cudaSuccess = 0;
 using cudaStream_t = struct CUstream_st*;
 enum cudaDeviceAttr {
   cudaDevAttrMultiProcessorCount,
-  cudaDevAttrComputeCapabilityMajor,
-  cudaDevAttrMaxPersistingL2CacheSize,
-  cudaDevAttrMaxAccessPolicyWindowSize
+  cudaDevAttrComputeCapabilityMajor
 };
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize };
 enum cudaMemcpyKind { cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost };
-enum cudaLimit { cudaLimitPersistingL2CacheSize };
-enum cudaAccessProperty { cudaAccessPropertyNormal, cudaAccessPropertyStreaming, cudaAccessPropertyPersisting };
-struct cudaAccessPolicyWindow {
-  void* base_ptr = nullptr;
-  std::size_t num_bytes = 0;
-  float hitRatio = 0.0f;
-  cudaAccessProperty hitProp = cudaAccessPropertyNormal, missProp = cudaAccessPropertyNormal;
-};
-union cudaStreamAttrValue {
-  cudaAccessPolicyWindow accessPolicyWindow;
-};
-using cudaKernelNodeAttrValue = cudaStreamAttrValue;
-enum cudaStreamAttrID { cudaStreamAttributeAccessPolicyWindow };
-enum cudaKernelNodeAttrID { cudaKernelNodeAttributeAccessPolicyWindow };
 enum cudaStreamCaptureMode { cudaStreamCaptureModeThreadLocal };
-enum cudaGraphNodeType { cudaGraphNodeTypeKernel };
 
 inline const char* cudaGetErrorString(cudaError_t) { return "CUDA error (emulated)"; }
 inline cudaError_t cudaGetDevice(int* device) {
   *device = 0;
   return cudaSuccess;
 }
-// An H100's multiprocessors and compute capability; no L2 set-aside.
+// An H100's multiprocessors and compute capability.
 inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int) {
   switch (attribute) {
     case cudaDevAttrMultiProcessorCount: *value = 132; break;
@@ -307,8 +289,6 @@ inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, 
   }
   return cudaSuccess;
 }
-inline cudaError_t cudaDeviceSetLimit(cudaLimit, std::size_t) { return cudaSuccess; }
-inline cudaError_t cudaCtxResetPersistingL2Cache() { return cudaSuccess; }
 template <class Kernel>
 cudaError_t cudaFuncSetAttribute(Kernel, cudaFuncAttribute, int) {
   return cudaSuccess;
@@ -344,9 +324,6 @@ inline cudaError_t cudaStreamCreate(cudaStream_t* stream) {
   return cudaSuccess;
 }
 inline cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
-inline cudaError_t cudaStreamSetAttribute(cudaStream_t, cudaStreamAttrID, const cudaStreamAttrValue*) {
-  return cudaSuccess;
-}
 
 // Graphs: a captured graph is the list of the work queued while capturing.
 namespace cuda_emulation {
@@ -366,7 +343,6 @@ inline void enqueue(Work work) {
 }  // namespace cuda_emulation
 using cudaGraph_t = cuda_emulation::Graph*;
 using cudaGraphExec_t = cuda_emulation::Graph*;
-using cudaGraphNode_t = void*;
 inline cudaError_t cudaStreamBeginCapture(cudaStream_t, cudaStreamCaptureMode) {
   if (cuda_emulation::capturing) return 3;  // already capturing
   cuda_emulation::capturing = std::make_unique<cuda_emulation::Graph>();
@@ -391,18 +367,6 @@ inline cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {
 }
 inline cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t) {
   for (const cuda_emulation::Work& work : exec->work) work();
-  return cudaSuccess;
-}
-// No nodes to list: the node attributes (L2 windows) do not exist here.
-inline cudaError_t cudaGraphGetNodes(cudaGraph_t, cudaGraphNode_t*, std::size_t* count) {
-  *count = 0;
-  return cudaSuccess;
-}
-inline cudaError_t cudaGraphNodeGetType(cudaGraphNode_t, cudaGraphNodeType* type) {
-  *type = cudaGraphNodeTypeKernel;
-  return cudaSuccess;
-}
-inline cudaError_t cudaGraphKernelNodeSetAttribute(cudaGraphNode_t, cudaKernelNodeAttrID, const cudaKernelNodeAttrValue*) {
   return cudaSuccess;
 }
 

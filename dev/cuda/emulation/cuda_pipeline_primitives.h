@@ -1,5 +1,5 @@
 #pragma once
-// cp.async (the pipeline primitives) emulated for tests/cuda_emulation (see cuda_runtime.h here):
+// cp.async (the pipeline primitives) emulated on tests/cuda_emulation/cuda_runtime.h (see there):
 // issuing a copy fills its destination with NaN at once, and the data lands only when
 // __pipeline_wait_prior releases its group. So a kernel that reads a stage before waiting for it,
 // waits for the wrong group, or copies into a stage that is still being read, computes with NaN
