@@ -157,6 +157,12 @@ void train_command(const TrainOptions& options) {
                                       "training samples (data.train_samples)",
                                       spec.name, e + 1, b, data.train.size()));
 
+  for (const auto& spec : config.runs)
+    if (const auto& l = spec.measure.landscape;
+        l.directions != nn::LandscapeDirections::none && static_cast<std::size_t>(l.samples) > data.train.size())
+      throw ConfigError(fmt::format("config: key 'measure.landscape.samples' = {}: expected at most the {} training "
+                                    "samples (data.train_samples)", l.samples, data.train.size()));
+
   const bool on_gpu = config.device == "cuda";
   const std::string precision = nn::matmul_precision_description(config.matmul_precision);
   const std::string device = on_gpu ? nn::cuda_training_device() + ", matmul " + precision + "; CPU measurements: " +

@@ -28,6 +28,7 @@ enum class StreamPurpose : std::uint32_t {
   network_init = 4,
   finite_sum_data = 5,     // sim/finite_sums.hpp: the data of a synthetic finite sum (keyed by data_seed, sample)
   stage_certificate = 6,   // GradOpt's accuracy rule: the second, independent smoothed-gradient estimate
+  network_landscape = 7,   // sim/nn/landscape.hpp: the samples a slice is taken over, its random directions
   gradient_noise_packed = 12,  // the float32 path's flat normal sequence (sim/float_step.hpp)
   network_measurement = 13,  // sim/nn: which samples C^2 and curvature are measured on
   network_probe = 14,        // sim/nn: power-iteration start, Hutchinson probes, sharpness draws

@@ -42,6 +42,31 @@ TEST_CASE("A minimal train config takes the documented defaults") {
   CHECK(c.runs[0].measure.sharpness_batch == 128);
   CHECK(c.runs[0].schedule.per_epoch);
   CHECK(schedule_at(c.runs[0].schedule, 5).batch == 64.0);  // doubled after 5 epochs
+  CHECK(c.runs[0].measure.landscape.directions == LandscapeDirections::none);
+}
+
+TEST_CASE("measure.landscape reads its keys and refuses what it cannot slice") {
+  const TrainConfig c = parse(std::string(kMinimal) +
+                              "[measure.landscape]\ndirections = \"random\"\npoints = 11\nspan = 0.5\nsamples = 256\n"
+                              "replicas = 2\n");
+  const LandscapeSpec& l = c.runs[0].measure.landscape;
+  CHECK(l.directions == LandscapeDirections::random);
+  CHECK(l.points == 11);
+  CHECK(l.span == 0.5);
+  CHECK(l.samples == 256);
+  CHECK(l.replicas == 2);
+  const std::string with = std::string(kMinimal) + "[measure.landscape]\ndirections = \"pca\"\n";
+  CHECK(parse(with).runs[0].measure.landscape.points == 21);
+  CHECK_THAT(error_of(with + "points = 10\n"),
+             Catch::Contains("key 'measure.landscape.points' = 10: expected an odd integer in [3, 401]"));
+  CHECK_THAT(error_of(with + "samples = 100\n"),
+             Catch::Contains("key 'measure.landscape.samples' = 100: expected a multiple of 32"));
+  CHECK_THAT(error_of(with + "span = -1\n"), Catch::Contains("measure.landscape.span"));
+  CHECK_THAT(error_of(with + "side = 3\n"), Catch::Contains("measure.landscape.side"));
+  CHECK_THAT(error_of(std::string(kMinimal) + "[measure.landscape]\ndirections = \"hessian\"\n"),
+             Catch::Contains("measure.landscape.directions"));
+  CHECK_THAT(error_of(with + "[train]\nepochs = 1\n"),
+             Catch::Contains("key 'measure.landscape.directions' = \"pca\": expected \"random\" for run 'a' of 1 epoch"));
 }
 
 TEST_CASE("Bad train configs give one-line errors naming the key") {

@@ -6,6 +6,65 @@
 #include "theory/schedules.hpp"
 
 namespace sgds::nn {
+namespace {
+
+// /networks/RUN/landscape (measure.landscape): one entry per sliced replica along `slice`.
+void write_landscapes(const h5::Group& run, const TrainResult& result, const TrainSpec& spec) {
+  const LandscapeSpec& l = spec.measure.landscape;
+  const h5::Group g = run.create_group("landscape");
+  g.set_attribute("directions", std::string(landscape_directions_name(l.directions)));
+  g.set_attribute("description", std::string(l.directions == LandscapeDirections::pca
+                                                 ? "top two principal directions of the replica's iterates (unit vectors)"
+                                                 : "two Gaussian directions, filter-normalised (biases 0)"));
+  g.set_attribute("samples", static_cast<std::int64_t>(l.samples));
+  g.set_attribute("sample_groups", static_cast<std::int64_t>(l.samples / kLandscapeGroup));
+  g.set_attribute("centre", std::string("each replica's final weights"));
+  const auto S = static_cast<std::uint64_t>(result.landscapes.size());
+  const auto G = static_cast<std::uint64_t>(l.points);
+  const auto rows = static_cast<std::uint64_t>(result.epochs + 1);
+  std::vector<std::int64_t> replica, epoch(rows);
+  std::vector<double> coordinate, span, loss, loss_se, trajectory, off_plane, explained, norm;
+  for (std::uint64_t e = 0; e < rows; ++e) epoch[e] = static_cast<std::int64_t>(e);
+  for (const Landscape& s : result.landscapes) {
+    replica.push_back(s.replica);
+    span.push_back(s.span);
+    coordinate.insert(coordinate.end(), s.coordinates.begin(), s.coordinates.end());
+    loss.insert(loss.end(), s.loss.begin(), s.loss.end());
+    loss_se.insert(loss_se.end(), s.loss_se.begin(), s.loss_se.end());
+    trajectory.insert(trajectory.end(), s.trajectory.begin(), s.trajectory.end());
+    off_plane.insert(off_plane.end(), s.off_plane.begin(), s.off_plane.end());
+    explained.insert(explained.end(), s.explained.begin(), s.explained.end());
+    norm.insert(norm.end(), s.direction_norm.begin(), s.direction_norm.end());
+  }
+  g.write("replica", replica, {S});
+  g.make_dimension_scale("replica", "slice");
+  g.set_dataset_attribute("replica", "description", "the replica each slice is of");
+  g.write("epoch", epoch, {rows});
+  g.make_dimension_scale("epoch", "epoch");
+  const auto put = [&](const char* name, const std::vector<double>& values, std::vector<std::uint64_t> dims,
+                       const char* description, std::vector<const char*> scales) {
+    g.write(name, values, dims);
+    g.set_dataset_attribute(name, "description", description);
+    for (std::size_t k = 0; k < scales.size(); ++k)
+      if (scales[k] != nullptr) g.attach_dimension_scale(name, scales[k], static_cast<unsigned>(k));
+  };
+  put("span", span, {S}, "half-width of the grid along both directions", {"replica"});
+  put("coordinate", coordinate, {S, G}, "grid coordinates along each direction (0: the final weights)", {"replica", nullptr});
+  put("loss", loss, {S, G, G},
+      "mean training cross-entropy at theta_E + coordinate[i] d1 + coordinate[j] d2 over `samples` samples",
+      {"replica", nullptr, nullptr});
+  put("loss_se", loss_se, {S, G, G}, "standard error of loss (between the means of groups of 32 samples)",
+      {"replica", nullptr, nullptr});
+  put("trajectory", trajectory, {S, rows, 2},
+      "each epoch's weights in (d1, d2) coordinates (least squares), row 0 the start", {"replica", "epoch", nullptr});
+  put("off_plane", off_plane, {S, rows},
+      "share of ||theta_e - theta_E|| outside the plane: ||residual|| / ||theta_e - theta_E||", {"replica", "epoch"});
+  put("explained_variance", explained, {S, 2},
+      "pca: each direction's share of the iterates' variance (NaN for random directions)", {"replica", nullptr});
+  put("direction_norm", norm, {S, 2}, "||d1||, ||d2||", {"replica", nullptr});
+}
+
+}  // namespace
 
 void write_training_run(const h5::Group& networks, const TrainResult& result, const TrainSpec& spec,
                         const TrainConfig& config) {
@@ -55,6 +114,7 @@ void write_training_run(const h5::Group& networks, const TrainResult& result, co
     g.attach_dimension_scale(t.name, "epoch", 0);
     g.attach_dimension_scale(t.name, "replica", 1);
   }
+  if (!result.landscapes.empty()) write_landscapes(g, result, spec);
   const h5::Group final = g.create_group("final");
   write_index_scale(final, "replica", K, "replica index (the key of its initial weights and batches)");
   for (const auto& t : result.final) {

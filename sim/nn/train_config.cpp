@@ -72,6 +72,20 @@ MeasureSpec parse_measure(ConfigTable& t) {
       t.fail("curvature_epochs", fmt::format("[{}]", fmt::join(m.curvature_epochs, ", ")),
              "no epochs while measure.curvature and measure.sharpness are both false (nothing to measure)");
   }
+  ConfigTable slices = t.table("landscape");
+  LandscapeSpec& l = m.landscape;
+  const std::string directions = slices.choice("directions", {"none", "pca", "random"}, "none");
+  l.directions = directions == "pca"      ? LandscapeDirections::pca
+                 : directions == "random" ? LandscapeDirections::random
+                                          : LandscapeDirections::none;
+  l.points = static_cast<int>(slices.integer("points", 3, 401, 21));
+  if (l.points % 2 == 0) slices.fail("points", std::to_string(l.points), "an odd integer in [3, 401] (the centre is the final weights)");
+  l.span = slices.number("span", NumberRange::non_negative(), 0.0);
+  l.samples = static_cast<int>(slices.integer("samples", 2 * kLandscapeGroup, 1 << 20, 512));
+  if (l.samples % kLandscapeGroup != 0)
+    slices.fail("samples", std::to_string(l.samples), fmt::format("a multiple of {} (groups of the standard error)", kLandscapeGroup));
+  l.replicas = static_cast<int>(slices.integer("replicas", 1, 1 << 16, 1));
+  slices.finish();
   t.finish();
   return m;
 }
@@ -158,6 +172,10 @@ TrainConfig parse_train_config(const toml::table& document) {
     spec.schedule.per_epoch = true;
     schedule.finish();
     run.finish();
+    if (spec.measure.landscape.directions == LandscapeDirections::pca && spec.epochs < 2)
+      measure.table("landscape").fail("directions", "\"pca\"",
+                                      fmt::format("\"random\" for run '{}' of {} epoch (pca needs three iterates: two epochs "
+                                                  "at least)", spec.name, spec.epochs));
     // A chosen epoch must be one whose weights are measured: the start, every `every`-th, the last.
     for (const int e : spec.measure.curvature_epochs)
       if (e > spec.epochs || (e != 0 && e != spec.epochs && e % spec.measure.every != 0))

@@ -380,6 +380,15 @@ void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dat
       result.final[static_cast<std::size_t>(c)].values[static_cast<std::size_t>(r)] = values[c];
 }
 
+void measure_landscapes(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
+                        const std::vector<std::vector<std::vector<float>>>& iterates, TrainResult& result) {
+  const std::vector<double>& diverged = result.final_table("diverged_epoch").values;
+  for (std::size_t r = 0; r < iterates.size(); ++r)
+    if (!(diverged[r] > 0.0))
+      result.landscapes.push_back(
+          measure_landscape(spec.measure.landscape, arch, train, seed, static_cast<int>(r), iterates[r]));
+}
+
 TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, const Dataset& train, const Dataset& test,
                            std::uint32_t seed, const std::function<void(std::int64_t, std::int64_t)>& progress) {
   const auto start = std::chrono::steady_clock::now();
@@ -389,6 +398,9 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
 
   TrainResult result = prepare_result(spec, arch, n);
   const std::int64_t total_samples = training_samples(spec, result, n);
+  // measure.landscape: the weights of its replicas at every row.
+  const int sliced = m.landscape.directions == LandscapeDirections::none ? 0 : std::min(m.landscape.replicas, K);
+  std::vector<std::vector<std::vector<float>>> iterates(static_cast<std::size_t>(sliced));
   std::atomic<std::int64_t> done{0};  // samples trained on, all replicas
   std::mutex progress_mutex;
 
@@ -415,7 +427,11 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
       measure_epoch_at(spec, arch, train, seed, r, row, w.data(), result);
     };
 
+    const auto keep_iterate = [&] {
+      if (r < sliced) iterates[static_cast<std::size_t>(r)].push_back(w);
+    };
     measure_epoch(0);
+    keep_iterate();
     for (int e = 0; e < E; ++e) {
       const std::int64_t b = epoch_batch(result, e);
       const double eta = result.eta[static_cast<std::size_t>(e + 1)];
@@ -442,6 +458,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
       cell(train_loss, e + 1) = loss / static_cast<double>(used);
       cell(train_accuracy, e + 1) = static_cast<double>(correct) / static_cast<double>(used);
       if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
+      keep_iterate();
     }
 
     measure_final_at(spec, arch, train, seed, r, w.data(), result);
@@ -450,6 +467,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   error.rethrow();
 
   flag_divergence(result);
+  measure_landscapes(spec, arch, train, seed, iterates, result);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

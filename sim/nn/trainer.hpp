@@ -10,6 +10,7 @@
 
 #include "data/dataset_images.hpp"
 #include "sim/nn/architecture.hpp"
+#include "sim/nn/landscape.hpp"
 #include "sim/nn/optimizer_kind.hpp"
 #include "theory/schedules.hpp"
 
@@ -32,6 +33,7 @@ struct MeasureSpec {
   double average_rho = 2e-2;     // average-case perturbations are rho |w| z, z ~ N(0, I)
   int average_draws = 8;         // per batch
   std::vector<int> curvature_epochs;  // rows (0 = the start) that also get the curvature and sharpness measures
+  LandscapeSpec landscape;            // loss slices around the final weights with the trajectory (off by default)
 };
 
 struct TrainSpec {
@@ -59,6 +61,7 @@ struct TrainResult {
   };
   std::vector<Table> per_epoch;  // train_loss, test_accuracy, c2, delta, ...
   std::vector<Table> final;      // 1 x replicas: hessian_top_eigenvalue, sharpness_worst_linf, ...
+  std::vector<Landscape> landscapes;  // measure.landscape: one per replica 0 .. landscape.replicas - 1
   double seconds = 0.0;
 
   const Table& table(const std::string& table_name) const;        // a per-epoch table, else a final one
@@ -104,6 +107,13 @@ void measure_final_at(const TrainSpec& spec, const Architecture& architecture, c
 // replica, the first epoch whose train loss is not finite (0 = never). Training goes on for the
 // others; a diverged replica's numbers stay in the tables (NaN) and are counted, never a crash.
 void flag_divergence(TrainResult& result);
+
+// measure.landscape for the replicas it names, from their weights at every row (iterates[r][row]),
+// into result.landscapes; nothing when measure.landscape is off or a replica diverged (its slice
+// would be of NaN weights: it gets none, and the replicas after it still do).
+void measure_landscapes(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
+                        std::uint32_t seed, const std::vector<std::vector<std::vector<float>>>& iterates,
+                        TrainResult& result);
 int diverged_replicas(const TrainResult& result);
 
 // One SGD / SHB / NSHB update: v = beta v + c g (c = 1 for SHB, 1 - beta for NSHB), w -= eta v;

@@ -122,9 +122,22 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     measurement_seconds += seconds_since(measure_start);
   };
 
+  // measure.landscape: the weights of its replicas at every row, copied back each epoch.
+  const int sliced = m.landscape.directions == LandscapeDirections::none ? 0 : std::min(m.landscape.replicas, K);
+  std::vector<std::vector<std::vector<float>>> iterates(static_cast<std::size_t>(sliced));
+  const auto keep_iterates = [&] {
+    if (sliced == 0) return;
+    const auto measure_start = Clock::now();  // a measurement: not counted as training time
+    const std::vector<float> w = trainer.download_parameters();
+    for (int r = 0; r < sliced; ++r)
+      iterates[static_cast<std::size_t>(r)].emplace_back(w.begin() + static_cast<std::ptrdiff_t>(r) * static_cast<std::ptrdiff_t>(P),
+                                                         w.begin() + static_cast<std::ptrdiff_t>(r + 1) * static_cast<std::ptrdiff_t>(P));
+    measurement_seconds += seconds_since(measure_start);
+  };
   std::vector<std::uint32_t> orders = build_orders(seed, K, 0, n);
   const double setup_seconds = seconds_since(start);
   measure_epoch(0);
+  keep_iterates();
   std::int64_t done = 0;
   const std::int64_t total = training_samples(spec, result, n);
   std::vector<double> loss_sum;
@@ -149,6 +162,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     done += static_cast<std::int64_t>(used) * K;
     if (progress) progress(done, total);
     if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
+    keep_iterates();
     if (next.valid()) orders = next.get();
   }
 
@@ -168,6 +182,12 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     measurement_seconds += final_seconds;
   }
   flag_divergence(result);
+  if (sliced > 0) {
+    const auto measure_start = Clock::now();
+    measure_landscapes(spec, arch, train, seed, iterates, result);
+    measurement_seconds += seconds_since(measure_start);
+    final_seconds += seconds_since(measure_start);
+  }
   result.seconds = seconds_since(start);
   if (timing) {
     timing->setup_seconds = setup_seconds;

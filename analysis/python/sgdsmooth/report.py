@@ -266,6 +266,60 @@ def networks_figure(name: str, group, directory: str) -> Figure:
     return filename, caption
 
 
+def landscape_figure(name: str, landscape, directory: str, most: int = 3) -> Figure:
+    """/networks/RUN/landscape: per sliced replica (at most `most`), the 2-D loss slice with the
+    trajectory projected onto it, and the 1-D slices through the final weights with 95% bands."""
+    a, attrs = landscape.arrays, landscape.attributes
+    directions = str(attrs.get("directions", "?"))
+    samples = int(attrs.get("samples", 0))
+    replicas = np.asarray(a["replica"]).ravel()
+    shown = min(most, replicas.size)
+    fig, grid = plt.subplots(shown, 2, figsize=(10.5, 4.2 * shown), squeeze=False)
+    notes = []
+    for k in range(shown):
+        coordinate = np.asarray(a["coordinate"][k], float)
+        loss = np.asarray(a["loss"][k], float)
+        se = np.asarray(a["loss_se"][k], float)
+        path = np.asarray(a["trajectory"][k], float)
+        off = np.asarray(a["off_plane"][k], float)
+        explained = np.asarray(a["explained_variance"][k], float)
+        ax, side = grid[k]
+        finite = loss[np.isfinite(loss)]
+        low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+        levels = (np.geomspace(low, high, 24) if low > 0 and high > low else np.linspace(low, high + 1e-12, 24))
+        shade = ax.contourf(coordinate, coordinate, loss.T, levels=levels, cmap="viridis")
+        ax.contour(coordinate, coordinate, loss.T, levels=levels[::3], colors="k", linewidths=0.4)
+        fig.colorbar(shade, ax=ax, label="training loss")
+        ax.plot(path[:, 0], path[:, 1], "-o", color="white", ms=3, lw=1.2, label="trajectory (epochs 0..E)")
+        ax.plot(path[0, 0], path[0, 1], "s", color="red", ms=6, label="start")
+        ax.plot(0.0, 0.0, "*", color="orange", ms=10, label="final weights")
+        ax.set_xlim(coordinate[0], coordinate[-1])
+        ax.set_ylim(coordinate[0], coordinate[-1])
+        ax.set_xlabel("d1"); ax.set_ylabel("d2")
+        share = (f"; d1, d2 explain {explained[0]:.1%}, {explained[1]:.1%} of the iterates' variance"
+                 if np.isfinite(explained).all() else "")
+        ax.set_title(f"replica {int(replicas[k])}: {directions} directions{share}", fontsize=8)
+        ax.legend(fontsize=6, loc="upper right")
+        centre = coordinate.size // 2
+        plots.mean_band(side, coordinate, loss[:, centre], se[:, centre], samples, label="along d1", marker="o", ms=2)
+        plots.mean_band(side, coordinate, loss[centre, :], se[centre, :], samples, label="along d2", marker="o", ms=2)
+        side.set_xlabel("coordinate (0: final weights)"); side.set_ylabel("training loss")
+        side.set_title(f"replica {int(replicas[k])}: 1-D slices through the final weights", fontsize=8)
+        side.legend(fontsize=7)
+        notes.append(f"replica {int(replicas[k])}: the start lies {off[0]:.0%} off the plane"
+                     + (f", d1 + d2 explain {explained.sum():.1%} of the variance" if np.isfinite(explained).all() else ""))
+    fig.suptitle(f"network run {name}: loss landscape, {directions} directions, loss over n = {samples} training "
+                 f"samples per point; bands: 95% CI (mean \u00b1 1.96 SE over groups of 32)", fontsize=9)
+    filename = _save(fig, directory, f"network_{_safe(name)}_landscape.png")
+    caption = (f"Training run `{name}`: the training loss on a grid around the final weights along two "
+               f"{'principal directions of the iterates' if directions == 'pca' else 'random filter-normalised directions'}"
+               f", with each epoch's weights projected onto that plane (white; red square: the start); right, the "
+               f"slices along each direction through the final weights with 95% bands (n = {samples} samples per "
+               f"point, SE over groups of 32). " + "; ".join(notes) + ". A point far off the plane is drawn at its "
+               "projection, so the loss under it is not the loss it had.")
+    return filename, caption
+
+
 def networks_comparison_figure(runs, directory: str) -> Figure:
     """Every training run of one file side by side: train loss per epoch, test accuracy per epoch and
     per parameter update (the `steps` dataset), replica means with 95% bands. Schedules that change b
@@ -472,6 +526,8 @@ def write_report(filename: str, directory: str) -> List[Figure]:
                 figures.append(correlations_figure(group, directory))
             elif "epoch" in group.arrays:
                 figures.append(networks_figure(name, group, directory))
+                if "landscape" in group.groups:
+                    figures.append(landscape_figure(name, group.groups["landscape"], directory))
                 runs[name] = group
         grid = constant_grid(runs)
         if grid is not None:
