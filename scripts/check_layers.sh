@@ -23,7 +23,8 @@ violations=0
 for layer in core theory data sim analysis; do
   [ -d "$root/$layer" ] || { echo "no folder '$layer' under '$root'"; exit 2; }
   while IFS=: read -r file line text; do
-    target=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^"]*)".*/\1/' <<<"$text")
+    [[ $text =~ \"([^\"]*)\" ]] || continue  # (bash's own match: no process per include)
+    target=${BASH_REMATCH[1]}
     folder=${target%%/*}
     [ "$folder" = "$target" ] && continue  # a header beside the file or from a package ("philox.h")
     if [[ "$target" == *..* ]] || [[ " ${allowed[$layer]} " != *" $folder "* ]]; then

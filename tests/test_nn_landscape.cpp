@@ -222,3 +222,37 @@ TEST_CASE("measure_landscape refuses what it cannot slice") {
   spec.directions = LandscapeDirections::none;
   CHECK_THROWS_AS(measure_landscape(spec, kArch, train, 1, 0, iterates), std::invalid_argument);
 }
+
+// A Gaussian random walk in P >> steps dimensions: its centred Gram matrix concentrates on P times
+// C M C, M_ij = min(i, j) (C: centring), so the principal shares tend to the eigenvalues of C M C
+// over their sum (Antognini and Sohl-Dickstein, 2018: 6 / (pi^2 k^2) as the steps grow). The walk's
+// own scatter around that limit, measured over 40 seeds (21 to 60): SD 0.0040 (d1) and 0.0023 (d2) at
+// P = 9550, 20 steps; the tolerance is 5 SD. A PCA without centring gives d1 0.81, d2 0.09.
+TEST_CASE("PCA of a high-dimensional random walk gives the random walk's principal shares") {
+  const Dataset train = test::digits_like(64, 5);
+  constexpr int kSteps = 20;
+  const std::size_t P = kArch.parameter_count;
+  Eigen::MatrixXd M(kSteps + 1, kSteps + 1);
+  for (int i = 0; i <= kSteps; ++i)
+    for (int j = 0; j <= kSteps; ++j) M(i, j) = std::min(i, j);
+  const Eigen::MatrixXd C =
+      Eigen::MatrixXd::Identity(kSteps + 1, kSteps + 1) - Eigen::MatrixXd::Constant(kSteps + 1, kSteps + 1, 1.0 / (kSteps + 1));
+  const Eigen::VectorXd limit = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(C * M * C).eigenvalues();
+  const double share1 = limit(kSteps) / limit.sum(), share2 = limit(kSteps - 1) / limit.sum();
+  RandomStream s(21, 0, 0, StreamPurpose::user);
+  std::vector<std::vector<float>> walk(1, std::vector<float>(P, 0.0f));
+  for (int t = 0; t < kSteps; ++t) {
+    std::vector<float> next = walk.back();
+    for (float& x : next) x += static_cast<float>(0.01 * s.normal());
+    walk.push_back(next);
+  }
+  LandscapeSpec spec;
+  spec.directions = LandscapeDirections::pca;
+  spec.points = 3;
+  spec.samples = 64;
+  const Landscape l = measure_landscape(spec, kArch, train, 1, 0, walk);
+  std::printf("[random walk pca] d1 %.4f (limit %.4f), d2 %.4f (limit %.4f)\n", l.explained[0], share1,
+              l.explained[1], share2);
+  CHECK(std::abs(l.explained[0] - share1) < 5 * 0.0040);
+  CHECK(std::abs(l.explained[1] - share2) < 5 * 0.0023);
+}

@@ -30,6 +30,7 @@ PY
 check report_draws_each_landscape test -s slices_report/network_constant_landscape.png -a \
   -s slices_report/network_lr_decay_landscape.png
 check report_caption_states_n grep -q "n = 128 samples per point" slices_report/report.md
+check report_tabulates_landscapes grep -q "^| constant | pca | 2 | " slices_report/report.md
 
 printf 'seed = 1\n[data]\ntrain_samples = 100\n[model]\nhidden = [8]\n[train]\nepochs = 2\n[measure.landscape]\ndirections = "random"\nsamples = 128\n[[run]]\nname = "a"\nschedule = { eta = 0.1, batch = 10 }\n' >too_many.toml
 refused samples_beyond_the_data "key 'measure.landscape.samples' = 128: expected at most the 100 training samples" \

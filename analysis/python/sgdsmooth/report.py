@@ -504,6 +504,53 @@ def _network_accuracy_markdown(runs) -> List[str]:
     return lines + [""]
 
 
+def landscape_summary(landscape) -> dict:
+    """Per slice of /networks/RUN/landscape: the directions' share of the iterates' variance, the
+    start's share off the plane, the span, and the loss rise at half the span along d1 and d2 (the
+    mean of the two sides minus the centre): arrays over the slices."""
+    a = landscape.arrays
+    loss = np.asarray(a["loss"], float)
+    G = loss.shape[1]
+    c, q = G // 2, max(1, int(round((G - 1) / 4)))
+    centre = loss[:, c, c]
+    return {
+        "explained": np.asarray(a["explained_variance"], float).sum(axis=1),
+        "off_plane": np.asarray(a["off_plane"], float)[:, 0],
+        "span": np.asarray(a["span"], float),
+        "half": np.asarray(a["coordinate"], float)[:, c + q],
+        "rise_d1": (loss[:, c + q, c] + loss[:, c - q, c]) / 2 - centre,
+        "rise_d2": (loss[:, c, c + q] + loss[:, c, c - q]) / 2 - centre,
+    }
+
+
+def _landscape_markdown(runs) -> List[str]:
+    """One row per run with landscape slices: means over its sliced replicas with 95% intervals."""
+    rows = [(name, g.groups["landscape"]) for name, g in runs.items() if "landscape" in g.groups]
+    if not rows:
+        return []
+
+    def cell(values, fmt):
+        n, mean, se = _finite_mean_se(values)
+        if n == 0:
+            return "-"
+        return f"{mean:{fmt}}" + (f" [{mean - 1.96 * se:{fmt}}, {mean + 1.96 * se:{fmt}}]" if n > 1 else "")
+
+    lines = ["## Networks: loss landscapes", "",
+             "Per run, over its sliced replicas (n): mean [95% CI, mean +- 1.96 SE]. The rise is the "
+             "training loss at coordinate +-half (half the span) minus the loss at the final weights, the "
+             "two sides averaged; with pca directions the span follows each replica's trajectory, with "
+             "random filter-normalised ones it is fixed, so only then do the rises compare across runs.", "",
+             "| run | directions | n | d1 + d2 share of variance | start off the plane | half | rise along d1 | "
+             "rise along d2 |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, landscape in rows:
+        m = landscape_summary(landscape)
+        directions = str(landscape.attributes.get("directions", "?"))
+        share = cell(m["explained"], ".3f") if np.isfinite(m["explained"]).any() else "-"
+        lines.append(f"| {name} | {directions} | {m['span'].size} | {share} | {cell(m['off_plane'], '.3f')} | "
+                     f"{cell(m['half'], '.3g')} | {cell(m['rise_d1'], '.4f')} | {cell(m['rise_d2'], '.4f')} |")
+    return lines + [""]
+
+
 def write_report(filename: str, directory: str) -> List[Figure]:
     os.makedirs(directory, exist_ok=True)
     figures: List[Figure] = []
@@ -537,6 +584,7 @@ def write_report(filename: str, directory: str) -> List[Figure]:
         if 1 < len(runs) <= 12:
             figures.append(networks_comparison_figure(runs, directory))
             accuracy_lines = _network_accuracy_markdown(runs)
+        accuracy_lines += _landscape_markdown(runs)
         drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves", "networks")
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
