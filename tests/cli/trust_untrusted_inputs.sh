@@ -79,7 +79,8 @@ def base(name):
     g["f_mean"] = np.zeros(3); g["f_se"] = np.zeros(3); g["f_count"] = np.ones(3, dtype="int64")
     return f, g
 f, g = base("bomb_gzip.h5")
-g.create_dataset("x_mean", shape=(1 << 16, 1024), dtype="f8", chunks=(1024, 1024), compression="gzip")[:2048] = 0
+bomb = g.create_dataset("x_mean", shape=(1 << 16, 1024), dtype="f8", chunks=(1024, 1024), compression="gzip")
+for i in range(64): bomb[i * 1024:(i + 1) * 1024] = np.zeros((1024, 1024))  # every chunk: 0.5 MB that decode to 512 MiB
 f.close()
 f, g = base("bomb_fill.h5")
 g.create_dataset("x_mean", shape=(1 << 20, 1024), dtype="f8", chunks=(1024, 1024))
