@@ -15,10 +15,10 @@
 namespace sgds {
 
 struct CheckOptions {
-  bool quick = false;          // smaller samples, same decision rules
-  std::string mutant;          // empty: the true theory
+  bool quick = false;  // smaller samples, same decision rules
+  std::string mutant;  // empty: the true theory
   std::uint32_t seed = 20231115;
-  std::string problem;         // --problem: the user's function as one inline TOML table; empty: the check's own cases
+  std::string problem;  // --problem: the user's function as one inline TOML table; empty: the check's own cases
 };
 
 struct CheckDefinition {

@@ -15,18 +15,21 @@ CheckProblem parse_check_problem(const std::string& text) {
   if (document.size() != 1 || !document.get("problem") || !document.get("problem")->is_table()) {
     std::string shown;
     for (char c : text) shown += c == '\n' ? std::string("\\n") : std::string(1, c);
-    throw ConfigError(fmt::format("config: --problem '{}': expected one inline table, e.g. "
-                                  "'{{ name = \"expression\", dim = 2, f = \"x1^2 + sin(3*x2)\" }}'",
-                                  shown));
+    throw ConfigError(
+        fmt::format("config: --problem '{}': expected one inline table, e.g. "
+                    "'{{ name = \"expression\", dim = 2, f = \"x1^2 + sin(3*x2)\" }}'",
+                    shown));
   }
   const toml::table& inner = *document.get("problem")->as_table();
   ConfigTable table(inner, source);
-  const std::string name = inner.get("name") && inner.get("name")->is_string() ? inner.get("name")->as_string()->get() : "";
+  const std::string name =
+      inner.get("name") && inner.get("name")->is_string() ? inner.get("name")->as_string()->get() : "";
   ProblemVariant parsed = parse_problem(table);
   if (is_finite_sum(parsed))
-    throw ConfigError(fmt::format("config: key '--problem.name' = \"{}\" is a finite sum: expected a "
-                                  "function (a catalogue name or \"expression\")",
-                                  name));
+    throw ConfigError(
+        fmt::format("config: key '--problem.name' = \"{}\" is a finite sum: expected a "
+                    "function (a catalogue name or \"expression\")",
+                    name));
   CheckProblem out;
   std::visit(
       [&](const auto& p) {

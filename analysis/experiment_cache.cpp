@@ -12,7 +12,8 @@ namespace sgds {
 const ExperimentResult& cached_check_experiment_on(const std::string& path, const std::string& toml_text,
                                                    const std::string& source, std::uint32_t seed) {
   static std::mutex mutex;
-  static std::map<std::tuple<std::string, std::string, std::uint32_t>, ExperimentResult> cache;  // references stay valid
+  static std::map<std::tuple<std::string, std::string, std::uint32_t>, ExperimentResult>
+      cache;  // references stay valid
   const std::lock_guard<std::mutex> lock(mutex);
   const auto key = std::tuple{path, toml_text, seed};
   auto found = cache.find(key);
@@ -20,7 +21,8 @@ const ExperimentResult& cached_check_experiment_on(const std::string& path, cons
   return found->second;
 }
 
-const ExperimentResult& cached_check_experiment(const std::string& toml_text, const std::string& source, std::uint32_t seed) {
+const ExperimentResult& cached_check_experiment(const std::string& toml_text, const std::string& source,
+                                                std::uint32_t seed) {
   return cached_check_experiment_on("lane", toml_text, source, seed);
 }
 

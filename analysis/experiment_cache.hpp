@@ -10,7 +10,8 @@
 namespace sgds {
 
 // Thread-safe; the reference stays valid for the life of the process.
-const ExperimentResult& cached_check_experiment(const std::string& toml_text, const std::string& source, std::uint32_t seed);
+const ExperimentResult& cached_check_experiment(const std::string& toml_text, const std::string& source,
+                                                std::uint32_t seed);
 
 // The same on one engine path (analysis/trend.hpp, engine_paths).
 const ExperimentResult& cached_check_experiment_on(const std::string& path, const std::string& toml_text,

@@ -14,8 +14,8 @@ double statistic_of_group_means(const std::vector<std::vector<double>>& groups,
 }
 
 Interval bootstrap_group_means(const std::vector<std::vector<double>>& groups,
-                               const std::function<double(const std::vector<double>&)>& statistic,
-                               double confidence, int replicates, std::uint32_t seed, StreamPurpose purpose) {
+                               const std::function<double(const std::vector<double>&)>& statistic, double confidence,
+                               int replicates, std::uint32_t seed, StreamPurpose purpose) {
   if (groups.empty()) throw std::invalid_argument("bootstrap_group_means needs at least one group");
   for (const auto& g : groups)
     if (g.empty()) throw std::invalid_argument("bootstrap_group_means: a group is empty");

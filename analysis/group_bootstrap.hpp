@@ -17,8 +17,8 @@ namespace sgds {
 // Percentile interval of statistic(group means) over `replicates` resamples. Replicate r, group g
 // draws from RandomStream(seed, r, g, purpose): reproducible, independent of threads.
 Interval bootstrap_group_means(const std::vector<std::vector<double>>& groups,
-                               const std::function<double(const std::vector<double>&)>& statistic,
-                               double confidence, int replicates, std::uint32_t seed, StreamPurpose purpose);
+                               const std::function<double(const std::vector<double>&)>& statistic, double confidence,
+                               int replicates, std::uint32_t seed, StreamPurpose purpose);
 
 // The statistic on the groups' plain means (the point estimate).
 double statistic_of_group_means(const std::vector<std::vector<double>>& groups,

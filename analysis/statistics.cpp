@@ -75,7 +75,8 @@ Interval wilson_interval(double successes, double trials, double confidence) {
 
 Interval newcombe_difference(double successes1, double trials1, double successes2, double trials2, double confidence) {
   const double p1 = successes1 / trials1, p2 = successes2 / trials2, d = p1 - p2;
-  const Interval a = wilson_interval(successes1, trials1, confidence), b = wilson_interval(successes2, trials2, confidence);
+  const Interval a = wilson_interval(successes1, trials1, confidence),
+                 b = wilson_interval(successes2, trials2, confidence);
   return {d - std::sqrt((p1 - a.low) * (p1 - a.low) + (b.high - p2) * (b.high - p2)),
           d + std::sqrt((a.high - p1) * (a.high - p1) + (p2 - b.low) * (p2 - b.low))};
 }
@@ -171,8 +172,9 @@ Interval bootstrap_pairs(const std::vector<double>& x, const std::vector<double>
   return percentile_interval(std::move(values), confidence);
 }
 
-Interval bootstrap(const std::vector<double>& sample, const std::function<double(const std::vector<double>&)>& statistic,
-                   double confidence, int replicates, std::uint32_t seed) {
+Interval bootstrap(const std::vector<double>& sample,
+                   const std::function<double(const std::vector<double>&)>& statistic, double confidence,
+                   int replicates, std::uint32_t seed) {
   if (sample.size() < 2) throw std::invalid_argument("bootstrap needs at least two values");
   std::vector<double> values(static_cast<std::size_t>(replicates));
   std::vector<double> resampled(sample.size());

@@ -45,8 +45,9 @@ Interval bootstrap_pairs(const std::vector<double>& x, const std::vector<double>
                          double confidence, int replicates, std::uint32_t seed);
 
 // Percentile bootstrap interval of a statistic of one sample.
-Interval bootstrap(const std::vector<double>& sample, const std::function<double(const std::vector<double>&)>& statistic,
-                   double confidence, int replicates, std::uint32_t seed);
+Interval bootstrap(const std::vector<double>& sample,
+                   const std::function<double(const std::vector<double>&)>& statistic, double confidence,
+                   int replicates, std::uint32_t seed);
 
 // The real part of the empirical characteristic function, mean cos(theta x) over x[offset],
 // x[offset + stride], ..., and its SE: cos is bounded, so the SE is honest however heavy the

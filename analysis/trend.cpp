@@ -22,8 +22,8 @@ std::vector<std::string> engine_paths(bool float32) {
   return paths;
 }
 
-ExperimentResult run_experiment_text_on(const std::string& path, const std::string& toml_text, const std::string& source,
-                                         std::uint32_t seed) {
+ExperimentResult run_experiment_text_on(const std::string& path, const std::string& toml_text,
+                                        const std::string& source, std::uint32_t seed) {
   toml::table table = parse_config_text(toml_text, source);
   if (path == "general") {
     if (!table.contains("record")) table.insert("record", toml::table{});

@@ -26,8 +26,8 @@ ExperimentResult run_experiment_text(const std::string& toml_text, const std::st
 std::vector<std::string> engine_paths(bool float32 = true);
 
 // The same experiment on one of those paths (the text's own keys plus the path's).
-ExperimentResult run_experiment_text_on(const std::string& path, const std::string& toml_text, const std::string& source,
-                                         std::uint32_t seed);
+ExperimentResult run_experiment_text_on(const std::string& path, const std::string& toml_text,
+                                        const std::string& source, std::uint32_t seed);
 
 // Stream purposes for checks' own Monte Carlo (kernel draws, bootstrap seeds): clear of the
 // engine's purposes (user, user + 1, ...).

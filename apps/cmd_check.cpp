@@ -47,7 +47,8 @@ std::string verdict_text(const CheckResult& r) {
 // An exact check: its worst comparison (largest |z|), the z SE interval around it and the oracle.
 void print_exact_row(const CheckResult& r) {
   if (r.comparisons.empty()) {
-    fmt::print("{:<48} {:>6} {:>13} {:>27} {:>13} {:>8} {}\n", shorten(row_name(r), 48), 0, "-", "-", "-", "-", verdict_text(r));
+    fmt::print("{:<48} {:>6} {:>13} {:>27} {:>13} {:>8} {}\n", shorten(row_name(r), 48), 0, "-", "-", "-", "-",
+               verdict_text(r));
     return;
   }
   const Comparison& w = r.worst();
@@ -72,18 +73,21 @@ void print_tables(const std::vector<CheckResult>& results) {
   bool exact = false, trend = false;
   for (const auto& r : results) (r.kind == CheckKind::exact ? exact : trend) = true;
   if (exact) {
-    fmt::print("Exact checks: PASS iff every comparison is within z SE of its oracle; the row shows the comparison with "
-               "the largest |z|\n");
+    fmt::print(
+        "Exact checks: PASS iff every comparison is within z SE of its oracle; the row shows the comparison with "
+        "the largest |z|\n");
     fmt::print("{:<48} {:>6} {:>13} {:>27} {:>13} {:>8} {}\n", "check", "rows", "estimate", "interval (z SE)", "oracle",
                "max|z|", "verdict");
     for (const auto& r : results)
       if (r.kind == CheckKind::exact) print_exact_row(r);
   }
   if (trend) {
-    fmt::print("{}Trend checks: a verdict per row by the rule stated up front (95 % intervals); the row shows the "
-               "comparison that decided the verdict\n",
-               exact ? "\n" : "");
-    fmt::print("{:<48} {:>13} {:>27} {:<44} {}\n", "check", "effect", "interval the rule used", "decided by", "verdict");
+    fmt::print(
+        "{}Trend checks: a verdict per row by the rule stated up front (95 % intervals); the row shows the "
+        "comparison that decided the verdict\n",
+        exact ? "\n" : "");
+    fmt::print("{:<48} {:>13} {:>27} {:<44} {}\n", "check", "effect", "interval the rule used", "decided by",
+               "verdict");
     for (const auto& r : results)
       if (r.kind == CheckKind::trend) print_trend_row(r);
   }
@@ -103,9 +107,10 @@ void print_calibration(const std::vector<CheckResult>& results) {
     }
   }
   if (count > 0)
-    fmt::print("\nThe {} Monte Carlo comparisons of the exact checks: mean z^2 = {:.3f} (1 when the SEs are calibrated; "
-               "correlated within an experiment, so a diagnostic: se_calibration decides)\n",
-               count, sum / static_cast<double>(count));
+    fmt::print(
+        "\nThe {} Monte Carlo comparisons of the exact checks: mean z^2 = {:.3f} (1 when the SEs are calibrated; "
+        "correlated within an experiment, so a diagnostic: se_calibration decides)\n",
+        count, sum / static_cast<double>(count));
 }
 
 // The baseline of `check --expect`: the seed and sample size it was made with and every verdict.
@@ -125,7 +130,8 @@ ExpectedVerdicts read_expected(const std::string& filename) {
   if (!verdicts || !verdicts->is_table()) top.fail("verdicts", "(missing)", "a table of check name = verdict");
   for (const auto& [name, value] : *verdicts->as_table()) {
     if (!value.is_string())
-      throw ConfigError(fmt::format("config: key 'verdicts.{}' in '{}': expected a verdict string", name.str(), filename));
+      throw ConfigError(
+          fmt::format("config: key 'verdicts.{}' in '{}': expected a verdict string", name.str(), filename));
     expected.verdicts[std::string(name.str())] = value.as_string()->get();
   }
   top.table("verdicts");  // known
@@ -143,11 +149,12 @@ void check_baseline_output(const std::string& filename) {
   std::string first;
   std::getline(in, first);
   if (!S_ISREG(info.st_mode) || first.rfind(kBaselineHeader, 0) != 0)
-    throw PathError(fmt::format("--write-expected '{}' exists and is not a verdict baseline: refusing to replace it",
-                                filename));
+    throw PathError(
+        fmt::format("--write-expected '{}' exists and is not a verdict baseline: refusing to replace it", filename));
 }
 
-void write_expected(const std::string& filename, const std::vector<CheckResult>& results, std::uint32_t seed, bool quick) {
+void write_expected(const std::string& filename, const std::vector<CheckResult>& results, std::uint32_t seed,
+                    bool quick) {
   toml::table verdicts;
   for (const auto& r : results) verdicts.insert(row_name(r), verdict_name(r.verdict));
   toml::table document{{"seed", static_cast<std::int64_t>(seed)}, {"quick", quick}, {"verdicts", verdicts}};
@@ -177,7 +184,8 @@ int compare_with_expected(const ExpectedVerdicts& expected, const std::vector<Ch
     seen.insert(name);
     const auto found = expected.verdicts.find(name);
     if (found == expected.verdicts.end()) {
-      fmt::print("verdict not in the baseline: {} = {} (add it, with the reason, if it is right)\n", name, verdict_name(r.verdict));
+      fmt::print("verdict not in the baseline: {} = {} (add it, with the reason, if it is right)\n", name,
+                 verdict_name(r.verdict));
       ++differences;
     } else if (found->second != verdict_name(r.verdict)) {
       fmt::print("VERDICT CHANGED: {} is {}, the baseline says {}\n", name, verdict_name(r.verdict), found->second);
@@ -216,16 +224,17 @@ void check_command(const CheckCommandOptions& options) {
                                      guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
       }
       if (!options.problem.empty() && !check->accepts_problem)
-        throw UsageError(fmt::format("check: --problem: '{}' cannot be pointed at a function: expected one of {}",
-                                     name, fmt::join(accepting, ", ")));
+        throw UsageError(fmt::format("check: --problem: '{}' cannot be pointed at a function: expected one of {}", name,
+                                     fmt::join(accepting, ", ")));
       selected.push_back(check);
     }
   }
   std::string problem_table;  // the --problem table as written to the result file's config
   if (!options.problem.empty()) {
     if (!options.expect.empty() || !options.write_expected.empty())
-      throw UsageError("check: --problem with --expect or --write-expected: a verdict baseline holds the checks' own "
-                       "cases, not a function of yours");
+      throw UsageError(
+          "check: --problem with --expect or --write-expected: a verdict baseline holds the checks' own "
+          "cases, not a function of yours");
     problem_table = parse_check_problem(options.problem).table_text;  // a wrong table is refused before any check runs
   }
   const std::uint32_t seed = *parse_seed_option(options.seed.empty() ? std::string("x") : options.seed);
@@ -234,8 +243,8 @@ void check_command(const CheckCommandOptions& options) {
   if (!options.expect.empty()) {
     expected = read_expected(options.expect);
     if (expected->seed != seed || expected->quick != options.quick)
-      throw UsageError(fmt::format("--expect '{}': the baseline is for seed {}{}, this run is seed {}{}", options.expect,
-                                   expected->seed, expected->quick ? " --quick" : "", seed,
+      throw UsageError(fmt::format("--expect '{}': the baseline is for seed {}{}, this run is seed {}{}",
+                                   options.expect, expected->seed, expected->quick ? " --quick" : "", seed,
                                    options.quick ? " --quick" : ""));
   }
   const int threads = apply_thread_count(options.threads);
@@ -250,8 +259,8 @@ void check_command(const CheckCommandOptions& options) {
   if (!options.output.empty()) {
     std::vector<std::string> quoted;
     for (const auto* c : selected) quoted.push_back("\"" + c->name + "\"");
-    std::string config = fmt::format("# sgdsmooth check\nquick = {}\nmutants = {}\nseed = {}\nchecks = [{}]\n", options.quick,
-                                     options.mutants, seed, fmt::join(quoted, ", "));
+    std::string config = fmt::format("# sgdsmooth check\nquick = {}\nmutants = {}\nseed = {}\nchecks = [{}]\n",
+                                     options.quick, options.mutants, seed, fmt::join(quoted, ", "));
     if (!problem_table.empty()) config += "problem = " + problem_table + "\n";
     writer = std::make_unique<ResultWriter>(options.output, ResultKind::check,
                                             Provenance{command_line(), config, seed, cpu_device_description(threads)});
@@ -302,8 +311,9 @@ void check_command(const CheckCommandOptions& options) {
   }
   if (!ok) {
     if (!options.problem.empty() && options.mutants)
-      fmt::print("on your function a mutant that is not caught is a wrong theory the function cannot tell apart (e.g. "
-                 "no_smoothing on a quadratic, whose grad f_hat is grad f): its rows say how close they came\n");
+      fmt::print(
+          "on your function a mutant that is not caught is a wrong theory the function cannot tell apart (e.g. "
+          "no_smoothing on a quadratic, whose grad f_hat is grad f): its rows say how close they came\n");
     fmt::print("some checks failed{}\n", options.mutants ? " or a mutant was not caught" : "");
     throw CLI::RuntimeError(1);
   }
@@ -311,7 +321,8 @@ void check_command(const CheckCommandOptions& options) {
 
 const RegisterCommand registered(20, [](CLI::App& cli) {
   auto options = std::make_shared<CheckCommandOptions>();
-  CLI::App* check = cli.add_subcommand("check", "Run the validation checks: each claim of the theory becomes a verdict");
+  CLI::App* check =
+      cli.add_subcommand("check", "Run the validation checks: each claim of the theory becomes a verdict");
   check->add_option("names", options->names, "Checks to run (default: all; see sgdsmooth list checks)");
   check->add_flag("--quick", options->quick, "Smaller samples (the whole suite in minutes), same decision rules");
   check->add_flag("--mutants", options->mutants, "Also run each check against deliberately wrong theory: must FAIL");
@@ -325,8 +336,10 @@ const RegisterCommand registered(20, [](CLI::App& cli) {
                     "A verdict baseline (e.g. analysis/checks/expected_quick.toml): exit 1 if any verdict differs");
   check->add_option("--write-expected", options->write_expected, "Write this run's verdicts as a baseline file");
   check->add_flag("-q,--quiet", options->quiet, "No progress output");
-  check->footer("Example: sgdsmooth check --quick --mutants -o check.h5\n"
-                "         sgdsmooth check one_step_identity --problem '{ name = \"expression\", dim = 2, f = \"x1^4 - x1*x2\" }'");
+  check->footer(
+      "Example: sgdsmooth check --quick --mutants -o check.h5\n"
+      "         sgdsmooth check one_step_identity --problem '{ name = \"expression\", dim = 2, f = \"x1^4 - x1*x2\" "
+      "}'");
   check->callback([options] { check_command(*options); });
 });
 

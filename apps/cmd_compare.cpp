@@ -30,9 +30,9 @@ struct CompareOptions {
 constexpr const char* kCompareMarker = "<!-- written by sgdsmooth compare -->";
 
 const std::vector<std::string> kRunMetrics{"f", "gap", "dist", "grad_norm", "success"};
-const std::vector<std::string> kTrainMetrics{"test_acc",        "test_loss",         "train_loss",  "train_acc",
-                                             "sharpness_worst", "sharpness_average", "hessian_top", "hessian_trace",
-                                             "c2",              "delta",             "tail_index"};
+const std::vector<std::string> kTrainMetrics{
+    "test_acc",    "test_loss",     "train_loss", "train_acc", "sharpness_worst", "sharpness_average",
+    "hessian_top", "hessian_trace", "c2",         "delta",     "tail_index"};
 const std::vector<std::string> kSweepMetrics{"f", "gap", "dist", "grad_norm"};
 
 void compare_command(const CompareOptions& options) {
@@ -42,9 +42,10 @@ void compare_command(const CompareOptions& options) {
     const std::string kind = reader.kind();
     if (kind != kind_name(ResultKind::run) && kind != kind_name(ResultKind::train) &&
         kind != kind_name(ResultKind::sweep))
-      throw UsageError(fmt::format("compare: '{}' is a {} file: expected run or train files (sgdsmooth run, "
-                                   "sgdsmooth train), or one merged sweep",
-                                   input, kind));
+      throw UsageError(
+          fmt::format("compare: '{}' is a {} file: expected run or train files (sgdsmooth run, "
+                      "sgdsmooth train), or one merged sweep",
+                      input, kind));
     if (kind == kind_name(ResultKind::sweep) && options.inputs.size() > 1)
       throw UsageError(fmt::format("compare: '{}' is a merged sweep: compare it alone", input));
     kinds.insert(kind);
@@ -55,7 +56,10 @@ void compare_command(const CompareOptions& options) {
   const auto& metrics = train ? kTrainMetrics : sweep ? kSweepMetrics : kRunMetrics;
   if (!options.metric.empty() && std::find(metrics.begin(), metrics.end(), options.metric) == metrics.end())
     throw UsageError(fmt::format("compare: --metric '{}': expected one of {} for {}", options.metric,
-                                 fmt::join(metrics, ", "), train ? "train files" : sweep ? "a merged sweep" : "run files"));
+                                 fmt::join(metrics, ", "),
+                                 train   ? "train files"
+                                 : sweep ? "a merged sweep"
+                                         : "run files"));
   if (sweep && !options.baseline.empty())
     throw UsageError("compare: --baseline: a sweep's cells are compared with the oracle, not with a baseline");
   check_output_folder(options.output, "compare.md", kCompareMarker);
@@ -73,8 +77,10 @@ const RegisterCommand registered(36, [](CLI::App& cli) {
       "compare", "Which experiment or run wins, by how much: curves, final values, paired differences with 95% CIs");
   compare->add_option("files", options->inputs, "Run or train result files (HDF5), one or more; or one merged sweep")
       ->required();
-  compare->add_option("-o,--output", options->output,
-                      "Folder for compare.md and the PNGs: new, empty, or an earlier comparison's")->required();
+  compare
+      ->add_option("-o,--output", options->output,
+                   "Folder for compare.md and the PNGs: new, empty, or an earlier comparison's")
+      ->required();
   compare->add_option("--metric", options->metric,
                       "f, gap, dist, grad_norm, success (run files; default f); test_acc, test_loss, train_loss, "
                       "train_acc, sharpness_worst, sharpness_average, hessian_top, hessian_trace, c2, delta, "

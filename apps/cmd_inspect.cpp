@@ -87,11 +87,13 @@ void inspect_command(const std::string& filename) {
         }
       },
       h5::trial_cpu_seconds(filename) * 4, h5::trial_wall_seconds(filename) * 4);
-  if (!run.started) throw ResultFileError(fmt::format("'{}': cannot start a process to read it in; not read", filename));
+  if (!run.started)
+    throw ResultFileError(fmt::format("'{}': cannot start a process to read it in; not read", filename));
   if (!run.exited || run.exit_status != 0)
-    throw ResultFileError(run.exited && run.exit_status == 2 && !run.err.empty()
-                              ? run.err
-                              : fmt::format("'{}': corrupted HDF5 file (reading it {}); not read", filename, run.failure()));
+    throw ResultFileError(
+        run.exited && run.exit_status == 2 && !run.err.empty()
+            ? run.err
+            : fmt::format("'{}': corrupted HDF5 file (reading it {}); not read", filename, run.failure()));
   std::fwrite(run.out.data(), 1, run.out.size(), stdout);
 }
 

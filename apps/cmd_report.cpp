@@ -23,7 +23,8 @@ constexpr const char* kReportMarker = "<!-- written by sgdsmooth report -->";
 void report_command(const ReportOptions& options) {
   bool sealed = false;
   {
-    const ResultReader check_first(options.input);  // refuses other files, broken seals, schema majors: one line, exit 2
+    const ResultReader check_first(
+        options.input);  // refuses other files, broken seals, schema majors: one line, exit 2
     sealed = check_first.seal().state == SealState::sealed;
   }
   check_output_folder(options.output, "report.md", kReportMarker);
@@ -39,8 +40,10 @@ const RegisterCommand registered(35, [](CLI::App& cli) {
   CLI::App* report = cli.add_subcommand(
       "report", "Write every figure of a result file as PNG plus report.md (runs analysis/python with python3)");
   report->add_option("file", options->input, "Result file (HDF5)")->required();
-  report->add_option("-o,--output", options->output,
-                     "Folder for the PNGs and report.md: new, empty, or an earlier report's")->required();
+  report
+      ->add_option("-o,--output", options->output,
+                   "Folder for the PNGs and report.md: new, empty, or an earlier report's")
+      ->required();
   report->add_flag("--verbose", options->verbose, "Show Python's warnings and, on a failure, its traceback");
   report->callback([options] { report_command(*options); });
 });

@@ -41,16 +41,19 @@ void print_row(const ExperimentResult& r) {
 std::set<std::string> finished_experiments(const std::string& incomplete, const std::string& config_text) {
   const ResultReader reader(incomplete);
   if (reader.kind() != kind_name(ResultKind::run))
-    throw ResultFileError(fmt::format("--resume: '{}' is not an interrupted run's file (kind {})", incomplete, reader.kind()));
+    throw ResultFileError(
+        fmt::format("--resume: '{}' is not an interrupted run's file (kind {})", incomplete, reader.kind()));
   const h5::Group root = reader.root();
   if (root.attribute_string("config") != config_text)
-    throw ResultFileError(fmt::format("--resume: '{}' was written for another config (its effective config differs "
-                                      "after --seed and --set); remove it or use another -o",
-                                      incomplete));
+    throw ResultFileError(
+        fmt::format("--resume: '{}' was written for another config (its effective config differs "
+                    "after --seed and --set); remove it or use another -o",
+                    incomplete));
   if (root.attribute_string("git_sha") != git_revision() || root.attribute_string("build") != build_description())
-    throw ResultFileError(fmt::format("--resume: '{}' was written by another build of sgdsmooth ({}); its numbers "
-                                      "would mix with this build's: remove it or use another -o",
-                                      incomplete, root.attribute_string("git_sha")));
+    throw ResultFileError(
+        fmt::format("--resume: '{}' was written by another build of sgdsmooth ({}); its numbers "
+                    "would mix with this build's: remove it or use another -o",
+                    incomplete, root.attribute_string("git_sha")));
   const ResultFileSummary summary = reader.summary();
   return {summary.experiments.begin(), summary.experiments.end()};
 }
@@ -63,9 +66,8 @@ void run_command(const RunOptions& options) {
   if (!options.only.empty()) select_by_name(document, "experiment", options.only);
   const RunConfig config = parse_run_config(document);  // everything validated before any output
   const int threads = apply_thread_count(options.threads);
-  const std::string output = options.output.empty()
-                                 ? std::filesystem::path(options.config_file).stem().string() + ".h5"
-                                 : options.output;
+  const std::string output =
+      options.output.empty() ? std::filesystem::path(options.config_file).stem().string() + ".h5" : options.output;
   const std::string incomplete = incomplete_name(output);
   const std::string kind = kind_name(ResultKind::run);
   const std::string config_text = to_toml_text(document);
@@ -80,9 +82,10 @@ void run_command(const RunOptions& options) {
   if (options.resume) {
     if (std::filesystem::exists(incomplete)) done = finished_experiments(incomplete, config_text);
   } else if (std::filesystem::exists(incomplete)) {
-    throw PathError(fmt::format("'{}' holds the experiments an interrupted run of '{}' finished: pass --resume to keep "
-                                "them and run the rest, or remove it",
-                                incomplete, output));
+    throw PathError(
+        fmt::format("'{}' holds the experiments an interrupted run of '{}' finished: pass --resume to keep "
+                    "them and run the rest, or remove it",
+                    incomplete, output));
   }
 
   const Provenance provenance{command_line(), config_text, config.seed,
@@ -92,14 +95,16 @@ void run_command(const RunOptions& options) {
   for (const auto& experiment : config.experiments) finished += done.count(experiment.name);
   const auto kept_message = [&](std::size_t count) {
     return count == 0 ? std::string("no experiment had finished; nothing was kept")
-                      : fmt::format("kept the {} of {} experiments that had finished in {} (sgdsmooth run {} -o {} "
-                                    "--resume runs the rest)",
-                                    count, total, incomplete, options.config_file, output);
+                      : fmt::format(
+                            "kept the {} of {} experiments that had finished in {} (sgdsmooth run {} -o {} "
+                            "--resume runs the rest)",
+                            count, total, incomplete, options.config_file, output);
   };
   interruption::set_kept_message(kept_message(finished));
   print_header();
   for (const auto& experiment : config.experiments)
-    if (done.count(experiment.name)) fmt::print("{:<24} (finished earlier: kept from {})\n", experiment.name, incomplete);
+    if (done.count(experiment.name))
+      fmt::print("{:<24} (finished earlier: kept from {})\n", experiment.name, incomplete);
 
   bool have_incomplete = finished > 0;
   for (const auto& experiment : config.experiments) {
@@ -110,9 +115,10 @@ void run_command(const RunOptions& options) {
     ResultWriter writer(last ? output : incomplete, ResultKind::run, provenance, have_incomplete ? incomplete : "");
     writer.write_experiment(result);
     if (!last)
-      writer.mark_incomplete(fmt::format("{} of {} experiments done; the command did not finish (interrupted, or still "
-                                         "running): sgdsmooth run ... --resume runs the rest",
-                                         finished, total));
+      writer.mark_incomplete(
+          fmt::format("{} of {} experiments done; the command did not finish (interrupted, or still "
+                      "running): sgdsmooth run ... --resume runs the rest",
+                      finished, total));
     writer.commit();
     have_incomplete = !last;
     interruption::set_kept_message(kept_message(finished));

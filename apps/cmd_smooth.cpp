@@ -77,10 +77,11 @@ PointReport evaluate(const F& f, const KernelSpec& k, double delta, const std::v
   f.gradient(x.data(), r.grad_f.data());
   r.has_closed = closed_form_smoothed(f, k, delta, x.data(), &r.closed, r.grad_closed.data());
   r.mc = smoothed_value_mc(f, k, delta, x.data(), samples, seed);
-  r.gradients.emplace_back("reparameterised",
-                           smoothed_gradient_mc(f, k, delta, x.data(), samples, seed + 1, GradientEstimator::reparameterised));
+  r.gradients.emplace_back("reparameterised", smoothed_gradient_mc(f, k, delta, x.data(), samples, seed + 1,
+                                                                   GradientEstimator::reparameterised));
   if (k.kind == KernelKind::gaussian)
-    r.gradients.emplace_back("stein", smoothed_gradient_mc(f, k, delta, x.data(), samples, seed + 2, GradientEstimator::stein));
+    r.gradients.emplace_back("stein",
+                             smoothed_gradient_mc(f, k, delta, x.data(), samples, seed + 2, GradientEstimator::stein));
   if (k.kind == KernelKind::ball)
     r.gradients.emplace_back("sphere",
                              smoothed_gradient_mc(f, k, delta, x.data(), samples, seed + 2, GradientEstimator::sphere));
@@ -120,17 +121,17 @@ void print_table(const std::vector<PointReport>& reports, bool exists, int p_ord
   for (const PointReport& r : reports) {
     fmt::print("x = {}\n", vec(r.x));
     fmt::print("  f                   {:.10g}\n", r.f);
-    if (r.has_closed)
-      fmt::print("  f_hat closed form   {:.10g}\n", r.closed);
-    else
-      fmt::print("  f_hat closed form   none for this function and kernel\n");
+    if (r.has_closed) fmt::print("  f_hat closed form   {:.10g}\n", r.closed);
+    else fmt::print("  f_hat closed form   none for this function and kernel\n");
     fmt::print("  f_hat Monte Carlo   {:.10g} +- {:.3g} (SE){}\n", r.mc.mean, r.mc.se,
-               r.has_closed && r.mc.se > 0 ? fmt::format("   z vs closed form = {:+.2f}", (r.mc.mean - r.closed) / r.mc.se)
-                                           : "");
+               r.has_closed && r.mc.se > 0
+                   ? fmt::format("   z vs closed form = {:+.2f}", (r.mc.mean - r.closed) / r.mc.se)
+                   : "");
     if (!exists)
-      fmt::print("  WARNING: f grows like |x|^{} and E|u|^{} is infinite for this kernel: f_hat is undefined (+inf); "
-                 "the Monte Carlo mean does not converge\n",
-                 p_order, p_order);
+      fmt::print(
+          "  WARNING: f grows like |x|^{} and E|u|^{} is infinite for this kernel: f_hat is undefined (+inf); "
+          "the Monte Carlo mean does not converge\n",
+          p_order, p_order);
     fmt::print("  grad f              {}\n", vec(r.grad_f));
     if (r.has_closed) fmt::print("  grad f_hat closed   {}\n", vec(r.grad_closed));
     for (const auto& [name, g] : r.gradients)
@@ -163,7 +164,8 @@ void points_command(const SmoothOptions& o) {
     exists = kernel_moment_finite(k, p_order);
     for (const auto& x : points)
       reports.push_back(std::visit(
-          [&](const auto& f) { return evaluate(f, k, o.delta, x, o.samples, static_cast<std::uint32_t>(o.seed)); }, fv));
+          [&](const auto& f) { return evaluate(f, k, o.delta, x, o.samples, static_cast<std::uint32_t>(o.seed)); },
+          fv));
   }
   if (o.csv) {
     print_csv(reports, o.dim, exists);
@@ -172,10 +174,12 @@ void points_command(const SmoothOptions& o) {
   fmt::print("function {} (d = {}), kernel {}, delta = {:g}: f_hat(x) = E f(x - delta u); {} samples, seed {}\n",
              o.expression.empty() ? o.function : "f = " + o.expression, o.dim, describe_kernel(k), o.delta, o.samples,
              o.seed);
-  fmt::print("normalisation: u is the kernel's standard form times its scale (gaussian: u ~ N(0, I_d), so delta is the "
-             "per-coordinate std)\n");
+  fmt::print(
+      "normalisation: u is the kernel's standard form times its scale (gaussian: u ~ N(0, I_d), so delta is the "
+      "per-coordinate std)\n");
   if (!o.expression.empty() && !kernel_moment_finite(k, 1))
-    fmt::print("note: a formula's growth is not analysed; with this heavy-tailed kernel E f(x - delta u) may not exist\n");
+    fmt::print(
+        "note: a formula's growth is not analysed; with this heavy-tailed kernel E f(x - delta u) may not exist\n");
   print_table(reports, exists, p_order);
 }
 
@@ -224,7 +228,8 @@ void figure_command(const SmoothOptions& o) {
     x[static_cast<std::size_t>(i)] = x_min + (x_max - x_min) * static_cast<double>(i) / static_cast<double>(points - 1);
   const std::uint64_t n = x.size();
 
-  ResultWriter writer(o.output, ResultKind::smoothing, Provenance{command_line(), to_toml_text(document), seed, cpu_device_description(1)});
+  ResultWriter writer(o.output, ResultKind::smoothing,
+                      Provenance{command_line(), to_toml_text(document), seed, cpu_device_description(1)});
   h5::Group curves = writer.top_group("curves");
   curves.set_attribute("delta", delta);
   curves.set_attribute("samples", static_cast<std::int64_t>(samples));
@@ -275,10 +280,12 @@ void figure_command(const SmoothOptions& o) {
 
 const RegisterCommand registered(60, [](CLI::App& cli) {
   auto o = std::make_shared<SmoothOptions>();
-  CLI::App* smooth = cli.add_subcommand("smooth", "Smoothed function f_hat_delta at points (closed form and Monte Carlo)");
+  CLI::App* smooth =
+      cli.add_subcommand("smooth", "Smoothed function f_hat_delta at points (closed form and Monte Carlo)");
   smooth->add_option("--function", o->function, "Function name (sgdsmooth list functions)");
-  smooth->add_option("--expression", o->expression,
-                     "Your own f in x1 .. xd (with --dim), e.g. \"x1^2 + 10*(1 - cos(2*pi*x1))\"; derivatives by GiNaC");
+  smooth->add_option(
+      "--expression", o->expression,
+      "Your own f in x1 .. xd (with --dim), e.g. \"x1^2 + 10*(1 - cos(2*pi*x1))\"; derivatives by GiNaC");
   smooth->add_option("--dim", o->dim, "Dimension d (default 1)");
   smooth->add_option("--kernel", o->kernel, "Kernel name (sgdsmooth list kernels), default gaussian");
   smooth->add_option("--kernel-parameter", o->kernel_parameter, "nu (student_t) or alpha (alpha_stable, pareto)");

@@ -84,10 +84,11 @@ SweepWorker shard_of_this_process(const std::string& shard_option) {
   try {
     return parse_shard(fmt::format("{}/{}", index - first, count));
   } catch (const SweepError&) {
-    throw SweepError(fmt::format(
-        "Slurm array task {} (SLURM_ARRAY_TASK_MIN {}, SLURM_ARRAY_TASK_COUNT '{}'): expected task - min in [0, count); "
-        "use a contiguous --array=0-{{N-1}} or pass --shard i/N",
-        index, first, count));
+    throw SweepError(
+        fmt::format("Slurm array task {} (SLURM_ARRAY_TASK_MIN {}, SLURM_ARRAY_TASK_COUNT '{}'): expected task - min "
+                    "in [0, count); "
+                    "use a contiguous --array=0-{{N-1}} or pass --shard i/N",
+                    index, first, count));
   }
 }
 
@@ -126,14 +127,16 @@ void sweep_command(const SweepOptions& options) {
   run.device = cpu_device_description(threads);
   const SweepRunSummary summary = run_sweep(spec, run);
   if (!options.quiet)
-    std::fprintf(stderr, "sweep: %s: %lld points run, %lld were already complete; merge with: sgdsmooth merge %s -o FILE.h5\n",
+    std::fprintf(stderr,
+                 "sweep: %s: %lld points run, %lld were already complete; merge with: sgdsmooth merge %s -o FILE.h5\n",
                  worker.describe().c_str(), static_cast<long long>(summary.ran),
                  static_cast<long long>(summary.already_complete), options.directory.c_str());
 }
 
 const RegisterCommand registered(15, [](CLI::App& cli) {
   auto options = std::make_shared<SweepOptions>();
-  CLI::App* sweep = cli.add_subcommand("sweep", "Run a sweep (grid x zipped lists x replicates) into a folder of point files");
+  CLI::App* sweep =
+      cli.add_subcommand("sweep", "Run a sweep (grid x zipped lists x replicates) into a folder of point files");
   sweep->add_option("sweep", options->sweep_file, "Sweep file (TOML): a run config plus a [sweep] table")->required();
   sweep->add_option("-o,--output", options->directory, "Sweep folder (shared by all shards and ranks)");
   sweep->add_option("--shard", options->shard,

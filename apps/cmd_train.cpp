@@ -30,7 +30,8 @@ struct TrainOptions {
 
 double mean_at(const std::vector<double>& values, std::size_t row, int replicas) {
   double s = 0.0;
-  for (int r = 0; r < replicas; ++r) s += values[row * static_cast<std::size_t>(replicas) + static_cast<std::size_t>(r)];
+  for (int r = 0; r < replicas; ++r)
+    s += values[row * static_cast<std::size_t>(replicas) + static_cast<std::size_t>(r)];
   return s / replicas;
 }
 
@@ -44,7 +45,6 @@ double se_at(const std::vector<double>& values, std::size_t row, int replicas) {
   }
   return std::sqrt(s / (replicas - 1) / replicas);
 }
-
 
 // Across runs (one point per run: replica means), how well the measured delta and Smith's g
 // rank the final test accuracy and sharpness: Kendall tau and Spearman rho with 95% percentile
@@ -77,13 +77,16 @@ void write_correlations(const h5::Group& networks, const std::vector<RunSummary>
   g.set_dataset_attribute("smith_g", "description", "per run: epoch-averaged eta (n/b - 1)");
   g.write("test_accuracy", accuracy, {n});
   g.write("sharpness_worst_linf", sharpness, {n});
-  for (const char* name : {"delta", "smith_g", "test_accuracy", "sharpness_worst_linf"}) g.attach_dimension_scale(name, "run", 0);
+  for (const char* name : {"delta", "smith_g", "test_accuracy", "sharpness_worst_linf"})
+    g.attach_dimension_scale(name, "run", 0);
   // With a handful of runs the bootstrap resamples a few distinct pairs and its "interval" is
   // degenerate ([-1, -1] with 3 runs): the estimate alone is given, and says why.
   const bool interval = runs.size() >= kMinRunsForCorrelationInterval;
   if (print) {
-    if (interval) fmt::print("\nrank correlations over {} runs (95% bootstrap CI over runs, 2000 resamples)\n", runs.size());
-    else fmt::print("\nrank correlations over {} runs: too few runs (n = {}) for an interval\n", runs.size(), runs.size());
+    if (interval)
+      fmt::print("\nrank correlations over {} runs (95% bootstrap CI over runs, 2000 resamples)\n", runs.size());
+    else
+      fmt::print("\nrank correlations over {} runs: too few runs (n = {}) for an interval\n", runs.size(), runs.size());
     fmt::print("{:<10} {:<22} {:>26} {:>26}\n", "x", "y", "Kendall tau", "Spearman rho");
   }
   const std::vector<std::pair<std::string, const std::vector<double>*>> xs{{"delta", &delta}, {"smith_g", &smith_g}};
@@ -122,9 +125,8 @@ void train_command(const TrainOptions& options) {
   if (!options.only.empty()) select_by_name(document, "run", options.only);
   const nn::TrainConfig config = nn::parse_train_config(document);
   const int threads = apply_thread_count(options.threads);
-  const std::string output = options.output.empty()
-                                 ? std::filesystem::path(options.config_file).stem().string() + ".h5"
-                                 : options.output;
+  const std::string output =
+      options.output.empty() ? std::filesystem::path(options.config_file).stem().string() + ".h5" : options.output;
   const std::string incomplete = incomplete_name(output);
   check_output_file(output, kind_name(ResultKind::train), {options.config_file});
   check_output_file(incomplete, kind_name(ResultKind::train), {options.config_file});
@@ -144,8 +146,10 @@ void train_command(const TrainOptions& options) {
   try {
     architecture = nn::make_architecture(config.model, data.train);
   } catch (const std::invalid_argument& e) {
-    throw ConfigError(fmt::format("key 'model.channels': {} ({}x{} inputs; each conv block halves the map, which must "
-                                  "stay even)", e.what(), data.train.height, data.train.width));
+    throw ConfigError(
+        fmt::format("key 'model.channels': {} ({}x{} inputs; each conv block halves the map, which must "
+                    "stay even)",
+                    e.what(), data.train.height, data.train.width));
   }
 
   // A batch larger than the training set is refused, never cut to it.
@@ -153,20 +157,23 @@ void train_command(const TrainOptions& options) {
   for (const auto& spec : config.runs)
     for (int e = 0; e < spec.epochs; ++e)
       if (const double b = std::floor(schedule_at(spec.schedule, e).batch); b > n)
-        throw ConfigError(fmt::format("config: run '{}': the schedule's batch at epoch {} is {}: expected at most the {} "
-                                      "training samples (data.train_samples)",
-                                      spec.name, e + 1, b, data.train.size()));
+        throw ConfigError(
+            fmt::format("config: run '{}': the schedule's batch at epoch {} is {}: expected at most the {} "
+                        "training samples (data.train_samples)",
+                        spec.name, e + 1, b, data.train.size()));
 
   for (const auto& spec : config.runs)
     if (const auto& l = spec.measure.landscape;
         l.directions != nn::LandscapeDirections::none && static_cast<std::size_t>(l.samples) > data.train.size())
-      throw ConfigError(fmt::format("config: key 'measure.landscape.samples' = {}: expected at most the {} training "
-                                    "samples (data.train_samples)", l.samples, data.train.size()));
+      throw ConfigError(
+          fmt::format("config: key 'measure.landscape.samples' = {}: expected at most the {} training "
+                      "samples (data.train_samples)",
+                      l.samples, data.train.size()));
 
   const bool on_gpu = config.device == "cuda";
   const std::string precision = nn::matmul_precision_description(config.matmul_precision);
-  const std::string device = on_gpu ? nn::cuda_training_device() + ", matmul " + precision + "; CPU measurements: " +
-                                          cpu_device_description(threads)
+  const std::string device = on_gpu ? nn::cuda_training_device() + ", matmul " + precision +
+                                          "; CPU measurements: " + cpu_device_description(threads)
                                     : cpu_device_description(threads);
   const Provenance provenance{command_line(), to_toml_text(document), config.seed, device};
   // The whole file from the runs done so far: `path` appears complete or not at all (ResultWriter
@@ -189,31 +196,33 @@ void train_command(const TrainOptions& options) {
     networks.set_attribute("matmul_precision", on_gpu ? precision : std::string("fp32 (Eigen, CPU)"));
     if (!final)
       networks.set_attribute("incomplete", fmt::format("{} of {} runs done; the command did not finish (killed, or "
-                                                       "still running)", done.size(), config.runs.size()));
+                                                       "still running)",
+                                                       done.size(), config.runs.size()));
     for (const DoneRun& run : done) nn::write_training_run(networks, run.result, *run.spec, config);
     if (summaries.size() >= 3) write_correlations(networks, summaries, config.seed, final);
     writer.commit();
   };
 
-  fmt::print("{} on {} training / {} evaluation samples, {} parameters\n", architecture.description,
-             data.train.size(), data.evaluation.size(), architecture.parameter_count);
+  fmt::print("{} on {} training / {} evaluation samples, {} parameters\n", architecture.description, data.train.size(),
+             data.evaluation.size(), architecture.parameter_count);
   if (on_gpu)
-    fmt::print("device {}, matmul precision {}: training and train/test loss and accuracy on the GPU; C^2, delta, "
-               "Hessian and sharpness on the CPU from the weights copied back\n",
-               nn::cuda_training_device(), precision);
+    fmt::print(
+        "device {}, matmul precision {}: training and train/test loss and accuracy on the GPU; C^2, delta, "
+        "Hessian and sharpness on the CPU from the weights copied back\n",
+        nn::cuda_training_device(), precision);
   fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12} {:>8}\n", "run", "K", "epochs", "test acc (mean +- SE)",
              "final delta", "worst sharp", "seconds");
   std::fflush(stdout);
   for (const auto& spec : config.runs) {
     // The progress total: training samples over all epochs and replicas, as the trainers count them.
-    const std::int64_t samples = nn::training_samples(
-        spec, nn::prepare_result(spec, architecture, data.train.size()), data.train.size());
+    const std::int64_t samples =
+        nn::training_samples(spec, nn::prepare_result(spec, architecture, data.train.size()), data.train.size());
     Progress progress("train " + spec.name, samples, options.quiet);
     const auto report = [&progress](std::int64_t done_samples, std::int64_t /*total*/) { progress.set(done_samples); };
-    done.push_back({&spec, on_gpu ? nn::train_replicas_cuda(spec, architecture, data.train, data.evaluation,
-                                                            config.seed, config.matmul_precision, report)
-                                  : nn::train_replicas(spec, architecture, data.train, data.evaluation, config.seed,
-                                                       report)});
+    done.push_back(
+        {&spec, on_gpu ? nn::train_replicas_cuda(spec, architecture, data.train, data.evaluation, config.seed,
+                                                 config.matmul_precision, report)
+                       : nn::train_replicas(spec, architecture, data.train, data.evaluation, config.seed, report)});
     progress.finish();
     const nn::TrainResult& result = done.back().result;
     const auto last = static_cast<std::size_t>(spec.epochs);
@@ -231,17 +240,19 @@ void train_command(const TrainOptions& options) {
     summaries.push_back(summary);
     if (done.size() < config.runs.size()) {
       write_file(incomplete, false);
-      interruption::set_kept_message(fmt::format("kept the {} of {} runs that had finished in {}", done.size(),
-                                                 config.runs.size(), incomplete));
+      interruption::set_kept_message(
+          fmt::format("kept the {} of {} runs that had finished in {}", done.size(), config.runs.size(), incomplete));
     }
-    fmt::print("{:<20} {:>4} {:>6} {:>22} {:>22} {:>12.4g} {:>8.1f}\n", spec.name, spec.replicas, spec.epochs,
-               fmt::format("{:.4f} +- {:.4f}", mean_at(accuracy, last, spec.replicas), se_at(accuracy, last, spec.replicas)),
-               fmt::format("{:.4g} +- {:.2g}", mean_at(delta, last, spec.replicas), se_at(delta, last, spec.replicas)),
-               mean_at(worst, 0, spec.replicas), result.seconds);
+    fmt::print(
+        "{:<20} {:>4} {:>6} {:>22} {:>22} {:>12.4g} {:>8.1f}\n", spec.name, spec.replicas, spec.epochs,
+        fmt::format("{:.4f} +- {:.4f}", mean_at(accuracy, last, spec.replicas), se_at(accuracy, last, spec.replicas)),
+        fmt::format("{:.4g} +- {:.2g}", mean_at(delta, last, spec.replicas), se_at(delta, last, spec.replicas)),
+        mean_at(worst, 0, spec.replicas), result.seconds);
     if (const int diverged = nn::diverged_replicas(result); diverged > 0)
-      fmt::print("{:<20} {} of {} replicas diverged (train loss not finite; final/diverged_epoch says when); they "
-                 "stay in the file and in the means above\n",
-                 "", diverged, spec.replicas);
+      fmt::print(
+          "{:<20} {} of {} replicas diverged (train loss not finite; final/diverged_epoch says when); they "
+          "stay in the file and in the means above\n",
+          "", diverged, spec.replicas);
     std::fflush(stdout);  // a log shows each run as it completes, also when the command is killed later
   }
   write_file(output, true);
@@ -263,8 +274,9 @@ const RegisterCommand registered(15, [](CLI::App& cli) {
       ->delimiter(',');
   train->add_option("--device", options->device, "cpu or cuda: overrides the config's device key (cuda: one GPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
-  train->add_option("--matmul-precision", options->matmul_precision,
-                    "fp32 (strict, default) or tf32 (GPU tensor cores): overrides the config's matmul_precision")
+  train
+      ->add_option("--matmul-precision", options->matmul_precision,
+                   "fp32 (strict, default) or tf32 (GPU tensor cores): overrides the config's matmul_precision")
       ->check(CLI::IsMember({"fp32", "tf32"}));
   train->add_flag("-q,--quiet", options->quiet, "No progress output");
   train->footer(

@@ -21,9 +21,10 @@ bool verify_file(const std::string& path) {
     fmt::print("{}: NOT VERIFIED: {}\n", path, report.problem);
     return false;
   }
-  fmt::print("{}: ok: sgdsmooth {} result, schema {}.{}, {} bytes, sealed; every byte and all {} datasets' checksums "
-             "verified\n",
-             path, report.kind, report.schema_major, report.schema_minor, report.bytes, report.datasets);
+  fmt::print(
+      "{}: ok: sgdsmooth {} result, schema {}.{}, {} bytes, sealed; every byte and all {} datasets' checksums "
+      "verified\n",
+      path, report.kind, report.schema_major, report.schema_minor, report.bytes, report.datasets);
   return true;
 }
 

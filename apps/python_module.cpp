@@ -50,9 +50,10 @@ int run_python(const std::string& command, const std::string& python, const std:
   posix_spawnattr_destroy(&attributes);
   if (error != 0) {
     ::sigprocmask(SIG_SETMASK, &previous, nullptr);
-    throw UsageError(fmt::format("{}: cannot run '{}' ({}); set SGDS_PYTHON to a python3 with numpy, h5py, "
-                                 "matplotlib and scipy",
-                                 command, python, std::strerror(error)));
+    throw UsageError(
+        fmt::format("{}: cannot run '{}' ({}); set SGDS_PYTHON to a python3 with numpy, h5py, "
+                    "matplotlib and scipy",
+                    command, python, std::strerror(error)));
   }
   int status = 0;
   for (;;) {
@@ -70,7 +71,9 @@ int run_python(const std::string& command, const std::string& python, const std:
       std::error_code ignored;
       std::filesystem::remove_all(staging, ignored);
       std::fprintf(stderr, "\nsgdsmooth: interrupted by %s: nothing was written ('%s' is as it was)\n",
-                   signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM" : "SIGHUP",
+                   signal_number == SIGINT    ? "SIGINT"
+                   : signal_number == SIGTERM ? "SIGTERM"
+                                              : "SIGHUP",
                    output.c_str());
       std::_Exit(128 + signal_number);
     }
@@ -126,7 +129,8 @@ void run_drawing_module(const std::string& command, const std::string& module, c
   try {
     publish(staging, output, last_file);
   } catch (const std::filesystem::filesystem_error& e) {
-    throw ResultFileError(fmt::format("{}: cannot move the figures into '{}': {}", command, output, e.code().message()));
+    throw ResultFileError(
+        fmt::format("{}: cannot move the figures into '{}': {}", command, output, e.code().message()));
   }
 }
 

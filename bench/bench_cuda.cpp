@@ -37,7 +37,8 @@ double measure(std::int64_t n, int dim, std::int64_t steps, bool float32) {
   in.initial_x.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(dim));
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < n; ++i)
-    draw_initial_point(init, in.seed, static_cast<std::uint32_t>(i), dim, &in.initial_x[static_cast<std::size_t>(i * dim)]);
+    draw_initial_point(init, in.seed, static_cast<std::uint32_t>(i), dim,
+                       &in.initial_x[static_cast<std::size_t>(i * dim)]);
   in.float32 = float32;
   if (float32) round_to_float(in.initial_x);  // as cuda::run_engine does
   in.minimiser.assign(static_cast<std::size_t>(dim), 0.0);
@@ -49,7 +50,8 @@ double measure(std::int64_t n, int dim, std::int64_t steps, bool float32) {
   warm.checkpoint_steps = {0, 10};
   (void)cuda::run_trajectories(problem, warm);
   const cuda::RunOutput out = cuda::run_trajectories(problem, in);
-  const double mean_f = out.partial.empty() ? 0.0 : out.partial[static_cast<std::size_t>(out.blocks * out.columns)].mean;
+  const double mean_f =
+      out.partial.empty() ? 0.0 : out.partial[static_cast<std::size_t>(out.blocks * out.columns)].mean;
   std::fprintf(stderr, "  N=%lld d=%d T=%lld: %.3f s on the GPU, alive %lld, first block's mean f %.4f\n",
                static_cast<long long>(n), dim, static_cast<long long>(steps), out.advance_seconds,
                static_cast<long long>(out.alive.back()), mean_f);

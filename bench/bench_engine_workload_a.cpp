@@ -33,7 +33,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--repeats" && i + 1 < argc) {
       repeats = std::stoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: %s [--memory] [--trajectories N] [--steps T] [--repeats R] [--precision float64|float32]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--memory] [--trajectories N] [--steps T] [--repeats R] [--precision float64|float32]\n",
+                   argv[0]);
       return 2;
     }
   }

@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   const double samples = static_cast<double>(K) * 60000.0 * epochs;
   std::printf("threads=%d K=%d b=%d epochs=%d float32 seconds=%.3f\n", omp_get_max_threads(), K, b, epochs, seconds);
   std::printf("B_sgdsmooth_cpu_K%d_b%d_samples_per_s: %.3e\n", K, b, samples / seconds);
-  std::printf("final train loss (replica 0): %.4f\n", result.table("train_loss").values[static_cast<std::size_t>(epochs * K)]);
+  std::printf("final train loss (replica 0): %.4f\n",
+              result.table("train_loss").values[static_cast<std::size_t>(epochs * K)]);
   return 0;
 }

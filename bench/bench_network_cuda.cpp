@@ -48,9 +48,10 @@ int main(int argc, char** argv) {
     }
     const Dataset test = slice(train, 0, 1);
     const nn::Architecture mlp = nn::Architecture::mlp(1, 28, 28, {256}, 10);
-    std::printf("device: %s; workload B: mlp 784-256-10, SGD lr 0.1, 60000 samples, %d timed epochs after a "
-                "1-epoch warm-up, sample orders: per-epoch permutations (Philox)\n",
-                nn::cuda_training_device().c_str(), epochs);
+    std::printf(
+        "device: %s; workload B: mlp 784-256-10, SGD lr 0.1, 60000 samples, %d timed epochs after a "
+        "1-epoch warm-up, sample orders: per-epoch permutations (Philox)\n",
+        nn::cuda_training_device().c_str(), epochs);
 
     struct Case {
       int K, b;
@@ -93,14 +94,15 @@ int main(int argc, char** argv) {
           const nn::TrainResult result =
               nn::train_replicas_cuda(spec, mlp, train, test, 1, precision, {}, &timing, choices);
           const double samples = static_cast<double>(c.K) * 60000.0 * epochs;
-          std::printf("K=%d b=%d %s, step graphs %d, %s: epochs %d, training %.3f s, setup %.3f s, final train "
-                      "loss (replica 0) %.6f\n",
-                      c.K, c.b, nn::matmul_precision_description(precision).c_str(), timing.step_graphs,
-                      !choices.fused_head ? "GEMM head"
-                      : choices.fused_head_max_batch > 32 ? "fused head for b <= 128"
-                                                          : "fused head for b <= 32",
-                      epochs, timing.training_seconds, timing.setup_seconds,
-                      result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
+          std::printf(
+              "K=%d b=%d %s, step graphs %d, %s: epochs %d, training %.3f s, setup %.3f s, final train "
+              "loss (replica 0) %.6f\n",
+              c.K, c.b, nn::matmul_precision_description(precision).c_str(), timing.step_graphs,
+              !choices.fused_head                 ? "GEMM head"
+              : choices.fused_head_max_batch > 32 ? "fused head for b <= 128"
+                                                  : "fused head for b <= 32",
+              epochs, timing.training_seconds, timing.setup_seconds,
+              result.table("train_loss").values[static_cast<std::size_t>(epochs) * static_cast<std::size_t>(c.K)]);
           std::printf("B_sgdsmooth_cuda_%s_samples_per_s: %.4e\n", label, samples / timing.training_seconds);
           std::fflush(stdout);
         }
@@ -126,12 +128,13 @@ int main(int argc, char** argv) {
       nn::CudaTrainTiming timing;
       nn::CudaTrainerChoices choices;
       choices.split_conv_gradients = split;
-      const nn::TrainResult result = nn::train_replicas_cuda(spec, cnn, train, test, 1, nn::MatmulPrecision::fp32, {},
-                                                             &timing, choices);
-      std::printf("CNN K=8 b=32 fp32, conv gradients %s: 1 epoch, training %.3f s (first epoch: includes cuBLAS "
-                  "heuristics), final train loss (replica 0) %.6f\n",
-                  split ? "split by sample" : "one GEMM per replica", timing.training_seconds,
-                  result.table("train_loss").values[8]);
+      const nn::TrainResult result =
+          nn::train_replicas_cuda(spec, cnn, train, test, 1, nn::MatmulPrecision::fp32, {}, &timing, choices);
+      std::printf(
+          "CNN K=8 b=32 fp32, conv gradients %s: 1 epoch, training %.3f s (first epoch: includes cuBLAS "
+          "heuristics), final train loss (replica 0) %.6f\n",
+          split ? "split by sample" : "one GEMM per replica", timing.training_seconds,
+          result.table("train_loss").values[8]);
       std::printf("B_sgdsmooth_cuda_%s_samples_per_s: %.4e\n", label, 8.0 * 60000.0 / timing.training_seconds);
       std::fflush(stdout);
     }

@@ -36,13 +36,20 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 const char* type_name(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    default: return "a date/time";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date/time";
   }
 }
 
@@ -123,7 +130,8 @@ std::string did_you_mean(const std::string& word, const std::set<std::string>& c
 
 ConfigTable::ConfigTable(const toml::table& table, std::string path, std::shared_ptr<ParameterMap> parameters,
                          std::string parameter_prefix)
-    : table_(&table), path_(std::move(path)), parameters_(std::move(parameters)), prefix_(std::move(parameter_prefix)) {}
+    : table_(&table), path_(std::move(path)), parameters_(std::move(parameters)), prefix_(std::move(parameter_prefix)) {
+}
 
 std::string ConfigTable::key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
 
@@ -328,8 +336,8 @@ void ConfigTable::finish() const {
       for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
       allowed += " here: " + list;
     }
-    throw ConfigError(fmt::format("config: unknown key {} = {}: expected {}", described_key(name),
-                                  describe_value(node), allowed));
+    throw ConfigError(
+        fmt::format("config: unknown key {} = {}: expected {}", described_key(name), describe_value(node), allowed));
   }
 }
 
@@ -339,8 +347,8 @@ toml::table parse_or_throw(std::string_view text, const std::string& source_name
   try {
     return toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
-    throw ConfigError(fmt::format("config: {}:{}:{}: {}", source_name, e.source().begin.line,
-                                  e.source().begin.column, one_line(std::string(e.description()))));
+    throw ConfigError(fmt::format("config: {}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column,
+                                  one_line(std::string(e.description()))));
   }
 }
 
@@ -374,8 +382,8 @@ void assign_at(toml::node& node, const std::vector<std::string>& parts, std::siz
     } else if (is_index(part)) {
       const std::size_t k = part.size() > 9 ? array->size() : std::stoul(part);  // 10+ digits: past any end
       if (k >= array->size())
-        throw ConfigError(fmt::format("--set '{}': index {} is past the end (the array has {} elements)",
-                                      assignment, part, array->size()));
+        throw ConfigError(fmt::format("--set '{}': index {} is past the end (the array has {} elements)", assignment,
+                                      part, array->size()));
       targets.push_back(k);
     } else {
       throw ConfigError(fmt::format("--set '{}': '{}' indexes an array: expected an integer or *", assignment, part));
@@ -408,9 +416,10 @@ void apply_override(toml::table& document, const std::string& assignment) {
   const std::vector<std::string> parts = split_path(path);
   for (const auto& part : parts)
     if (part.empty())
-      throw ConfigError(fmt::format("--set '{}': the key path '{}' has an empty part: expected names joined by '.' "
-                                    "(e.g. experiment.0.schedule.eta)",
-                                    assignment, path));
+      throw ConfigError(
+          fmt::format("--set '{}': the key path '{}' has an empty part: expected names joined by '.' "
+                      "(e.g. experiment.0.schedule.eta)",
+                      assignment, path));
   toml::table parsed;
   try {
     parsed = toml::parse("value = " + value_text);
@@ -449,8 +458,8 @@ void select_by_name(toml::table& document, const std::string& array_key, const s
     if (const auto name = element.as_table()->get_as<std::string>("name")) present.push_back(name->get());
   for (const auto& wanted : names)
     if (std::find(present.begin(), present.end(), wanted) == present.end())
-      throw ConfigError(fmt::format("--only: no {} named '{}': expected one of {}", array_key, wanted,
-                                    fmt::join(present, ", ")));
+      throw ConfigError(
+          fmt::format("--only: no {} named '{}': expected one of {}", array_key, wanted, fmt::join(present, ", ")));
   for (std::size_t i = array->size(); i-- > 0;) {
     const auto name = array->get(i)->as_table()->get_as<std::string>("name");
     if (!name || std::find(names.begin(), names.end(), name->get()) == names.end())

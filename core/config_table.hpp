@@ -97,7 +97,7 @@ class ConfigTable {
   std::shared_ptr<ParameterMap> parameters_;
   std::string prefix_;
   std::set<std::string> known_;
-  std::vector<std::unique_ptr<toml::table>> owned_empty_;  // backing for absent optional tables
+  std::vector<std::unique_ptr<toml::table>> owned_empty_;   // backing for absent optional tables
   std::vector<std::unique_ptr<toml::table>> owned_merged_;  // elements with [defaults] merged in
   // Full key path of each inherited key -> the defaults.* path it came from; shared with sub-tables.
   std::shared_ptr<const std::map<std::string, std::string>> inherited_;

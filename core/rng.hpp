@@ -26,14 +26,14 @@ enum class StreamPurpose : std::uint32_t {
   batch_sampling = 2,
   smoothing_kernel = 3,
   network_init = 4,
-  finite_sum_data = 5,     // sim/finite_sums.hpp: the data of a synthetic finite sum (keyed by data_seed, sample)
-  stage_certificate = 6,   // GradOpt's accuracy rule: the second, independent smoothed-gradient estimate
-  network_landscape = 7,   // sim/nn/landscape.hpp: the samples a slice is taken over, its random directions
+  finite_sum_data = 5,         // sim/finite_sums.hpp: the data of a synthetic finite sum (keyed by data_seed, sample)
+  stage_certificate = 6,       // GradOpt's accuracy rule: the second, independent smoothed-gradient estimate
+  network_landscape = 7,       // sim/nn/landscape.hpp: the samples a slice is taken over, its random directions
   gradient_noise_packed = 12,  // the float32 path's flat normal sequence (sim/float_step.hpp)
-  network_measurement = 13,  // sim/nn: which samples C^2 and curvature are measured on
-  network_probe = 14,        // sim/nn: power-iteration start, Hutchinson probes, sharpness draws
-  sweep_point_seed = 15,  // the run seed of each sweep point (sim/sweep); high, clear of engine uses
-  user = 16,  // first value free for experiments and tests
+  network_measurement = 13,    // sim/nn: which samples C^2 and curvature are measured on
+  network_probe = 14,          // sim/nn: power-iteration start, Hutchinson probes, sharpness draws
+  sweep_point_seed = 15,       // the run seed of each sweep point (sim/sweep); high, clear of engine uses
+  user = 16,                   // first value free for experiments and tests
 };
 
 struct RandomBlock {
@@ -44,8 +44,8 @@ struct RandomBlock {
 SGDS_HD_INLINE RandomBlock philox_block(std::uint32_t seed, std::uint32_t trajectory, std::uint64_t step,
                                         std::uint32_t draw, StreamPurpose purpose) {
   Philox::key_type key = {{seed, trajectory}};
-  Philox::ctr_type ctr = {{draw, static_cast<std::uint32_t>(step),
-                           static_cast<std::uint32_t>(step >> 32), static_cast<std::uint32_t>(purpose)}};
+  Philox::ctr_type ctr = {{draw, static_cast<std::uint32_t>(step), static_cast<std::uint32_t>(step >> 32),
+                           static_cast<std::uint32_t>(purpose)}};
   Philox philox;
   const Philox::ctr_type out = philox(ctr, key);
   return RandomBlock{{out[0], out[1], out[2], out[3]}};
@@ -60,9 +60,7 @@ SGDS_HD_INLINE double uniform_open01(std::uint32_t hi, std::uint32_t lo) {
 
 // Uniform float in (0, 1) from one word, for single-precision engines: 23 random bits, so that
 // k + 0.5 is exact in a float's 24-bit significand and the result never rounds up to 1.
-SGDS_HD_INLINE float uniform_open01f(std::uint32_t w) {
-  return (static_cast<float>(w >> 9) + 0.5f) * 0x1.0p-23f;
-}
+SGDS_HD_INLINE float uniform_open01f(std::uint32_t w) { return (static_cast<float>(w >> 9) + 0.5f) * 0x1.0p-23f; }
 
 // Two independent standard normals from one block (Box-Muller on two 52-bit uniforms).
 struct NormalPair {

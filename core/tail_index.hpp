@@ -28,7 +28,8 @@ inline double inverse_tail_index(const std::vector<double>& samples, std::size_t
     log_sums += std::log(std::fabs(sum));
   }
   const double n = static_cast<double>(block_size * blocks);
-  const double estimate = (log_sums / static_cast<double>(blocks) - log_samples / n) / std::log(static_cast<double>(block_size));
+  const double estimate =
+      (log_sums / static_cast<double>(blocks) - log_samples / n) / std::log(static_cast<double>(block_size));
   return std::isfinite(estimate) ? estimate : NAN;
 }
 

@@ -8,20 +8,28 @@ namespace sgds {
 
 const char* verdict_name(Verdict verdict) {
   switch (verdict) {
-    case Verdict::pass: return "PASS";
-    case Verdict::fail: return "FAIL";
-    case Verdict::supported: return "SUPPORTED";
-    case Verdict::contradicted: return "CONTRADICTED";
-    case Verdict::inconclusive: return "INCONCLUSIVE";
+    case Verdict::pass:
+      return "PASS";
+    case Verdict::fail:
+      return "FAIL";
+    case Verdict::supported:
+      return "SUPPORTED";
+    case Verdict::contradicted:
+      return "CONTRADICTED";
+    case Verdict::inconclusive:
+      return "INCONCLUSIVE";
   }
   return "?";
 }
 
 const char* evidence_name(Evidence evidence) {
   switch (evidence) {
-    case Evidence::monte_carlo: return "monte_carlo";
-    case Evidence::deterministic: return "deterministic";
-    case Evidence::bound: return "bound";
+    case Evidence::monte_carlo:
+      return "monte_carlo";
+    case Evidence::deterministic:
+      return "deterministic";
+    case Evidence::bound:
+      return "bound";
   }
   return "?";
 }

@@ -48,7 +48,7 @@ struct CheckResult {
   std::string mutant;         // empty when the true theory is tested
   double z_threshold = 4.5;
   Verdict verdict = Verdict::fail;
-  std::vector<Comparison> comparisons;  // all the evidence
+  std::vector<Comparison> comparisons;        // all the evidence
   std::vector<ExperimentResult> experiments;  // what the engine ran for it
   double seconds = 0.0;
   CheckKind kind = CheckKind::exact;

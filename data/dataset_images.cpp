@@ -39,7 +39,8 @@ void standardise(Dataset& set, const ChannelStatistics& statistics) {
 
 Dataset slice(const Dataset& set, std::size_t begin, std::size_t count) {
   if (begin + count > set.size())
-    throw DatasetError(fmt::format("{}: asked for samples [{}, {}) of {}", set.source, begin, begin + count, set.size()));
+    throw DatasetError(
+        fmt::format("{}: asked for samples [{}, {}) of {}", set.source, begin, begin + count, set.size()));
   Dataset part{set.channels, set.height, set.width, set.classes, {}, {}, set.source};
   const auto first = static_cast<std::ptrdiff_t>(begin * set.features());
   part.pixels.assign(set.pixels.begin() + first,

@@ -18,9 +18,9 @@ class DatasetError : public std::runtime_error {
 struct Dataset {
   int channels = 1, height = 0, width = 0;
   int classes = 0;
-  std::vector<float> pixels;          // size() * features(), sample-major
-  std::vector<std::int32_t> labels;   // in [0, classes)
-  std::string source;                 // where it came from, for provenance
+  std::vector<float> pixels;         // size() * features(), sample-major
+  std::vector<std::int32_t> labels;  // in [0, classes)
+  std::string source;                // where it came from, for provenance
 
   std::size_t size() const { return labels.size(); }
   std::size_t features() const { return static_cast<std::size_t>(channels) * height * width; }

@@ -19,9 +19,7 @@ struct ObservableSeries {
   std::vector<std::int64_t> count;  // trajectories that contributed (alive), per checkpoint
 
   double mean_at(std::size_t checkpoint, int column = 0) const { return mean[checkpoint * width + column]; }
-  double se_at(std::size_t checkpoint, int column = 0) const {
-    return standard_error[checkpoint * width + column];
-  }
+  double se_at(std::size_t checkpoint, int column = 0) const { return standard_error[checkpoint * width + column]; }
 };
 
 // Quantiles of one scalar observable over alive trajectories, [checkpoint][probability].
@@ -47,9 +45,9 @@ struct CheckpointSeries {
 
 struct ExperimentResult {
   std::string name;
-  ParameterMap parameters;            // every effective setting, dotted keys
-  std::vector<std::int64_t> steps;    // checkpoint steps
-  std::vector<std::int64_t> diverged; // cumulative diverged trajectories at each checkpoint
+  ParameterMap parameters;             // every effective setting, dotted keys
+  std::vector<std::int64_t> steps;     // checkpoint steps
+  std::vector<std::int64_t> diverged;  // cumulative diverged trajectories at each checkpoint
   std::vector<ObservableSeries> series;
   std::vector<QuantileSeries> quantiles;
   std::vector<CheckpointSeries> checkpoint_series;
@@ -58,7 +56,7 @@ struct ExperimentResult {
   std::vector<double> trajectory_f, final_x;
   std::int64_t trajectories = 0;
   int dim = 0;
-  double seconds = 0.0;               // wall time of the run
+  double seconds = 0.0;  // wall time of the run
 
   const ObservableSeries& observable(const std::string& observable_name) const;
   const QuantileSeries& quantile(const std::string& observable_name) const;

@@ -76,7 +76,8 @@ void write_seal(const std::string& path, const std::string& kind) {
   struct stat info {};
   if (::fstat(file.fd(), &info) != 0) fail("cannot stat", path);
   const auto size = static_cast<std::uint64_t>(info.st_size);
-  if (size < kSealBytes) throw std::system_error(EINVAL, std::generic_category(), "no user block to seal in '" + path + "'");
+  if (size < kSealBytes)
+    throw std::system_error(EINVAL, std::generic_category(), "no user block to seal in '" + path + "'");
   char block[kSealBytes] = {};
   std::string text = seal_text(kind, size, 0);
   if (text.size() > kSealBytes) throw std::system_error(EINVAL, std::generic_category(), "seal text too long");
@@ -84,7 +85,8 @@ void write_seal(const std::string& path, const std::string& kind) {
   const std::uint32_t crc = file_crc(file.fd(), block, size, path);
   text = seal_text(kind, size, crc);
   std::memcpy(block, text.data(), text.size());
-  if (::pwrite(file.fd(), block, kSealBytes, 0) != static_cast<ssize_t>(kSealBytes)) fail("cannot write the seal of", path);
+  if (::pwrite(file.fd(), block, kSealBytes, 0) != static_cast<ssize_t>(kSealBytes))
+    fail("cannot write the seal of", path);
   if (::fsync(file.fd()) != 0) fail("cannot sync", path);
 }
 
@@ -122,8 +124,10 @@ SealCheck check_seal(const std::string& path) {
     return check;
   }
   if (recorded_bytes != size) {
-    check.problem = recorded_bytes > size ? fmt::format("{} bytes short of the {} it was sealed with", recorded_bytes - size, recorded_bytes)
-                                          : fmt::format("{} bytes longer than the {} it was sealed with", size - recorded_bytes, recorded_bytes);
+    check.problem =
+        recorded_bytes > size
+            ? fmt::format("{} bytes short of the {} it was sealed with", recorded_bytes - size, recorded_bytes)
+            : fmt::format("{} bytes longer than the {} it was sealed with", size - recorded_bytes, recorded_bytes);
     return check;
   }
   const auto crc_at = text.find(std::string("\n") + kCrcField) + 1 + std::strlen(kCrcField);
@@ -139,9 +143,12 @@ SealCheck check_seal(const std::string& path) {
 
 std::string describe(const SealCheck& check) {
   switch (check.state) {
-    case SealState::sealed: return fmt::format("sealed ({}, {} bytes, checksum verified)", check.kind, check.bytes);
-    case SealState::unsealed: return "no seal";
-    case SealState::broken: return check.problem;
+    case SealState::sealed:
+      return fmt::format("sealed ({}, {} bytes, checksum verified)", check.kind, check.bytes);
+    case SealState::unsealed:
+      return "no seal";
+    case SealState::broken:
+      return check.problem;
   }
   return "";
 }

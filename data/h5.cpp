@@ -67,8 +67,7 @@ Handle make_string_type() {
 Handle make_space(const std::vector<std::uint64_t>& shape) {
   if (shape.empty()) return Handle(check(H5Screate(H5S_SCALAR), "create scalar space"), H5Sclose);
   std::vector<hsize_t> dims(shape.begin(), shape.end());
-  return Handle(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "create space"),
-                H5Sclose);
+  return Handle(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "create space"), H5Sclose);
 }
 
 std::string join(const std::string& path, const std::string& name) {
@@ -95,23 +94,25 @@ std::vector<std::uint64_t> space_shape(hid_t space) {
 
 std::string type_label(hid_t type) {
   switch (H5Tget_class(type)) {
-    case H5T_FLOAT: return H5Tget_size(type) == 8 ? "float64" : "float32";
+    case H5T_FLOAT:
+      return H5Tget_size(type) == 8 ? "float64" : "float32";
     case H5T_INTEGER:
       if (H5Tget_size(type) == 1) return "uint8";
       return H5Tget_sign(type) == H5T_SGN_NONE ? "uint" + std::to_string(8 * H5Tget_size(type))
                                                : "int" + std::to_string(8 * H5Tget_size(type));
-    case H5T_STRING: return "string";
-    default: return "other";
+    case H5T_STRING:
+      return "string";
+    default:
+      return "other";
   }
 }
 
 }  // namespace
 
 bool valid_group_name(const std::string& name) {
-  return !name.empty() && name.size() <= 64 && name.front() != '.' &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
-         });
+  return !name.empty() && name.size() <= 64 && name.front() != '.' && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
 }
 
 void silence_library_errors() {
@@ -164,7 +165,7 @@ File File::create(const std::string& filename, std::uint64_t user_block) {
   const Handle fapl = checksummed_format();
   errno = 0;
   file.handle_ = Handle(check_created(H5Fcreate(filename.c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id()),
-                              "cannot create file '" + filename + "'"),
+                                      "cannot create file '" + filename + "'"),
                         H5Fclose);
   return file;
 }
@@ -174,8 +175,8 @@ File File::open_write(const std::string& filename) {
   File file;
   file.filename_ = filename;
   const Handle fapl = checksummed_format();
-  file.handle_ = Handle(check(H5Fopen(filename.c_str(), H5F_ACC_RDWR, fapl.id()), "cannot open file '" + filename + "'"),
-                        H5Fclose);
+  file.handle_ = Handle(
+      check(H5Fopen(filename.c_str(), H5F_ACC_RDWR, fapl.id()), "cannot open file '" + filename + "'"), H5Fclose);
   return file;
 }
 
@@ -184,9 +185,8 @@ File File::open_read(const std::string& filename) {
   if (H5Fis_hdf5(filename.c_str()) <= 0) throw H5Error(fmt::format("'{}' is not a readable HDF5 file", filename));
   File file;
   file.filename_ = filename;
-  file.handle_ = Handle(check(H5Fopen(filename.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
-                              "cannot open file '" + filename + "'"),
-                        H5Fclose);
+  file.handle_ = Handle(
+      check(H5Fopen(filename.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "cannot open file '" + filename + "'"), H5Fclose);
   return file;
 }
 
@@ -273,22 +273,27 @@ void Group::copy_attributes_to(const Group& target, const std::vector<std::strin
     const bool scalar = H5Sget_simple_extent_ndims(space.id()) == 0;
     const hssize_t count = H5Sget_simple_extent_npoints(space.id());
     switch (H5Tget_class(type.id())) {
-      case H5T_STRING: target.set_attribute(name, attribute_string(name)); break;
+      case H5T_STRING:
+        target.set_attribute(name, attribute_string(name));
+        break;
       case H5T_FLOAT: {
         std::vector<double> values(static_cast<std::size_t>(std::max<hssize_t>(count, 0)));
-        if (!values.empty()) check_status(H5Aread(attribute.id(), H5T_NATIVE_DOUBLE, values.data()), "read attribute " + name);
+        if (!values.empty())
+          check_status(H5Aread(attribute.id(), H5T_NATIVE_DOUBLE, values.data()), "read attribute " + name);
         if (scalar && values.size() == 1) target.set_attribute(name, values[0]);
         else target.set_attribute(name, values);
         break;
       }
       case H5T_INTEGER: {
         std::vector<std::int64_t> values(static_cast<std::size_t>(std::max<hssize_t>(count, 0)));
-        if (!values.empty()) check_status(H5Aread(attribute.id(), H5T_NATIVE_INT64, values.data()), "read attribute " + name);
+        if (!values.empty())
+          check_status(H5Aread(attribute.id(), H5T_NATIVE_INT64, values.data()), "read attribute " + name);
         if (scalar && values.size() == 1) target.set_attribute(name, values[0]);
         else target.set_attribute(name, values);
         break;
       }
-      default: throw H5Error(fmt::format("HDF5: attribute {}@{} has a type sgdsmooth does not write", path_, name));
+      default:
+        throw H5Error(fmt::format("HDF5: attribute {}@{} has a type sgdsmooth does not write", path_, name));
     }
   }
 }
@@ -329,7 +334,8 @@ void collect_attachments(hid_t id, const std::string& root, const std::string& r
       check_status(H5DSiterate_scales(id, static_cast<unsigned>(axis), nullptr, visit, &scales),
                    "list dimension scales of " + root + relative);
       for (const auto& scale : scales)
-        if (scale.rfind(root + "/", 0) == 0) out.push_back({relative, scale.substr(root.size()), static_cast<unsigned>(axis)});
+        if (scale.rfind(root + "/", 0) == 0)
+          out.push_back({relative, scale.substr(root.size()), static_cast<unsigned>(axis)});
     }
     return;
   }
@@ -361,9 +367,12 @@ Group dataset_view(const Group& group, const std::string& name) {
 void copy_dataset(const Group& source, const std::string& name, const Group& target) {
   const DatasetInfo info = source.dataset_info(name);
   if (info.type == "float64" || info.type == "float32") target.write(name, source.read_doubles(name), info.shape);
-  else if (info.type.rfind("int", 0) == 0 || info.type.rfind("uint", 0) == 0) target.write(name, source.read_int64s(name), info.shape);
+  else if (info.type.rfind("int", 0) == 0 || info.type.rfind("uint", 0) == 0)
+    target.write(name, source.read_int64s(name), info.shape);
   else if (info.type == "string" && info.shape.size() == 1) target.write_strings(name, source.read_strings(name));
-  else throw H5Error(fmt::format("HDF5: dataset {} has a type or shape sgdsmooth does not write", join(source.path(), name)));
+  else
+    throw H5Error(
+        fmt::format("HDF5: dataset {} has a type or shape sgdsmooth does not write", join(source.path(), name)));
   const Group from = dataset_view(source, name), to = dataset_view(target, name);
   from.copy_attributes_to(to, {std::begin(kScaleAttributes), std::end(kScaleAttributes)});
   if (H5DSis_scale(from.id()) > 0) {
@@ -400,7 +409,8 @@ void Group::copy_from(const Group& source, const std::string& source_name, const
   else copy_dataset(source, source_name, *this);  // (a dataset copied under its own name)
   const std::string target_root = join(path_, name);
   for (const auto& a : attachments) {
-    Handle dataset(check(H5Dopen2(handle_.id(), (name + a.dataset).c_str(), H5P_DEFAULT), "open " + a.dataset), H5Dclose);
+    Handle dataset(check(H5Dopen2(handle_.id(), (name + a.dataset).c_str(), H5P_DEFAULT), "open " + a.dataset),
+                   H5Dclose);
     Handle scale(check(H5Dopen2(handle_.id(), (name + a.scale).c_str(), H5P_DEFAULT), "open " + a.scale), H5Dclose);
     check_write(H5DSattach_scale(dataset.id(), scale.id(), a.axis),
                 fmt::format("attach scale {} to {} axis {}", target_root + a.scale, target_root + a.dataset, a.axis));
@@ -414,7 +424,8 @@ std::vector<std::string> Group::attribute_names() const {
     return 0;
   };
   hsize_t index = 0;
-  check_status(H5Aiterate2(handle_.id(), H5_INDEX_NAME, H5_ITER_INC, &index, visit, &names), "list attributes " + path_);
+  check_status(H5Aiterate2(handle_.id(), H5_INDEX_NAME, H5_ITER_INC, &index, visit, &names),
+               "list attributes " + path_);
   return names;
 }
 
@@ -485,7 +496,8 @@ std::string Group::attribute_as_text(const std::string& name) const {
   // A null dataspace (no value at all) also has rank 0: there is no values[0] to print.
   if (count <= 0 && (type_class == H5T_FLOAT || type_class == H5T_INTEGER)) return "[]";
   switch (type_class) {
-    case H5T_STRING: return attribute_string(name);
+    case H5T_STRING:
+      return attribute_string(name);
     case H5T_FLOAT: {
       std::vector<double> values(static_cast<std::size_t>(count));
       check_status(H5Aread(attribute.id(), H5T_NATIVE_DOUBLE, values.data()), "read attribute " + name);
@@ -496,7 +508,8 @@ std::string Group::attribute_as_text(const std::string& name) const {
       check_status(H5Aread(attribute.id(), H5T_NATIVE_INT64, values.data()), "read attribute " + name);
       return scalar ? fmt::format("{}", values[0]) : fmt::format("[{}]", fmt::join(values, ", "));
     }
-    default: return "(unprintable)";
+    default:
+      return "(unprintable)";
   }
 }
 
@@ -507,7 +520,8 @@ void write_dataset(hid_t group, const std::string& group_path, const std::string
   const std::uint64_t expected =
       std::accumulate(shape.begin(), shape.end(), std::uint64_t{1}, std::multiplies<std::uint64_t>());
   if (expected != count)
-    throw H5Error(fmt::format("HDF5: dataset {} shape holds {} values, got {}", join(group_path, name), expected, count));
+    throw H5Error(
+        fmt::format("HDF5: dataset {} shape holds {} values, got {}", join(group_path, name), expected, count));
   Handle space = make_space(shape);
   // Every non-empty numeric dataset is chunked with the Fletcher32 filter: HDF5 checks each
   // chunk's checksum whenever any program reads it. (An empty dataset has no chunk to check, and
@@ -519,9 +533,10 @@ void write_dataset(hid_t group, const std::string& group_path, const std::string
     check_status(H5Pset_fletcher32(dcpl.id()), "set Fletcher32 checksums");
   }
   errno = 0;
-  Handle dataset(check_created(H5Dcreate2(group, name.c_str(), file_type, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
-                               "create dataset " + join(group_path, name)),
-                 H5Dclose);
+  Handle dataset(
+      check_created(H5Dcreate2(group, name.c_str(), file_type, space.id(), H5P_DEFAULT, dcpl.id(), H5P_DEFAULT),
+                    "create dataset " + join(group_path, name)),
+      H5Dclose);
   if (count > 0)
     check_write(H5Dwrite(dataset.id(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
                 "write dataset " + join(group_path, name));

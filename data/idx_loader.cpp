@@ -37,8 +37,8 @@ std::vector<unsigned char> read_all(const std::string& filename) {
 }
 
 std::uint32_t big_endian_u32(const std::vector<unsigned char>& bytes, std::size_t at) {
-  return (std::uint32_t{bytes[at]} << 24) | (std::uint32_t{bytes[at + 1]} << 16) |
-         (std::uint32_t{bytes[at + 2]} << 8) | std::uint32_t{bytes[at + 3]};
+  return (std::uint32_t{bytes[at]} << 24) | (std::uint32_t{bytes[at + 1]} << 16) | (std::uint32_t{bytes[at + 2]} << 8) |
+         std::uint32_t{bytes[at + 3]};
 }
 
 struct IdxHeader {
@@ -76,8 +76,8 @@ Dataset load_idx_pair(const std::string& images_file, const std::string& labels_
   const IdxHeader label_header = parse_header(labels, labels_file, 0x801);
   const std::size_t n = image_header.dims[0];
   if (label_header.dims[0] != n)
-    throw DatasetError(fmt::format("{}: {} labels for {} images in {}", labels_file, label_header.dims[0], n,
-                                   images_file));
+    throw DatasetError(
+        fmt::format("{}: {} labels for {} images in {}", labels_file, label_header.dims[0], n, images_file));
   Dataset set;
   set.channels = 1;
   set.height = static_cast<int>(image_header.dims[1]);
@@ -91,7 +91,8 @@ Dataset load_idx_pair(const std::string& images_file, const std::string& labels_
   for (std::size_t i = 0; i < n; ++i) {
     const int label = labels[label_header.data_offset + i];
     if (label >= classes)
-      throw DatasetError(fmt::format("{}: label {} at sample {} is not below {} classes", labels_file, label, i, classes));
+      throw DatasetError(
+          fmt::format("{}: label {} at sample {} is not below {} classes", labels_file, label, i, classes));
     set.labels[i] = label;
   }
   return set;

@@ -75,8 +75,7 @@ template <class Read>
 void attempt(Read&& read) {
   try {
     read();
-  } catch (const std::exception&) {
-  }
+  } catch (const std::exception&) {}
 }
 
 void read_attributes(const Group& object) {
@@ -142,8 +141,7 @@ void drain(int fd, std::string& into, bool& open) {
   int status = 1;
   try {
     status = body();
-  } catch (...) {
-  }
+  } catch (...) {}
   std::fflush(stdout);
   std::fflush(stderr);
   ::_exit(status);  // no exit handlers: HDF5's, stdio's buffers copied from the parent, the leak checker's
@@ -184,7 +182,8 @@ IsolatedRun run_isolated(const std::function<int()>& body, double cpu_seconds, d
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(wall_seconds);
   bool out_open = true, err_open = true;
   while (out_open || err_open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       run.timed_out = true;
       ::kill(child, SIGKILL);
@@ -257,11 +256,11 @@ void refuse_if_reading_crashes(const std::string& filename) {
     const std::size_t newline = run.out.find('\n');
     const std::string dataset = run.out.substr(0, newline);
     const double bytes = newline == std::string::npos ? 0.0 : std::atof(run.out.c_str() + newline + 1);
-    throw H5Error(fmt::format("'{}': its values would decode to more than {} ({} plus {:.0f} times the file's {}; "
-                              "stopped before {}, {}): a decompression bomb; not read",
-                              filename, readable_bytes(kReadSlackBytes + kReadBytesPerFileByte * file_bytes),
-                              readable_bytes(kReadSlackBytes), kReadBytesPerFileByte, readable_bytes(file_bytes),
-                              dataset, readable_bytes(bytes)));
+    throw H5Error(fmt::format(
+        "'{}': its values would decode to more than {} ({} plus {:.0f} times the file's {}; "
+        "stopped before {}, {}): a decompression bomb; not read",
+        filename, readable_bytes(kReadSlackBytes + kReadBytesPerFileByte * file_bytes), readable_bytes(kReadSlackBytes),
+        kReadBytesPerFileByte, readable_bytes(file_bytes), dataset, readable_bytes(bytes)));
   }
   const std::string why = run.exited && run.exit_status == kTooDeep
                               ? fmt::format("groups nested more than {} deep: a link cycle", kMaxDepth)

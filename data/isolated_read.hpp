@@ -19,8 +19,8 @@ namespace sgds::h5 {
 
 // How a child ended, and what it wrote on stdout and stderr.
 struct IsolatedRun {
-  bool started = false;    // false: no child could be made (then nothing ran)
-  bool exited = false;     // exited normally, with `exit_status`
+  bool started = false;  // false: no child could be made (then nothing ran)
+  bool exited = false;   // exited normally, with `exit_status`
   int exit_status = 0;
   int signal_number = 0;   // the signal that ended it, if any
   bool timed_out = false;  // killed at the wall-clock limit

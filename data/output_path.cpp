@@ -68,8 +68,7 @@ bool is_sgdsmooth_process(long pid) {
 
 }  // namespace
 
-OutputClaim::OutputClaim(const std::string& path)
-    : temporary_(temporary_name(path, ::getpid())), guard_(temporary_) {
+OutputClaim::OutputClaim(const std::string& path) : temporary_(temporary_name(path, ::getpid())), guard_(temporary_) {
   const int fd = ::open(temporary_.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) throw PathError(fmt::format("output '{}': cannot write there: {}", path, std::strerror(errno)));
   ::close(fd);
@@ -96,7 +95,8 @@ void check_output_file(const std::string& path, const std::string& kind, const s
                                   file_type_name(info.st_mode), kind));
     for (const auto& input : input_files)
       if (same_file(info, input))
-        throw PathError(fmt::format("output '{}' is '{}', an input of this command; choose another output name", path, input));
+        throw PathError(
+            fmt::format("output '{}' is '{}', an input of this command; choose another output name", path, input));
     SealCheck seal;
     try {
       seal = check_seal(path);
@@ -104,18 +104,20 @@ void check_output_file(const std::string& path, const std::string& kind, const s
       throw PathError(fmt::format("output '{}': {}", path, e.what()));
     }
     if (seal.state != SealState::sealed)
-      throw PathError(fmt::format("output '{}' exists and is not a sealed sgdsmooth result ({}): refusing to replace it; "
-                                  "remove it or choose another name",
-                                  path, describe(seal)));
+      throw PathError(
+          fmt::format("output '{}' exists and is not a sealed sgdsmooth result ({}): refusing to replace it; "
+                      "remove it or choose another name",
+                      path, describe(seal)));
     if (seal.kind != kind)
-      throw PathError(fmt::format("output '{}' is an sgdsmooth {} result, not a {} result: refusing to replace it", path,
-                                  seal.kind, kind));
+      throw PathError(fmt::format("output '{}' is an sgdsmooth {} result, not a {} result: refusing to replace it",
+                                  path, seal.kind, kind));
   } else if (errno != ENOENT) {
     throw PathError(fmt::format("output '{}': {}", path, std::strerror(errno)));
   }
   for (const auto& folder : input_folders)
     if (inside(path, folder))
-      throw PathError(fmt::format("output '{}' is inside '{}', which this command reads; write it elsewhere", path, folder));
+      throw PathError(
+          fmt::format("output '{}' is inside '{}', which this command reads; write it elsewhere", path, folder));
   check_writable_place(path, path, "output");
 }
 
@@ -124,11 +126,14 @@ void check_output_folder(const std::string& path, const std::string& marker, con
   struct stat info {};
   if (::lstat(path.c_str(), &info) == 0) {
     if (S_ISLNK(info.st_mode))
-      throw PathError(fmt::format("output folder '{}' is a symbolic link: refusing to write through it; give the real "
-                                  "path", path));
+      throw PathError(
+          fmt::format("output folder '{}' is a symbolic link: refusing to write through it; give the real "
+                      "path",
+                      path));
     if (!S_ISDIR(info.st_mode))
-      throw PathError(fmt::format("output folder '{}' is {}; expected a folder (new, empty, or written by this command)",
-                                  path, file_type_name(info.st_mode)));
+      throw PathError(
+          fmt::format("output folder '{}' is {}; expected a folder (new, empty, or written by this command)", path,
+                      file_type_name(info.st_mode)));
     std::error_code error;
     const bool empty = fs::is_empty(path, error);
     if (error) throw PathError(fmt::format("output folder '{}': {}", path, error.message()));
@@ -143,9 +148,10 @@ void check_output_folder(const std::string& path, const std::string& marker, con
         head.resize(static_cast<std::size_t>(in.gcount()));
       }
       if (head != marker_text)
-        throw PathError(fmt::format("output folder '{}' holds files this command did not write (no {} of its own): "
-                                    "refusing to write there; choose a new or empty folder",
-                                    path, marker));
+        throw PathError(
+            fmt::format("output folder '{}' holds files this command did not write (no {} of its own): "
+                        "refusing to write there; choose a new or empty folder",
+                        path, marker));
     }
   } else if (errno != ENOENT) {
     throw PathError(fmt::format("output folder '{}': {}", path, std::strerror(errno)));
@@ -176,9 +182,10 @@ void clear_stale_temporaries(const std::string& path) {
     if (pid == ::getpid()) continue;
     const bool alive = ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
     if (alive && is_sgdsmooth_process(pid))
-      throw PathError(fmt::format("output '{}' is being written by another sgdsmooth (pid {}, temporary file '{}'): "
-                                  "wait for it to finish or choose another output",
-                                  path, pid, file));
+      throw PathError(
+          fmt::format("output '{}' is being written by another sgdsmooth (pid {}, temporary file '{}'): "
+                      "wait for it to finish or choose another output",
+                      path, pid, file));
     struct stat info {};
     if (::lstat(file.c_str(), &info) != 0) continue;
     std::error_code error;

@@ -21,12 +21,18 @@ const char* git_sha();  // generated at build time (cmake/WriteGitInfo.cmake)
 
 const char* kind_name(ResultKind kind) {
   switch (kind) {
-    case ResultKind::run: return "run";
-    case ResultKind::check: return "check";
-    case ResultKind::train: return "train";
-    case ResultKind::smoothing: return "smoothing";
-    case ResultKind::sweep_point: return "sweep_point";
-    case ResultKind::sweep: return "sweep";
+    case ResultKind::run:
+      return "run";
+    case ResultKind::check:
+      return "check";
+    case ResultKind::train:
+      return "train";
+    case ResultKind::smoothing:
+      return "smoothing";
+    case ResultKind::sweep_point:
+      return "sweep_point";
+    case ResultKind::sweep:
+      return "sweep";
   }
   return "run";
 }
@@ -104,7 +110,8 @@ void write_experiment_group(const h5::Group& group, const ExperimentResult& resu
         group.make_dimension_scale(column_scale, "coordinate");
       }
     }
-    const std::vector<std::uint64_t> shape = s.width > 1 ? std::vector<std::uint64_t>{k, w} : std::vector<std::uint64_t>{k};
+    const std::vector<std::uint64_t> shape =
+        s.width > 1 ? std::vector<std::uint64_t>{k, w} : std::vector<std::uint64_t>{k};
     for (const auto& [suffix, values, what] :
          {std::tuple{"_mean", &s.mean, "mean over alive trajectories of "},
           std::tuple{"_se", &s.standard_error, "standard error of the mean of "}}) {
@@ -148,7 +155,8 @@ void write_experiment_group(const h5::Group& group, const ExperimentResult& resu
     const auto d = static_cast<std::uint64_t>(result.dim);
     write_index_scale(group, "trajectory", n, "trajectory index (the key of its random stream)");
     group.write("trajectory_f", result.trajectory_f, {n, k});
-    group.set_dataset_attribute("trajectory_f", "description", "f of every trajectory at every checkpoint (NaN once diverged)");
+    group.set_dataset_attribute("trajectory_f", "description",
+                                "f of every trajectory at every checkpoint (NaN once diverged)");
     group.attach_dimension_scale("trajectory_f", "trajectory", 0);
     group.attach_dimension_scale("trajectory_f", "step", 1);
     const std::string column_scale = fmt::format("column{}", d);  // the x series' coordinate scale
@@ -183,10 +191,9 @@ void stamp_provenance(const h5::Group& root, ResultKind kind, const Provenance& 
 
 }  // namespace
 
-ResultWriter::ResultWriter(std::string filename, ResultKind kind, const Provenance& provenance, const std::string& extend)
-    : filename_(std::move(filename)),
-      temporary_(temporary_name(filename_, ::getpid())),
-      kind_(kind),
+ResultWriter::ResultWriter(std::string filename, ResultKind kind, const Provenance& provenance,
+                           const std::string& extend)
+    : filename_(std::move(filename)), temporary_(temporary_name(filename_, ::getpid())), kind_(kind),
       temporary_guard_(temporary_) {
   const std::filesystem::path parent = std::filesystem::path(filename_).parent_path();
   std::error_code ignored;
@@ -303,9 +310,10 @@ void ResultWriter::commit() {
     file_.close();
     std::remove(temporary_.c_str());
     temporary_guard_.release();
-    throw ResultFileError(fmt::format("cannot write '{}': {}; nothing was written (an earlier file of that name is "
-                                      "unchanged)",
-                                      filename_, why));
+    throw ResultFileError(
+        fmt::format("cannot write '{}': {}; nothing was written (an earlier file of that name is "
+                    "unchanged)",
+                    filename_, why));
   };
   try {
     file_.flush();
@@ -363,26 +371,27 @@ ResultReader::ResultReader(const std::string& filename) {
   try {
     check_file_type(filename);
   } catch (const h5::H5Error& e) {  // an attribute of the wrong shape or type
-    throw ResultFileError(fmt::format("'{}' is not a readable sgdsmooth result file ({}); not read", filename, e.what()));
+    throw ResultFileError(
+        fmt::format("'{}' is not a readable sgdsmooth result file ({}); not read", filename, e.what()));
   }
 }
 
 void ResultReader::check_file_type(const std::string& filename) const {
   const h5::Group root = file_.root();
   if (!root.has_attribute("filetype") || root.attribute_string("filetype") != kResultFileType)
-    throw ResultFileError(
-        fmt::format("'{}' is not an sgdsmooth result file (root attribute filetype != \"{}\")", filename, kResultFileType));
-  const auto version = root.has_attribute("schema_version") ? root.attribute_int64s("schema_version")
-                                                            : std::vector<std::int64_t>{};
-  if (version.size() != 2)
-    throw ResultFileError(fmt::format("'{}' has no valid schema_version attribute", filename));
+    throw ResultFileError(fmt::format("'{}' is not an sgdsmooth result file (root attribute filetype != \"{}\")",
+                                      filename, kResultFileType));
+  const auto version =
+      root.has_attribute("schema_version") ? root.attribute_int64s("schema_version") : std::vector<std::int64_t>{};
+  if (version.size() != 2) throw ResultFileError(fmt::format("'{}' has no valid schema_version attribute", filename));
   if (version[0] != kSchemaMajor)
     throw ResultFileError(fmt::format("'{}' has schema version {}.{}; this sgdsmooth reads {}.x (tool {})", filename,
                                       version[0], version[1], kSchemaMajor, tool_version()));
   if (seal_.state == SealState::unsealed && version[1] >= kFirstSealedMinor)
-    throw ResultFileError(fmt::format("'{}' has no seal although schema {}.{} seals every file: it was never completed, "
-                                      "or its first bytes were damaged; not read",
-                                      filename, version[0], version[1]));
+    throw ResultFileError(
+        fmt::format("'{}' has no seal although schema {}.{} seals every file: it was never completed, "
+                    "or its first bytes were damaged; not read",
+                    filename, version[0], version[1]));
 }
 
 std::string ResultReader::kind() const {
@@ -397,7 +406,8 @@ ResultFileSummary ResultReader::summary() const {
   summary.schema_major = version[0];
   summary.schema_minor = version[1];
   summary.kind = kind();
-  for (const auto& name : root.attribute_names()) summary.root_attributes.emplace_back(name, root.attribute_as_text(name));
+  for (const auto& name : root.attribute_names())
+    summary.root_attributes.emplace_back(name, root.attribute_as_text(name));
   if (root.has("experiments")) summary.experiments = root.open_group("experiments").children();
   if (root.has("checks")) summary.checks = root.open_group("checks").children();
   return summary;
@@ -458,9 +468,10 @@ VerifyReport verify_result_file(const std::string& filename) {
     report.schema_major = summary.schema_major;
     report.schema_minor = summary.schema_minor;
     if (reader.seal().state != SealState::sealed) {
-      report.problem = fmt::format("no seal (schema {}.{}: written before sgdsmooth sealed its files); its bytes cannot "
-                                   "be checked",
-                                   summary.schema_major, summary.schema_minor);
+      report.problem = fmt::format(
+          "no seal (schema {}.{}: written before sgdsmooth sealed its files); its bytes cannot "
+          "be checked",
+          summary.schema_major, summary.schema_minor);
       return report;
     }
   } catch (const ResultFileError& e) {

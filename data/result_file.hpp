@@ -36,7 +36,7 @@ struct Provenance {
   std::string command_line;
   std::string config_text;  // the effective config (after --set)
   std::uint32_t seed = 0;
-  std::string device;       // e.g. "cpu: <model>, 2 threads"
+  std::string device;  // e.g. "cpu: <model>, 2 threads"
 };
 
 // What this binary is: version, git sha, compiler and flags, CUDA on/off.

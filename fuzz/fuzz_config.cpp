@@ -19,11 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   try {
     (void)sgds::parse_run_config(document);
-  } catch (const sgds::ConfigError&) {
-  }
+  } catch (const sgds::ConfigError&) {}
   try {
     (void)sgds::SweepSpec::parse(document);
-  } catch (const sgds::ConfigError&) {
-  }
+  } catch (const sgds::ConfigError&) {}
   return 0;
 }

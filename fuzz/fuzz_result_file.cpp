@@ -27,12 +27,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const sgds::ResultFileSummary summary = reader.summary();
     for (const auto& name : summary.experiments) (void)reader.read_experiment(name);
   } catch (const sgds::ResultFileError&) {
-  } catch (const sgds::h5::H5Error&) {
-  }
+  } catch (const sgds::h5::H5Error&) {}
   try {
     (void)sgds::read_point_file(filename);
   } catch (const sgds::ResultFileError&) {
-  } catch (const sgds::h5::H5Error&) {
-  }
+  } catch (const sgds::h5::H5Error&) {}
   return 0;
 }

@@ -27,7 +27,8 @@ class EpochOrder {
  public:
   std::uint32_t at(std::uint32_t n, std::uint32_t seed, std::uint32_t trajectory, std::uint64_t epoch,
                    std::uint32_t offset) {
-    if (!valid_ || n != n_ || seed != seed_ || trajectory != trajectory_ || epoch != epoch_) build(n, seed, trajectory, epoch);
+    if (!valid_ || n != n_ || seed != seed_ || trajectory != trajectory_ || epoch != epoch_)
+      build(n, seed, trajectory, epoch);
     return order_[offset];
   }
 

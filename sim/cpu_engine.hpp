@@ -71,9 +71,10 @@ template <class Problem>
 bool lane_path_applies(const Problem& problem, const NoiseModel& noise, const OptimizerSpec& optimizer,
                        const RecordSpec& record) {
   if constexpr (!LaneGradient<Problem>::available) return false;
-  else return LaneGradient<Problem>::applies(problem) && !record.noise &&
-         (noise.kind == NoiseKind::none || noise.kind == NoiseKind::gaussian) &&
-         (optimizer.kind == OptimizerKind::sgd || optimizer.momentum());
+  else
+    return LaneGradient<Problem>::applies(problem) && !record.noise &&
+           (noise.kind == NoiseKind::none || noise.kind == NoiseKind::gaussian) &&
+           (optimizer.kind == OptimizerKind::sgd || optimizer.momentum());
 }
 
 inline void round_to_float(std::vector<double>& x) {
@@ -162,8 +163,9 @@ class CpuEngineRun {
     recorder_.record(k, observations_, alive_);
     for (int c = 0; c < kQuantileColumns; ++c) {
       const std::vector<double> q = column_quantiles(observations_, recorder_.columns(), c, alive_, record_.quantiles);
-      std::copy(q.begin(), q.end(), out_.quantiles[static_cast<std::size_t>(c)].values.begin() +
-                                        static_cast<std::ptrdiff_t>(k * record_.quantiles.size()));
+      std::copy(q.begin(), q.end(),
+                out_.quantiles[static_cast<std::size_t>(c)].values.begin() +
+                    static_cast<std::ptrdiff_t>(k * record_.quantiles.size()));
     }
     record_schedule_at(k, target);
     record_counts(k);
@@ -223,11 +225,13 @@ class CpuEngineRun {
           {name, description, width, std::vector<double>(checkpoints_ * static_cast<std::size_t>(width))});
     };
     basins_ = has_basins<Problem> ? basin_count(problem_) : 0;
-    if (basins_ > 0) add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins_);
+    if (basins_ > 0)
+      add_series("basin_share", "share of alive trajectories in each basin (problem's basin_of)", basins_);
     stage_series_ = out_.checkpoint_series.size();
     if (optimizer_.accuracy_rule()) {
       add_series("stages_done", "GradOpt accuracy rule: mean number of completed stages over alive trajectories", 1);
-      add_series("stages_capped", "GradOpt accuracy rule: stages ended at the step cap, summed over all trajectories", 1);
+      add_series("stages_capped", "GradOpt accuracy rule: stages ended at the step cap, summed over all trajectories",
+                 1);
     }
     if (record_.per_trajectory) out_.trajectory_f.assign(n_ * checkpoints_, NAN);
     out_.diverged.reserve(checkpoints_);
@@ -236,9 +240,9 @@ class CpuEngineRun {
   // The float32 path (sim/float_step.hpp): per-step eta and noise factor C / sqrt(b) rounded once.
   void prepare_float_path() {
     const double noise_scale = noise_.kind == NoiseKind::gaussian ? noise_.scale : 0.0;
-    float_params_ = floatpath::make_float_step_params(settings_.seed, dim_, noise_scale, optimizer_.momentum(),
-                                                      optimizer_.beta, optimizer_.gradient_weight,
-                                                      settings_.divergence_bound);
+    float_params_ =
+        floatpath::make_float_step_params(settings_.seed, dim_, noise_scale, optimizer_.momentum(), optimizer_.beta,
+                                          optimizer_.gradient_weight, settings_.divergence_bound);
     floatpath::make_float_step_series(schedule_.eta, schedule_.batch, noise_scale, eta_f_, factor_f_);
   }
 
@@ -250,8 +254,8 @@ class CpuEngineRun {
     if constexpr (floatpath::float_path_supported<Problem>) {
       if (settings_.float32) {
         const floatpath::FloatGradient<Problem> float_gradient(problem_);
-        advance_float_tile(isa_, float_gradient, float_params_, static_cast<std::uint32_t>(tile * L), current,
-                           target, eta_f_.data(), factor_f_.data(), xt, needs_v_ ? vt : nullptr, alive_t);
+        advance_float_tile(isa_, float_gradient, float_params_, static_cast<std::uint32_t>(tile * L), current, target,
+                           eta_f_.data(), factor_f_.data(), xt, needs_v_ ? vt : nullptr, alive_t);
         return;
       }
     }
@@ -365,9 +369,11 @@ class CpuEngineRun {
     }
     record_success(out_, k, known_minimiser_ ? alive_count : 0, successes);
     for (int c = 0; c < basins_; ++c)
-      out_.checkpoint_series[kScheduleSeriesCount].values[k * static_cast<std::size_t>(basins_) + static_cast<std::size_t>(c)] =
-          alive_count > 0 ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count)
-                          : NAN;
+      out_.checkpoint_series[kScheduleSeriesCount]
+          .values[k * static_cast<std::size_t>(basins_) + static_cast<std::size_t>(c)] =
+          alive_count > 0
+              ? static_cast<double>(basin_counts[static_cast<std::size_t>(c)]) / static_cast<double>(alive_count)
+              : NAN;
     if (optimizer_.accuracy_rule()) {
       double done = 0.0, counted = 0.0, capped = 0.0;
       for (std::size_t i = 0; i < n_; ++i) {

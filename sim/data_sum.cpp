@@ -36,7 +36,8 @@ double DataSum::value(const double* w) const {
   for (int i = 0; i < n; ++i) {
     const double m = margin(i, w), y = data->y[static_cast<std::size_t>(i)];
     // log(1 + e^m) without overflow: max(m, 0) + log1p(e^-|m|)
-    s += data->loss == "logistic" ? std::max(m, 0.0) + std::log1p(std::exp(-std::fabs(m))) - y * m : 0.5 * (m - y) * (m - y);
+    s += data->loss == "logistic" ? std::max(m, 0.0) + std::log1p(std::exp(-std::fabs(m))) - y * m
+                                  : 0.5 * (m - y) * (m - y);
   }
   double norm = 0.0;
   for (int j = 0; j < dim; ++j) norm += w[j] * w[j];
@@ -103,7 +104,8 @@ void solve_minimiser(DataSum& sum, DataSumData& d) {
   Eigen::MatrixXd design(static_cast<Eigen::Index>(sum.n), dim);
   for (int i = 0; i < sum.n; ++i) {
     for (int j = 0; j < d.features; ++j)
-      design(i, j) = d.x[static_cast<std::size_t>(i) * static_cast<std::size_t>(d.features) + static_cast<std::size_t>(j)];
+      design(i, j) =
+          d.x[static_cast<std::size_t>(i) * static_cast<std::size_t>(d.features) + static_cast<std::size_t>(j)];
     if (d.intercept) design(i, d.features) = 1.0;
   }
   const Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(d.y.data(), static_cast<Eigen::Index>(d.y.size()));
@@ -123,14 +125,17 @@ void solve_minimiser(DataSum& sum, DataSumData& d) {
       const Eigen::ArrayXd sigma = 1.0 / (1.0 + (-m).exp());
       const Eigen::VectorXd gradient = design.transpose() * (sigma.matrix() - y) / sum.n + d.l2 * w;
       const Eigen::ArrayXd weight = sigma * (1.0 - sigma);
-      const Eigen::MatrixXd hessian = design.transpose() * weight.matrix().asDiagonal() * design / sum.n + d.l2 * identity;
+      const Eigen::MatrixXd hessian =
+          design.transpose() * weight.matrix().asDiagonal() * design / sum.n + d.l2 * identity;
       const Eigen::LDLT<Eigen::MatrixXd> solver(hessian);
       if (solver.info() != Eigen::Success || solver.rcond() < 1e-14) break;
       if (gradient.norm() < 1e-10 * (1.0 + w.norm())) {
         // A minimiser, not the far end of separable data (where the loss only tends to its
         // infimum and the curvature vanishes with it): the Hessian there keeps the data's scale.
-        const double data_scale = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(
-                                      design.transpose() * design / sum.n, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff();
+        const double data_scale =
+            Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(design.transpose() * design / sum.n, Eigen::EigenvaluesOnly)
+                .eigenvalues()
+                .maxCoeff();
         const double smallest =
             Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(hessian, Eigen::EigenvaluesOnly).eigenvalues().minCoeff();
         found = smallest > 1e-8 * data_scale;
@@ -189,7 +194,8 @@ void read_hdf5_datasets(ConfigTable& problem, const std::string& quoted, DataSum
       const h5::DatasetInfo info = root.dataset_info(name);
       const bool number = info.type == "float64" || info.type == "float32" || info.type.rfind("int", 0) == 0 ||
                           info.type.rfind("uint", 0) == 0;
-      if (!number) problem.fail(key, fmt::format("\"{}\"", name), fmt::format("a numeric dataset (it holds {})", info.type));
+      if (!number)
+        problem.fail(key, fmt::format("\"{}\"", name), fmt::format("a numeric dataset (it holds {})", info.type));
       return info.shape;
     };
     x_shape = numeric("features", features);
@@ -204,9 +210,11 @@ void read_hdf5_datasets(ConfigTable& problem, const std::string& quoted, DataSum
       problem.fail("target", fmt::format("\"{}\"", targets),
                    fmt::format("{} targets, one per row of {} (it has {})", x_shape[0], features, y_shape[0]));
     if (x_shape[1] < 1 || x_shape[1] > static_cast<std::uint64_t>(kMaxFeatures))
-      problem.fail("features", fmt::format("\"{}\"", features), fmt::format("1 to {} feature columns (it has {})", kMaxFeatures, x_shape[1]));
+      problem.fail("features", fmt::format("\"{}\"", features),
+                   fmt::format("1 to {} feature columns (it has {})", kMaxFeatures, x_shape[1]));
     if (x_shape[0] > static_cast<std::uint64_t>(kMaxSamples))
-      problem.fail("features", fmt::format("\"{}\"", features), fmt::format("at most {} samples (it has {})", kMaxSamples, x_shape[0]));
+      problem.fail("features", fmt::format("\"{}\"", features),
+                   fmt::format("at most {} samples (it has {})", kMaxSamples, x_shape[0]));
     const double bytes = 8.0 * static_cast<double>(x_shape[0]) * static_cast<double>(x_shape[1] + 1);
     if (bytes > static_cast<double>(kMaxDataBytes))
       problem.fail("features", fmt::format("\"{}\"", features),
@@ -227,7 +235,8 @@ void read_hdf5_datasets(ConfigTable& problem, const std::string& quoted, DataSum
     if (!std::isfinite(y[i]))
       problem.fail("target", fmt::format("\"{}\"", targets), fmt::format("finite numbers (row {}: {})", i, y[i]));
     if (d.loss == "logistic" && y[i] != 0.0 && y[i] != 1.0)
-      problem.fail("target", fmt::format("\"{}\"", targets), fmt::format("logistic targets 0 or 1 (row {}: {})", i, y[i]));
+      problem.fail("target", fmt::format("\"{}\"", targets),
+                   fmt::format("logistic targets 0 or 1 (row {}: {})", i, y[i]));
   }
   d.x = std::move(x);
   d.y = std::move(y);
@@ -257,8 +266,8 @@ void read_hdf5(ConfigTable& problem, const std::string& quoted, DataSumData& d, 
 }
 
 // One sample per row; a header row of names, or none; `target` names the target column.
-void read_csv(ConfigTable& problem, const std::string& quoted, bool has_target, const std::string& target, DataSumData& d,
-              int& n) {
+void read_csv(ConfigTable& problem, const std::string& quoted, bool has_target, const std::string& target,
+              DataSumData& d, int& n) {
   std::ifstream in(d.file);
   if (!in) problem.fail("file", quoted, "a readable CSV file");
   std::string line;
@@ -274,9 +283,13 @@ void read_csv(ConfigTable& problem, const std::string& quoted, bool has_target, 
     for (std::size_t c = 0; c < cells.size() && numeric; ++c) numeric = parse_number(cells[c], row[c]);
     if (columns == 0) {  // the first row: a header, or the first sample
       columns = cells.size();
-      if (columns < 2) problem.fail("file", quoted, fmt::format("a CSV of at least two columns (line {} has {})", line_number, columns));
+      if (columns < 2)
+        problem.fail("file", quoted,
+                     fmt::format("a CSV of at least two columns (line {} has {})", line_number, columns));
       if (columns - 1 > static_cast<std::size_t>(kMaxFeatures))
-        problem.fail("file", quoted, fmt::format("at most {} feature columns (line {} has {})", kMaxFeatures, line_number, columns - 1));
+        problem.fail(
+            "file", quoted,
+            fmt::format("at most {} feature columns (line {} has {})", kMaxFeatures, line_number, columns - 1));
       if (!numeric) header = cells;
       target_column = columns - 1;
       if (has_target) {
@@ -291,18 +304,21 @@ void read_csv(ConfigTable& problem, const std::string& quoted, bool has_target, 
       if (!numeric) continue;
     }
     if (cells.size() != columns)
-      problem.fail("file", quoted, fmt::format("{} columns on every row (line {} has {})", columns, line_number, cells.size()));
+      problem.fail("file", quoted,
+                   fmt::format("{} columns on every row (line {} has {})", columns, line_number, cells.size()));
     if (!numeric) {
       std::size_t bad = 0;
       double ignored = 0.0;
       while (bad < cells.size() && parse_number(cells[bad], ignored)) ++bad;
-      problem.fail("file", quoted, fmt::format("finite numbers in every cell (line {}, column {}: \"{}\")", line_number,
-                                               bad + 1, cells[bad].substr(0, 40)));
+      problem.fail("file", quoted,
+                   fmt::format("finite numbers in every cell (line {}, column {}: \"{}\")", line_number, bad + 1,
+                               cells[bad].substr(0, 40)));
     }
     if (n == kMaxSamples) problem.fail("file", quoted, fmt::format("at most {} samples", kMaxSamples));
     const double y = row[target_column];
     if (d.loss == "logistic" && y != 0.0 && y != 1.0)
-      problem.fail("file", quoted, fmt::format("logistic targets 0 or 1 (line {}: {})", line_number, cells[target_column]));
+      problem.fail("file", quoted,
+                   fmt::format("logistic targets 0 or 1 (line {}: {})", line_number, cells[target_column]));
     d.y.push_back(y);
     for (std::size_t c = 0; c < columns; ++c)
       if (c != target_column) d.x.push_back(row[c]);
@@ -332,11 +348,14 @@ DataSum make_data_sum(ConfigTable& problem) {
     read_hdf5(problem, quoted, *d, n);
   } else {
     if (problem.has("features"))
-      problem.fail("features", fmt::format("\"{}\"", problem.text("features")),
-                   "no features key for a CSV file (every column but the target is a feature; features names an HDF5 dataset)");
+      problem.fail(
+          "features", fmt::format("\"{}\"", problem.text("features")),
+          "no features key for a CSV file (every column but the target is a feature; features names an HDF5 dataset)");
     read_csv(problem, quoted, has_target, target, *d, n);
   }
-  if (n < 2) problem.fail("file", quoted, fmt::format("at least 2 samples ({}), found {}", hdf5 ? "rows of features" : "rows of numbers", n));
+  if (n < 2)
+    problem.fail("file", quoted,
+                 fmt::format("at least 2 samples ({}), found {}", hdf5 ? "rows of features" : "rows of numbers", n));
   DataSum sum;
   sum.n = n;
   sum.dim = d->features + (d->intercept ? 1 : 0);

@@ -22,11 +22,11 @@ namespace sgds {
 
 struct DataSumData {
   std::string file, loss;
-  int features = 0;           // columns of X
+  int features = 0;  // columns of X
   bool intercept = true;
   double l2 = 0.0;
-  std::vector<double> x;      // [n][features]
-  std::vector<double> y;      // [n]
+  std::vector<double> x;  // [n][features]
+  std::vector<double> y;  // [n]
   std::vector<double> minimiser;
   double minimum_value = 0.0;
 };
@@ -47,8 +47,8 @@ struct DataSum {
   }
 
  private:
-  double margin(int i, const double* w) const;        // x_i'w + c
-  double loss_slope(int i, double margin) const;       // d f_i / d margin
+  double margin(int i, const double* w) const;    // x_i'w + c
+  double loss_slope(int i, double margin) const;  // d f_i / d margin
 };
 
 // Reads file, loss, target, features, intercept and l2 from the [problem] table (name = "data");

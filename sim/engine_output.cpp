@@ -28,12 +28,14 @@ std::size_t recorded_step(const StepSchedule& schedule, std::int64_t step) {
 }
 
 double recorded_delta(const NoiseModel& noise, const EngineSettings& settings, double eta, double b) {
-  if (noise.additive() || noise.kind == NoiseKind::per_sample) return eta * settings.noise_constant * noise.batch_factor(b);
+  if (noise.additive() || noise.kind == NoiseKind::per_sample)
+    return eta * settings.noise_constant * noise.batch_factor(b);
   if (noise.kind == NoiseKind::minibatch) return eta * settings.noise_constant / std::sqrt(b);
   return 0.0;
 }
 
-void record_schedule(ExperimentResult& out, std::size_t k, double eta, double b, double delta, const EngineSettings& settings) {
+void record_schedule(ExperimentResult& out, std::size_t k, double eta, double b, double delta,
+                     const EngineSettings& settings) {
   out.checkpoint_series[kEtaSeries].values[k] = eta;
   out.checkpoint_series[kBatchSeries].values[k] = b;
   out.checkpoint_series[kDeltaSeries].values[k] = delta;
@@ -44,7 +46,8 @@ void record_schedule(ExperimentResult& out, std::size_t k, double eta, double b,
 void record_success(ExperimentResult& out, std::size_t k, std::int64_t alive, std::int64_t successes) {
   const double p = alive > 0 ? static_cast<double>(successes) / static_cast<double>(alive) : NAN;
   out.checkpoint_series[kSuccessSeries].values[k] = p;
-  out.checkpoint_series[kSuccessErrorSeries].values[k] = alive > 1 ? std::sqrt(p * (1.0 - p) / static_cast<double>(alive)) : NAN;
+  out.checkpoint_series[kSuccessErrorSeries].values[k] =
+      alive > 1 ? std::sqrt(p * (1.0 - p) / static_cast<double>(alive)) : NAN;
 }
 
 }  // namespace sgds

@@ -19,8 +19,15 @@ void add_quantile_series(ExperimentResult& out, const std::vector<double>& proba
 
 // out.checkpoint_series gains, in this order (the indices below): eta, batch, delta, temperature,
 // success_rate, success_rate_error. Call before any engine-specific series.
-enum ScheduleSeries : std::size_t { kEtaSeries = 0, kBatchSeries, kDeltaSeries, kTemperatureSeries, kSuccessSeries,
-                                    kSuccessErrorSeries, kScheduleSeriesCount };
+enum ScheduleSeries : std::size_t {
+  kEtaSeries = 0,
+  kBatchSeries,
+  kDeltaSeries,
+  kTemperatureSeries,
+  kSuccessSeries,
+  kSuccessErrorSeries,
+  kScheduleSeriesCount
+};
 void add_schedule_series(ExperimentResult& out, std::size_t checkpoints);
 
 // The step whose eta and b a checkpoint at `step` records: that step, or the last one at the end.
@@ -31,7 +38,8 @@ std::size_t recorded_step(const StepSchedule& schedule, std::int64_t step);
 double recorded_delta(const NoiseModel& noise, const EngineSettings& settings, double eta, double b);
 
 // Checkpoint k's eta, b, delta and Smith's temperature (g = eta (n/b - 1), or eta/b without a finite sum).
-void record_schedule(ExperimentResult& out, std::size_t k, double eta, double b, double delta, const EngineSettings& settings);
+void record_schedule(ExperimentResult& out, std::size_t k, double eta, double b, double delta,
+                     const EngineSettings& settings);
 
 // Checkpoint k's success rate among `alive` trajectories and its binomial SE (NaN below 2 alive).
 void record_success(ExperimentResult& out, std::size_t k, std::int64_t alive, std::int64_t successes);

@@ -60,9 +60,9 @@ struct OptimizerSpec {
   std::int64_t steps_per_stage = 1;
   int smoothing_samples = 1;  // Monte Carlo samples per smoothed gradient
   SmoothedGradientSource source = SmoothedGradientSource::monte_carlo;
-  double step_factor = 1.0;   // explicit_go: step = step_factor * delta_m (the authors' l0)
-  double sigma = 1.0;         // gradopt: strong convexity; step 1/(sigma (tau + 1)) within a stage
-  double ball_radius = 1.5;   // gradopt: projection onto B(stage start, ball_radius * delta_m)
+  double step_factor = 1.0;                 // explicit_go: step = step_factor * delta_m (the authors' l0)
+  double sigma = 1.0;                       // gradopt: strong convexity; step 1/(sigma (tau + 1)) within a stage
+  double ball_radius = 1.5;                 // gradopt: projection onto B(stage start, ball_radius * delta_m)
   StageRule stage_rule = StageRule::fixed;  // gradopt: steps_per_stage is the length or the cap
 
   bool accuracy_rule() const { return kind == OptimizerKind::gradopt && stage_rule == StageRule::accuracy; }
@@ -107,8 +107,8 @@ struct EngineSettings {
   double divergence_bound = 1e12;  // |x_i| beyond this (or NaN/Inf) freezes the trajectory
   bool float32 = false;            // precision = "float32": the single-precision step of sim/float_step.hpp
   RecordSpec record;
-  double noise_constant = 0.0;   // C used for delta = eta C / sqrt(b) (per coordinate), NaN if unknown
-  double samples = 0.0;          // n of a finite sum (for the temperature g = eta (n/b - 1)), 0 if none
+  double noise_constant = 0.0;  // C used for delta = eta C / sqrt(b) (per coordinate), NaN if unknown
+  double samples = 0.0;         // n of a finite sum (for the temperature g = eta (n/b - 1)), 0 if none
 };
 
 }  // namespace sgds

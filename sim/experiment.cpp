@@ -39,13 +39,15 @@ std::shared_ptr<const SmoothObjective> erase(const Function& f) {
 }
 
 // Refuse a finite sum whose data (samples x width doubles) cannot fit in memory, before it is drawn.
-void refuse_data_beyond_memory(ConfigTable& problem, std::int64_t samples, std::int64_t width, const std::string& width_key) {
+void refuse_data_beyond_memory(ConfigTable& problem, std::int64_t samples, std::int64_t width,
+                               const std::string& width_key) {
   const std::uint64_t available = available_memory_bytes();
   const double needed = 2.0 * 8.0 * static_cast<double>(samples) * static_cast<double>(width);  // drawn, then kept
   if (needed > static_cast<double>(available))
-    problem.fail("samples", std::to_string(samples),
-                 fmt::format("fewer: {} samples x {} = {} need about {} of memory for the data; {} are available",
-                             samples, width_key, width, bytes_text(needed), bytes_text(static_cast<double>(available))));
+    problem.fail(
+        "samples", std::to_string(samples),
+        fmt::format("fewer: {} samples x {} = {} need about {} of memory for the data; {} are available", samples,
+                    width_key, width, bytes_text(needed), bytes_text(static_cast<double>(available))));
 }
 
 }  // namespace
@@ -111,8 +113,8 @@ int finite_sum_samples(const ProblemVariant& problem) {
 
 NoiseModel parse_noise(ConfigTable noise, bool finite_sum) {
   NoiseModel spec;
-  const std::string kind =
-      noise.choice("kind", {"none", "gaussian", "additive", "per_sample", "minibatch"}, finite_sum ? "minibatch" : "gaussian");
+  const std::string kind = noise.choice("kind", {"none", "gaussian", "additive", "per_sample", "minibatch"},
+                                        finite_sum ? "minibatch" : "gaussian");
   if (kind == "gaussian") {
     spec.kind = NoiseKind::gaussian;
     spec.scale = noise.number("scale", NumberRange::non_negative(), 1.0);
@@ -128,8 +130,9 @@ NoiseModel parse_noise(ConfigTable noise, bool finite_sum) {
     spec.scale = spec.kernel.scale;
   } else if (kind == "minibatch") {
     if (!finite_sum)
-      noise.fail("kind", "\"minibatch\"", "a noise kind other than minibatch: the problem is not a finite sum (use "
-                                          "linear_shift, quadratic_centres or teacher_student)");
+      noise.fail("kind", "\"minibatch\"",
+                 "a noise kind other than minibatch: the problem is not a finite sum (use "
+                 "linear_shift, quadratic_centres or teacher_student)");
     spec.kind = NoiseKind::minibatch;
     const std::string sampling =
         noise.choice("sampling", {"with_replacement", "without_replacement", "reshuffle"}, "with_replacement");
@@ -149,11 +152,11 @@ void refuse_schedule_beyond_memory(ConfigTable& experiment, const std::string& l
   const std::uint64_t available = available_memory_bytes();
   const double needed = static_cast<double>(steps) * static_cast<double>(kScheduleBytesPerStep);
   if (needed > static_cast<double>(available))
-    experiment.fail(length_key, std::to_string(length),
-                    fmt::format("fewer: {} steps need about {} of memory for the schedule alone ({} bytes per step); "
-                                "{} are available",
-                                steps, bytes_text(needed), kScheduleBytesPerStep,
-                                bytes_text(static_cast<double>(available))));
+    experiment.fail(
+        length_key, std::to_string(length),
+        fmt::format("fewer: {} steps need about {} of memory for the schedule alone ({} bytes per step); "
+                    "{} are available",
+                    steps, bytes_text(needed), kScheduleBytesPerStep, bytes_text(static_cast<double>(available))));
 }
 
 StepSchedule parse_schedule(ConfigTable& schedule, ConfigTable& experiment, std::int64_t length, int samples,
@@ -166,11 +169,13 @@ StepSchedule parse_schedule(ConfigTable& schedule, ConfigTable& experiment, std:
                   spec.per_epoch ? "\"step\" with experiment.steps, or \"epoch\" with experiment.epochs (not steps)"
                                  : "\"epoch\" when the experiment gives epochs (or give steps instead)");
   if (spec.kind == ScheduleKind::explicit_go)
-    schedule.fail("kind", "\"explicit_go\"", "an SGD schedule: explicit graduated optimisation is optimizer.kind = \"explicit_go\"");
+    schedule.fail("kind", "\"explicit_go\"",
+                  "an SGD schedule: explicit graduated optimisation is optimizer.kind = \"explicit_go\"");
   StepSchedule out;
   if (spec.per_epoch) {
     if (samples == 0)
-      schedule.fail("unit", "\"epoch\"", "\"step\": epochs need a finite-sum problem (linear_shift, quadratic_centres, teacher_student)");
+      schedule.fail("unit", "\"epoch\"",
+                    "\"step\": epochs need a finite-sum problem (linear_shift, quadratic_centres, teacher_student)");
     std::int64_t steps = 0;
     for (std::int64_t e = 0; e < length && steps <= kMaxSteps; ++e) {
       const auto b = static_cast<std::int64_t>(std::min(schedule_at(spec, e).batch, static_cast<double>(samples)));
@@ -228,10 +233,11 @@ SmoothedGradientSource parse_gradient_source(ConfigTable& optimizer, const Probl
   const std::string source = optimizer.choice("smoothed_gradient", {"monte_carlo", "closed_form"}, "monte_carlo");
   if (source == "monte_carlo") return SmoothedGradientSource::monte_carlo;
   if (!has_closed_form(problem, kind))
-    optimizer.fail("smoothed_gradient", "\"closed_form\"",
-                   fmt::format("\"monte_carlo\": '{}' has no closed-form {} smoothing (closed forms exist for {})",
-                               function_name, kind == OptimizerKind::gradopt ? "ball" : "Gaussian",
-                               closed_form_names(kind, std::make_index_sequence<std::variant_size_v<FunctionVariant>>{})));
+    optimizer.fail(
+        "smoothed_gradient", "\"closed_form\"",
+        fmt::format("\"monte_carlo\": '{}' has no closed-form {} smoothing (closed forms exist for {})", function_name,
+                    kind == OptimizerKind::gradopt ? "ball" : "Gaussian",
+                    closed_form_names(kind, std::make_index_sequence<std::variant_size_v<FunctionVariant>>{})));
   return SmoothedGradientSource::closed_form;
 }
 
@@ -269,7 +275,7 @@ OptimizerSpec parse_optimizer(ConfigTable optimizer, const std::string& function
     spec.sigma = optimizer.number("sigma", NumberRange::positive(), 1.0);
     spec.ball_radius = optimizer.number("ball_radius", NumberRange::positive(), 1.5);
     spec.stage_rule = optimizer.choice("stage_rule", {"fixed", "accuracy"}, "fixed") == "accuracy" ? StageRule::accuracy
-                                                                                                 : StageRule::fixed;
+                                                                                                   : StageRule::fixed;
     spec.smoothing_samples = static_cast<int>(optimizer.integer("samples", 1, 1000000, 1));
     spec.source = parse_gradient_source(optimizer, problem, spec.kind, function_name);
     for (int m = 0; m < stages; ++m) spec.stage_delta.push_back(std::ldexp(start, -m));
@@ -347,7 +353,8 @@ std::string cuda_refusal([[maybe_unused]] const ExperimentConfig& config) {
 
 // Why precision = "float32" cannot run this experiment ("" when it can).
 std::string float32_refusal(const ExperimentConfig& config) {
-  const std::string problem = std::visit([](const auto& p) { return floatpath::float_path_refusal(p); }, config.problem);
+  const std::string problem =
+      std::visit([](const auto& p) { return floatpath::float_path_refusal(p); }, config.problem);
   if (!problem.empty()) return problem;
   if (config.noise.kind != NoiseKind::none && config.noise.kind != NoiseKind::gaussian)
     return "noise.kind \"gaussian\" or \"none\" on the float32 path";
@@ -415,12 +422,13 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
     ConfigTable schedule_table = table.table("schedule", true);
     // The run's length: `steps`, or `epochs` when the schedule's unit is "epoch".
     const bool epochs_given = table.has("epochs");
-    const std::int64_t length = epochs_given ? table.integer("epochs", 1, kMaxSteps) : table.integer("steps", 0, kMaxSteps);
-    config.schedule =
-        parse_schedule(schedule_table, table, length, finite_sum_samples(config.problem), epochs_given);
+    const std::int64_t length =
+        epochs_given ? table.integer("epochs", 1, kMaxSteps) : table.integer("steps", 0, kMaxSteps);
+    config.schedule = parse_schedule(schedule_table, table, length, finite_sum_samples(config.problem), epochs_given);
     steps = config.schedule.steps();
-    const double largest_batch =
-        config.schedule.batch.empty() ? 0.0 : *std::max_element(config.schedule.batch.begin(), config.schedule.batch.end());
+    const double largest_batch = config.schedule.batch.empty()
+                                     ? 0.0
+                                     : *std::max_element(config.schedule.batch.begin(), config.schedule.batch.end());
     if (config.noise.kind == NoiseKind::per_sample && largest_batch > kMaxPerSampleBatch)
       schedule_table.fail("batch", fmt::format("{}", largest_batch),
                           fmt::format("at most {} with noise.kind = \"per_sample\" (b draws per coordinate and step)",
@@ -452,8 +460,10 @@ ExperimentConfig parse_experiment(ConfigTable& table) {
     record.fail("noise", "true", "false: explicit_go and gradopt take no gradient noise");
   record.finish();
 
-  if (config.noise.additive() || config.noise.kind == NoiseKind::per_sample) config.engine.noise_constant = config.noise.scale;
-  else if (config.noise.kind == NoiseKind::minibatch) config.engine.noise_constant = finite_sum_noise_constant(config.problem);
+  if (config.noise.additive() || config.noise.kind == NoiseKind::per_sample)
+    config.engine.noise_constant = config.noise.scale;
+  else if (config.noise.kind == NoiseKind::minibatch)
+    config.engine.noise_constant = finite_sum_noise_constant(config.problem);
   config.engine.samples = static_cast<double>(finite_sum_samples(config.problem));
 
   if (config.engine.float32) {
@@ -503,7 +513,8 @@ ExperimentResult run_experiment(const ExperimentConfig& config, std::uint32_t se
           return cuda::run_engine(problem, config.noise, config.optimizer, config.schedule, config.init, settings,
                                   progress);
 #endif
-        return run_cpu_engine(problem, config.noise, config.optimizer, config.schedule, config.init, settings, progress);
+        return run_cpu_engine(problem, config.noise, config.optimizer, config.schedule, config.init, settings,
+                              progress);
       },
       config.problem);
   progress.finish();

@@ -32,9 +32,8 @@ struct VariantAppend<std::variant<Types...>, Extra...> {
 
 // The problems an experiment can run: every function of the theory library, the synthetic
 // finite sums, a finite sum of the user's data and a user's formula; each alternative is a type the engines are templated on.
-using ProblemVariant =
-    VariantAppend<FunctionVariant, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum, DataSum,
-                  ExpressionFunction>::type;
+using ProblemVariant = VariantAppend<FunctionVariant, LinearShiftSum, QuadraticCentresSum, TeacherStudentSum, DataSum,
+                                     ExpressionFunction>::type;
 
 struct ExperimentConfig {
   std::string name;
@@ -43,7 +42,7 @@ struct ExperimentConfig {
   OptimizerSpec optimizer;
   StepSchedule schedule;
   InitialPoint init;
-  EngineSettings engine;  // trajectories, recording, C and n for delta and g (seed set at run time)
+  EngineSettings engine;                     // trajectories, recording, C and n for delta and g (seed set at run time)
   std::shared_ptr<ParameterMap> parameters;  // every resolved setting, for the result file
 };
 

@@ -16,7 +16,8 @@
 namespace sgds {
 namespace {
 const bool registered = [] {
-  RegisterCatalogueEntry({"functions", "expression", "your formula f in x1 .. xd (GiNaC: + - * / ^, pi, sqrt exp log "
+  RegisterCatalogueEntry({"functions", "expression",
+                          "your formula f in x1 .. xd (GiNaC: + - * / ^, pi, sqrt exp log "
                           "sin cos tan asin acos atan atan2 sinh cosh tanh abs)",
                           "keys dim (1..64), f, minimiser (optional: gap, dist and success need it), box ([-5, 5]); "
                           "gradient and Hessian by symbolic differentiation; CPU engine"});
@@ -29,8 +30,12 @@ double ExpressionProgram::evaluate(const double* x) const {
   int top = 0;
   for (const Instruction& in : code_) {
     switch (in.op) {
-      case Op::constant: stack[top++] = in.value; break;
-      case Op::variable: stack[top++] = x[in.count]; break;
+      case Op::constant:
+        stack[top++] = in.value;
+        break;
+      case Op::variable:
+        stack[top++] = x[in.count];
+        break;
       case Op::add: {
         double s = stack[top - in.count];
         for (int i = top - in.count + 1; i < top; ++i) s += stack[i];
@@ -54,21 +59,53 @@ double ExpressionProgram::evaluate(const double* x) const {
         stack[top - 1] = in.count < 0 ? 1.0 / result : result;
         break;
       }
-      case Op::power: --top; stack[top - 1] = std::pow(stack[top - 1], stack[top]); break;
-      case Op::atan2: --top; stack[top - 1] = std::atan2(stack[top - 1], stack[top]); break;
-      case Op::sqrt: stack[top - 1] = std::sqrt(stack[top - 1]); break;
-      case Op::exp: stack[top - 1] = std::exp(stack[top - 1]); break;
-      case Op::log: stack[top - 1] = std::log(stack[top - 1]); break;
-      case Op::sin: stack[top - 1] = std::sin(stack[top - 1]); break;
-      case Op::cos: stack[top - 1] = std::cos(stack[top - 1]); break;
-      case Op::tan: stack[top - 1] = std::tan(stack[top - 1]); break;
-      case Op::asin: stack[top - 1] = std::asin(stack[top - 1]); break;
-      case Op::acos: stack[top - 1] = std::acos(stack[top - 1]); break;
-      case Op::atan: stack[top - 1] = std::atan(stack[top - 1]); break;
-      case Op::sinh: stack[top - 1] = std::sinh(stack[top - 1]); break;
-      case Op::cosh: stack[top - 1] = std::cosh(stack[top - 1]); break;
-      case Op::tanh: stack[top - 1] = std::tanh(stack[top - 1]); break;
-      case Op::abs: stack[top - 1] = std::fabs(stack[top - 1]); break;
+      case Op::power:
+        --top;
+        stack[top - 1] = std::pow(stack[top - 1], stack[top]);
+        break;
+      case Op::atan2:
+        --top;
+        stack[top - 1] = std::atan2(stack[top - 1], stack[top]);
+        break;
+      case Op::sqrt:
+        stack[top - 1] = std::sqrt(stack[top - 1]);
+        break;
+      case Op::exp:
+        stack[top - 1] = std::exp(stack[top - 1]);
+        break;
+      case Op::log:
+        stack[top - 1] = std::log(stack[top - 1]);
+        break;
+      case Op::sin:
+        stack[top - 1] = std::sin(stack[top - 1]);
+        break;
+      case Op::cos:
+        stack[top - 1] = std::cos(stack[top - 1]);
+        break;
+      case Op::tan:
+        stack[top - 1] = std::tan(stack[top - 1]);
+        break;
+      case Op::asin:
+        stack[top - 1] = std::asin(stack[top - 1]);
+        break;
+      case Op::acos:
+        stack[top - 1] = std::acos(stack[top - 1]);
+        break;
+      case Op::atan:
+        stack[top - 1] = std::atan(stack[top - 1]);
+        break;
+      case Op::sinh:
+        stack[top - 1] = std::sinh(stack[top - 1]);
+        break;
+      case Op::cosh:
+        stack[top - 1] = std::cosh(stack[top - 1]);
+        break;
+      case Op::tanh:
+        stack[top - 1] = std::tanh(stack[top - 1]);
+        break;
+      case Op::abs:
+        stack[top - 1] = std::fabs(stack[top - 1]);
+        break;
       case Op::sign: {
         const double v = stack[top - 1];
         stack[top - 1] = v > 0.0 ? 1.0 : (v < 0.0 ? -1.0 : 0.0);
@@ -129,9 +166,7 @@ struct Compiler {
   ExpressionProgram program;
   int depth = 0;
 
-  [[noreturn]] void refuse(const std::string& why) {
-    problem.fail("f", fmt::format("\"{}\"", formula), why);
-  }
+  [[noreturn]] void refuse(const std::string& why) { problem.fail("f", fmt::format("\"{}\"", formula), why); }
   void emit(Op op, int stack_change, std::int32_t count = 0, double value = 0.0) {
     depth += stack_change;
     if (depth > ExpressionProgram::kMaxStack)
@@ -190,9 +225,10 @@ struct Compiler {
       }
       const auto it = unary.find(name);
       if (it == unary.end() || e.nops() != 1)
-        refuse(fmt::format("a formula of x1 .. xd, pi and sqrt, exp, log, sin, cos, tan, asin, acos, atan, atan2, "
-                           "sinh, cosh, tanh, abs (its derivative needs '{}')",
-                           name));
+        refuse(
+            fmt::format("a formula of x1 .. xd, pi and sqrt, exp, log, sin, cos, tan, asin, acos, atan, atan2, "
+                        "sinh, cosh, tanh, abs (its derivative needs '{}')",
+                        name));
       compile(e.op(0));
       emit(it->second, 0);
     } else {
@@ -260,7 +296,8 @@ ExpressionFunction make_expression_function(ConfigTable& problem) {
   m.formula = problem.text("f");
   const auto d = static_cast<std::size_t>(m.dim);
   if (m.formula.empty() || m.formula.size() > 4096)
-    problem.fail("f", fmt::format("({} characters)", m.formula.size()), "a formula of 1 to 4096 characters in x1 .. xd");
+    problem.fail("f", fmt::format("({} characters)", m.formula.size()),
+                 "a formula of 1 to 4096 characters in x1 .. xd");
   const std::vector<double> box = problem.numbers("box", NumberRange::any(), 2, std::vector<double>{-5.0, 5.0});
   if (box.size() != 2 || !(box[0] < box[1]))
     problem.fail("box", fmt::format("[{}]", fmt::join(box, ", ")), "[low, high] with low < high");
@@ -293,7 +330,8 @@ ExpressionFunction make_expression_function(ConfigTable& problem) {
   for (std::size_t i = 0; i < d; ++i) {
     const GiNaC::ex gi = f.diff(symbols[i]);
     m.gradient.push_back(compile(gi, variables, problem, m.formula));
-    for (std::size_t j = 0; j < d; ++j) m.hessian.push_back(compile(gi.diff(symbols[j]), variables, problem, m.formula));
+    for (std::size_t j = 0; j < d; ++j)
+      m.hessian.push_back(compile(gi.diff(symbols[j]), variables, problem, m.formula));
   }
   // Hessian rows were pushed as [i][j] = d2 f / dx_i dx_j.
   if (problem.has("minimiser")) {

@@ -20,8 +20,27 @@ namespace sgds {
 class ExpressionProgram {
  public:
   enum class Op : std::uint8_t {
-    constant, variable, add, multiply, power_integer, power, sqrt, exp, log, sin, cos, tan, asin, acos, atan,
-    sinh, cosh, tanh, abs, sign, atan2
+    constant,
+    variable,
+    add,
+    multiply,
+    power_integer,
+    power,
+    sqrt,
+    exp,
+    log,
+    sin,
+    cos,
+    tan,
+    asin,
+    acos,
+    atan,
+    sinh,
+    cosh,
+    tanh,
+    abs,
+    sign,
+    atan2
   };
   struct Instruction {
     Op op;

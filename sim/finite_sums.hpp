@@ -34,7 +34,8 @@ struct LinearShiftSum {
   std::shared_ptr<const std::vector<double>> shifts;  // a_i, [n][dim], centred: sum_i a_i = 0
 
   // a_i ~ N(0, scale^2 I), then centred.
-  static LinearShiftSum make(std::shared_ptr<const SmoothObjective> base, int n, double scale, std::uint32_t data_seed) {
+  static LinearShiftSum make(std::shared_ptr<const SmoothObjective> base, int n, double scale,
+                             std::uint32_t data_seed) {
     LinearShiftSum s;
     s.dim = base->dim;
     s.n = n;
@@ -152,7 +153,8 @@ struct TeacherStudentSum {
     RandomStream teacher_rng(data_seed, 0xFFFFFFFFu, 0, StreamPurpose::finite_sum_data);
     s.teacher.resize(static_cast<std::size_t>(s.dim));
     for (auto& w : s.teacher) w = teacher_scale * teacher_rng.normal();
-    std::vector<double> zs(static_cast<std::size_t>(n) * static_cast<std::size_t>(inputs)), ys(static_cast<std::size_t>(n));
+    std::vector<double> zs(static_cast<std::size_t>(n) * static_cast<std::size_t>(inputs)),
+        ys(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
       RandomStream rng(data_seed, static_cast<std::uint32_t>(i), 0, StreamPurpose::finite_sum_data);
       double* zi = &zs[static_cast<std::size_t>(i) * static_cast<std::size_t>(inputs)];
@@ -216,8 +218,9 @@ struct TeacherStudentSum {
     double s = 0.0;
     for (int i = 0; i < n; ++i) {
       sample_gradient(i, x, gi.data());
-      for (int j = 0; j < dim; ++j) s += (gi[static_cast<std::size_t>(j)] - g[static_cast<std::size_t>(j)]) *
-                                         (gi[static_cast<std::size_t>(j)] - g[static_cast<std::size_t>(j)]);
+      for (int j = 0; j < dim; ++j)
+        s += (gi[static_cast<std::size_t>(j)] - g[static_cast<std::size_t>(j)]) *
+             (gi[static_cast<std::size_t>(j)] - g[static_cast<std::size_t>(j)]);
     }
     return s / n;
   }

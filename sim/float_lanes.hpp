@@ -29,14 +29,15 @@ template <class Gradient>
   std::uint32_t trajectory[L];
   for (int l = 0; l < L; ++l) trajectory[l] = first_trajectory + static_cast<std::uint32_t>(l);
   float z4[4][L] = {};
-  const float zeros[L] = {};  // the normals of a run without noise (factor 0 as well)
+  const float zeros[L] = {};                        // the normals of a run without noise (factor 0 as well)
   std::uint64_t block_in_hand = ~std::uint64_t{0};  // the Philox block whose normals z4 holds
   for (std::int64_t t = t0; t < t1; ++t) {
     const float eta = eta_series[t], factor = factor_series[t];
     float still[L];
     for (int l = 0; l < L; ++l) still[l] = alive[l];
     for (int j = 0; j < dim; ++j) {
-      const std::uint64_t k = static_cast<std::uint64_t>(t) * static_cast<std::uint64_t>(dim) + static_cast<std::uint64_t>(j);
+      const std::uint64_t k =
+          static_cast<std::uint64_t>(t) * static_cast<std::uint64_t>(dim) + static_cast<std::uint64_t>(j);
       if (p.noise && (k >> 2) != block_in_hand) {
         block_in_hand = k >> 2;
         lanes::PhiloxLanes block;

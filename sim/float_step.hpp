@@ -106,8 +106,8 @@ inline FloatStepParams make_float_step_params(std::uint32_t seed, int dim, doubl
   return p;
 }
 
-inline void make_float_step_series(const std::vector<double>& eta, const std::vector<double>& batch,
-                                   double noise_scale, std::vector<float>& eta_f, std::vector<float>& factor_f) {
+inline void make_float_step_series(const std::vector<double>& eta, const std::vector<double>& batch, double noise_scale,
+                                   std::vector<float>& eta_f, std::vector<float>& factor_f) {
   eta_f.resize(eta.size());
   factor_f.resize(batch.size());
   for (std::size_t t = 0; t < eta.size(); ++t) eta_f[t] = static_cast<float>(eta[t]);

@@ -28,11 +28,19 @@ SGDS_HD_INLINE void sincos_turns(double t, double& sine, double& cosine) {
   const double theta = r * 6.283185307179586476925;
   const double z = theta * theta;
   const double sp =
-      theta * (1.0 + z * (-1.0 / 6.0 + z * (1.0 / 120.0 + z * (-1.0 / 5040.0 + z * (1.0 / 362880.0 +
-               z * (-1.0 / 39916800.0 + z * (1.0 / 6227020800.0 + z * (-1.0 / 1307674368000.0))))))));
+      theta *
+      (1.0 + z * (-1.0 / 6.0 +
+                  z * (1.0 / 120.0 +
+                       z * (-1.0 / 5040.0 +
+                            z * (1.0 / 362880.0 +
+                                 z * (-1.0 / 39916800.0 + z * (1.0 / 6227020800.0 + z * (-1.0 / 1307674368000.0))))))));
   const double cp =
-      1.0 + z * (-0.5 + z * (1.0 / 24.0 + z * (-1.0 / 720.0 + z * (1.0 / 40320.0 + z * (-1.0 / 3628800.0 +
-            z * (1.0 / 479001600.0 + z * (-1.0 / 87178291200.0 + z * (1.0 / 20922789888000.0))))))));
+      1.0 +
+      z * (-0.5 + z * (1.0 / 24.0 +
+                       z * (-1.0 / 720.0 +
+                            z * (1.0 / 40320.0 + z * (-1.0 / 3628800.0 +
+                                                      z * (1.0 / 479001600.0 + z * (-1.0 / 87178291200.0 +
+                                                                                    z * (1.0 / 20922789888000.0))))))));
   // Quarter-turn rotation with integer masks, not branches or selects, so every level vectorises:
   // odd k swaps sine and cosine; the sign bits flip for k mod 4 in {2, 3} (sine), {1, 2} (cosine).
   const std::uint64_t odd_mask = 0u - (quarter & 1u);
@@ -64,9 +72,15 @@ SGDS_HD_INLINE double log_positive(double u) {
   const double s = (m - 1.0) / (m + 1.0);
   const double z = s * s;
   const double series =
-      1.0 + z * (1.0 / 3.0 + z * (1.0 / 5.0 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z * (1.0 / 13.0 +
-            z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0 + z * (1.0 / 21.0))))))))));
-  constexpr double ln2_hi = 0.693147180369123816490;   // 32 significant bits: e * ln2_hi is exact
+      1.0 +
+      z * (1.0 / 3.0 +
+           z * (1.0 / 5.0 +
+                z * (1.0 / 7.0 +
+                     z * (1.0 / 9.0 +
+                          z * (1.0 / 11.0 +
+                               z * (1.0 / 13.0 +
+                                    z * (1.0 / 15.0 + z * (1.0 / 17.0 + z * (1.0 / 19.0 + z * (1.0 / 21.0))))))))));
+  constexpr double ln2_hi = 0.693147180369123816490;  // 32 significant bits: e * ln2_hi is exact
   constexpr double ln2_lo = 1.90821492927058770002e-10;
   return e * ln2_hi + (e * ln2_lo + 2.0 * s * series);
 }

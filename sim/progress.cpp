@@ -17,18 +17,15 @@ std::string progress_log_line(const std::string& label, double fraction, double 
   std::string line = fmt::format("{}: {:3.0f}% ({:.1f} s", label, 100.0 * fraction, seconds);
   if (!final_line && fraction > 0.0 && fraction < 1.0) {
     const double left = seconds * (1.0 - fraction) / fraction;
-    line += left < 100.0 ? fmt::format(", about {:.0f} s left", left) : fmt::format(", about {:.1f} min left", left / 60.0);
+    line +=
+        left < 100.0 ? fmt::format(", about {:.0f} s left", left) : fmt::format(", about {:.1f} min left", left / 60.0);
   }
   return line + ")";
 }
 
 Progress::Progress(std::string label, std::int64_t total, bool quiet)
-    : label_(std::move(label)),
-      total_(total > 0 ? total : 1),
-      quiet_(quiet || global_quiet),
-      terminal_(isatty(fileno(stderr)) != 0),
-      start_(std::chrono::steady_clock::now()),
-      last_draw_(start_) {}
+    : label_(std::move(label)), total_(total > 0 ? total : 1), quiet_(quiet || global_quiet),
+      terminal_(isatty(fileno(stderr)) != 0), start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 Progress::~Progress() { finish(); }
 

@@ -81,7 +81,8 @@ std::uint64_t finite_sum_data_bytes(const ProblemVariant& problem) {
         using P = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<P, LinearShiftSum>) return p.shifts ? p.shifts->size() * 8 : 0;
         else if constexpr (std::is_same_v<P, QuadraticCentresSum>) return p.centres ? p.centres->size() * 8 : 0;
-        else if constexpr (std::is_same_v<P, TeacherStudentSum>) return (p.z ? p.z->size() * 8 : 0) + (p.y ? p.y->size() * 8 : 0);
+        else if constexpr (std::is_same_v<P, TeacherStudentSum>)
+          return (p.z ? p.z->size() * 8 : 0) + (p.y ? p.y->size() * 8 : 0);
         else if constexpr (std::is_same_v<P, DataSum>) return p.data ? (p.data->x.size() + p.data->y.size()) * 8 : 0;
         else return 0;
       },
@@ -94,8 +95,7 @@ std::uint64_t available_memory_bytes() {
   if (const char* forced = std::getenv("SGDS_MEMORY_LIMIT_BYTES"); forced && *forced) {
     try {
       return std::stoull(forced);
-    } catch (const std::exception&) {
-    }
+    } catch (const std::exception&) {}
   }
   return std::min({meminfo_available(), cgroup_available(), address_space_available()});
 }
@@ -151,23 +151,23 @@ void refuse_beyond_resources(const RunConfig& config, const std::string& output)
   for (const auto& experiment : config.experiments) {
     const ResourceEstimate estimate = estimate_experiment(experiment);
     if (estimate.memory_bytes > memory)
-      throw ConfigError(fmt::format("config: experiment '{}': {} needs about {} of memory; {} are available: reduce "
-                                    "them (or record less)",
-                                    experiment.name, estimate.memory_drivers,
-                                    bytes_text(static_cast<double>(estimate.memory_bytes)),
-                                    bytes_text(static_cast<double>(memory))));
+      throw ConfigError(
+          fmt::format("config: experiment '{}': {} needs about {} of memory; {} are available: reduce "
+                      "them (or record less)",
+                      experiment.name, estimate.memory_drivers, bytes_text(static_cast<double>(estimate.memory_bytes)),
+                      bytes_text(static_cast<double>(memory))));
     output_bytes = saturating_sum({output_bytes, estimate.output_bytes});
   }
   if (output.empty()) return;
   // The final file and the incomplete one it grows from exist side by side for a moment.
   const std::uint64_t disk = free_disk_bytes(output);
   if (saturating_product({output_bytes, 2}) > disk)
-    throw ConfigError(fmt::format("config: the results need about {} of disk (twice {} while the last experiment is "
-                                  "written); {} are free where '{}' goes: record less (record.per_trajectory, "
-                                  "record.checkpoints) or write elsewhere",
-                                  bytes_text(2.0 * static_cast<double>(output_bytes)),
-                                  bytes_text(static_cast<double>(output_bytes)), bytes_text(static_cast<double>(disk)),
-                                  output));
+    throw ConfigError(
+        fmt::format("config: the results need about {} of disk (twice {} while the last experiment is "
+                    "written); {} are free where '{}' goes: record less (record.per_trajectory, "
+                    "record.checkpoints) or write elsewhere",
+                    bytes_text(2.0 * static_cast<double>(output_bytes)), bytes_text(static_cast<double>(output_bytes)),
+                    bytes_text(static_cast<double>(disk)), output));
 }
 
 }  // namespace sgds

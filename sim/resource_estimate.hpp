@@ -22,7 +22,8 @@ std::string bytes_text(double bytes);
 
 struct ResourceEstimate {
   std::uint64_t memory_bytes = 0, output_bytes = 0;
-  std::string memory_drivers;  // the config keys that make it large, e.g. "trajectories = 10000000 x problem.dim = 100000"
+  std::string
+      memory_drivers;  // the config keys that make it large, e.g. "trajectories = 10000000 x problem.dim = 100000"
 };
 
 // The engine's state, observations, per-trajectory arrays, schedule and problem data of one

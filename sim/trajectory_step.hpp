@@ -123,7 +123,8 @@ class TrajectoryStepper {
       if (optimizer_.kind == OptimizerKind::gradopt) draw_uniform_ball(d, rng, u_.data());
       else
         for (int j = 0; j < d; ++j) u_[static_cast<std::size_t>(j)] = rng.normal();
-      for (int j = 0; j < d; ++j) shifted_[static_cast<std::size_t>(j)] = x[j] + delta * u_[static_cast<std::size_t>(j)];
+      for (int j = 0; j < d; ++j)
+        shifted_[static_cast<std::size_t>(j)] = x[j] + delta * u_[static_cast<std::size_t>(j)];
       problem_.gradient(shifted_.data(), sample_g_.data());
       for (int j = 0; j < d; ++j) g[j] += sample_g_[static_cast<std::size_t>(j)];
     }
@@ -137,7 +138,8 @@ class TrajectoryStepper {
     if (optimizer_.kind == OptimizerKind::gradopt) {
       if constexpr (BallSmoothing<Problem>::exists) return BallSmoothing<Problem>::gradient(problem_, delta, x, g);
     } else {
-      if constexpr (GaussianSmoothing<Problem>::exists) return GaussianSmoothing<Problem>::gradient(problem_, delta, x, g);
+      if constexpr (GaussianSmoothing<Problem>::exists)
+        return GaussianSmoothing<Problem>::gradient(problem_, delta, x, g);
     }
     for (int j = 0; j < problem_.dim; ++j) g[j] = NAN;  // no closed form: freezes the trajectory, never silent
   }
@@ -222,7 +224,8 @@ class TrajectoryStepper {
         return;
       }
       case OptimizerKind::gradopt: {
-        if (optimizer_.stage_rule == StageRule::accuracy) return gradopt_accuracy_step(trajectory, t, x, v, centre, *stage);
+        if (optimizer_.stage_rule == StageRule::accuracy)
+          return gradopt_accuracy_step(trajectory, t, x, v, centre, *stage);
         const std::int64_t per = optimizer_.steps_per_stage;
         const std::int64_t tau = t % per;
         const double delta = optimizer_.delta_at(t);

@@ -9,7 +9,9 @@
 
 #include "test_checks_support.hpp"
 
-TEST_CASE("smoothing_closed_forms: passes, and its mutants fail") { require_pass_and_mutants_fail("smoothing_closed_forms"); }
+TEST_CASE("smoothing_closed_forms: passes, and its mutants fail") {
+  require_pass_and_mutants_fail("smoothing_closed_forms");
+}
 
 TEST_CASE("rastrigin_convexity_threshold: passes, and its mutants fail") {
   require_pass_and_mutants_fail("rastrigin_convexity_threshold");
@@ -42,7 +44,9 @@ TEST_CASE("smoothing_gradient_identity: passes, and its mutants fail") {
   require_pass_and_mutants_fail("smoothing_gradient_identity");
 }
 
-TEST_CASE("stable_stationary_law: passes, and its mutants fail") { require_pass_and_mutants_fail("stable_stationary_law"); }
+TEST_CASE("stable_stationary_law: passes, and its mutants fail") {
+  require_pass_and_mutants_fail("stable_stationary_law");
+}
 
 // Pointed at a user's formula with curvature, both checks that take --problem pass and catch their
 // mutants; on a quadratic, whose grad f_hat is grad f, no_smoothing rightly passes.
@@ -66,7 +70,9 @@ TEST_CASE("checks pointed at a formula pass, and catch the mutants the formula c
   CHECK_FALSE(find_check("lyapunov_covariance")->accepts_problem);
 }
 
-TEST_CASE("per_sample_batch_law: passes, and its mutants fail") { require_pass_and_mutants_fail("per_sample_batch_law"); }
+TEST_CASE("per_sample_batch_law: passes, and its mutants fail") {
+  require_pass_and_mutants_fail("per_sample_batch_law");
+}
 
 // Pareto's batch mean approaches its stable limit from below, slowly: the smallest batch is
 // CONTRADICTED (more than 5 % off), the largest within the margin; both mutants FAIL.
@@ -104,4 +110,6 @@ TEST_CASE("critical_batch_scaling: the bound's factor 2 is contradicted, its sca
   }
 }
 
-TEST_CASE("tail_index_estimator: passes, and its mutants fail") { require_pass_and_mutants_fail("tail_index_estimator"); }
+TEST_CASE("tail_index_estimator: passes, and its mutants fail") {
+  require_pass_and_mutants_fail("tail_index_estimator");
+}

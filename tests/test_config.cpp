@@ -144,7 +144,7 @@ TEST_CASE("the defaults table is deep-merged into every experiment and the exper
   const auto& plain = *run.experiments[0].parameters;
   const auto& decayed = *run.experiments[1].parameters;
   CHECK(std::get<std::int64_t>(plain.at("steps")) == 10);
-  CHECK(std::get<std::int64_t>(decayed.at("steps")) == 20);  // own key wins
+  CHECK(std::get<std::int64_t>(decayed.at("steps")) == 20);    // own key wins
   CHECK(std::get<double>(decayed.at("schedule.eta")) == 0.1);  // inline tables merge key by key
   CHECK(std::get<std::int64_t>(decayed.at("schedule.batch")) == 4);
   CHECK(std::get<std::string>(decayed.at("schedule.kind")) == "lr_decay");
@@ -167,7 +167,8 @@ TEST_CASE("a wrong or unknown inherited key is refused naming the defaults path 
   text = kWithDefaults;
   text.replace(text.find("steps = 20"), 10, "steps = -1");
   CHECK(error_of(text).find("key 'experiment[1].steps' = -1") != std::string::npos);
-  CHECK(error_of("[defaults]\n[[experiment]]\nname = \"a\"\n").find("key 'experiment[0].problem' = (missing)") != std::string::npos);
+  CHECK(error_of("[defaults]\n[[experiment]]\nname = \"a\"\n").find("key 'experiment[0].problem' = (missing)") !=
+        std::string::npos);
   CHECK(error_of("defaults = 3\n[[experiment]]\nname = \"a\"\n").find("key 'defaults' = 3") != std::string::npos);
 }
 

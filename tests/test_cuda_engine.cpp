@@ -92,8 +92,10 @@ TEST_CASE("CUDA Philox words and normals are the CPU's, byte for byte") {
   if (!gpu_present()) return;
   const std::uint32_t count = 4096;
   for (const std::uint64_t step : {std::uint64_t{0}, std::uint64_t{12345}, (std::uint64_t{1} << 33) + 7}) {
-    const auto words = cuda::philox_words(7, 100, count, step, 3, static_cast<std::uint32_t>(StreamPurpose::gradient_noise));
-    const auto normals = cuda::normal_pairs(7, 100, count, step, 3, static_cast<std::uint32_t>(StreamPurpose::gradient_noise));
+    const auto words =
+        cuda::philox_words(7, 100, count, step, 3, static_cast<std::uint32_t>(StreamPurpose::gradient_noise));
+    const auto normals =
+        cuda::normal_pairs(7, 100, count, step, 3, static_cast<std::uint32_t>(StreamPurpose::gradient_noise));
     REQUIRE(words.size() == 4 * count);
     std::size_t word_mismatches = 0, normal_mismatches = 0;
     for (std::uint32_t i = 0; i < count; i += lanes::kLanes) {
@@ -239,8 +241,8 @@ TEST_CASE("CUDA statistics agree with the CPU's within 5 SE, and detect a wrong 
                                               cpu_case.init, cpu_case.settings, quiet);
   const ExperimentResult gpu = cuda::run_engine(problem, gpu_case.noise, gpu_case.optimizer, gpu_case.schedule,
                                                 gpu_case.init, gpu_case.settings, quiet);
-  const ExperimentResult bad = cuda::run_engine(problem, broken.noise, broken.optimizer, broken.schedule, broken.init,
-                                                broken.settings, quiet);
+  const ExperimentResult bad =
+      cuda::run_engine(problem, broken.noise, broken.optimizer, broken.schedule, broken.init, broken.settings, quiet);
   const std::size_t last = cpu.steps.size() - 1;
   const auto z = [&](const ExperimentResult& other, const char* name) {
     const ObservableSeries& a = cpu.observable(name);

@@ -236,9 +236,10 @@ TEST_CASE("GradOpt accuracy rule ends each stage at a certified iterate, long be
   const int n = 256, stages = 6, cap = 400;
   const double sigma = 1.5, last_delta = std::ldexp(2.0, -(stages - 1));
   const Sphere sphere{2};
-  const ExperimentResult r = run_experiment(
-      parse_text(gradopt_text("sphere", "smoothed_gradient = \"closed_form\", stage_rule = \"accuracy\"", n, stages, cap, sigma)),
-      9, true);
+  const ExperimentResult r =
+      run_experiment(parse_text(gradopt_text("sphere", "smoothed_gradient = \"closed_form\", stage_rule = \"accuracy\"",
+                                             n, stages, cap, sigma)),
+                     9, true);
   const CheckpointSeries& capped = series(r, "stages_capped");
   const CheckpointSeries& done = series(r, "stages_done");
   INFO("stages capped " << capped.values.back() << ", stages done at 1/4 of the budget " << done.values[1]);
@@ -247,8 +248,8 @@ TEST_CASE("GradOpt accuracy rule ends each stage at a certified iterate, long be
   CHECK(uncertified(sphere, r, sigma, last_delta) == 0);
   // Mutant: the fixed rule with 2-step stages and cautious steps (sigma = 20, steps 1/(20 tau))
   // stops uncertified, and the same check sees it.
-  const ExperimentResult short_stages =
-      run_experiment(parse_text(gradopt_text("sphere", "smoothed_gradient = \"closed_form\"", n, stages, 2, 20.0)), 9, true);
+  const ExperimentResult short_stages = run_experiment(
+      parse_text(gradopt_text("sphere", "smoothed_gradient = \"closed_form\"", n, stages, 2, 20.0)), 9, true);
   CHECK(uncertified(sphere, short_stages, 20.0, last_delta) > 0);
 
   // Monte Carlo certificate ||(g + g2)/2||^2 from 2 x 16 ball samples: its upward bias delta^2 / 16
@@ -263,7 +264,8 @@ TEST_CASE("GradOpt accuracy rule ends each stage at a certified iterate, long be
   // the certificate must then be among the counted caps.
   const Rastrigin rastrigin{2};
   const ExperimentResult ras = run_experiment(
-      parse_text(gradopt_text("rastrigin", "smoothed_gradient = \"closed_form\", stage_rule = \"accuracy\"", n, stages, cap, 2.0)),
+      parse_text(gradopt_text("rastrigin", "smoothed_gradient = \"closed_form\", stage_rule = \"accuracy\"", n, stages,
+                              cap, 2.0)),
       9, true);
   INFO("rastrigin: stages capped " << series(ras, "stages_capped").values.back());
   CHECK(uncertified(rastrigin, ras, 2.0, last_delta) <= series(ras, "stages_capped").values.back());

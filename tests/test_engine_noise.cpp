@@ -111,8 +111,9 @@ record = { checkpoints = 2, noise = true }
 }
 
 TEST_CASE("mini-batch noise with replacement has E omega2 = s^2 / b") {
-  for (const std::string problem : {R"({ name = "linear_shift", samples = 16, shift_scale = 1.0, base = { name = "rastrigin", dim = 2 } })",
-                                    R"({ name = "quadratic_centres", dim = 3, a = 2.0, samples = 16, spread = 1.0 })"}) {
+  for (const std::string problem :
+       {R"({ name = "linear_shift", samples = 16, shift_scale = 1.0, base = { name = "rastrigin", dim = 2 } })",
+        R"({ name = "quadratic_centres", dim = 3, a = 2.0, samples = 16, spread = 1.0 })"}) {
     const std::string text = finite_sum_experiment(problem, "with_replacement", 6);
     const double s2 = per_sample_variance(problem_of(text));
     const Measured m = omega2(run_text(text));
@@ -123,7 +124,8 @@ TEST_CASE("mini-batch noise with replacement has E omega2 = s^2 / b") {
 }
 
 TEST_CASE("mini-batch noise without replacement and with reshuffling has E omega2 = (s^2/b)(n-b)/(n-1)") {
-  const std::string problem = R"({ name = "linear_shift", samples = 16, shift_scale = 1.0, base = { name = "sphere", dim = 2 } })";
+  const std::string problem =
+      R"({ name = "linear_shift", samples = 16, shift_scale = 1.0, base = { name = "sphere", dim = 2 } })";
   for (const std::string sampling : {"without_replacement", "reshuffle"}) {
     const std::string text = finite_sum_experiment(problem, sampling, 4);
     const double s2 = per_sample_variance(problem_of(text));
@@ -258,7 +260,8 @@ TEST_CASE("each epoch's order is a uniform random permutation") {
     const int epochs = 36000;
     std::vector<int> position(n * n, 0), neighbours(n * n, 0);
     for (int e = 0; e < epochs; ++e) {
-      const std::vector<std::uint32_t> p = epoch_of(n, static_cast<std::uint32_t>(e % 7), static_cast<std::uint64_t>(e / 7), order);
+      const std::vector<std::uint32_t> p =
+          epoch_of(n, static_cast<std::uint32_t>(e % 7), static_cast<std::uint64_t>(e / 7), order);
       for (std::uint32_t k = 0; k < n; ++k) ++position[p[k] * n + k];
       ++neighbours[p[0] * n + p[1]];
     }

@@ -149,7 +149,8 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     for (int j = i; j < d; ++j) {
       double sum = 0.0, sum2 = 0.0;
       for (std::size_t t = 0; t < n; ++t) {
-        const double v = r.final_x[t * d + static_cast<std::size_t>(i)] * r.final_x[t * d + static_cast<std::size_t>(j)];
+        const double v =
+            r.final_x[t * d + static_cast<std::size_t>(i)] * r.final_x[t * d + static_cast<std::size_t>(j)];
         sum += v;
         sum2 += v * v;
       }

@@ -41,7 +41,8 @@ void require_identical(const ExperimentResult& one, const ExperimentResult& two)
     CHECK(same_bytes(one.series[s].mean, two.series[s].mean));
     CHECK(same_bytes(one.series[s].standard_error, two.series[s].standard_error));
   }
-  for (std::size_t q = 0; q < one.quantiles.size(); ++q) CHECK(same_bytes(one.quantiles[q].values, two.quantiles[q].values));
+  for (std::size_t q = 0; q < one.quantiles.size(); ++q)
+    CHECK(same_bytes(one.quantiles[q].values, two.quantiles[q].values));
   for (std::size_t c = 0; c < one.checkpoint_series.size(); ++c)
     CHECK(same_bytes(one.checkpoint_series[c].values, two.checkpoint_series[c].values));
   CHECK(same_bytes(one.trajectory_f, two.trajectory_f));
@@ -132,21 +133,24 @@ TEST_CASE("lane sine, logarithm and Rastrigin gradient match libm and the theory
   double worst_sin = 0.0, worst_log = 0.0, worst_grad = 0.0;
   Rastrigin p;
   p.dim = kLanes;
-  std::vector<double> x(static_cast<std::size_t>(kLanes * kLanes)), g(x.size()), column(static_cast<std::size_t>(kLanes)),
-      reference(column.size());
+  std::vector<double> x(static_cast<std::size_t>(kLanes * kLanes)), g(x.size()),
+      column(static_cast<std::size_t>(kLanes)), reference(column.size());
   for (int i = 0; i < 200000; ++i) {
     const double t = -50.0 + 1e-3 * i + 1e-9 * i;
     worst_sin = std::max(worst_sin, std::fabs(lanes::sin_turns(t) - std::sin(2 * M_PI * t)));
     const double u = std::ldexp(1.0 + i / 200000.0, -(i % 60));
-    worst_log = std::max(worst_log, std::fabs(lanes::log_positive(u) - std::log(u)) / std::max(1.0, std::fabs(std::log(u))));
+    worst_log =
+        std::max(worst_log, std::fabs(lanes::log_positive(u) - std::log(u)) / std::max(1.0, std::fabs(std::log(u))));
   }
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = -5.12 + 10.24 * static_cast<double>(i) / static_cast<double>(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    x[i] = -5.12 + 10.24 * static_cast<double>(i) / static_cast<double>(x.size());
   LaneGradient<Rastrigin>::gradient(p, x.data(), g.data());
   for (int l = 0; l < kLanes; ++l) {
     for (int j = 0; j < kLanes; ++j) column[static_cast<std::size_t>(j)] = x[static_cast<std::size_t>(j * kLanes + l)];
     p.gradient(column.data(), reference.data());
     for (int j = 0; j < kLanes; ++j)
-      worst_grad = std::max(worst_grad, std::fabs(g[static_cast<std::size_t>(j * kLanes + l)] - reference[static_cast<std::size_t>(j)]));
+      worst_grad = std::max(
+          worst_grad, std::fabs(g[static_cast<std::size_t>(j * kLanes + l)] - reference[static_cast<std::size_t>(j)]));
   }
   CHECK(worst_sin < 1e-13);  // libm's own argument 2 pi t carries about 1e-14 of rounding at |t| = 50
   CHECK(worst_log < 1e-15);

@@ -169,7 +169,8 @@ TEST_CASE("float32 lanes equal the scalar definition bit for bit on every instru
       for (int j = 0; j < dim; ++j) xs[j] = x0[j * L + l];
       bool live = true;
       for (const auto& [t0, t1] : {std::pair<int, int>{0, 5}, {5, 22}, {22, 37}})
-        if (live) live = advance_trajectory(gradient, p, first + l, t0, t1, eta.data(), factor.data(), xs.data(), vs.data());
+        if (live)
+          live = advance_trajectory(gradient, p, first + l, t0, t1, eta.data(), factor.data(), xs.data(), vs.data());
       for (int j = 0; j < dim; ++j) {
         expect_x[j * L + l] = xs[j];
         expect_v[j * L + l] = vs[j];
@@ -265,7 +266,8 @@ record = { checkpoints = 7 }
       const double se = x2.standard_error[at];
       INFO("step " << t << " coordinate " << j << " mean x^2 " << x2.mean[at] << " se " << se);
       CHECK(std::fabs(x2.mean[at] - (stationary + (1.0 - stationary) * decay)) <= 4.5 * se);
-      worst_mutant_z = std::max(worst_mutant_z, std::fabs(x2.mean[at] - (wrong_stationary + (1.0 - wrong_stationary) * decay)) / se);
+      worst_mutant_z =
+          std::max(worst_mutant_z, std::fabs(x2.mean[at] - (wrong_stationary + (1.0 - wrong_stationary) * decay)) / se);
     }
   }
   CHECK(worst_mutant_z > 4.5);
@@ -275,11 +277,12 @@ TEST_CASE("precision = \"float32\" is refused where the float path does not run,
   const std::string head = "seed = 1\n[[experiment]]\nname = \"e\"\nsteps = 10\nprecision = \"float32\"\n";
   const std::string ok = head + "problem = { name = \"rastrigin\", dim = 2 }\nschedule = { eta = 0.01 }\n";
   CHECK(config_error(ok).empty());
-  const std::string ackley = config_error(head + "problem = { name = \"ackley\", dim = 2 }\nschedule = { eta = 0.01 }\n");
+  const std::string ackley =
+      config_error(head + "problem = { name = \"ackley\", dim = 2 }\nschedule = { eta = 0.01 }\n");
   CHECK(ackley.find("precision") != std::string::npos);
   CHECK(ackley.find("rastrigin, sphere, quadratic") != std::string::npos);
-  const std::string rotated = config_error(
-      head + "problem = { name = \"quadratic\", dim = 2, rotated = true }\nschedule = { eta = 0.01 }\n");
+  const std::string rotated =
+      config_error(head + "problem = { name = \"quadratic\", dim = 2, rotated = true }\nschedule = { eta = 0.01 }\n");
   CHECK(rotated.find("rotated = false") != std::string::npos);
   const std::string gradopt = config_error(head +
                                            "problem = { name = \"rastrigin\", dim = 2 }\nschedule = { eta = 0.01 }\n"
@@ -294,5 +297,6 @@ TEST_CASE("precision = \"float32\" is refused where the float path does not run,
       "problem = { name = \"rastrigin\", dim = 2 }\nschedule = { eta = 0.01 }\n");
   CHECK(bad.find("precision") != std::string::npos);
   CHECK(bad.find("float32") != std::string::npos);
-  for (const std::string& message : {ackley, rotated, gradopt, bound, bad}) CHECK(message.find('\n') == std::string::npos);
+  for (const std::string& message : {ackley, rotated, gradopt, bound, bad})
+    CHECK(message.find('\n') == std::string::npos);
 }

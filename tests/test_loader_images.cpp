@@ -39,8 +39,8 @@ std::vector<unsigned char> idx_bytes(std::uint32_t magic, const std::vector<std:
 }
 
 void write_plain(const fs::path& path, const std::vector<unsigned char>& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 void write_gzip(const fs::path& path, const std::vector<unsigned char>& bytes) {
@@ -100,7 +100,8 @@ TEST_CASE("IDX loader names the file that is missing truncated or of the wrong t
   const std::string labels = (dir / "lab.gz").string();
 
   const std::string missing = (dir / "nothing.gz").string();
-  CHECK_THAT(error_of([&] { load_idx_pair(missing, labels); }), Catch::Contains(missing) && Catch::Contains("no such file"));
+  CHECK_THAT(error_of([&] { load_idx_pair(missing, labels); }),
+             Catch::Contains(missing) && Catch::Contains("no such file"));
 
   // Header promises 3 images, the data holds two and a half.
   write_gzip(dir / "short.gz", std::vector<unsigned char>(fx.images.begin(), fx.images.end() - 3));
@@ -147,7 +148,8 @@ TEST_CASE("CIFAR binary loader reads CIFAR-10 and CIFAR-100 records") {
     // Cut one byte: not a whole number of records.
     fs::resize_file(dir / "batch.bin", bytes.size() - 1);
     CHECK_THAT(error_of([&] {
-                 load_cifar_binary({(dir / "batch.bin").string()}, hundred ? CifarVariant::cifar100 : CifarVariant::cifar10);
+                 load_cifar_binary({(dir / "batch.bin").string()},
+                                   hundred ? CifarVariant::cifar100 : CifarVariant::cifar10);
                }),
                Catch::Contains("batch.bin") && Catch::Contains("whole number"));
   }

@@ -65,16 +65,16 @@ TEST_CASE("measure.landscape reads its keys and refuses what it cannot slice") {
   CHECK_THAT(error_of(with + "side = 3\n"), Catch::Contains("measure.landscape.side"));
   CHECK_THAT(error_of(std::string(kMinimal) + "[measure.landscape]\ndirections = \"hessian\"\n"),
              Catch::Contains("measure.landscape.directions"));
-  CHECK_THAT(error_of(with + "[train]\nepochs = 1\n"),
-             Catch::Contains("key 'measure.landscape.directions' = \"pca\": expected \"random\" for run 'a' of 1 epoch"));
+  CHECK_THAT(
+      error_of(with + "[train]\nepochs = 1\n"),
+      Catch::Contains("key 'measure.landscape.directions' = \"pca\": expected \"random\" for run 'a' of 1 epoch"));
 }
 
 TEST_CASE("Bad train configs give one-line errors naming the key") {
   CHECK_THAT(error_of(std::string(kMinimal) + "[model]\nkind = \"resnet\"\n"), Catch::Contains("model.kind"));
   CHECK_THAT(error_of(std::string(kMinimal) + "[train]\nreplicas = 0\n"), Catch::Contains("train.replicas"));
   CHECK_THAT(error_of(std::string(kMinimal) + "[train]\nepoch = 3\n"), Catch::Contains("epoch"));
-  CHECK_THAT(error_of(std::string(kMinimal) + "[measure]\nnoise_samples = 10\n"),
-             Catch::Contains("noise_samples"));
+  CHECK_THAT(error_of(std::string(kMinimal) + "[measure]\nnoise_samples = 10\n"), Catch::Contains("noise_samples"));
   CHECK_THAT(error_of(std::string(kMinimal) + "[measure]\nnoise_samples = 64\ntail_block = 33\n"),
              Catch::Contains("key 'measure.tail_block' = 33: expected at most half of measure.noise_samples = 64"));
   CHECK_THAT(error_of(std::string(kMinimal) + "[measure]\ntail_block = 1\n"), Catch::Contains("measure.tail_block"));

@@ -204,10 +204,10 @@ TEST_CASE("GPU trainer gathers exactly the CPU trainer's mini-batch samples") {
   std::size_t input_mismatches = 0, label_mismatches = 0;
   for (std::size_t j = 0; j < cpu.inputs.size(); ++j) input_mismatches += gpu.inputs[j] != cpu.inputs[j];
   for (std::size_t j = 0; j < cpu.labels.size(); ++j) label_mismatches += gpu.labels[j] != cpu.labels[j];
-  std::printf("[batch] K=%d, positions [%zu, %zu) of epoch 0's Philox order: %zu input floats, %zu labels; "
-              "mismatches: inputs %zu, labels %zu (required 0)\n",
-              kReplicas, kBegin, kBegin + kBatch, cpu.inputs.size(), cpu.labels.size(), input_mismatches,
-              label_mismatches);
+  std::printf(
+      "[batch] K=%d, positions [%zu, %zu) of epoch 0's Philox order: %zu input floats, %zu labels; "
+      "mismatches: inputs %zu, labels %zu (required 0)\n",
+      kReplicas, kBegin, kBegin + kBatch, cpu.inputs.size(), cpu.labels.size(), input_mismatches, label_mismatches);
   CHECK(input_mismatches == 0);
   CHECK(label_mismatches == 0);
   // The replicas draw different batches (their own streams), so the comparison above is per replica.
@@ -227,8 +227,8 @@ TEST_CASE("One GPU SGD step of K = 3 replicas equals the CPU trainer's within fl
   const OneStep gemm_head = gpu_step(arch, train, test, MatmulPrecision::fp32, false, true, false);
   const OneStep gemm_head_fused = gpu_step(arch, train, test, MatmulPrecision::fp32, true, true, false);
   REQUIRE(gpu.w0 == cpu.w0);
-  std::printf("[one step fp32] K=%d, b=%d, eta=%g, 784-256-10; tolerance 1e-4 of each block's largest entry\n", kReplicas,
-              kBatch, kEta);
+  std::printf("[one step fp32] K=%d, b=%d, eta=%g, 784-256-10; tolerance 1e-4 of each block's largest entry\n",
+              kReplicas, kBatch, kEta);
   const double gradient_error = worst_block_error(arch, gpu.gradients, cpu.gradients, cpu.gradients, "gradient");
   const std::vector<float> cpu_step_vector = step_of(cpu), gpu_step_vector = step_of(gpu);
   const double step_error = worst_block_error(arch, gpu_step_vector, cpu_step_vector, cpu_step_vector, "w1 - w0");
@@ -243,13 +243,14 @@ TEST_CASE("One GPU SGD step of K = 3 replicas equals the CPU trainer's within fl
   for (int r = 0; r < kReplicas; ++r) {
     std::printf("  batch loss sum replica %d: GPU %.9g CPU %.9g\n", r, gpu.loss_sum[static_cast<std::size_t>(r)],
                 cpu.loss_sum[static_cast<std::size_t>(r)]);
-    loss_error = std::max(loss_error, std::abs(gpu.loss_sum[static_cast<std::size_t>(r)] -
-                                               cpu.loss_sum[static_cast<std::size_t>(r)]) /
-                                          cpu.loss_sum[static_cast<std::size_t>(r)]);
+    loss_error = std::max(
+        loss_error, std::abs(gpu.loss_sum[static_cast<std::size_t>(r)] - cpu.loss_sum[static_cast<std::size_t>(r)]) /
+                        cpu.loss_sum[static_cast<std::size_t>(r)]);
   }
-  std::printf("[one step fp32] worst: gradient %.3e, step %.3e, fused step %.3e, GEMM head %.3e, loss %.3e "
-              "(tolerance 1e-4)\n",
-              gradient_error, step_error, fused_error, gemm_head_error, loss_error);
+  std::printf(
+      "[one step fp32] worst: gradient %.3e, step %.3e, fused step %.3e, GEMM head %.3e, loss %.3e "
+      "(tolerance 1e-4)\n",
+      gradient_error, step_error, fused_error, gemm_head_error, loss_error);
   CHECK(gemm_head_error <= 1e-4);
   CHECK(gradient_error <= 1e-4);
   CHECK(step_error <= 1e-4);
@@ -265,9 +266,10 @@ TEST_CASE("One GPU SGD step of K = 3 replicas equals the CPU trainer's within fl
     mutant_error = std::max(mutant_error, std::abs(static_cast<double>(gpu_step_vector[j]) - wrong_step[j]));
   double scale = 0.0;
   for (const float v : wrong_step) scale = std::max(scale, std::abs(static_cast<double>(v)));
-  std::printf("[one step fp32] mutant (CPU eta x 1.001): step error %.3e against the stored-gradient GPU step (must "
-              "exceed 1e-4)\n",
-              mutant_error / scale);
+  std::printf(
+      "[one step fp32] mutant (CPU eta x 1.001): step error %.3e against the stored-gradient GPU step (must "
+      "exceed 1e-4)\n",
+      mutant_error / scale);
   CHECK(mutant_error / scale > 1e-4);
 }
 
@@ -293,16 +295,17 @@ TEST_CASE("One GPU step with tf32 GEMMs agrees with the CPU within the tf32 tole
     for (int r = 0; r < kReplicas; ++r) {
       const std::size_t base = static_cast<std::size_t>(r) * arch.parameter_count + head.param_offset;
       const std::size_t weights = static_cast<std::size_t>(head.out_size) * head.in_size;
-      head_error = std::max({head_error, relative_max_error(tf32.gradients, cpu.gradients, cpu.gradients, base, base + weights),
-                             relative_max_error(tf32.gradients, cpu.gradients, cpu.gradients, base + weights,
-                                                base + head.param_count)});
+      head_error = std::max(
+          {head_error, relative_max_error(tf32.gradients, cpu.gradients, cpu.gradients, base, base + weights),
+           relative_max_error(tf32.gradients, cpu.gradients, cpu.gradients, base + weights, base + head.param_count)});
     }
     double differs = 0.0;
     for (std::size_t j = 0; j < fp32.gradients.size(); ++j)
       differs = std::max(differs, std::abs(static_cast<double>(tf32.gradients[j]) - fp32.gradients[j]));
-    std::printf("[one step tf32] %s: worst block error %.3e, head %.3e (tolerance 2e-2); max |tf32 - fp32| gradient "
-                "entry %.3e (must be > 0: else cuBLAS chose no TF32 kernel and nothing was tested)\n",
-                arch.description.c_str(), error, head_error, differs);
+    std::printf(
+        "[one step tf32] %s: worst block error %.3e, head %.3e (tolerance 2e-2); max |tf32 - fp32| gradient "
+        "entry %.3e (must be > 0: else cuBLAS chose no TF32 kernel and nothing was tested)\n",
+        arch.description.c_str(), error, head_error, differs);
     CHECK(head_error <= 2e-2);
     if (!hidden) CHECK(error <= 2e-2);
     CHECK(differs > 0.0);
@@ -338,12 +341,13 @@ void check_cnn_step(const Architecture& arch, const Dataset& train, const Datase
   CHECK(whole_error <= 1e-4);
   double loss_error = 0.0;
   for (int r = 0; r < kReplicas; ++r)
-    loss_error = std::max(loss_error, std::abs(gpu.loss_sum[static_cast<std::size_t>(r)] -
-                                               cpu.loss_sum[static_cast<std::size_t>(r)]) /
-                                          cpu.loss_sum[static_cast<std::size_t>(r)]);
-  std::printf("[cnn step %s] worst: gradient %.3e (by sample), %.3e (one GEMM), fused step %.3e, loss %.3e "
-              "(tolerance 1e-4)\n",
-              label, gradient_error, whole_error, fused_error, loss_error);
+    loss_error = std::max(
+        loss_error, std::abs(gpu.loss_sum[static_cast<std::size_t>(r)] - cpu.loss_sum[static_cast<std::size_t>(r)]) /
+                        cpu.loss_sum[static_cast<std::size_t>(r)]);
+  std::printf(
+      "[cnn step %s] worst: gradient %.3e (by sample), %.3e (one GEMM), fused step %.3e, loss %.3e "
+      "(tolerance 1e-4)\n",
+      label, gradient_error, whole_error, fused_error, loss_error);
   CHECK(gradient_error <= 1e-4);
   CHECK(fused_error <= 1e-4);
   CHECK(loss_error <= 1e-4);
@@ -395,9 +399,10 @@ TEST_CASE("GPU and CPU trainers give the same few-epoch CNN trajectories") {
     double worst = 0.0;
     for (std::size_t j = 0; j < a.size(); ++j)
       if (!std::isnan(b[j])) worst = std::max(worst, std::abs(a[j] - b[j]) / std::abs(b[j]));
-    std::printf("[cnn epochs] %-10s worst relative difference %.3e (tolerance 1e-3); replica 0 last row GPU %.6f "
-                "CPU %.6f\n",
-                name, worst, a[a.size() - kReplicas], b[b.size() - kReplicas]);
+    std::printf(
+        "[cnn epochs] %-10s worst relative difference %.3e (tolerance 1e-3); replica 0 last row GPU %.6f "
+        "CPU %.6f\n",
+        name, worst, a[a.size() - kReplicas], b[b.size() - kReplicas]);
     CHECK(worst <= 1e-3);
   }
   const auto& a = gpu.table("test_accuracy").values;
@@ -430,8 +435,7 @@ TEST_CASE("GPU and CPU trainers give the same few-epoch loss trajectories under 
     spec.measure.curvature = spec.measure.sharpness = false;
     const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
     CudaTrainTiming timing;
-    const TrainResult gpu =
-        train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, &timing);
+    const TrainResult gpu = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, &timing);
     std::printf("[epochs %s] K=%d, 3 epochs of 38 steps, b=16; GPU %.3f s (training %.3f s)\n",
                 optimizer_name(kind).c_str(), kReplicas, gpu.seconds, timing.training_seconds);
     test::check_trajectories_match(("epochs " + optimizer_name(kind)).c_str(), gpu, cpu);
@@ -478,8 +482,8 @@ TEST_CASE("Step graphs give the eager path's results bit for bit") {
     CudaTrainTiming eager_timing, graph_timing;
     CudaTrainerChoices eager_choices;
     eager_choices.step_graphs = false;
-    const TrainResult eager = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
-                                                  &eager_timing, eager_choices);
+    const TrainResult eager =
+        train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {}, &eager_timing, eager_choices);
     const TrainResult graphs = train_replicas_cuda(spec, c.arch, train, test, kSeed, MatmulPrecision::fp32, {},
                                                    &graph_timing, CudaTrainerChoices{});
     std::printf("[graphs %s] graphs captured: eager %d, with graphs %d\n", c.name, eager_timing.step_graphs,
@@ -510,7 +514,8 @@ TEST_CASE("The fused head at b = 128 gives the CPU trainer's trajectories") {
   const TrainResult cpu = train_replicas(spec, arch, train, test, kSeed);
   CudaTrainerChoices choices;
   choices.fused_head_max_batch = 128;
-  const TrainResult gpu = train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
+  const TrainResult gpu =
+      train_replicas_cuda(spec, arch, train, test, kSeed, MatmulPrecision::fp32, {}, nullptr, choices);
   test::check_trajectories_match("fused head b = 128", gpu, cpu);
   const auto& loss = cpu.table("train_loss").values;
   CHECK(loss[3 * kReplicas] < loss[1 * kReplicas]);
@@ -534,11 +539,11 @@ TEST_CASE("round_to_tf32 rounds to 10 mantissa bits, ties away from zero") {
   CHECK(round_to_tf32(1.0f + ulp) == 1.0f + ulp);
   CHECK(round_to_tf32(1.0f + 0.25f * ulp) == 1.0f);
   CHECK(round_to_tf32(1.0f + 0.75f * ulp) == 1.0f + ulp);
-  CHECK(round_to_tf32(1.0f + 0.5f * ulp) == 1.0f + ulp);     // a tie: away from zero
-  CHECK(round_to_tf32(-1.0f - 0.5f * ulp) == -1.0f - ulp);   // and for negative values
-  CHECK(round_to_tf32(1.0f + 1.5f * ulp) == 1.0f + 2 * ulp); // (ties to even would give the same here)
-  CHECK(round_to_tf32(1.0f + 2.5f * ulp) == 1.0f + 3 * ulp); // (ties to even would give 1 + 2 ulp)
-  CHECK(round_to_tf32(std::nextafter(2.0f, 0.0f)) == 2.0f);  // the carry into the exponent
+  CHECK(round_to_tf32(1.0f + 0.5f * ulp) == 1.0f + ulp);      // a tie: away from zero
+  CHECK(round_to_tf32(-1.0f - 0.5f * ulp) == -1.0f - ulp);    // and for negative values
+  CHECK(round_to_tf32(1.0f + 1.5f * ulp) == 1.0f + 2 * ulp);  // (ties to even would give the same here)
+  CHECK(round_to_tf32(1.0f + 2.5f * ulp) == 1.0f + 3 * ulp);  // (ties to even would give 1 + 2 ulp)
+  CHECK(round_to_tf32(std::nextafter(2.0f, 0.0f)) == 2.0f);   // the carry into the exponent
   CHECK(round_to_tf32(0.0f) == 0.0f);
 }
 

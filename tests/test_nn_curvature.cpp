@@ -64,7 +64,8 @@ TEST_CASE("Power iteration finds the top Hessian eigenvalue at the predicted rat
   CHECK(std::abs(at40 - 5.0) < 1e-5);
   // Mutant: too few iterations for a close second eigenvalue leaves a visible bias.
   const Quadratic close = rotated_quadratic({5.0, 4.9, 1.0, 1.0, 1.0, 1.0});
-  const double early = top_hessian_eigenvalue(close.objective(), close.c, 3, RandomStream(1, 0, 0, StreamPurpose::user));
+  const double early =
+      top_hessian_eigenvalue(close.objective(), close.c, 3, RandomStream(1, 0, 0, StreamPurpose::user));
   CHECK(std::abs(early - 5.0) > 1e-3);
 }
 
@@ -93,7 +94,8 @@ TEST_CASE("Worst-case adaptive l_inf sharpness reaches the best vertex of the bo
   const Quadratic q = rotated_quadratic({6.0, 0.5, 0.4, 0.3, 0.2, 0.1});
   const double rho = 2e-4;
   const double truth = worst_vertex(q, rho);
-  const double found = worst_case_linf_sharpness(q.objective(), q.c, rho, 20, RandomStream(4, 0, 0, StreamPurpose::user));
+  const double found =
+      worst_case_linf_sharpness(q.objective(), q.c, rho, 20, RandomStream(4, 0, 0, StreamPurpose::user));
   CHECK(found == Approx(truth).epsilon(1e-9));
   // Mutant: the l2 worst case rho^2 lambda_max ||c||^2 / 2 over the ball of the same scale is not it.
   CHECK(std::abs(found - rho * rho * 6.0 * q.c.squaredNorm() / 2.0) > 1e-3 * truth);

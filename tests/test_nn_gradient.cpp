@@ -26,15 +26,16 @@ Dataset random_images(int channels, int height, int width, int classes, int n, s
   RandomStream stream(seed, 0, 0, StreamPurpose::user);
   for (std::size_t j = 0; j < static_cast<std::size_t>(n) * set.features(); ++j)
     set.pixels.push_back(static_cast<float>(stream.normal()));
-  for (int i = 0; i < n; ++i) set.labels.push_back(static_cast<std::int32_t>(stream.below(static_cast<std::uint32_t>(classes))));
+  for (int i = 0; i < n; ++i)
+    set.labels.push_back(static_cast<std::int32_t>(stream.below(static_cast<std::uint32_t>(classes))));
   return set;
 }
 
 // Largest |analytic - numeric| / max(1e-3, |numeric|) over a spread of coordinates.
 // `mutate` may corrupt the analytic gradient (the mutant tests) before the comparison.
 template <class Mutate = void (*)(const Architecture&, std::vector<double>&)>
-double worst_relative_error(const Architecture& arch, const Dataset& set,
-                            Mutate mutate = [](const Architecture&, std::vector<double>&) {}) {
+double worst_relative_error(
+    const Architecture& arch, const Dataset& set, Mutate mutate = [](const Architecture&, std::vector<double>&) {}) {
   Network<double> net(arch);
   std::vector<double> w(arch.parameter_count);
   initialise_parameters(arch, 7, 0, w.data());
@@ -117,8 +118,10 @@ TEST_CASE("The full-gradient norm over a set in batches equals the gradient of t
   for (const double v : g) exact += v * v;
   exact = std::sqrt(exact);
   const double batched = full_gradient_norm(arch, set, w.data(), 5);
-  std::printf("[full gradient] 23 samples, batches of 5: batched %.9g, one double batch %.9g, relative %.2e "
-              "(tolerance 1e-5)\n", batched, exact, std::abs(batched - exact) / exact);
+  std::printf(
+      "[full gradient] 23 samples, batches of 5: batched %.9g, one double batch %.9g, relative %.2e "
+      "(tolerance 1e-5)\n",
+      batched, exact, std::abs(batched - exact) / exact);
   CHECK(std::abs(batched - exact) <= 1e-5 * exact);
   CHECK(full_gradient_norm(arch, set, w.data(), 23) == Approx(exact).epsilon(1e-5));
 
@@ -148,8 +151,7 @@ TEST_CASE("The full-gradient norm over a set in batches equals the gradient of t
 // the thread count on an AVX-512 build). Offsets 0 .. 15 floats cover every packet size.
 TEST_CASE("network gradients do not depend on the alignment of the caller's buffers", "[nn]") {
   for (const bool cnn : {false, true}) {
-    const Architecture arch = cnn ? Architecture::cnn(1, 8, 8, {4, 6}, 3, 10)
-                                  : Architecture::mlp(1, 8, 8, {37}, 10);
+    const Architecture arch = cnn ? Architecture::cnn(1, 8, 8, {4, 6}, 3, 10) : Architecture::mlp(1, 8, 8, {37}, 10);
     const Dataset set = random_images(1, 8, 8, 10, 32, 11);
     std::vector<std::uint32_t> idx(set.size());
     std::iota(idx.begin(), idx.end(), 0u);
@@ -157,7 +159,8 @@ TEST_CASE("network gradients do not depend on the alignment of the caller's buff
     std::vector<std::int32_t> y;
     gather_batch(set, arch, idx.data(), static_cast<int>(idx.size()), x, y);
     const std::size_t P = arch.parameter_count;
-    std::vector<float, Eigen::aligned_allocator<float>> w_storage(P + 16), g_storage(P + 16);  // offset 0 = packet-aligned
+    std::vector<float, Eigen::aligned_allocator<float>> w_storage(P + 16),
+        g_storage(P + 16);  // offset 0 = packet-aligned
     std::vector<float> reference;
     for (std::size_t offset = 0; offset < 16; ++offset) {
       float* w = w_storage.data() + offset;

@@ -60,9 +60,9 @@ std::vector<std::vector<float>> planar_iterates(const std::vector<double>& x, co
 // The grid loss at point (i, j) evaluated here from the slice's own directions and samples.
 double direct_loss(const Landscape& l, const std::vector<float>& centre, const Dataset& train, std::uint32_t seed,
                    int samples, int i, int j) {
-  const auto chosen = random_indices(train.size(), static_cast<std::size_t>(samples),
-                                     RandomStream(seed, static_cast<std::uint32_t>(l.replica), 0,
-                                                  StreamPurpose::network_landscape));
+  const auto chosen =
+      random_indices(train.size(), static_cast<std::size_t>(samples),
+                     RandomStream(seed, static_cast<std::uint32_t>(l.replica), 0, StreamPurpose::network_landscape));
   std::vector<float> w(centre.size());
   const double a = l.coordinates[static_cast<std::size_t>(i)], b = l.coordinates[static_cast<std::size_t>(j)];
   for (std::size_t k = 0; k < w.size(); ++k)
@@ -235,8 +235,8 @@ TEST_CASE("PCA of a high-dimensional random walk gives the random walk's princip
   Eigen::MatrixXd M(kSteps + 1, kSteps + 1);
   for (int i = 0; i <= kSteps; ++i)
     for (int j = 0; j <= kSteps; ++j) M(i, j) = std::min(i, j);
-  const Eigen::MatrixXd C =
-      Eigen::MatrixXd::Identity(kSteps + 1, kSteps + 1) - Eigen::MatrixXd::Constant(kSteps + 1, kSteps + 1, 1.0 / (kSteps + 1));
+  const Eigen::MatrixXd C = Eigen::MatrixXd::Identity(kSteps + 1, kSteps + 1) -
+                            Eigen::MatrixXd::Constant(kSteps + 1, kSteps + 1, 1.0 / (kSteps + 1));
   const Eigen::VectorXd limit = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(C * M * C).eigenvalues();
   const double share1 = limit(kSteps) / limit.sum(), share2 = limit(kSteps - 1) / limit.sum();
   RandomStream s(21, 0, 0, StreamPurpose::user);
@@ -251,8 +251,8 @@ TEST_CASE("PCA of a high-dimensional random walk gives the random walk's princip
   spec.points = 3;
   spec.samples = 64;
   const Landscape l = measure_landscape(spec, kArch, train, 1, 0, walk);
-  std::printf("[random walk pca] d1 %.4f (limit %.4f), d2 %.4f (limit %.4f)\n", l.explained[0], share1,
-              l.explained[1], share2);
+  std::printf("[random walk pca] d1 %.4f (limit %.4f), d2 %.4f (limit %.4f)\n", l.explained[0], share1, l.explained[1],
+              share2);
   CHECK(std::abs(l.explained[0] - share1) < 5 * 0.0040);
   CHECK(std::abs(l.explained[1] - share2) < 5 * 0.0023);
 }

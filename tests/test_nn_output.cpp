@@ -45,12 +45,13 @@ void write_idx_folder(const fs::path& dir, int train_n, int test_n) {
       const int label = static_cast<int>(s.below(3));
       labels.push_back(static_cast<unsigned char>(label));
       for (int p = 0; p < 64; ++p)
-        pixels.push_back(static_cast<unsigned char>(std::clamp(100.0 + (p / 8 == 2 * label ? 80.0 : 0.0) + 40.0 * s.normal(), 0.0, 255.0)));
+        pixels.push_back(static_cast<unsigned char>(
+            std::clamp(100.0 + (p / 8 == 2 * label ? 80.0 : 0.0) + 40.0 * s.normal(), 0.0, 255.0)));
     }
     write(is_train ? "train-images-idx3-ubyte.gz" : "t10k-images-idx3-ubyte.gz", 0x803,
           {static_cast<std::uint32_t>(n), 8, 8}, pixels);
-    write(is_train ? "train-labels-idx1-ubyte.gz" : "t10k-labels-idx1-ubyte.gz", 0x801,
-          {static_cast<std::uint32_t>(n)}, labels);
+    write(is_train ? "train-labels-idx1-ubyte.gz" : "t10k-labels-idx1-ubyte.gz", 0x801, {static_cast<std::uint32_t>(n)},
+          labels);
   }
 }
 
@@ -59,12 +60,13 @@ void write_idx_folder(const fs::path& dir, int train_n, int test_n) {
 TEST_CASE("A config over IDX files trains and writes the documented networks group") {
   const fs::path dir = fs::temp_directory_path() / ("sgds_test_nn_output_" + std::to_string(::getpid()));
   write_idx_folder(dir / "data", 400, 100);
-  const std::string text = "seed = 3\n[data]\nsource = \"idx\"\ndir = \"" + (dir / "data").string() +
-                           "\"\nvalidation = 50\n[model]\nkind = \"cnn\"\nchannels = [2, 2]\n"
-                           "[train]\nreplicas = 2\nepochs = 2\n[measure]\nnoise_samples = 64\ncurvature_samples = 32\n"
-                           "power_iterations = 3\nhutchinson_probes = 2\nsharpness_samples = 32\nsharpness_batch = 16\n"
-                           "sharpness_steps = 3\naverage_draws = 2\n"
-                           "[[run]]\nname = \"hybrid\"\nschedule = { kind = \"hybrid\", eta = 0.05, batch = 8, every = 1 }\n";
+  const std::string text =
+      "seed = 3\n[data]\nsource = \"idx\"\ndir = \"" + (dir / "data").string() +
+      "\"\nvalidation = 50\n[model]\nkind = \"cnn\"\nchannels = [2, 2]\n"
+      "[train]\nreplicas = 2\nepochs = 2\n[measure]\nnoise_samples = 64\ncurvature_samples = 32\n"
+      "power_iterations = 3\nhutchinson_probes = 2\nsharpness_samples = 32\nsharpness_batch = 16\n"
+      "sharpness_steps = 3\naverage_draws = 2\n"
+      "[[run]]\nname = \"hybrid\"\nschedule = { kind = \"hybrid\", eta = 0.05, batch = 8, every = 1 }\n";
   const TrainConfig config = parse_train_config(parse_config_text(text, "test.toml"));
   const LoadedData data = load_training_data(config.data);
   REQUIRE(data.train.size() == 350);

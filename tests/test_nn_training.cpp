@@ -30,7 +30,8 @@ Dataset bars(int n, std::uint32_t seed) {
     const int label = static_cast<int>(s.below(3));
     set.labels.push_back(label);
     for (int y = 0; y < 8; ++y)
-      for (int x = 0; x < 8; ++x) set.pixels.push_back(static_cast<float>((y == 2 * label ? 1.0 : 0.0) + 0.8 * s.normal()));
+      for (int x = 0; x < 8; ++x)
+        set.pixels.push_back(static_cast<float>((y == 2 * label ? 1.0 : 0.0) + 0.8 * s.normal()));
   }
   return set;
 }

@@ -130,7 +130,11 @@ TEST_CASE("the reader refuses foreign HDF5 files and non-HDF5 files") {
   }
   CHECK_THROWS_WITH(ResultReader(foreign.string()), Catch::Contains("is not an sgdsmooth result file"));
   const fs::path text = scratch("text.h5");
-  { std::FILE* f = std::fopen(text.c_str(), "w"); std::fputs("not hdf5", f); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen(text.c_str(), "w");
+    std::fputs("not hdf5", f);
+    std::fclose(f);
+  }
   CHECK_THROWS_WITH(ResultReader(text.string()), Catch::Contains("is not a readable HDF5 file"));
   CHECK_THROWS_WITH(ResultReader(scratch("missing.h5").string()), Catch::Contains("No such file or directory"));
   CHECK_THROWS_WITH(ResultReader(scratch("").string()), Catch::Contains("is a folder; expected a regular file"));
@@ -147,8 +151,8 @@ TEST_CASE("the reader refuses files that crash libhdf5 with one line naming them
   int files = 0;
   for (const auto& entry : fs::directory_iterator(fs::path(SGDS_TEST_DATA_DIR) / "fuzz_crashes")) {
     const std::string file = entry.path().string();
-    CHECK_THROWS_WITH(ResultReader(file), Catch::StartsWith("'" + file + "': corrupted HDF5 file (") &&
-                                              !Catch::Contains("\n"));
+    CHECK_THROWS_WITH(ResultReader(file),
+                      Catch::StartsWith("'" + file + "': corrupted HDF5 file (") && !Catch::Contains("\n"));
     ++files;
   }
   CHECK(files >= 1);
@@ -170,7 +174,8 @@ TEST_CASE("the reader refuses a file whose groups form a link cycle") {
     H5Fclose(id);
   }
   strip_seal(file);  // unsealed, so the reader's trial read in a child walks it
-  CHECK_THROWS_WITH(ResultReader(file.string()), Catch::Contains("corrupted HDF5 file (groups nested more than 64 deep"));
+  CHECK_THROWS_WITH(ResultReader(file.string()),
+                    Catch::Contains("corrupted HDF5 file (groups nested more than 64 deep"));
 }
 
 TEST_CASE("an attribute without any value prints as an empty list") {
@@ -203,11 +208,13 @@ TEST_CASE("a one-value attribute read refuses an attribute holding several value
   H5Tclose(string_type);
   H5Sclose(space);
   CHECK_THROWS_WITH(f.root().attribute_double("eta"), Catch::Contains("/@eta holds 3 values; expected one number"));
-  CHECK_THROWS_WITH(f.root().attribute_string("filetype"), Catch::Contains("/@filetype holds 3 values; expected one string"));
+  CHECK_THROWS_WITH(f.root().attribute_string("filetype"),
+                    Catch::Contains("/@filetype holds 3 values; expected one string"));
   CHECK(f.root().attribute_as_text("eta") == "[1, 2, 3]");
   f.close();
-  CHECK_THROWS_WITH(ResultReader(file.string()),
-                    Catch::Contains("is not a readable sgdsmooth result file (HDF5: attribute /@filetype holds 3 values"));
+  CHECK_THROWS_WITH(
+      ResultReader(file.string()),
+      Catch::Contains("is not a readable sgdsmooth result file (HDF5: attribute /@filetype holds 3 values"));
 }
 
 TEST_CASE("the seal catches any changed, missing or added byte") {
@@ -232,16 +239,16 @@ TEST_CASE("the seal catches any changed, missing or added byte") {
   std::vector<char> shorter(bytes.begin(), bytes.end() - 1), longer = bytes;
   longer.push_back('\0');
   write_bytes(damaged, shorter);
-  CHECK(check_seal(damaged.string()).problem == "1 bytes short of the " + std::to_string(bytes.size()) +
-                                                     " it was sealed with");
+  CHECK(check_seal(damaged.string()).problem ==
+        "1 bytes short of the " + std::to_string(bytes.size()) + " it was sealed with");
   write_bytes(damaged, longer);
   CHECK(check_seal(damaged.string()).state == SealState::broken);
   std::vector<char> zeroed = bytes;
   std::fill(zeroed.begin() + 4096, zeroed.begin() + 8192, '\0');
   write_bytes(damaged, zeroed);
   CHECK(check_seal(damaged.string()).problem.rfind("checksum mismatch", 0) == 0);
-  CHECK_THROWS_WITH(ResultReader(damaged.string()), Catch::Contains("is corrupted (checksum mismatch") &&
-                                                        !Catch::Contains("\n"));
+  CHECK_THROWS_WITH(ResultReader(damaged.string()),
+                    Catch::Contains("is corrupted (checksum mismatch") && !Catch::Contains("\n"));
 }
 
 TEST_CASE("an unsealed file of a sealing schema is refused as never completed") {

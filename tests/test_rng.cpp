@@ -18,9 +18,11 @@ TEST_CASE("Philox4x32-10 matches Random123's published known-answer vectors") {
   };
   const Kat kats[] = {
       {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
-      {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff},
+      {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+       {0xffffffff, 0xffffffff},
        {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
-      {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0},
+      {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
+       {0xa4093822, 0x299f31d0},
        {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
   };
   for (const auto& k : kats) {
@@ -53,7 +55,7 @@ TEST_CASE("normals have mean 0 and variance 1 within 5 standard errors") {
   }
   const double mean = sum / n, second = sum2 / n, fourth = sum4 / n;
   CHECK(std::fabs(mean) <= 5.0 / std::sqrt(n));
-  CHECK(std::fabs(second - 1.0) <= 5.0 * std::sqrt(2.0 / n));  // Var(z^2) = 2
+  CHECK(std::fabs(second - 1.0) <= 5.0 * std::sqrt(2.0 / n));   // Var(z^2) = 2
   CHECK(std::fabs(fourth - 3.0) <= 5.0 * std::sqrt(96.0 / n));  // Var(z^4) = 105 - 9
 }
 

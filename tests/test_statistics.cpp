@@ -8,7 +8,6 @@
 
 using namespace sgds;
 
-
 TEST_CASE("normal quantiles and sample quantiles") {
   CHECK(normal_quantile(0.975) == Approx(1.959963985).epsilon(1e-9));
   CHECK(normal_quantile(0.5) == Approx(0.0).margin(1e-12));

@@ -101,7 +101,8 @@ TEST_CASE("Every point belongs to exactly one worker for any shards x ranks") {
       std::vector<int> owners(23, 0);
       for (int shard = 0; shard < shards; ++shard)
         for (int rank = 0; rank < ranks; ++rank)
-          for (std::int64_t p : worker_points(23, SweepWorker{shard, shards, rank, ranks})) ++owners[static_cast<std::size_t>(p)];
+          for (std::int64_t p : worker_points(23, SweepWorker{shard, shards, rank, ranks}))
+            ++owners[static_cast<std::size_t>(p)];
       CHECK(std::all_of(owners.begin(), owners.end(), [](int n) { return n == 1; }));
     }
   CHECK(worker_points(7, SweepWorker{1, 3, 0, 1}) == std::vector<std::int64_t>{1, 4});
@@ -111,14 +112,16 @@ TEST_CASE("Every point belongs to exactly one worker for any shards x ranks") {
 TEST_CASE("Shard text is checked") {
   CHECK(parse_shard("2/5").shard == 2);
   CHECK(parse_shard("2/5").shards == 5);
-  for (const char* bad : {"5/5", "-1/3", "1/0", "1", "a/b", "1/2x", "", "/3"}) CHECK_THROWS_AS(parse_shard(bad), ConfigError);
+  for (const char* bad : {"5/5", "-1/3", "1/0", "1", "a/b", "1/2x", "", "/3"})
+    CHECK_THROWS_AS(parse_shard(bad), ConfigError);
 }
 
 TEST_CASE("Bad sweep tables are refused with one line naming the key") {
   CHECK_THAT(error_of("[sweep]\nzip = { \"experiment.*.steps\" = [1, 2], \"experiment.*.trajectories\" = [8] }\n"),
              Catch::Contains("sweep.zip.experiment.*.trajectories") && Catch::Contains("2 values"));
   CHECK_THAT(error_of("[sweep]\ngrid = { \"experiment.*.steps\" = [] }\n"), Catch::Contains("non-empty array"));
-  CHECK_THAT(error_of("[sweep]\ngrid = { \"experiment.*.steps\" = 5 }\n"), Catch::Contains("sweep.grid.experiment.*.steps"));
+  CHECK_THAT(error_of("[sweep]\ngrid = { \"experiment.*.steps\" = 5 }\n"),
+             Catch::Contains("sweep.grid.experiment.*.steps"));
   CHECK_THAT(error_of("[sweep]\ngrid = {}\n"), Catch::Contains("sweep.grid"));
   CHECK_THAT(error_of("[sweep]\ngrid = { seed = [1, 2] }\n"), Catch::Contains("sweep.grid.seed"));
   CHECK_THAT(error_of("[sweep]\nreplicate = 2\n"), Catch::Contains("sweep.replicate") && Catch::Contains("replicates"));
@@ -129,8 +132,10 @@ TEST_CASE("Bad sweep tables are refused with one line naming the key") {
   // A bad value deep in the grid is found before anything runs, naming the point and the key.
   CHECK_THAT(error_of("[sweep]\ngrid = { \"experiment.*.schedule.eta\" = [0.1, -0.2] }\n"),
              Catch::Contains("sweep point 1") && Catch::Contains("experiment[0].schedule.eta"));
-  CHECK_THAT(error_of("[sweep]\nreplicates = 100000\ngrid = { \"experiment.*.steps\" = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }\n"),
-             Catch::Contains("at most 1000000 points"));
+  CHECK_THAT(
+      error_of(
+          "[sweep]\nreplicates = 100000\ngrid = { \"experiment.*.steps\" = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] }\n"),
+      Catch::Contains("at most 1000000 points"));
 }
 
 TEST_CASE("A point file gives back what was written") {
@@ -158,7 +163,8 @@ TEST_CASE("A point file gives back what was written") {
   CHECK(b.parameters.size() == a.parameters.size());
   for (const auto& [key, value] : a.parameters) {
     // Booleans come back as the int64 they were stored as.
-    if (std::holds_alternative<bool>(value)) CHECK(std::get<std::int64_t>(b.parameters.at(key)) == std::get<bool>(value));
+    if (std::holds_alternative<bool>(value))
+      CHECK(std::get<std::int64_t>(b.parameters.at(key)) == std::get<bool>(value));
     else CHECK(b.parameters.at(key) == value);
   }
   CHECK(b.steps == a.steps);

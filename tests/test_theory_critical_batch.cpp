@@ -59,7 +59,7 @@ TEST_CASE("b* minimises b K(b) over every whole batch, and sits between b_min an
     CHECK(best.cost == brute_cost);
     const double ratio = static_cast<double>(best.batch) / noise_floor_batch(q, eps2);
     CHECK(ratio > 1.0);
-    CHECK(ratio < 1.3);       // not the SFO bound's 2
+    CHECK(ratio < 1.3);         // not the SFO bound's 2
     CHECK(ratio < last_ratio);  // tends to 1 as eps -> 0
     last_ratio = ratio;
   }

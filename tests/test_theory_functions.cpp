@@ -133,8 +133,8 @@ TEST_CASE("registry names round-trip and bad names are rejected") {
   for (const auto& name : function_names()) CHECK(function_name(make_function(name, 2)) == name);
   CHECK_THROWS_AS(make_function("rastrign", 2), ConfigError);
   CHECK_THROWS_AS(make_function("rosenbrock", 1), ConfigError);
-  const toml::table doc = parse_config_text("name = \"quadratic\"\ndim = 3\na = 2.0\ncondition = 10.0\nbogus = 1",
-                                            "test");
+  const toml::table doc =
+      parse_config_text("name = \"quadratic\"\ndim = 3\na = 2.0\ncondition = 10.0\nbogus = 1", "test");
   ConfigTable table(doc, "problem");
   const FunctionVariant f = make_function(table);
   CHECK(function_dim(f) == 3);

@@ -43,11 +43,16 @@ TEST_CASE("kernel moments match Monte Carlo for the finite-variance kernels") {
     KernelSpec k;
     int dim;
   };
-  const Case cases[] = {{make_kernel("gaussian"), 1},           {make_kernel("gaussian", -1, 0.7), 3},
-                        {make_kernel("ball"), 1},               {make_kernel("ball", -1, 2.0), 3},
-                        {make_kernel("box", -1, 2.0), 1},       {make_kernel("box"), 4},
-                        {make_kernel("exponential", -1, 1.5), 1}, {make_kernel("rayleigh"), 2},
-                        {make_kernel("student_t", 5.0), 1},     {make_kernel("pareto", 5.0), 1},
+  const Case cases[] = {{make_kernel("gaussian"), 1},
+                        {make_kernel("gaussian", -1, 0.7), 3},
+                        {make_kernel("ball"), 1},
+                        {make_kernel("ball", -1, 2.0), 3},
+                        {make_kernel("box", -1, 2.0), 1},
+                        {make_kernel("box"), 4},
+                        {make_kernel("exponential", -1, 1.5), 1},
+                        {make_kernel("rayleigh"), 2},
+                        {make_kernel("student_t", 5.0), 1},
+                        {make_kernel("pareto", 5.0), 1},
                         {make_kernel("alpha_stable", 2.0), 1}};
   std::uint32_t seed = 100;
   for (const auto& c : cases) {
@@ -58,7 +63,8 @@ TEST_CASE("kernel moments match Monte Carlo for the finite-variance kernels") {
     const Estimate first = estimate(c.k, c.dim, n, seed++, [](const double* u) { return u[0]; });
     CHECK(std::fabs(first.z(m.coordinate_mean)) < kZ);
     if (!std::isnan(m.mean_norm)) {
-      const Estimate nrm = estimate(c.k, c.dim, n, seed++, [&](const double* u) { return std::sqrt(dot(c.dim, u, u)); });
+      const Estimate nrm =
+          estimate(c.k, c.dim, n, seed++, [&](const double* u) { return std::sqrt(dot(c.dim, u, u)); });
       CHECK(std::fabs(nrm.z(m.mean_norm)) < kZ);
       CHECK(m.mean_norm <= m.mean_norm_bound + 1e-12);
     }

@@ -39,7 +39,8 @@ TEST_CASE("Rastrigin: the smallest eigenvalue on B(0, 3 delta) is 2 - 40 pi^2 ex
     INFO("delta " << s.delta);
     CHECK(std::fabs(s.x_star[0]) < 1e-6);
     // 3 delta >= 1/2, so the ball contains a point where cos(2 pi x) = -1.
-    CHECK(s.min_eigenvalue == Approx(2.0 - 40.0 * kPi * kPi * std::exp(-2.0 * kPi * kPi * s.delta * s.delta)).margin(1e-4));
+    CHECK(s.min_eigenvalue ==
+          Approx(2.0 - 40.0 * kPi * kPi * std::exp(-2.0 * kPi * kPi * s.delta * s.delta)).margin(1e-4));
   }
   CHECK(r.all_centering_ok);
   CHECK(r.nice);

@@ -101,7 +101,7 @@ TEST_CASE("the foundation's constant schedule config still parses and bad keys a
   const ScheduleSpec s = parse("kind = 'constant'\neta = 0.1\nbatch = 8");
   CHECK(schedule_at(s, 1000).eta == 0.1);
   CHECK(schedule_at(s, 1000).batch == 8.0);
-  CHECK_THROWS_AS(parse("kind = 'lr_decay'\neta = 0.1"), ConfigError);  // every missing
+  CHECK_THROWS_AS(parse("kind = 'lr_decay'\neta = 0.1"), ConfigError);             // every missing
   CHECK_THROWS_AS(parse("kind = 'constant'\neta = 0.1\nevery = 3"), ConfigError);  // unknown key
   CHECK_THROWS_AS(parse("kind = 'cosin'\neta = 0.1"), ConfigError);
 }
@@ -117,8 +117,9 @@ TEST_CASE("momentum delta formulas and their inversions") {
     CHECK(nshb_eta_for_delta(d2, beta, c2, b, k2) == Approx(0.05).epsilon(1e-12));
     CHECK(shb_beta_for_delta(d1, 0.05, c2, b, k2) == Approx(beta).epsilon(1e-10));
     CHECK(nshb_beta_for_delta(d2, 0.05, c2, b, k2) == Approx(beta).epsilon(1e-12));
-    CHECK(shb_delta(0.05, beta, c2, b, k2) == Approx(0.05 * std::sqrt(c2 / b + beta * (beta * beta - beta + 1) /
-                                                                           ((1 - beta) * (1 - beta)) * (c2 / b + k2))));
+    CHECK(
+        shb_delta(0.05, beta, c2, b, k2) ==
+        Approx(0.05 * std::sqrt(c2 / b + beta * (beta * beta - beta + 1) / ((1 - beta) * (1 - beta)) * (c2 / b + k2))));
   }
   // A target below the beta = 0 value has no solution.
   CHECK(std::isnan(shb_beta_for_delta(0.01, 0.05, c2, b, k2)));

@@ -264,7 +264,8 @@ TEST_CASE("ball smoothing of Rastrigin is not monotone in delta") {
     return arg;
   };
   // rho = 1/2: the ripple vanishes, f_hat = 10 + x^2 + rho^2/3.
-  for (double x : {-1.3, 0.0, 0.25, 0.7}) CHECK(BallSmoothing<Rastrigin>::value(f, 0.5, &x) == Approx(10.0 + x * x + 1.0 / 12.0).epsilon(1e-12));
+  for (double x : {-1.3, 0.0, 0.25, 0.7})
+    CHECK(BallSmoothing<Rastrigin>::value(f, 0.5, &x) == Approx(10.0 + x * x + 1.0 / 12.0).epsilon(1e-12));
   // rho = 0.75: the ripple comes back inverted, 0 becomes a local maximum, argmin near +-0.488.
   const double a = std::fabs(argmin(0.75));
   CHECK(a == Approx(0.488).margin(0.002));

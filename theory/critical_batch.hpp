@@ -51,8 +51,8 @@ inline std::int64_t steps_to_tolerance(const QuadraticCost& q, double b, double 
 }
 
 struct CriticalBatch {
-  std::int64_t batch = 0;  // b*, the smallest minimiser of b K(b) over whole batches
-  std::int64_t steps = 0;  // K(b*)
+  std::int64_t batch = 0;                                  // b*, the smallest minimiser of b K(b) over whole batches
+  std::int64_t steps = 0;                                  // K(b*)
   double cost = std::numeric_limits<double>::quiet_NaN();  // b* K(b*), gradient evaluations
 };
 

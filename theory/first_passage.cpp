@@ -6,8 +6,8 @@
 
 namespace sgds {
 
-double mean_first_passage_time(const std::function<double(double)>& potential, double diffusion, double x0,
-                               double exit, double reflect, FirstPassageQuadrature quadrature) {
+double mean_first_passage_time(const std::function<double(double)>& potential, double diffusion, double x0, double exit,
+                               double reflect, FirstPassageQuadrature quadrature) {
   const bool between = (exit < x0 && x0 <= reflect) || (reflect <= x0 && x0 < exit);
   if (!(diffusion > 0.0) || !between || quadrature.intervals < 2)
     throw std::invalid_argument("mean_first_passage_time: needs diffusion > 0 and x0 between exit and reflect");
@@ -23,7 +23,8 @@ double mean_first_passage_time(const std::function<double(double)>& potential, d
   // the exponentials neither overflow nor underflow where they matter.
   std::vector<double> inner(static_cast<std::size_t>(n) + 1, 0.0);
   for (int j = n - 1; j >= 0; --j)
-    inner[j] = inner[j + 1] + 0.5 * h * (std::exp(-(u[j] - u_min) / diffusion) + std::exp(-(u[j + 1] - u_min) / diffusion));
+    inner[j] =
+        inner[j + 1] + 0.5 * h * (std::exp(-(u[j] - u_min) / diffusion) + std::exp(-(u[j + 1] - u_min) / diffusion));
   // Outer integral from exit to x0 (x0 need not be on the grid: the last panel is partial).
   const double position = std::fabs(x0 - exit) / h;
   const int full = std::min(n, static_cast<int>(position));

@@ -15,7 +15,7 @@ struct FirstPassageQuadrature {
   int intervals = 1 << 15;  // trapezoid panels on [exit, reflect]
 };
 
-double mean_first_passage_time(const std::function<double(double)>& potential, double diffusion, double x0,
-                               double exit, double reflect, FirstPassageQuadrature quadrature = {});
+double mean_first_passage_time(const std::function<double(double)>& potential, double diffusion, double x0, double exit,
+                               double reflect, FirstPassageQuadrature quadrature = {});
 
 }  // namespace sgds

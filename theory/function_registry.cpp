@@ -39,8 +39,10 @@ const FunctionInfo kFunctions[] = {
      "box [-100, 100]; min 0 at 0 (kink: subgradient); d >= 2"},
     {"levy", 1, 1, "sin^2(pi w_1) + sum_{i<d} (w_i-1)^2 [1 + 10 sin^2(pi w_i + 1)] + (w_d-1)^2 [1 + sin^2(2 pi w_d)]",
      "w_i = 1 + (x_i - 1)/4; box [-10, 10]; min 0 at 1"},
-    {"styblinski_tang", 1, 1, "(1/2) sum (x_i^4 - 16 x_i^2 + 5 x_i)", "box [-5, 5]; min -39.16617 d at x_i = -2.903534"},
-    {"michalewicz", 1, 1, "-sum sin(x_i) sin^{2m}(i x_i^2 / pi)", "box [0, pi]; key m (10, integer >= 1); min found numerically"},
+    {"styblinski_tang", 1, 1, "(1/2) sum (x_i^4 - 16 x_i^2 + 5 x_i)",
+     "box [-5, 5]; min -39.16617 d at x_i = -2.903534"},
+    {"michalewicz", 1, 1, "-sum sin(x_i) sin^{2m}(i x_i^2 / pi)",
+     "box [0, pi]; key m (10, integer >= 1); min found numerically"},
     {"drop_wave_1d", 1, 1, "sum_i -(1 + cos(12 pi x_i)) / (2 + x_i^2/2)",
      "the authors' 1-D illustration (d = 1); box [-5, 5]; min -d at 0"},
     {"quadratic", 1, 1, "x' H x / 2, H = Q diag(a c^{i/(d-1)}) Q, Q = I - 2 ee'/d if rotated else I",
@@ -60,8 +62,7 @@ const FunctionInfo& info(const std::string& name) {
 }
 
 const bool registered = [] {
-  for (const auto& f : kFunctions)
-    RegisterCatalogueEntry({"functions", f.name, f.formula, f.details});
+  for (const auto& f : kFunctions) RegisterCatalogueEntry({"functions", f.name, f.formula, f.details});
   return true;
 }();
 
@@ -161,8 +162,8 @@ FunctionVariant make_function(const std::string& name, int dim) {
   }
   const FunctionInfo& f = info(name);
   if (dim < f.min_dim || dim > 100000)
-    throw ConfigError(fmt::format("dim: {} is not allowed for {}: expected an integer in [{}, 100000]", dim, name,
-                                  f.min_dim));
+    throw ConfigError(
+        fmt::format("dim: {} is not allowed for {}: expected an integer in [{}, 100000]", dim, name, f.min_dim));
   return build(name, dim, nullptr);
 }
 

@@ -52,11 +52,16 @@ constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
 
 double default_parameter(KernelKind kind) {
   switch (kind) {
-    case KernelKind::pareto: return 1.0;
-    case KernelKind::symmetric_pareto: return 1.5;
-    case KernelKind::student_t: return 3.0;
-    case KernelKind::alpha_stable: return 1.5;
-    default: return 0.0;
+    case KernelKind::pareto:
+      return 1.0;
+    case KernelKind::symmetric_pareto:
+      return 1.5;
+    case KernelKind::student_t:
+      return 3.0;
+    case KernelKind::alpha_stable:
+      return 1.5;
+    default:
+      return 0.0;
   }
 }
 
@@ -74,9 +79,12 @@ std::string describe_kernel(const KernelSpec& k) {
   switch (k.kind) {
     case KernelKind::pareto:
     case KernelKind::symmetric_pareto:
-    case KernelKind::alpha_stable: return fmt::format("{}(alpha={:g}) x {:g}", kernel_name(k.kind), k.parameter, k.scale);
-    case KernelKind::student_t: return fmt::format("student_t(nu={:g}) x {:g}", k.parameter, k.scale);
-    default: return fmt::format("{} x {:g}", kernel_name(k.kind), k.scale);
+    case KernelKind::alpha_stable:
+      return fmt::format("{}(alpha={:g}) x {:g}", kernel_name(k.kind), k.parameter, k.scale);
+    case KernelKind::student_t:
+      return fmt::format("student_t(nu={:g}) x {:g}", k.parameter, k.scale);
+    default:
+      return fmt::format("{} x {:g}", kernel_name(k.kind), k.scale);
   }
 }
 
@@ -123,13 +131,21 @@ KernelMoments kernel_moments(const KernelSpec& k, int dim) {
     }
     case KernelKind::ball:
       return {0.0, s * s / (d + 2.0), s * d / (d + 1.0), s * s * d / (d + 2.0), s * std::sqrt(d / (d + 2.0)), true};
-    case KernelKind::box: second = 1.0 / 3.0, abs_mean = 0.5; break;
-    case KernelKind::exponential: mean = 1.0, second = 2.0, abs_mean = 1.0, symmetric = false; break;
+    case KernelKind::box:
+      second = 1.0 / 3.0, abs_mean = 0.5;
+      break;
+    case KernelKind::exponential:
+      mean = 1.0, second = 2.0, abs_mean = 1.0, symmetric = false;
+      break;
     case KernelKind::rayleigh:
       mean = std::sqrt(kPi / 2.0), second = 2.0, abs_mean = mean, symmetric = false;
       break;
-    case KernelKind::cauchy: mean = kUnknown, second = kInfinite, abs_mean = kInfinite; break;
-    case KernelKind::levy: mean = kInfinite, second = kInfinite, abs_mean = kInfinite, symmetric = false; break;
+    case KernelKind::cauchy:
+      mean = kUnknown, second = kInfinite, abs_mean = kInfinite;
+      break;
+    case KernelKind::levy:
+      mean = kInfinite, second = kInfinite, abs_mean = kInfinite, symmetric = false;
+      break;
     case KernelKind::pareto:
       mean = p > 1.0 ? p / (p - 1.0) : kInfinite;
       second = p > 2.0 ? p / (p - 2.0) : kInfinite;
@@ -162,13 +178,19 @@ KernelMoments kernel_moments(const KernelSpec& k, int dim) {
 
 double kernel_batch_exponent(const KernelSpec& k) {
   switch (k.kind) {
-    case KernelKind::cauchy: return 0.0;
-    case KernelKind::levy: return 1.0;
-    case KernelKind::alpha_stable: return 1.0 / k.parameter - 1.0;
+    case KernelKind::cauchy:
+      return 0.0;
+    case KernelKind::levy:
+      return 1.0;
+    case KernelKind::alpha_stable:
+      return 1.0 / k.parameter - 1.0;
     case KernelKind::pareto:
-    case KernelKind::symmetric_pareto: return k.parameter > 2.0 ? -0.5 : 1.0 / k.parameter - 1.0;
-    case KernelKind::student_t: return k.parameter > 2.0 ? -0.5 : 1.0 / k.parameter - 1.0;
-    default: return -0.5;
+    case KernelKind::symmetric_pareto:
+      return k.parameter > 2.0 ? -0.5 : 1.0 / k.parameter - 1.0;
+    case KernelKind::student_t:
+      return k.parameter > 2.0 ? -0.5 : 1.0 / k.parameter - 1.0;
+    default:
+      return -0.5;
   }
 }
 

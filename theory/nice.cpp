@@ -9,14 +9,11 @@ std::vector<double> delta_sequence(const std::string& kind, double delta1, int s
   if (stages < 1) throw std::invalid_argument("delta_sequence: stages must be >= 1");
   std::vector<double> deltas;
   for (int m = 1; m <= stages; ++m) {
-    if (kind == "geometric")
-      deltas.push_back(delta1 * std::pow(gamma, m - 1));
+    if (kind == "geometric") deltas.push_back(delta1 * std::pow(gamma, m - 1));
     else if (kind == "polynomial")
       deltas.push_back(delta1 * std::pow(static_cast<double>(stages - m + 1) / stages, power));
-    else if (kind == "explicit_go")
-      deltas.push_back(delta1 * static_cast<double>(stages + 1 - m) / (stages + 1));
-    else
-      throw std::invalid_argument("delta_sequence: unknown kind " + kind);
+    else if (kind == "explicit_go") deltas.push_back(delta1 * static_cast<double>(stages + 1 - m) / (stages + 1));
+    else throw std::invalid_argument("delta_sequence: unknown kind " + kind);
   }
   return deltas;
 }

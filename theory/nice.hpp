@@ -17,9 +17,9 @@
 namespace sgds {
 
 struct NiceOptions {
-  int grid_points = 4001;       // global search grid per axis (d <= 2), or random starts (d > 2)
-  int ball_points = 400;        // Hessian evaluations per ball (d > 1); d = 1 uses a grid of this size
-  int mc_samples = 4000;        // Monte Carlo samples where there is no closed form
+  int grid_points = 4001;  // global search grid per axis (d <= 2), or random starts (d > 2)
+  int ball_points = 400;   // Hessian evaluations per ball (d > 1); d = 1 uses a grid of this size
+  int mc_samples = 4000;   // Monte Carlo samples where there is no closed form
   std::uint32_t seed = 1;
 };
 
@@ -30,7 +30,7 @@ struct NiceStage {
   double centering_distance = 0.0;  // |x*_m - x*_{m+1}| (last stage: 0, nothing to compare)
   double centering_bound = 0.0;     // delta_m - delta_{m+1}
   bool centering_ok = true;
-  double min_eigenvalue = 0.0;      // over B(x*_m, 3 delta_m)
+  double min_eigenvalue = 0.0;  // over B(x*_m, 3 delta_m)
   double min_eigenvalue_at_x_star = 0.0;
 };
 

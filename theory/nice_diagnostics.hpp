@@ -15,7 +15,8 @@ class SmoothedOracle {
   SmoothedOracle(const F& f, const KernelSpec& k, double delta, const NiceOptions& o)
       : f_(f), k_(k), delta_(delta), o_(o) {
     double v;
-    closed_ = closed_form_smoothed(f, k, delta, std::vector<double>(static_cast<std::size_t>(f.dim)).data(), &v, nullptr);
+    closed_ =
+        closed_form_smoothed(f, k, delta, std::vector<double>(static_cast<std::size_t>(f.dim)).data(), &v, nullptr);
   }
   bool closed() const { return closed_; }
   double value(const double* x) const {
@@ -42,7 +43,8 @@ class SmoothedOracle {
       gradient(xp.data(), gp.data());
       gradient(xm.data(), gm.data());
       for (int i = 0; i < d; ++i)
-        h[static_cast<std::size_t>(i * d + j)] = (gp[static_cast<std::size_t>(i)] - gm[static_cast<std::size_t>(i)]) / (2.0 * step);
+        h[static_cast<std::size_t>(i * d + j)] =
+            (gp[static_cast<std::size_t>(i)] - gm[static_cast<std::size_t>(i)]) / (2.0 * step);
     }
     for (int i = 0; i < d; ++i)  // symmetrise the difference quotients
       for (int j = 0; j < i; ++j) {
@@ -78,7 +80,8 @@ std::vector<double> smoothed_argmin(const F& f, const SmoothedOracle<F>& oracle,
   } else if (d == 2) {
     const int m = static_cast<int>(std::sqrt(static_cast<double>(o.grid_points) * 40.0));
     for (int i = 0; i < m; ++i)
-      for (int j = 0; j < m; ++j) x[0] = lo + (hi - lo) * i / (m - 1.0), x[1] = lo + (hi - lo) * j / (m - 1.0), consider(x);
+      for (int j = 0; j < m; ++j)
+        x[0] = lo + (hi - lo) * i / (m - 1.0), x[1] = lo + (hi - lo) * j / (m - 1.0), consider(x);
   } else {
     for (int s = 0; s < o.grid_points; ++s) {
       RandomStream rng(o.seed, static_cast<std::uint32_t>(s), 0, StreamPurpose::user);

@@ -26,8 +26,7 @@ SGDS_HD_INLINE double quadratic_sgd_variance(double a, double eta, double s, dou
 }
 
 // E x_t^2 = Var x_t + (E x_t)^2.
-SGDS_HD_INLINE double quadratic_sgd_second_moment(double a, double eta, double s, double b, double x0,
-                                                  std::int64_t t) {
+SGDS_HD_INLINE double quadratic_sgd_second_moment(double a, double eta, double s, double b, double x0, std::int64_t t) {
   const double m = quadratic_sgd_mean(a, eta, x0, t);
   return quadratic_sgd_variance(a, eta, s, b, t) + m * m;
 }

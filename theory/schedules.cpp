@@ -71,8 +71,10 @@ ScheduleState schedule_at(const ScheduleSpec& s, std::int64_t tick) {
   const std::int64_t stage = s.every > 0 ? tick / s.every : 0;
   const double t = static_cast<double>(tick);
   switch (s.kind) {
-    case ScheduleKind::constant: return {s.eta, s.batch, 0, nan};
-    case ScheduleKind::lr_decay: return {s.eta * std::pow(s.eta_factor, static_cast<double>(stage)), s.batch, stage, nan};
+    case ScheduleKind::constant:
+      return {s.eta, s.batch, 0, nan};
+    case ScheduleKind::lr_decay:
+      return {s.eta * std::pow(s.eta_factor, static_cast<double>(stage)), s.batch, stage, nan};
     case ScheduleKind::batch_increase:
       return {s.eta, grown_batch(s.batch, s.batch_factor, stage, s.max_batch), stage, nan};
     case ScheduleKind::hybrid:
@@ -87,16 +89,17 @@ ScheduleState schedule_at(const ScheduleSpec& s, std::int64_t tick) {
       const double u = std::min(t, static_cast<double>(s.length)) / static_cast<double>(s.length);
       return {s.eta_min + (s.eta - s.eta_min) * 0.5 * (1.0 + std::cos(std::numbers::pi * u)), s.batch, 0, nan};
     }
-    case ScheduleKind::exponential: return {s.eta * std::pow(s.gamma, t), s.batch, 0, nan};
+    case ScheduleKind::exponential:
+      return {s.eta * std::pow(s.gamma, t), s.batch, 0, nan};
     case ScheduleKind::linear: {
       const double u = std::min(t, static_cast<double>(s.length)) / static_cast<double>(s.length);
       return {s.eta * (1.0 - (1.0 - s.end_factor) * u), s.batch, 0, nan};
     }
     case ScheduleKind::explicit_go: {
       const std::int64_t m = std::min(stage, s.stages) + 1;  // 1..M, M + 1 = the final stage
-      const double delta = m <= s.stages ? s.delta * static_cast<double>(s.stages + 1 - m) /
-                                               static_cast<double>(s.stages + 1)
-                                         : s.final_delta;
+      const double delta = m <= s.stages
+                               ? s.delta * static_cast<double>(s.stages + 1 - m) / static_cast<double>(s.stages + 1)
+                               : s.final_delta;
       return {s.eta * delta, s.batch, m - 1, delta};
     }
     case ScheduleKind::geometric: {
@@ -128,7 +131,8 @@ StepTrace expand_steps(const ScheduleSpec& spec, std::int64_t steps) {
   for (std::int64_t t = 0; t < steps; ++t) {
     const ScheduleState s = schedule_at(spec, t);
     const auto i = static_cast<std::size_t>(t);
-    trace.eta[i] = s.eta, trace.batch[i] = s.batch, trace.explicit_delta[i] = s.explicit_delta, trace.stage[i] = s.stage;
+    trace.eta[i] = s.eta, trace.batch[i] = s.batch, trace.explicit_delta[i] = s.explicit_delta,
+    trace.stage[i] = s.stage;
   }
   return trace;
 }
@@ -163,16 +167,20 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
     // One eta, b and length per stage; eta and batch are the first stage's.
     s.stage_eta = table.numbers("etas", NumberRange::positive());
     const std::vector<double> lengths = table.numbers("lengths", NumberRange::closed(1.0, 1e15), s.stage_eta.size());
-    s.stage_batch = table.has("batches") ? table.numbers("batches", NumberRange::closed(1.0, 1e12), s.stage_eta.size())
-                                         : std::vector<double>(s.stage_eta.size(), static_cast<double>(table.integer(
-                                                                                         "batch", 1, std::int64_t{1} << 40, 1)));
+    s.stage_batch = table.has("batches")
+                        ? table.numbers("batches", NumberRange::closed(1.0, 1e12), s.stage_eta.size())
+                        : std::vector<double>(s.stage_eta.size(),
+                                              static_cast<double>(table.integer("batch", 1, std::int64_t{1} << 40, 1)));
     if (lengths.size() != s.stage_eta.size())
-      table.fail("lengths", fmt::format("{} values", lengths.size()), fmt::format("one per stage: {}", s.stage_eta.size()));
+      table.fail("lengths", fmt::format("{} values", lengths.size()),
+                 fmt::format("one per stage: {}", s.stage_eta.size()));
     if (s.stage_batch.size() != s.stage_eta.size())
-      table.fail("batches", fmt::format("{} values", s.stage_batch.size()), fmt::format("one per stage: {}", s.stage_eta.size()));
+      table.fail("batches", fmt::format("{} values", s.stage_batch.size()),
+                 fmt::format("one per stage: {}", s.stage_eta.size()));
     std::int64_t end = 0;
     for (std::size_t m = 0; m < lengths.size(); ++m) {
-      if (lengths[m] != std::floor(lengths[m])) table.fail("lengths", fmt::format("{}", lengths[m]), "whole numbers of ticks");
+      if (lengths[m] != std::floor(lengths[m]))
+        table.fail("lengths", fmt::format("{}", lengths[m]), "whole numbers of ticks");
       if (s.stage_batch[m] != std::floor(s.stage_batch[m]))
         table.fail("batches", fmt::format("{}", s.stage_batch[m]), "whole batch sizes");
       end += static_cast<std::int64_t>(lengths[m]);
@@ -191,7 +199,8 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
   };
   const double max_batch_default = 1e15;
   switch (s.kind) {
-    case ScheduleKind::constant: break;
+    case ScheduleKind::constant:
+      break;
     case ScheduleKind::lr_decay:
       s.every = every();
       s.eta_factor = table.number("factor", NumberRange::half_open(0.0, 1.0), 0.70710678);
@@ -216,7 +225,9 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
       s.length = table.integer("length", 1, std::int64_t{1} << 50);
       s.eta_min = table.number("eta_min", NumberRange::closed(0.0, s.eta), 0.0);
       break;
-    case ScheduleKind::exponential: s.gamma = table.number("gamma", NumberRange::half_open(0.0, 1.0)); break;
+    case ScheduleKind::exponential:
+      s.gamma = table.number("gamma", NumberRange::half_open(0.0, 1.0));
+      break;
     case ScheduleKind::linear:
       s.length = table.integer("length", 1, std::int64_t{1} << 50);
       s.end_factor = table.number("end_factor", NumberRange::closed(0.0, 1.0), 0.0);
@@ -232,7 +243,8 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
       s.gamma = table.number("gamma", NumberRange::open(0.0, 1.0), 0.5);
       s.stages = table.integer("stages", 0, std::int64_t{1} << 40, 0);
       break;
-    case ScheduleKind::piecewise: break;  // read above
+    case ScheduleKind::piecewise:
+      break;  // read above
   }
   return s;
 }

@@ -34,18 +34,18 @@ enum class ScheduleKind : int {
 
 struct ScheduleSpec {
   ScheduleKind kind = ScheduleKind::constant;
-  double eta = 0.1;    // initial learning rate (explicit_go: l0)
-  double batch = 1.0;  // initial batch size
-  bool per_epoch = false;  // unit: false = a tick is a step, true = an epoch
-  std::int64_t every = 1;  // stage length in ticks
+  double eta = 0.1;         // initial learning rate (explicit_go: l0)
+  double batch = 1.0;       // initial batch size
+  bool per_epoch = false;   // unit: false = a tick is a step, true = an epoch
+  std::int64_t every = 1;   // stage length in ticks
   std::int64_t stages = 0;  // M (polynomial, explicit_go; geometric: 0 = never held)
   double eta_factor = 1.0, batch_factor = 1.0;
   double max_batch = 1e300;
-  double power = 1.0;   // polynomial p
-  double gamma = 1.0;   // exponential (per tick), geometric (per stage)
-  double eta_min = 0.0;     // cosine
-  double end_factor = 0.0;  // linear
-  std::int64_t length = 1;  // cosine, linear horizon in ticks
+  double power = 1.0;                      // polynomial p
+  double gamma = 1.0;                      // exponential (per tick), geometric (per stage)
+  double eta_min = 0.0;                    // cosine
+  double end_factor = 0.0;                 // linear
+  std::int64_t length = 1;                 // cosine, linear horizon in ticks
   double delta = 1.0, final_delta = 0.01;  // explicit_go
   // piecewise: each stage's eta and b, and the tick at which it ends (cumulative lengths)
   std::vector<double> stage_eta, stage_batch;

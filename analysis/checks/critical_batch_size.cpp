@@ -48,7 +48,8 @@ double claimed_gradient_norm_sq(double b, std::int64_t t, const std::string& mut
 // One engine run at batch b: `steps` steps, every step recorded.
 const ExperimentResult& run_at_batch(std::int64_t b, std::int64_t steps, std::int64_t trajectories,
                                      const std::string& source, std::uint32_t seed) {
-  const std::string text = fmt::format(R"(
+  const std::string text =
+      fmt::format(R"(
 name = "critical_b{}"
 trajectories = {}
 steps = {}
@@ -58,8 +59,7 @@ schedule = {{ kind = "constant", eta = {}, batch = {} }}
 init = {{ x0 = {} }}
 record = {{ checkpoints = {} }}
 )",
-                                       b, trajectories, steps, kCost.dim, kCost.a, kCost.s, kCost.eta, b, kCost.x0,
-                                       steps + 1);
+                  b, trajectories, steps, kCost.dim, kCost.a, kCost.s, kCost.eta, b, kCost.x0, steps + 1);
   return cached_check_experiment(text, source, seed);
 }
 
@@ -86,8 +86,9 @@ std::int64_t floor_batch(double eps2) {
 CheckResult run_critical_batch(const CheckOptions& options) {
   CheckResult result;
   result.name = "critical_batch_size";
-  result.claim = "SGD on a quadratic: the SFO cost b K(b) of reaching E|grad f|^2 <= eps^2, and its minimiser b*, "
-                 "follow exactly from the AR(1) moments (oracle 12)";
+  result.claim =
+      "SGD on a quadratic: the SFO cost b K(b) of reaching E|grad f|^2 <= eps^2, and its minimiser b*, "
+      "follow exactly from the AR(1) moments (oracle 12)";
   result.provenance = "derived";
   result.z_threshold = 4.5;
   result.mutant = options.mutant;
@@ -208,19 +209,25 @@ Verdict decide_margin(const Interval& relative, bool mutant_claim) {
 CheckResult run_critical_scaling(const CheckOptions& options) {
   CheckResult result;
   result.name = "critical_batch_scaling";
-  result.claim = "Critical batch size from the SFO bound: b* = 2 B eta C^2 / eps^2, i.e. twice the noise-floor batch, "
-                 "and b* proportional to eps^-2";
+  result.claim =
+      "Critical batch size from the SFO bound: b* = 2 B eta C^2 / eps^2, i.e. twice the noise-floor batch, "
+      "and b* proportional to eps^-2";
   result.provenance = "paper";
   result.mutant = options.mutant;
   result.z_threshold = kTrendZ;
   const std::int64_t trajectories = options.quick ? 4096 : 65536;
-  const double exponent_claim = options.mutant == "linear_scaling" ? -1.0 : options.mutant == "squared_tolerance" ? -4.0 : kExponentClaim;
+  const double exponent_claim = options.mutant == "linear_scaling"      ? -1.0
+                                : options.mutant == "squared_tolerance" ? -4.0
+                                                                        : kExponentClaim;
   result.decision_rule = fmt::format(
       "The quadratic of critical_batch_size, eps^2 in {{0.1, 0.00625, 0.000390625}} (b_min = beta/eps^2 = 84.2, "
-      "1347.4, 21557.9, where the bound's noise term B eta C^2/(eps^2 b) equals the exact floor beta/(eps^2 b)); {} trajectories "
+      "1347.4, 21557.9, where the bound's noise term B eta C^2/(eps^2 b) equals the exact floor beta/(eps^2 b)); {} "
+      "trajectories "
       "per b on a grid b_min 1.005 * 1.03^k up to 2.3 b_min. K(b) = the time the measured E|grad f|^2 reaches eps^2 "
-      "(log-linear between the recorded steps around it); b* = argmin b K(b) over the grid; its range = the b whose cost with the lower 95 % band can undercut the best cost with the upper "
-      "band, widened by one grid step each way (the grid's resolution). Rows: b*/b_min against {} and the exponent of b* in eps between consecutive tolerances against {}; "
+      "(log-linear between the recorded steps around it); b* = argmin b K(b) over the grid; its range = the b whose "
+      "cost with the lower 95 % band can undercut the best cost with the upper "
+      "band, widened by one grid step each way (the grid's resolution). Rows: b*/b_min against {} and the exponent of "
+      "b* in eps between consecutive tolerances against {}; "
       "SUPPORTED if the row's range lies within {:.0f} % of the claim, CONTRADICTED if outside, else INCONCLUSIVE. "
       "Mutants (the exponent rows): linear_scaling (b* ~ eps^-1), squared_tolerance (eps read as eps^2: b* ~ eps^-4)",
       trajectories, kRatioClaim, kExponentClaim, 100.0 * kMargin);
@@ -252,10 +259,10 @@ CheckResult run_critical_scaling(const CheckOptions& options) {
     const Interval exponent{std::min(steep, shallow), std::max(steep, shallow)};
     // Dividing by the (negative) claim reverses the ends.
     const Interval relative{exponent.high / exponent_claim - 1.0, exponent.low / exponent_claim - 1.0};
-    result.comparisons.push_back(trend_comparison(
-        fmt::format("eps^2 {} -> {}: exponent of b* in eps {:.3f} in [{:.3f}, {:.3f}]", kTolerances[k],
-                    kTolerances[k + 1], point, exponent.low, exponent.high),
-        point / exponent_claim - 1.0, relative));
+    result.comparisons.push_back(
+        trend_comparison(fmt::format("eps^2 {} -> {}: exponent of b* in eps {:.3f} in [{:.3f}, {:.3f}]", kTolerances[k],
+                                     kTolerances[k + 1], point, exponent.low, exponent.high),
+                         point / exponent_claim - 1.0, relative));
     verdicts.push_back(decide_margin(relative, !options.mutant.empty()));
   }
   decide_trend_rows(result, verdicts);

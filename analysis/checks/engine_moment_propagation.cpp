@@ -49,10 +49,11 @@ struct Schedule {
   std::string toml() const {
     if (kind == "constant") return fmt::format("{{ kind = \"constant\", eta = {}, batch = {} }}", eta, b);
     if (kind == "lr_decay")
-      return fmt::format("{{ kind = \"lr_decay\", eta = {}, batch = {}, every = {}, factor = {} }}", eta, b, every, eta_factor);
+      return fmt::format("{{ kind = \"lr_decay\", eta = {}, batch = {}, every = {}, factor = {} }}", eta, b, every,
+                         eta_factor);
     if (kind == "batch_increase")
-      return fmt::format("{{ kind = \"batch_increase\", eta = {}, batch = {}, every = {}, factor = {} }}", eta, b, every,
-                         batch_factor);
+      return fmt::format("{{ kind = \"batch_increase\", eta = {}, batch = {}, every = {}, factor = {} }}", eta, b,
+                         every, batch_factor);
     return fmt::format("{{ kind = \"hybrid\", eta = {}, batch = {}, every = {}, eta_factor = {}, batch_factor = {} }}",
                        eta, b, every, eta_factor, batch_factor);
   }
@@ -64,12 +65,14 @@ struct KernelMoments {
   double mean = 0.0, second = 1.0;
 };
 KernelMoments kernel_moments_of(const std::string& name, double parameter, int dim) {
-  if (name == "student_t") return {fmt::format("kernel = \"student_t\", nu = {}", parameter), 0.0, parameter / (parameter - 2.0)};
-  if (name == "box") return {"kernel = \"box\"", 0.0, 1.0 / 3.0};                 // uniform on [-1, 1]
-  if (name == "exponential") return {"kernel = \"exponential\"", 1.0, 2.0};       // Exp(1)
-  if (name == "pareto")  // x_m = 1: mean a/(a-1), E u^2 = a/(a-2)
-    return {fmt::format("kernel = \"pareto\", alpha = {}", parameter), parameter / (parameter - 1.0), parameter / (parameter - 2.0)};
-  if (name == "ball") return {"kernel = \"ball\"", 0.0, 1.0 / (dim + 2.0)};        // uniform in the unit ball
+  if (name == "student_t")
+    return {fmt::format("kernel = \"student_t\", nu = {}", parameter), 0.0, parameter / (parameter - 2.0)};
+  if (name == "box") return {"kernel = \"box\"", 0.0, 1.0 / 3.0};            // uniform on [-1, 1]
+  if (name == "exponential") return {"kernel = \"exponential\"", 1.0, 2.0};  // Exp(1)
+  if (name == "pareto")                                                      // x_m = 1: mean a/(a-1), E u^2 = a/(a-2)
+    return {fmt::format("kernel = \"pareto\", alpha = {}", parameter), parameter / (parameter - 1.0),
+            parameter / (parameter - 2.0)};
+  if (name == "ball") return {"kernel = \"ball\"", 0.0, 1.0 / (dim + 2.0)};  // uniform in the unit ball
   return {"kernel = \"gaussian\"", 0.0, 1.0};
 }
 
@@ -99,27 +102,31 @@ std::vector<Case> cases() {
   const Schedule constant{"constant", 0.2, 4, 1, 1.0, 1.0};
   for (const std::string path : {"lane", "general", "float32", "cuda"}) {
     out.push_back({"sgd gaussian lr_decay", Method::sgd, 0.0, Noise::gaussian, 1.0, "", 0, {}, 0, lr_decay});
-    out.push_back({"shb gaussian batch_increase", Method::shb, 0.6, Noise::gaussian, 0.8, "", 0, {}, 0, batch_increase});
+    out.push_back(
+        {"shb gaussian batch_increase", Method::shb, 0.6, Noise::gaussian, 0.8, "", 0, {}, 0, batch_increase});
     out.push_back({"nshb gaussian hybrid", Method::nshb, 0.8, Noise::gaussian, 1.5, "", 0, {}, 0, hybrid});
     for (auto c = out.end() - 3; c != out.end(); ++c) {
       c->path = path;
       c->label = path + " " + c->label;
     }
   }
-  Case rotated{"general sgd gaussian rotated quadratic", Method::sgd, 0.0, Noise::gaussian, 1.0, "", 0, {}, 0, lr_decay};
+  Case rotated{
+      "general sgd gaussian rotated quadratic", Method::sgd, 0.0, Noise::gaussian, 1.0, "", 0, {}, 0, lr_decay};
   rotated.rotated = true;
   rotated.path = "general";
   out.push_back(rotated);
-  const auto kernel_case = [](std::string label, Method m, double beta, std::string kernel, double parameter, double scale,
-                              Schedule s) {
+  const auto kernel_case = [](std::string label, Method m, double beta, std::string kernel, double parameter,
+                              double scale, Schedule s) {
     Case c{std::move(label), m, beta, Noise::kernel, scale, std::move(kernel), parameter, {}, 0, s};
     c.path = "general";
     return c;
   };
   out.push_back(kernel_case("general sgd student_t(6) lr_decay", Method::sgd, 0.0, "student_t", 6.0, 0.8, lr_decay));
-  out.push_back(kernel_case("general sgd exponential (one-sided) hybrid", Method::sgd, 0.0, "exponential", 0, 0.5, hybrid));
+  out.push_back(
+      kernel_case("general sgd exponential (one-sided) hybrid", Method::sgd, 0.0, "exponential", 0, 0.5, hybrid));
   out.push_back(kernel_case("general shb box constant", Method::shb, 0.5, "box", 0, 1.0, constant));
-  out.push_back(kernel_case("general nshb pareto(5) (one-sided) lr_decay", Method::nshb, 0.7, "pareto", 5.0, 0.3, lr_decay));
+  out.push_back(
+      kernel_case("general nshb pareto(5) (one-sided) lr_decay", Method::nshb, 0.7, "pareto", 5.0, 0.3, lr_decay));
   out.push_back(kernel_case("general sgd ball batch_increase", Method::sgd, 0.0, "ball", 0, 2.0, batch_increase));
   const auto batch_case = [](std::string label, Method m, double beta, Sampling s, int n, Schedule schedule) {
     Case c{std::move(label), m, beta, Noise::minibatch, 0.0, "", 0, s, n, schedule};
@@ -127,16 +134,16 @@ std::vector<Case> cases() {
     c.dim = 2;
     return c;
   };
-  out.push_back(batch_case("minibatch with_replacement n=24 sgd lr_decay", Method::sgd, 0.0, Sampling::with_replacement, 24,
-                           {"lr_decay", 0.4, 4, 30, 0.5, 1.0}));
-  out.push_back(batch_case("minibatch without_replacement n=16 b=8 shb", Method::shb, 0.5, Sampling::without_replacement, 16,
-                           {"constant", 0.15, 8, 1, 1.0, 1.0}));
+  out.push_back(batch_case("minibatch with_replacement n=24 sgd lr_decay", Method::sgd, 0.0, Sampling::with_replacement,
+                           24, {"lr_decay", 0.4, 4, 30, 0.5, 1.0}));
+  out.push_back(batch_case("minibatch without_replacement n=16 b=8 shb", Method::shb, 0.5,
+                           Sampling::without_replacement, 16, {"constant", 0.15, 8, 1, 1.0, 1.0}));
   out.push_back(batch_case("minibatch reshuffle n=12 b=4 sgd", Method::sgd, 0.0, Sampling::reshuffle, 12,
                            {"constant", 0.35, 4, 1, 1.0, 1.0}));
   out.push_back(batch_case("minibatch reshuffle n=12 b=5 (straddling epochs) nshb lr_decay", Method::nshb, 0.6,
                            Sampling::reshuffle, 12, {"lr_decay", 0.5, 5, 30, 0.5, 1.0}));
-  out.push_back(batch_case("minibatch reshuffle n=10 batch_increase 1..8 sgd", Method::sgd, 0.0, Sampling::reshuffle, 10,
-                           {"batch_increase", 0.3, 1, 30, 1.0, 2.0}));
+  out.push_back(batch_case("minibatch reshuffle n=10 batch_increase 1..8 sgd", Method::sgd, 0.0, Sampling::reshuffle,
+                           10, {"batch_increase", 0.3, 1, 30, 1.0, 2.0}));
   return out;
 }
 
@@ -148,19 +155,20 @@ std::string method_toml(const Case& c) {
 std::string experiment_toml(const Case& c, std::int64_t trajectories, int index) {
   std::string problem, noise;
   if (c.noise == Noise::minibatch) {
-    problem = fmt::format("{{ name = \"quadratic_centres\", dim = {}, samples = {}, a = 1.0, spread = 1.0, data_seed = {} }}",
-                          c.dim, c.samples, 7 + index);
+    problem =
+        fmt::format("{{ name = \"quadratic_centres\", dim = {}, samples = {}, a = 1.0, spread = 1.0, data_seed = {} }}",
+                    c.dim, c.samples, 7 + index);
     const char* sampling = c.sampling == Sampling::reshuffle             ? "reshuffle"
                            : c.sampling == Sampling::without_replacement ? "without_replacement"
                                                                          : "with_replacement";
     noise = fmt::format("{{ kind = \"minibatch\", sampling = \"{}\" }}", sampling);
   } else {
-    problem = fmt::format("{{ name = \"quadratic\", dim = {}, a = 1.0, condition = {}, rotated = {} }}", c.dim, c.condition,
-                          c.rotated);
+    problem = fmt::format("{{ name = \"quadratic\", dim = {}, a = 1.0, condition = {}, rotated = {} }}", c.dim,
+                          c.condition, c.rotated);
     noise = c.noise == Noise::gaussian
                 ? fmt::format("{{ kind = \"gaussian\", scale = {} }}", c.scale)
-                : fmt::format("{{ kind = \"additive\", {}, scale = {} }}", kernel_moments_of(c.kernel, c.kernel_parameter, c.dim).toml,
-                              c.scale);
+                : fmt::format("{{ kind = \"additive\", {}, scale = {} }}",
+                              kernel_moments_of(c.kernel, c.kernel_parameter, c.dim).toml, c.scale);
   }
   return fmt::format(R"(
 name = "moments{}"
@@ -175,7 +183,8 @@ precision = "{}"
 record = {{ checkpoints = 13, noise = {} }}
 )",
                      index, trajectories, c.steps, problem, noise, c.schedule.toml(), method_toml(c),
-                     c.path == "float32" ? "float32" : "float64", c.path == "general" && c.noise == Noise::gaussian ? "true" : "false");
+                     c.path == "float32" ? "float32" : "float64",
+                     c.path == "general" && c.noise == Noise::gaussian ? "true" : "false");
 }
 
 // The Hessian, minimiser and (finite sums) the data of the case's problem.
@@ -219,12 +228,13 @@ struct Theory {
 };
 
 struct Moments {
-  std::vector<Vector> mean;      // E x per checkpoint
-  std::vector<Vector> second;    // E x_i^2 per checkpoint
-  std::vector<double> noise2;    // E |omega|^2 of the step before each checkpoint
+  std::vector<Vector> mean;    // E x per checkpoint
+  std::vector<Vector> second;  // E x_i^2 per checkpoint
+  std::vector<double> noise2;  // E |omega|^2 of the step before each checkpoint
 };
 
-Moments propagate(const Case& c, const Landscape& l, const std::vector<std::int64_t>& checkpoints, const Theory& theory) {
+Moments propagate(const Case& c, const Landscape& l, const std::vector<std::int64_t>& checkpoints,
+                  const Theory& theory) {
   const int d = c.dim;
   const bool momentum = c.method != Method::sgd;
   const int m = momentum ? 2 * d : d;
@@ -237,11 +247,12 @@ Moments propagate(const Case& c, const Landscape& l, const std::vector<std::int6
   for (std::int64_t t = 0; t < T; ++t) {
     eta[static_cast<std::size_t>(t)] = c.schedule.eta_at(t, theory.late_stage);
     b[static_cast<std::size_t>(t)] = c.schedule.b_at(t);
-    position[static_cast<std::size_t>(t) + 1] = position[static_cast<std::size_t>(t)] + static_cast<std::int64_t>(b[static_cast<std::size_t>(t)]);
+    position[static_cast<std::size_t>(t) + 1] =
+        position[static_cast<std::size_t>(t)] + static_cast<std::int64_t>(b[static_cast<std::size_t>(t)]);
   }
   Vector noise_mean = Vector::Zero(d);
   Matrix unit_covariance = Matrix::Identity(d, d);  // the noise covariance at b = 1
-  double slot_covariance = 0.0;                      // reshuffle: between two slots of one epoch, relative
+  double slot_covariance = 0.0;                     // reshuffle: between two slots of one epoch, relative
   if (c.noise == Noise::gaussian) {
     unit_covariance *= c.scale * c.scale;
   } else if (c.noise == Noise::kernel) {
@@ -259,15 +270,18 @@ Moments propagate(const Case& c, const Landscape& l, const std::vector<std::int6
   // Cov(xi_t, xi_t') for the finite sums, from the slots each batch takes.
   const auto finite_sum_covariance = [&](std::int64_t t, std::int64_t u) -> double {
     const double bt = b[static_cast<std::size_t>(t)], bu = b[static_cast<std::size_t>(u)];
-    if (c.sampling == Sampling::with_replacement || (c.sampling == Sampling::without_replacement && theory.no_finite_correction))
+    if (c.sampling == Sampling::with_replacement ||
+        (c.sampling == Sampling::without_replacement && theory.no_finite_correction))
       return t == u ? 1.0 / bt : 0.0;
     if (c.sampling == Sampling::without_replacement)
       return t == u ? (1.0 / bt) * (c.samples - bt) / (c.samples - 1.0) : 0.0;
     // Reshuffle: slots k of step t are position_t .. position_t + b_t - 1, epoch k / n.
     const std::int64_t n = c.samples;
     std::map<std::int64_t, double> in_epoch_t, in_epoch_u;
-    for (std::int64_t k = position[static_cast<std::size_t>(t)]; k < position[static_cast<std::size_t>(t) + 1]; ++k) in_epoch_t[k / n] += 1;
-    for (std::int64_t k = position[static_cast<std::size_t>(u)]; k < position[static_cast<std::size_t>(u) + 1]; ++k) in_epoch_u[k / n] += 1;
+    for (std::int64_t k = position[static_cast<std::size_t>(t)]; k < position[static_cast<std::size_t>(t) + 1]; ++k)
+      in_epoch_t[k / n] += 1;
+    for (std::int64_t k = position[static_cast<std::size_t>(u)]; k < position[static_cast<std::size_t>(u) + 1]; ++k)
+      in_epoch_u[k / n] += 1;
     double pairs = 0.0;  // ordered slot pairs (k, l), k != l, in one epoch
     for (const auto& [epoch, count] : in_epoch_t)
       if (in_epoch_u.count(epoch)) pairs += count * in_epoch_u[epoch];
@@ -318,14 +332,17 @@ Moments propagate(const Case& c, const Landscape& l, const std::vector<std::int6
       const double ft = factor(b[static_cast<std::size_t>(t)]);
       mean += impulse[static_cast<std::size_t>(t)] * noise_mean * ft;
       if (c.noise != Noise::minibatch) {
-        covariance += impulse[static_cast<std::size_t>(t)] * (unit_covariance * ft * ft) * impulse[static_cast<std::size_t>(t)].transpose();
+        covariance += impulse[static_cast<std::size_t>(t)] * (unit_covariance * ft * ft) *
+                      impulse[static_cast<std::size_t>(t)].transpose();
         continue;
       }
-      const std::int64_t epoch_steps = c.sampling == Sampling::reshuffle ? c.samples : 0;  // steps that can share an epoch
+      const std::int64_t epoch_steps =
+          c.sampling == Sampling::reshuffle ? c.samples : 0;  // steps that can share an epoch
       for (std::int64_t u = std::max<std::int64_t>(0, t - epoch_steps); u <= std::min(T_k - 1, t + epoch_steps); ++u) {
         const double k = finite_sum_covariance(t, u);
         if (k != 0.0)
-          covariance += impulse[static_cast<std::size_t>(t)] * (unit_covariance * k) * impulse[static_cast<std::size_t>(u)].transpose();
+          covariance += impulse[static_cast<std::size_t>(t)] * (unit_covariance * k) *
+                        impulse[static_cast<std::size_t>(u)].transpose();
       }
     }
     const Vector x_mean = mean.head(d) + l.minimiser;
@@ -393,8 +410,8 @@ CheckResult run_moment_check(const CheckOptions& options) {
     ConfigTable config_table(table, result.name);
     const ExperimentConfig config = parse_experiment(config_table);  // the problem's data, for the oracle
     // The text sets the path's own keys; the cache runs it once for the truth and every mutant.
-    const ExperimentResult& experiment = cached_check_experiment_on(c.path == "cuda" ? "cuda" : "lane", text, result.name,
-                                                                    options.seed + static_cast<std::uint32_t>(index));
+    const ExperimentResult& experiment = cached_check_experiment_on(
+        c.path == "cuda" ? "cuda" : "lane", text, result.name, options.seed + static_cast<std::uint32_t>(index));
     const Landscape l = landscape_of(c, config);
     const Moments exact = propagate(c, l, experiment.steps, theory);
     const ObservableSeries& x = experiment.observable("x");
@@ -420,8 +437,8 @@ CheckResult run_moment_check(const CheckOptions& options) {
       }
       if (noise_recorded) {
         const ObservableSeries& omega2 = experiment.observable("omega2");
-        result.comparisons.push_back(Comparison{fmt::format("{}: t={} recorded E|omega|^2", c.label, t), omega2.mean_at(k),
-                                                omega2.se_at(k), exact.noise2[k]});
+        result.comparisons.push_back(Comparison{fmt::format("{}: t={} recorded E|omega|^2", c.label, t),
+                                                omega2.mean_at(k), omega2.se_at(k), exact.noise2[k]});
       }
     }
     result.experiments.push_back(experiment);

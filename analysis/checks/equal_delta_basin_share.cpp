@@ -53,7 +53,8 @@ Schedule schedule_of(char kind) {
 }
 
 // Deep-basin successes (basin 0) of schedule `kind` and the trajectories.
-std::pair<double, double> deep_share(char kind, std::int64_t trajectories, const std::string& source, std::uint32_t seed) {
+std::pair<double, double> deep_share(char kind, std::int64_t trajectories, const std::string& source,
+                                     std::uint32_t seed) {
   const TiltedDoubleWell well{1, 1.0, 0.25, 1.0};
   const Schedule s = schedule_of(kind);
   const std::string text = fmt::format(R"(
@@ -66,8 +67,8 @@ schedule = {{ kind = "piecewise", etas = [{}], batches = [{}], lengths = [{}] }}
 init = {{ x0 = {} }}
 record = {{ checkpoints = 2 }}
 )",
-                                       kind, trajectories, s.steps(), kScale, fmt::join(s.eta, ", "), fmt::join(s.batch, ", "),
-                                       fmt::join(s.length, ", "), well.critical_point(1.0));
+                                       kind, trajectories, s.steps(), kScale, fmt::join(s.eta, ", "),
+                                       fmt::join(s.batch, ", "), fmt::join(s.length, ", "), well.critical_point(1.0));
   const ExperimentResult& e = cached_check_experiment(text, source, seed);
   const CheckpointSeries& share = e.checkpoint_series_named("basin_share");
   const double alive = static_cast<double>(e.trajectories - e.diverged.back());
@@ -85,7 +86,8 @@ CheckResult run_basin_check(const CheckOptions& options) {
   result.decision_rule = fmt::format(
       "Tilted double well (height 1, tilt 0.25) from its shallow minimum, Gaussian noise C = {}, eta_0 = {}, b_0 = 1, "
       "{} stages of equal physical time ({} steps at eta_0); A: eta / sqrt 2 a stage, B: b x 2 a stage (the same delta "
-      "as A), C: eta / 2 a stage (B's eta/b), D: constant. Effect = deep-basin share(B) - share(A) with Newcombe's 95 % "
+      "as A), C: eta / 2 a stage (B's eta/b), D: constant. Effect = deep-basin share(B) - share(A) with Newcombe's 95 "
+      "% "
       "interval over {} trajectories each. SUPPORTED if the interval lies inside [-{}, {}], CONTRADICTED if it lies "
       "outside it, else INCONCLUSIVE. Mutant cut_irrelevant claims the uncut schedule D ends like A: FAIL when "
       "share(D) - share(A) lies outside the margin.",
@@ -98,9 +100,10 @@ CheckResult run_basin_check(const CheckOptions& options) {
   const Interval delta_matched = newcombe_difference(b.first, b.second, a.first, a.second);
   const Interval eta_b_matched = newcombe_difference(b.first, b.second, c.first, c.second);
   const Interval uncut = newcombe_difference(d.first, d.second, a.first, a.second);
-  const std::string shares = fmt::format("deep shares A {:.4f}, B {:.4f}, C {:.4f}, D {:.4f}; B - C (the eta/b-matched pair) "
-                                         "in [{:.4f}, {:.4f}]",
-                                         share(a), share(b), share(c), share(d), eta_b_matched.low, eta_b_matched.high);
+  const std::string shares = fmt::format(
+      "deep shares A {:.4f}, B {:.4f}, C {:.4f}, D {:.4f}; B - C (the eta/b-matched pair) "
+      "in [{:.4f}, {:.4f}]",
+      share(a), share(b), share(c), share(d), eta_b_matched.low, eta_b_matched.high);
   const auto equivalence = [](const Interval& i, bool mutant) {
     if (i.low >= -kMargin && i.high <= kMargin) return mutant ? Verdict::inconclusive : Verdict::supported;
     if (i.low > kMargin || i.high < -kMargin) return mutant ? Verdict::fail : Verdict::contradicted;
@@ -119,12 +122,13 @@ CheckResult run_basin_check(const CheckOptions& options) {
   return result;
 }
 
-const RegisterCheck registered({"equal_delta_basin_share",
-                                "Equal-delta schedules end in the deep basin equally often, at equal physical time (P5, "
-                                "fair)",
-                                "paper",
-                                {"cut_irrelevant"},
-                                run_basin_check});
+const RegisterCheck registered(
+    {"equal_delta_basin_share",
+     "Equal-delta schedules end in the deep basin equally often, at equal physical time (P5, "
+     "fair)",
+     "paper",
+     {"cut_irrelevant"},
+     run_basin_check});
 
 }  // namespace
 }  // namespace sgds

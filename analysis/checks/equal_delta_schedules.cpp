@@ -42,7 +42,8 @@ struct Schedule {
 const Schedule kSchedules[] = {
     {"lr_decay", R"(kind = "lr_decay", factor = 0.70710678)", ScheduleKind::lr_decay, 0.70710678, 1.0},
     {"batch_increase", R"(kind = "batch_increase", factor = 2.0)", ScheduleKind::batch_increase, 1.0, 2.0},
-    {"hybrid", R"(kind = "hybrid", eta_factor = 0.86602540, batch_factor = 1.5)", ScheduleKind::hybrid, 0.86602540, 1.5},
+    {"hybrid", R"(kind = "hybrid", eta_factor = 0.86602540, batch_factor = 1.5)", ScheduleKind::hybrid, 0.86602540,
+     1.5},
     {"constant", R"(kind = "constant")", ScheduleKind::constant, 1.0, 1.0},
 };
 
@@ -92,8 +93,10 @@ CheckResult run_equal_delta_check(const CheckOptions& options) {
     std::vector<double> exact;
     std::vector<std::int64_t> updates;
     for (const Schedule& s : kSchedules) {
-      const std::string length = per_epoch ? fmt::format("epochs = {}", kStages) : fmt::format("steps = {}", kStages * kUpdatesPerStage);
-      const std::string text = fmt::format(R"(
+      const std::string length =
+          per_epoch ? fmt::format("epochs = {}", kStages) : fmt::format("steps = {}", kStages * kUpdatesPerStage);
+      const std::string text =
+          fmt::format(R"(
 name = "{}_{}"
 trajectories = {}
 {}
@@ -103,17 +106,19 @@ schedule = {{ {}, eta = {}, batch = {}{}, unit = "{}" }}
 init = {{ x0 = {} }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
-                                           s.name, per_epoch ? "per_epoch" : "per_update", trajectories, length, kDim, kA,
-                                           kSamples, kSpread, kDataSeed, s.toml, kEta0, kBatch0,
-                                           // a constant schedule has no stages
-                                           s.kind == ScheduleKind::constant ? std::string() : fmt::format(", every = {}", per_epoch ? 1 : kUpdatesPerStage),
-                                           per_epoch ? "epoch" : "step", kX0);
+                      s.name, per_epoch ? "per_epoch" : "per_update", trajectories, length, kDim, kA, kSamples, kSpread,
+                      kDataSeed, s.toml, kEta0, kBatch0,
+                      // a constant schedule has no stages
+                      s.kind == ScheduleKind::constant ? std::string()
+                                                       : fmt::format(", every = {}", per_epoch ? 1 : kUpdatesPerStage),
+                      per_epoch ? "epoch" : "step", kX0);
       const ExperimentResult& r = cached_check_experiment(text, result.name, options.seed + run++);
       std::vector<double> g;
       for (std::int64_t i = 0; i < r.trajectories; ++i) {
         double d2 = 0.0;
         for (int j = 0; j < kDim; ++j) {
-          const double e = r.final_x[static_cast<std::size_t>(i * kDim + j)] - sum.centre_mean[static_cast<std::size_t>(j)];
+          const double e =
+              r.final_x[static_cast<std::size_t>(i * kDim + j)] - sum.centre_mean[static_cast<std::size_t>(j)];
           d2 += e * e;
         }
         if (std::isfinite(d2)) g.push_back(0.5 * kA * d2);
@@ -127,7 +132,8 @@ record = {{ checkpoints = 2, per_trajectory = true }}
       spec.every = per_epoch ? 1 : kUpdatesPerStage;
       spec.eta_factor = s.eta_factor;
       spec.batch_factor = s.batch_factor;
-      const StepTrace trace = per_epoch ? expand_epochs(spec, kStages, kSamples).steps : expand_steps(spec, kStages * kUpdatesPerStage);
+      const StepTrace trace =
+          per_epoch ? expand_epochs(spec, kStages, kSamples).steps : expand_steps(spec, kStages * kUpdatesPerStage);
       exact.push_back(exact_final_gap(trace, sum));
       updates.push_back(static_cast<std::int64_t>(trace.eta.size()));
       result.experiments.push_back(r);
@@ -141,17 +147,16 @@ record = {{ checkpoints = 2, per_trajectory = true }}
       const double r = statistic_of_group_means(pair, relative);
       const Interval ci = bootstrap_group_means(pair, relative, 0.95, 1000, options.seed, check_purpose(stream++));
       result.comparisons.push_back(trend_comparison(
-          fmt::format("{}: gap({}) / gap(lr_decay) - 1 in [{:.4f}, {:.4f}]; exact AR(1) propagation {:.4f}; gaps {:.5f} "
-                      "vs {:.5f}; updates {} vs {}",
-                      unit, kSchedules[x].name, ci.low, ci.high, exact[x] / exact[0] - 1.0, mean_of(gaps[x]),
-                      mean_of(gaps[0]), updates[x], updates[0]),
+          fmt::format(
+              "{}: gap({}) / gap(lr_decay) - 1 in [{:.4f}, {:.4f}]; exact AR(1) propagation {:.4f}; gaps {:.5f} "
+              "vs {:.5f}; updates {} vs {}",
+              unit, kSchedules[x].name, ci.low, ci.high, exact[x] / exact[0] - 1.0, mean_of(gaps[x]), mean_of(gaps[0]),
+              updates[x], updates[0]),
           r, ci));
       const bool outside = ci.low > kMargin || ci.high < -kMargin;
       const bool inside = ci.low >= -kMargin && ci.high <= kMargin;
-      if (mutant)
-        verdicts.push_back(outside ? Verdict::fail : Verdict::inconclusive);
-      else
-        verdicts.push_back(outside ? Verdict::contradicted : inside ? Verdict::supported : Verdict::inconclusive);
+      if (mutant) verdicts.push_back(outside ? Verdict::fail : Verdict::inconclusive);
+      else verdicts.push_back(outside ? Verdict::contradicted : inside ? Verdict::supported : Verdict::inconclusive);
     }
   }
   decide_trend_rows(result, verdicts);

@@ -60,8 +60,9 @@ const std::vector<std::vector<double>>& escape_times(const TiltedDoubleWell& wel
 #pragma omp parallel for schedule(dynamic, 64)
     for (std::int64_t i = 0; i < trajectories; ++i)
       t[static_cast<std::size_t>(i)] =
-          eta * static_cast<double>(escape_steps(well, x0, eta, noise_std, cap,
-                                                 RandomStream(seed, static_cast<std::uint32_t>(i), e, check_purpose(22))));
+          eta *
+          static_cast<double>(escape_steps(well, x0, eta, noise_std, cap,
+                                           RandomStream(seed, static_cast<std::uint32_t>(i), e, check_purpose(22))));
     times.push_back(std::move(t));
   }
   return times;
@@ -92,7 +93,8 @@ CheckResult run_first_passage_check(const CheckOptions& options) {
   result.provenance = "derived";
   result.z_threshold = kTrendZ;
   result.decision_rule =
-      "Relative bias r(eta) = eta E[escape steps] / T_SDE - 1 at eta in {0.005, 0.01, 0.02, 0.04, 0.08} (D = eta s^2/(2b) "
+      "Relative bias r(eta) = eta E[escape steps] / T_SDE - 1 at eta in {0.005, 0.01, 0.02, 0.04, 0.08} (D = eta "
+      "s^2/(2b) "
       "= 0.25 held fixed); rate p from a weighted (1/SE^2) least-squares fit r = c eta^p (p on a grid over [-2, 6]); "
       "effect p - 1/2 with a 95 % percentile bootstrap CI (escape times resampled within each eta, 1000 replicates). "
       "Predicted > 0 (the bias vanishes at least like sqrt eta): SUPPORTED if the CI lies above 0, CONTRADICTED if "
@@ -136,7 +138,8 @@ CheckResult run_first_passage_check(const CheckOptions& options) {
     for (std::size_t e = 0; e < times.size(); ++e) {
       RandomStream stream(options.seed, static_cast<std::uint32_t>(b), e, check_purpose(23));
       double sum = 0.0;
-      for (std::int64_t i = 0; i < trajectories; ++i) sum += times[e][stream.below(static_cast<std::uint32_t>(trajectories))];
+      for (std::int64_t i = 0; i < trajectories; ++i)
+        sum += times[e][stream.below(static_cast<std::uint32_t>(trajectories))];
       rb[e] = sum / static_cast<double>(trajectories) / sde_time - 1.0;
     }
     rates[static_cast<std::size_t>(b)] = fit_rate(rb, weight);

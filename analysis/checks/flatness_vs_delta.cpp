@@ -81,7 +81,8 @@ init = {{ x0 = 0.0, spread = 2.0 }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
                                          delta, trajectories, kDim, delta / kEta, kEta);
-    const ExperimentResult& r = cached_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
+    const ExperimentResult& r =
+        cached_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
     std::vector<double> minimum_trace, iterate_trace;
     for (std::int64_t i = 0; i < r.trajectories; ++i) {
       double x[kDim];
@@ -116,14 +117,13 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     }
     const auto sharpest = static_cast<std::size_t>(std::max_element(means.begin(), means.end()) - means.begin());
     result.comparisons.push_back(trend_comparison(
-        fmt::format("{}: slope of mean trace per unit log delta in [{:.3f}, {:.3f}]; Spearman rho = {:.3f}; sharpest at "
-                    "delta = {:.4f}; mean trace for delta 0.003..0.1: {}",
-                    m.what, ci.low, ci.high, spearman_rho(log_delta, means), std::exp(log_delta[sharpest]), profile),
+        fmt::format(
+            "{}: slope of mean trace per unit log delta in [{:.3f}, {:.3f}]; Spearman rho = {:.3f}; sharpest at "
+            "delta = {:.4f}; mean trace for delta 0.003..0.1: {}",
+            m.what, ci.low, ci.high, spearman_rho(log_delta, means), std::exp(log_delta[sharpest]), profile),
         slope, ci));
-    if (null_mutant)
-      verdicts.push_back((ci.low > 0.0 || ci.high < 0.0) ? Verdict::fail : Verdict::inconclusive);
-    else
-      verdicts.push_back(decide_trend(ci, predicted, !options.mutant.empty()));
+    if (null_mutant) verdicts.push_back((ci.low > 0.0 || ci.high < 0.0) ? Verdict::fail : Verdict::inconclusive);
+    else verdicts.push_back(decide_trend(ci, predicted, !options.mutant.empty()));
   }
   decide_trend_rows(result, verdicts);
   return result;

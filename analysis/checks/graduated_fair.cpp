@@ -85,16 +85,19 @@ Arms tuned_constant(const CheckOptions& options, const std::string& source, int 
     const double b = std::pow(2.0, m);
     const std::string text = experiment_text(
         fmt::format("constant_d{}_L{}_b{}", d, per_stage, b), d, trajectories, kStages * per_stage,
-        fmt::format("noise = {{ kind = \"gaussian\", scale = {} }}\nschedule = {{ kind = \"constant\", eta = {}, batch = {} }}",
-                    kC, kEta, b));
+        fmt::format(
+            "noise = {{ kind = \"gaussian\", scale = {} }}\nschedule = {{ kind = \"constant\", eta = {}, batch = {} }}",
+            kC, kEta, b));
     const std::int64_t hits = global_basin_hits(cached_check_experiment(text, source, tuning_seed), d);
-    arms.constants += fmt::format("{}{:.2f}", m ? " " : "", static_cast<double>(hits) / static_cast<double>(trajectories));
+    arms.constants +=
+        fmt::format("{}{:.2f}", m ? " " : "", static_cast<double>(hits) / static_cast<double>(trajectories));
     if (hits > best_hits) best_hits = hits, arms.constant_batch = b;
   }
   const std::string best = experiment_text(
       fmt::format("constant_d{}_L{}_b{}", d, per_stage, arms.constant_batch), d, trajectories, kStages * per_stage,
-      fmt::format("noise = {{ kind = \"gaussian\", scale = {} }}\nschedule = {{ kind = \"constant\", eta = {}, batch = {} }}", kC,
-                  kEta, arms.constant_batch));
+      fmt::format(
+          "noise = {{ kind = \"gaussian\", scale = {} }}\nschedule = {{ kind = \"constant\", eta = {}, batch = {} }}",
+          kC, kEta, arms.constant_batch));
   arms.constant_hits = global_basin_hits(cached_check_experiment(best, source, evaluation_seed), d);
   (void)options;
   return arms;
@@ -103,26 +106,30 @@ Arms tuned_constant(const CheckOptions& options, const std::string& source, int 
 CheckResult run_fair(const CheckOptions& options, bool explicit_go) {
   CheckResult result;
   result.name = explicit_go ? "graduated_explicit_fair" : "graduated_implicit_fair";
-  result.claim = explicit_go ? "Explicit GO (GD on the closed-form f_hat) finds Rastrigin's global basin more often than "
-                               "the best tuned constant SGD (P8, fair)"
-                             : "Implicit GO (SGD, delta cut by doubling b) finds Rastrigin's global basin more often than "
-                               "the best tuned constant delta (P8, fair)";
+  result.claim = explicit_go
+                     ? "Explicit GO (GD on the closed-form f_hat) finds Rastrigin's global basin more often than "
+                       "the best tuned constant SGD (P8, fair)"
+                     : "Implicit GO (SGD, delta cut by doubling b) finds Rastrigin's global basin more often than "
+                       "the best tuned constant delta (P8, fair)";
   result.provenance = "paper";
   result.mutant = options.mutant;
   result.z_threshold = kTrendZ;
   const std::int64_t trajectories = options.quick ? 512 : 4096;
   result.decision_rule = fmt::format(
-      "Rastrigin d in {{1, 2, 10}}, starts uniform on [-4, 4]^d, {} trajectories an arm. {}; {} stages of L in {{200, 800}} "
+      "Rastrigin d in {{1, 2, 10}}, starts uniform on [-4, 4]^d, {} trajectories an arm. {}; {} stages of L in {{200, "
+      "800}} "
       "steps, the same total budget for both arms. Constant arm: SGD at eta = {}, C = {} with the best of b = 2^m (the "
       "stage deltas), chosen on tuning seeds, run on fresh seeds. Success: the final iterate after {} steps of "
-      "noise-free GD in the global basin (all |x_i| < 1/2). Per (d, L): effect = success(graduated) - success(constant) "
+      "noise-free GD in the global basin (all |x_i| < 1/2). Per (d, L): effect = success(graduated) - "
+      "success(constant) "
       "with Newcombe's 95 % interval; SUPPORTED if above 0, CONTRADICTED if below, else INCONCLUSIVE; the verdict "
       "combines the six rows. Mutant no_difference predicts no effect at all: FAIL when an interval excludes 0.",
       trajectories,
-      explicit_go ? "Graduated arm: explicit GO, delta_m from 0.8 down to 0.0125 (the engine's explicit_go, closed-form "
-                    "smoothed gradient, the authors' step l0 delta_m)"
-                  : "Graduated arm: SGD at eta = 0.004 with Gaussian noise C = 200 and b doubling each stage (delta from "
-                    "0.8 > 0.517 down to 0.0125, each stage the same physical time)",
+      explicit_go
+          ? "Graduated arm: explicit GO, delta_m from 0.8 down to 0.0125 (the engine's explicit_go, closed-form "
+            "smoothed gradient, the authors' step l0 delta_m)"
+          : "Graduated arm: SGD at eta = 0.004 with Gaussian noise C = 200 and b doubling each stage (delta from "
+            "0.8 > 0.517 down to 0.0125, each stage the same physical time)",
       kStages, kEta, kC, kPolishSteps);
   std::vector<Verdict> verdicts;
   std::uint32_t seed_index = 0;
@@ -133,10 +140,11 @@ CheckResult run_fair(const CheckOptions& options, bool explicit_go) {
       const Arms arms = tuned_constant(options, result.name, d, per_stage, trajectories, tuning_seed, evaluation_seed);
       const std::string graduated_text =
           explicit_go
-              ? experiment_text(fmt::format("explicit_d{}_L{}", d, per_stage), d, trajectories, kStages * per_stage,
-                                fmt::format("optimizer = {{ kind = \"explicit_go\", stages = {}, steps_per_stage = {}, "
-                                            "delta_start = {}, final_delta = {}, smoothed_gradient = \"closed_form\" }}",
-                                            kStages - 1, per_stage, kDelta0, kDelta0 / 64.0))
+              ? experiment_text(
+                    fmt::format("explicit_d{}_L{}", d, per_stage), d, trajectories, kStages * per_stage,
+                    fmt::format("optimizer = {{ kind = \"explicit_go\", stages = {}, steps_per_stage = {}, "
+                                "delta_start = {}, final_delta = {}, smoothed_gradient = \"closed_form\" }}",
+                                kStages - 1, per_stage, kDelta0, kDelta0 / 64.0))
               : experiment_text(fmt::format("implicit_d{}_L{}", d, per_stage), d, trajectories, kStages * per_stage,
                                 fmt::format("noise = {{ kind = \"gaussian\", scale = {} }}\nschedule = {{ kind = "
                                             "\"batch_increase\", eta = {}, batch = 1, every = {}, factor = 2.0 }}",
@@ -144,20 +152,21 @@ CheckResult run_fair(const CheckOptions& options, bool explicit_go) {
       const ExperimentResult& graduated = cached_check_experiment(graduated_text, result.name, evaluation_seed);
       const std::int64_t hits = global_basin_hits(graduated, d);
       const double n = static_cast<double>(trajectories);
-      const Interval difference = newcombe_difference(static_cast<double>(hits), n, static_cast<double>(arms.constant_hits), n);
+      const Interval difference =
+          newcombe_difference(static_cast<double>(hits), n, static_cast<double>(arms.constant_hits), n);
       const Interval p_graduated = wilson_interval(static_cast<double>(hits), n);
       const Interval p_constant = wilson_interval(static_cast<double>(arms.constant_hits), n);
       result.comparisons.push_back(trend_comparison(
-          fmt::format("d={} L={}: success {} {}/{} [{:.3f}, {:.3f}] - constant (b={:g}) {}/{} [{:.3f}, {:.3f}] in [{:.3f}, "
-                      "{:.3f}]; tuning successes by b = 1..4096: {}",
-                      d, per_stage, explicit_go ? "explicit GO" : "implicit GO", hits, trajectories, p_graduated.low,
-                      p_graduated.high, arms.constant_batch, arms.constant_hits, trajectories, p_constant.low,
-                      p_constant.high, difference.low, difference.high, arms.constants),
+          fmt::format(
+              "d={} L={}: success {} {}/{} [{:.3f}, {:.3f}] - constant (b={:g}) {}/{} [{:.3f}, {:.3f}] in [{:.3f}, "
+              "{:.3f}]; tuning successes by b = 1..4096: {}",
+              d, per_stage, explicit_go ? "explicit GO" : "implicit GO", hits, trajectories, p_graduated.low,
+              p_graduated.high, arms.constant_batch, arms.constant_hits, trajectories, p_constant.low, p_constant.high,
+              difference.low, difference.high, arms.constants),
           (static_cast<double>(hits) - static_cast<double>(arms.constant_hits)) / n, difference));
       if (options.mutant == "no_difference")
         verdicts.push_back(difference.low > 0.0 || difference.high < 0.0 ? Verdict::fail : Verdict::inconclusive);
-      else
-        verdicts.push_back(decide_trend(difference, +1, false));
+      else verdicts.push_back(decide_trend(difference, +1, false));
       result.experiments.push_back(graduated);
     }
   }
@@ -165,12 +174,13 @@ CheckResult run_fair(const CheckOptions& options, bool explicit_go) {
   return result;
 }
 
-const RegisterCheck implicit_registered({"graduated_implicit_fair",
-                                         "Implicit GO (SGD, delta cut by doubling b) beats the best tuned constant delta "
-                                         "on Rastrigin's global basin (P8, fair)",
-                                         "paper",
-                                         {"no_difference"},
-                                         [](const CheckOptions& o) { return run_fair(o, false); }});
+const RegisterCheck implicit_registered(
+    {"graduated_implicit_fair",
+     "Implicit GO (SGD, delta cut by doubling b) beats the best tuned constant delta "
+     "on Rastrigin's global basin (P8, fair)",
+     "paper",
+     {"no_difference"},
+     [](const CheckOptions& o) { return run_fair(o, false); }});
 const RegisterCheck explicit_registered({"graduated_explicit_fair",
                                          "Explicit GO on the closed-form f_hat beats the best tuned constant SGD on "
                                          "Rastrigin's global basin (P8, fair)",

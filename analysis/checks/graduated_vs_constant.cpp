@@ -64,7 +64,8 @@ CheckResult run_graduated_check(const CheckOptions& options) {
   CheckResult result;
   result.name = "graduated_vs_constant";
   result.claim =
-      "Decaying delta (implicit GO by SGD, and explicit GO on f_hat) finds Rastrigin's global basin more often than the "
+      "Decaying delta (implicit GO by SGD, and explicit GO on f_hat) finds Rastrigin's global basin more often than "
+      "the "
       "best constant; eps ~ M^-p (P8)";
   result.provenance = "paper";
   result.z_threshold = kTrendZ;
@@ -99,16 +100,17 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     return cached_experiment(text, result.name, options.seed + k++);
   };
   std::vector<std::vector<std::uint8_t>> arms;  // arms[0]: decaying, then the constants
-  arms.push_back(successes(rastrigin_run(
-      fmt::format("{{ kind = \"geometric\", eta = {}, batch = 1, every = {}, gamma = {}, stages = {} }}", kEta, kStageSteps,
-                  kGamma, kStages),
-      "decaying")));
+  arms.push_back(successes(
+      rastrigin_run(fmt::format("{{ kind = \"geometric\", eta = {}, batch = 1, every = {}, gamma = {}, stages = {} }}",
+                                kEta, kStageSteps, kGamma, kStages),
+                    "decaying")));
   for (int m = 0; m < kStages; ++m) {
     const double eta = kEta * std::pow(kGamma, m);
-    arms.push_back(successes(rastrigin_run(fmt::format("{{ kind = \"constant\", eta = {}, batch = 1 }}", eta), fmt::format("constant{}", m))));
+    arms.push_back(successes(rastrigin_run(fmt::format("{{ kind = \"constant\", eta = {}, batch = 1 }}", eta),
+                                           fmt::format("constant{}", m))));
   }
-  const std::vector<std::uint8_t> explicit_arm = successes(cached_experiment(
-      fmt::format(R"(
+  const std::vector<std::uint8_t> explicit_arm =
+      successes(cached_experiment(fmt::format(R"(
 name = "p8_explicit_go"
 trajectories = {}
 problem = {{ name = "rastrigin", dim = 1 }}
@@ -116,8 +118,8 @@ optimizer = {{ kind = "explicit_go", stages = {}, steps_per_stage = {}, delta_st
 init = {{ x0 = 0.0, spread = 4.0 }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
-                  trajectories, kStages - 1, kStageSteps),
-      result.name, options.seed + k++));
+                                              trajectories, kStages - 1, kStageSteps),
+                                  result.name, options.seed + k++));
   const auto effect_of = [](const std::vector<double>& rates) {
     return rates[0] - *std::max_element(rates.begin() + 1, rates.end());
   };
@@ -149,9 +151,10 @@ record = {{ checkpoints = 2, per_trajectory = true }}
   std::string constants;
   for (std::size_t a = 1; a < rates.size(); ++a) constants += fmt::format("{}{:.3f}", a > 1 ? " " : "", rates[a]);
   result.comparisons.push_back(trend_comparison(
-      fmt::format("success decaying {:.3f} - best constant {:.3f} (eta {:.3g}) in [{:.3f}, {:.3f}]; constants by eta: {}",
-                  rates[0], rates[best], kEta * std::pow(kGamma, static_cast<double>(best - 1)), effect_ci.low,
-                  effect_ci.high, constants),
+      fmt::format(
+          "success decaying {:.3f} - best constant {:.3f} (eta {:.3g}) in [{:.3f}, {:.3f}]; constants by eta: {}",
+          rates[0], rates[best], kEta * std::pow(kGamma, static_cast<double>(best - 1)), effect_ci.low, effect_ci.high,
+          constants),
       effect, effect_ci));
   verdicts.push_back(decide_trend(effect_ci, +1, is_mutant));
   result.comparisons.push_back(trend_comparison(
@@ -170,7 +173,8 @@ record = {{ checkpoints = 2, per_trajectory = true }}
     std::vector<double> log_m, log_gap, weight;
     std::string gaps;
     for (const int stages : kRateStages) {
-      const std::string text = fmt::format(R"(
+      const std::string text =
+          fmt::format(R"(
 name = "p8_rate_p{}_M{}"
 trajectories = {}
 steps = {}
@@ -180,7 +184,7 @@ schedule = {{ kind = "polynomial", eta = 0.02, batch = 1, every = {}, stages = {
 init = {{ x0 = {} }}
 record = {{ checkpoints = 2 }}
 )",
-                                           p, stages, rate_trajectories, stages * stage_steps, stage_steps, stages, p, x0);
+                      p, stages, rate_trajectories, stages * stage_steps, stage_steps, stages, p, x0);
       const ExperimentResult& experiment = cached_experiment(text, result.name, options.seed + k++);
       const ObservableSeries& f = experiment.observable("f");
       const std::size_t last = experiment.steps.size() - 1;
@@ -192,7 +196,8 @@ record = {{ checkpoints = 2 }}
     }
     // Weighted least squares slope and its standard error (known variances).
     double sw = 0.0, sx = 0.0, sy = 0.0;
-    for (std::size_t i = 0; i < log_m.size(); ++i) sw += weight[i], sx += weight[i] * log_m[i], sy += weight[i] * log_gap[i];
+    for (std::size_t i = 0; i < log_m.size(); ++i)
+      sw += weight[i], sx += weight[i] * log_m[i], sy += weight[i] * log_gap[i];
     const double mx = sx / sw, my = sy / sw;
     double sxx = 0.0, sxy = 0.0;
     for (std::size_t i = 0; i < log_m.size(); ++i)
@@ -203,23 +208,26 @@ record = {{ checkpoints = 2 }}
     const Interval ci{ratio - kTrendZ * ratio_se, ratio + kTrendZ * ratio_se};
     // An equivalence claim: the table's oracle column is 1 (the predicted exponent exactly).
     result.comparisons.push_back(Comparison{
-        fmt::format("p={}: slope of log eps on log M {:.4f} +- {:.4f} vs {:.4g}; stages-to-eps exponent {:.3f} vs {:.3f}; "
-                    "ratio CI [{:.3f}, {:.3f}]; eps(M) = {}",
-                    p, slope, slope_se, predicted, 1.0 / slope, 1.0 / predicted, ci.low, ci.high, gaps),
+        fmt::format(
+            "p={}: slope of log eps on log M {:.4f} +- {:.4f} vs {:.4g}; stages-to-eps exponent {:.3f} vs {:.3f}; "
+            "ratio CI [{:.3f}, {:.3f}]; eps(M) = {}",
+            p, slope, slope_se, predicted, 1.0 / slope, 1.0 / predicted, ci.low, ci.high, gaps),
         ratio, ratio_se, 1.0});
     if (ci.low >= 1.0 / kMargin && ci.high <= kMargin) verdicts.push_back(Verdict::supported);
-    else if (ci.low > kMargin || ci.high < 1.0 / kMargin) verdicts.push_back(is_mutant ? Verdict::fail : Verdict::contradicted);
+    else if (ci.low > kMargin || ci.high < 1.0 / kMargin)
+      verdicts.push_back(is_mutant ? Verdict::fail : Verdict::contradicted);
     else verdicts.push_back(Verdict::inconclusive);
   }
   decide_trend_rows(result, verdicts);
   return result;
 }
 
-const RegisterCheck registered({"graduated_vs_constant",
-                                "Decaying vs best constant delta at equal budget; polynomial schedule's eps ~ M^-p (P8)",
-                                "paper",
-                                {"inverse_power"},
-                                run_graduated_check});
+const RegisterCheck registered(
+    {"graduated_vs_constant",
+     "Decaying vs best constant delta at equal budget; polynomial schedule's eps ~ M^-p (P8)",
+     "paper",
+     {"inverse_power"},
+     run_graduated_check});
 
 }  // namespace
 }  // namespace sgds

@@ -68,9 +68,9 @@ CheckResult run_heavy_tail_check(const CheckOptions& options) {
         for (double m : means) hits_mean += m <= t * std::pow(b, e);
         for (double s : single) hits_single += s <= t;
         const Proportion pm = proportion(hits_mean, samples), ps = proportion(hits_single, samples);
-        result.comparisons.push_back({fmt::format("alpha={} b={} t={}: P(|mean_b| <= t b^e) vs P(|X| <= t) = {:.4f}",
-                                                  alpha, b, t, ps.p),
-                                      pm.p - ps.p, std::hypot(pm.se, ps.se), 0.0});
+        result.comparisons.push_back(
+            {fmt::format("alpha={} b={} t={}: P(|mean_b| <= t b^e) vs P(|X| <= t) = {:.4f}", alpha, b, t, ps.p),
+             pm.p - ps.p, std::hypot(pm.se, ps.se), 0.0});
       }
     }
   }

@@ -91,7 +91,8 @@ record = {{ checkpoints = 2, per_trajectory = true }}
           sum += y, sum_sq += y * y;
         }
         const double m = sum / static_cast<double>(count);
-        const double se = std::sqrt(std::max(sum_sq / static_cast<double>(count) - m * m, 0.0) / static_cast<double>(count - 1));
+        const double se =
+            std::sqrt(std::max(sum_sq / static_cast<double>(count) - m * m, 0.0) / static_cast<double>(count - 1));
         result.comparisons.push_back({fmt::format("a={} eta={} b={} {} P[{}][{}]", c.a, c.eta, c.b, c.sampling, i, j),
                                       m * static_cast<double>(count) / static_cast<double>(count - 1), se, p[i][j]});
       }

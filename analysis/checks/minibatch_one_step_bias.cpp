@@ -79,12 +79,13 @@ record = {{ checkpoints = 2 }}
     const double r_se = std::hypot(f.se_at(last), gain_model_se) / std::fabs(gain_model);
     const Interval ci{r - kTrendZ * r_se, r + kTrendZ * r_se};
     result.comparisons.push_back(trend_comparison(
-        fmt::format("eta={} b={} delta={:.4g}: gain measured {:.5g}, model {:.5g}; relative bias CI [{:.3f}, {:.3f}]", eta, b,
-                    delta, gain_measured, gain_model, ci.low, ci.high),
+        fmt::format("eta={} b={} delta={:.4g}: gain measured {:.5g}, model {:.5g}; relative bias CI [{:.3f}, {:.3f}]",
+                    eta, b, delta, gain_measured, gain_model, ci.low, ci.high),
         r, ci));
     // Equivalence rule: inside [-m, m] supported; entirely outside contradicted.
     if (ci.low >= -kMargin && ci.high <= kMargin) verdicts.push_back(Verdict::supported);
-    else if (ci.low > kMargin || ci.high < -kMargin) verdicts.push_back(options.mutant.empty() ? Verdict::contradicted : Verdict::fail);
+    else if (ci.low > kMargin || ci.high < -kMargin)
+      verdicts.push_back(options.mutant.empty() ? Verdict::contradicted : Verdict::fail);
     else verdicts.push_back(Verdict::inconclusive);
     result.experiments.push_back(std::move(experiment));
   }

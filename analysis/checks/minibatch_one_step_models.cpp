@@ -59,12 +59,13 @@ CheckResult run_models(const CheckOptions& options, bool own_covariance) {
   result.decision_rule = fmt::format(
       "Teacher-student finite sum (4 inputs, 3 hidden, n = {}), {} generic starts x, (eta, b) in {{(0.1, 1), (0.1, 8), "
       "(0.3, 4)}}; one step, {} trajectories, sampling with replacement. Model: E f(y - eta omega) over {} draws of "
-      "omega ~ {}. Error r = (E f(x_1) measured - model) / D, D = (eta^2/2) E |omega' H(y) omega| under the model, with a 95 % "
+      "omega ~ {}. Error r = (E f(x_1) measured - model) / D, D = (eta^2/2) E |omega' H(y) omega| under the model, "
+      "with a 95 % "
       "normal interval. SUPPORTED if every interval lies inside [-{}, {}], CONTRADICTED if one lies outside it, else "
       "INCONCLUSIVE. Mutant no_noise predicts E f(x_1) = f(y): FAIL when an interval of its error lies outside the "
       "margin.",
-      kSamples, kStarts, trajectories, draws,
-      own_covariance ? "N(0, Sigma(x) / b)" : "N(0, (tr Sigma(x) / d) / b I)", kMargin, kMargin);
+      kSamples, kStarts, trajectories, draws, own_covariance ? "N(0, Sigma(x) / b)" : "N(0, (tr Sigma(x) / d) / b I)",
+      kMargin, kMargin);
   const TeacherStudentSum p = problem();
   const int d = p.dim;
   std::vector<Verdict> verdicts;
@@ -106,7 +107,8 @@ record = {{ checkpoints = 2 }}
       // The model's Monte Carlo sums do not depend on the mutant: computed once per process.
       static std::mutex lock;
       static std::map<std::string, std::array<double, 3>> cache;
-      const std::string key = fmt::format("{} {} {} {} {}", own_covariance, index, options.seed, draws, fmt::join(x, ","));
+      const std::string key =
+          fmt::format("{} {} {} {} {}", own_covariance, index, options.seed, draws, fmt::join(x, ","));
       std::array<double, 3> sums{};
       bool cached = false;
       {
@@ -126,7 +128,8 @@ record = {{ checkpoints = 2 }}
             for (int j = 0; j < d; ++j) z(j) = rng.normal();
             const Eigen::VectorXd omega =
                 (own_covariance ? Eigen::VectorXd(root * z) : Eigen::VectorXd(per_coordinate * z)) / std::sqrt(c.b);
-            for (int j = 0; j < d; ++j) shifted_k[static_cast<std::size_t>(j)] = y[static_cast<std::size_t>(j)] - c.eta * omega(j);
+            for (int j = 0; j < d; ++j)
+              shifted_k[static_cast<std::size_t>(j)] = y[static_cast<std::size_t>(j)] - c.eta * omega(j);
             // omega' H(y) omega by a central difference of the gradient along omega.
             const double h = 1e-4;
             for (std::size_t j = 0; j < y.size(); ++j)
@@ -134,7 +137,8 @@ record = {{ checkpoints = 2 }}
             p.gradient(plus.data(), g_plus.data());
             p.gradient(minus.data(), g_minus.data());
             double curvature = 0.0;
-            for (std::size_t j = 0; j < y.size(); ++j) curvature += omega(static_cast<int>(j)) * (g_plus[j] - g_minus[j]) / (2 * h);
+            for (std::size_t j = 0; j < y.size(); ++j)
+              curvature += omega(static_cast<int>(j)) * (g_plus[j] - g_minus[j]) / (2 * h);
             changes[static_cast<std::size_t>(k)] = p.value(shifted_k.data()) - fy;
             curvatures[static_cast<std::size_t>(k)] = 0.5 * c.eta * c.eta * std::fabs(curvature);
           }
@@ -161,8 +165,10 @@ record = {{ checkpoints = 2 }}
                       "[{:.3f}, {:.3f}]",
                       start, c.eta, c.b, measured, sum / n, scale, ci.low, ci.high),
           r, ci));
-      if (ci.low >= -kMargin && ci.high <= kMargin) verdicts.push_back(options.mutant.empty() ? Verdict::supported : Verdict::inconclusive);
-      else if (ci.low > kMargin || ci.high < -kMargin) verdicts.push_back(options.mutant.empty() ? Verdict::contradicted : Verdict::fail);
+      if (ci.low >= -kMargin && ci.high <= kMargin)
+        verdicts.push_back(options.mutant.empty() ? Verdict::supported : Verdict::inconclusive);
+      else if (ci.low > kMargin || ci.high < -kMargin)
+        verdicts.push_back(options.mutant.empty() ? Verdict::contradicted : Verdict::fail);
       else verdicts.push_back(Verdict::inconclusive);
     }
   }

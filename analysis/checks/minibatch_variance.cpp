@@ -32,7 +32,8 @@ double claimed_variance(double s2, double b, double n, const std::string& sampli
 CheckResult run_minibatch_check(const CheckOptions& options) {
   CheckResult result;
   result.name = "minibatch_variance";
-  result.claim = "Mini-batch noise has E|omega|^2 = s^2/b (with replacement), (s^2/b)(n-b)/(n-1) without (oracle 5, P1)";
+  result.claim =
+      "Mini-batch noise has E|omega|^2 = s^2/b (with replacement), (s^2/b)(n-b)/(n-1) without (oracle 5, P1)";
   result.provenance = "derived";
   result.z_threshold = 4.5;
   result.decision_rule = fmt::format(
@@ -47,17 +48,20 @@ CheckResult run_minibatch_check(const CheckOptions& options) {
     const int n = 100;
     const QuadraticCentresSum q = QuadraticCentresSum::make(3, n, 1.5, 1.0, 11);
     const std::vector<double> x(3, x0);
-    problems.push_back({fmt::format("{{ name = \"quadratic_centres\", dim = 3, a = 1.5, samples = {}, spread = 1.0, data_seed = 11 }}", n),
-                        q.sample_variance(x.data()), n});
+    problems.push_back(
+        {fmt::format("{{ name = \"quadratic_centres\", dim = 3, a = 1.5, samples = {}, spread = 1.0, data_seed = 11 }}",
+                     n),
+         q.sample_variance(x.data()), n});
   }
   {
     const int n = 128;
     const TeacherStudentSum t = TeacherStudentSum::make(4, 3, n, 1.0, 0.1, 12);
     const std::vector<double> x(static_cast<std::size_t>(t.dim), x0);
-    problems.push_back({fmt::format("{{ name = \"teacher_student\", inputs = 4, hidden = 3, samples = {}, teacher_scale = 1.0, "
-                                    "label_noise = 0.1, data_seed = 12 }}",
-                                    n),
-                        t.sample_variance(x.data()), n});
+    problems.push_back(
+        {fmt::format("{{ name = \"teacher_student\", inputs = 4, hidden = 3, samples = {}, teacher_scale = 1.0, "
+                     "label_noise = 0.1, data_seed = 12 }}",
+                     n),
+         t.sample_variance(x.data()), n});
   }
   std::uint32_t k = 0;
   for (const ProblemCase& p : problems) {
@@ -77,7 +81,8 @@ record = {{ checkpoints = 2, noise = true }}
         ExperimentResult experiment = run_experiment_text(text, result.name, options.seed + k++);
         const ObservableSeries& omega2 = experiment.observable("omega2");
         const std::size_t last = experiment.steps.size() - 1;
-        const std::string problem_name = p.toml.substr(p.toml.find('"') + 1, p.toml.find('"', p.toml.find('"') + 1) - p.toml.find('"') - 1);
+        const std::string problem_name =
+            p.toml.substr(p.toml.find('"') + 1, p.toml.find('"', p.toml.find('"') + 1) - p.toml.find('"') - 1);
         result.comparisons.push_back({fmt::format("{} n={} {} b={} E|omega|^2", problem_name, p.n, sampling, b),
                                       omega2.mean_at(last), omega2.se_at(last),
                                       claimed_variance(p.s2, b, p.n, sampling, options.mutant)});
@@ -89,11 +94,12 @@ record = {{ checkpoints = 2, noise = true }}
   return result;
 }
 
-const RegisterCheck registered({"minibatch_variance",
-                                "Mini-batch noise variance s^2/b and the (n-b)/(n-1) finite-population factor (oracle 5, P1)",
-                                "derived",
-                                {"no_batch_factor", "no_finite_population_factor"},
-                                run_minibatch_check});
+const RegisterCheck registered(
+    {"minibatch_variance",
+     "Mini-batch noise variance s^2/b and the (n-b)/(n-1) finite-population factor (oracle 5, P1)",
+     "derived",
+     {"no_batch_factor", "no_finite_population_factor"},
+     run_minibatch_check});
 
 }  // namespace
 }  // namespace sgds

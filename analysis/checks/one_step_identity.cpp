@@ -24,8 +24,8 @@ namespace {
 struct StepCase {
   double a, eta, b, s, x0;
 };
-constexpr StepCase kCases[] = {{1.0, 0.1, 1, 1.0, 2.0}, {2.0, 0.3, 16, 2.0, 1.0}, {0.5, 1.0, 4, 1.0, -3.0},
-                               {4.0, 0.2, 64, 3.0, 0.5}};
+constexpr StepCase kCases[] = {
+    {1.0, 0.1, 1, 1.0, 2.0}, {2.0, 0.3, 16, 2.0, 1.0}, {0.5, 1.0, 4, 1.0, -3.0}, {4.0, 0.2, 64, 3.0, 0.5}};
 constexpr int kDim = 3;
 // On the user's function: (eta, b, s) with delta = 0.03, 0.1, 0.2, from two points of its box.
 constexpr StepCase kProblemCases[] = {{0.0, 0.01, 1, 3.0, 0.0}, {0.0, 0.05, 4, 4.0, 0.0}, {0.0, 0.1, 16, 8.0, 0.0}};
@@ -55,9 +55,9 @@ CheckResult run_one_step_check(const CheckOptions& options) {
   if (!options.problem.empty()) return run_on_problem(options, std::move(result));
   const std::int64_t trajectories = options.quick ? 16384 : 262144;
   for (const std::string& path : engine_paths())
-  for (std::size_t k = 0; k < std::size(kCases); ++k) {
-    const StepCase& c = kCases[k];
-    const std::string text = fmt::format(R"(
+    for (std::size_t k = 0; k < std::size(kCases); ++k) {
+      const StepCase& c = kCases[k];
+      const std::string text = fmt::format(R"(
 name = "{}_one_step_case{}"
 trajectories = {}
 steps = 1
@@ -67,21 +67,21 @@ schedule = {{ kind = "constant", eta = {}, batch = {} }}
 init = {{ x0 = {} }}
 record = {{ checkpoints = 2 }}
 )",
-                                         path, k, trajectories, kDim, c.a, c.s, c.eta, c.b, c.x0);
-    const ExperimentResult& experiment =
-        cached_check_experiment_on(path, text, result.name, options.seed + static_cast<std::uint32_t>(k));
-    const std::size_t last = experiment.steps.size() - 1;
-    const double y = (1.0 - c.eta * c.a) * c.x0;
-    const double delta = claimed_delta(c, options.mutant);
-    const double f_hat = 0.5 * c.a * kDim * (y * y + delta * delta);
-    const ObservableSeries& f = experiment.observable("f");
-    const std::string where = fmt::format("{}: a={} eta={} b={} s={} x0={}", path, c.a, c.eta, c.b, c.s, c.x0);
-    result.comparisons.push_back({where + " E f(x_1)", f.mean_at(last), f.se_at(last), f_hat});
-    const ObservableSeries& x = experiment.observable("x");
-    for (int j = 0; j < kDim; ++j)
-      result.comparisons.push_back({fmt::format("{} E x_1[{}]", where, j), x.mean_at(last, j), x.se_at(last, j), y});
-    result.experiments.push_back(experiment);
-  }
+                                           path, k, trajectories, kDim, c.a, c.s, c.eta, c.b, c.x0);
+      const ExperimentResult& experiment =
+          cached_check_experiment_on(path, text, result.name, options.seed + static_cast<std::uint32_t>(k));
+      const std::size_t last = experiment.steps.size() - 1;
+      const double y = (1.0 - c.eta * c.a) * c.x0;
+      const double delta = claimed_delta(c, options.mutant);
+      const double f_hat = 0.5 * c.a * kDim * (y * y + delta * delta);
+      const ObservableSeries& f = experiment.observable("f");
+      const std::string where = fmt::format("{}: a={} eta={} b={} s={} x0={}", path, c.a, c.eta, c.b, c.s, c.x0);
+      result.comparisons.push_back({where + " E f(x_1)", f.mean_at(last), f.se_at(last), f_hat});
+      const ObservableSeries& x = experiment.observable("x");
+      for (int j = 0; j < kDim; ++j)
+        result.comparisons.push_back({fmt::format("{} E x_1[{}]", where, j), x.mean_at(last, j), x.se_at(last, j), y});
+      result.experiments.push_back(experiment);
+    }
   result.verdict = decide_exact(result.comparisons, result.z_threshold);
   return result;
 }
@@ -109,7 +109,8 @@ CheckResult run_on_problem(const CheckOptions& options, CheckResult result) {
       for (const StepCase& c : kProblemCases) {
         ++index;
         const std::vector<double>& x0 = points[p];
-        const std::string text = fmt::format(R"(
+        const std::string text =
+            fmt::format(R"(
 name = "{}_one_step_problem{}"
 trajectories = {}
 steps = 1
@@ -119,8 +120,7 @@ init = {{ x0 = [{}] }}
 record = {{ checkpoints = 2 }}
 problem = {}
 )",
-                                             path, index, trajectories, c.s, c.eta, c.b, fmt::join(x0, ", "),
-                                             problem.table_text);
+                        path, index, trajectories, c.s, c.eta, c.b, fmt::join(x0, ", "), problem.table_text);
         const ExperimentResult& experiment =
             cached_check_experiment_on(path, text, result.name, options.seed + 1000u + index);
         const std::size_t last = experiment.steps.size() - 1;
@@ -140,8 +140,8 @@ problem = {}
         result.comparisons.push_back({where + " E f(x_1) vs Monte Carlo f_hat(y)", f.mean_at(last), se, f_hat.mean});
         const ObservableSeries& x = experiment.observable("x");
         for (std::size_t j = 0; j < y.size(); ++j)
-          result.comparisons.push_back(
-              {fmt::format("{} E x_1[{}]", where, j), x.mean_at(last, static_cast<int>(j)), x.se_at(last, static_cast<int>(j)), y[j]});
+          result.comparisons.push_back({fmt::format("{} E x_1[{}]", where, j), x.mean_at(last, static_cast<int>(j)),
+                                        x.se_at(last, static_cast<int>(j)), y[j]});
         result.experiments.push_back(experiment);
       }
   result.verdict = decide_exact(result.comparisons, result.z_threshold);

@@ -58,8 +58,9 @@ double claimed_exponent(double alpha, const std::string& mutant) {
 CheckResult run_batch_law(const CheckOptions& options) {
   CheckResult result;
   result.name = "per_sample_batch_law";
-  result.claim = "Per-sample noise averaged over b: stable samples give scale c b^(1/alpha - 1); finite variance gives "
-                 "variance / b";
+  result.claim =
+      "Per-sample noise averaged over b: stable samples give scale c b^(1/alpha - 1); finite variance gives "
+      "variance / b";
   result.provenance = "derived";
   result.z_threshold = 4.5;
   result.mutant = options.mutant;
@@ -81,8 +82,9 @@ CheckResult run_batch_law(const CheckOptions& options) {
       for (double log_phi : {0.25, 1.0, 2.0}) {
         const double theta = std::pow(log_phi, 1.0 / alpha) / truth;
         const CosineMean c = cosine_mean(omega, theta);
-        result.comparisons.push_back({fmt::format("alpha_stable({}) b={} theta={:.4g}: E cos(theta omega_b)", alpha, b, theta),
-                                      c.mean, c.standard_error, std::exp(-std::pow(theta * claimed, alpha))});
+        result.comparisons.push_back(
+            {fmt::format("alpha_stable({}) b={} theta={:.4g}: E cos(theta omega_b)", alpha, b, theta), c.mean,
+             c.standard_error, std::exp(-std::pow(theta * claimed, alpha))});
       }
     }
     const std::vector<double> omega =
@@ -117,8 +119,9 @@ constexpr double kAlpha = 1.5, kMargin = 0.05;
 CheckResult run_pareto_routes(const CheckOptions& options) {
   CheckResult result;
   result.name = "pareto_batch_routes";
-  result.claim = "Per-sample symmetric Pareto(1.5) noise: the batch mean approaches the stable limit sigma "
-                 "b^(1/alpha - 1) (generalised CLT); the finite-b departure measured";
+  result.claim =
+      "Per-sample symmetric Pareto(1.5) noise: the batch mean approaches the stable limit sigma "
+      "b^(1/alpha - 1) (generalised CLT); the finite-b departure measured";
   result.provenance = "open";
   result.mutant = options.mutant;
   result.z_threshold = kTrendZ;
@@ -148,16 +151,15 @@ CheckResult run_pareto_routes(const CheckOptions& options) {
     const double scale = sigma * kScale * std::pow(b, claimed_exponent(kAlpha, options.mutant));
     const double r = m.value / (scale * limit.value);
     const Interval ci{m.low / (scale * limit.high), m.high / (scale * limit.low)};
-    result.comparisons.push_back(trend_comparison(
-        fmt::format("b={}: median|omega_b| {:.5g}, stable limit {:.5g}; R_b - 1 in [{:+.4f}, {:+.4f}]", b, m.value,
-                    scale * limit.value, ci.low - 1.0, ci.high - 1.0),
-        r - 1.0, Interval{ci.low - 1.0, ci.high - 1.0}));
+    result.comparisons.push_back(
+        trend_comparison(fmt::format("b={}: median|omega_b| {:.5g}, stable limit {:.5g}; R_b - 1 in [{:+.4f}, {:+.4f}]",
+                                     b, m.value, scale * limit.value, ci.low - 1.0, ci.high - 1.0),
+                         r - 1.0, Interval{ci.low - 1.0, ci.high - 1.0}));
     if (ci.low >= 1.0 - kMargin && ci.high <= 1.0 + kMargin)
       verdicts.push_back(options.mutant.empty() ? Verdict::supported : Verdict::inconclusive);
     else if (ci.low > 1.0 + kMargin || ci.high < 1.0 - kMargin)
       verdicts.push_back(options.mutant.empty() ? Verdict::contradicted : Verdict::fail);
-    else
-      verdicts.push_back(Verdict::inconclusive);
+    else verdicts.push_back(Verdict::inconclusive);
   }
   decide_trend_rows(result, verdicts);
   return result;

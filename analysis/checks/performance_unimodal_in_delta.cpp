@@ -95,7 +95,8 @@ init = {{ x0 = 0.0, spread = 5.12 }}
 record = {{ checkpoints = 2, per_trajectory = true }}
 )",
                                          delta, trajectories, kDim, delta / kEta, kEta);
-    const ExperimentResult& r = cached_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
+    const ExperimentResult& r =
+        cached_check_experiment(text, result.name, options.seed + static_cast<std::uint32_t>(k));
     std::vector<double> values;
     for (std::int64_t i = 0; i < r.trajectories; ++i) {
       double x[kDim];
@@ -152,8 +153,12 @@ record = {{ checkpoints = 2, per_trajectory = true }}
   const bool convex = c2_ci.low > 0.0;
   const bool vertex_inside = margin_ci.low > 0.0;
   // Row verdicts: the curvature row (convex: supported; concave: contradicted) and the vertex row.
-  const Verdict curvature_row = convex ? Verdict::supported : c2_ci.high < 0.0 ? Verdict::contradicted : Verdict::inconclusive;
-  Verdict vertex_row = vertex_inside ? Verdict::supported : margin_ci.high < 0.0 ? Verdict::contradicted : Verdict::inconclusive;
+  const Verdict curvature_row = convex             ? Verdict::supported
+                                : c2_ci.high < 0.0 ? Verdict::contradicted
+                                                   : Verdict::inconclusive;
+  Verdict vertex_row = vertex_inside          ? Verdict::supported
+                       : margin_ci.high < 0.0 ? Verdict::contradicted
+                                              : Verdict::inconclusive;
   if (options.mutant == "more_smoothing_always_better")
     vertex_row = convex && vertex_ci.high < u_high ? Verdict::fail : Verdict::inconclusive;
   else if (options.mutant == "less_noise_always_better")

@@ -26,8 +26,8 @@ double second_moment_oracle(const Ar1Case& c, double x0, std::int64_t t, const s
   const double rho = ar1_rho(c.a, c.eta);
   double v = quadratic_sgd_stationary_variance(c.a, c.eta, c.s, c.b);
   double decay = std::pow(rho, 2.0 * static_cast<double>(t));
-  if (mutant == "no_batch_factor") v *= c.b;                         // forgets the 1/b
-  if (mutant == "no_stability_factor") v *= (2.0 - c.eta * c.a) / 2.0;  // (2 - eta a) -> 2, the small-eta limit
+  if (mutant == "no_batch_factor") v *= c.b;                                    // forgets the 1/b
+  if (mutant == "no_stability_factor") v *= (2.0 - c.eta * c.a) / 2.0;          // (2 - eta a) -> 2, the small-eta limit
   if (mutant == "linear_decay") decay = std::pow(rho, static_cast<double>(t));  // rho^t for rho^{2t}
   return v * (1.0 - decay) + decay * x0 * x0;
 }
@@ -78,9 +78,9 @@ record = {{ checkpoints = 12 }}
           mean += x2.mean_at(i, j) / dim;
           variance_of_mean += x2.se_at(i, j) * x2.se_at(i, j) / (dim * dim);
         }
-        result.comparisons.push_back(Comparison{
-            fmt::format("{}: a={} eta={} b={} s={} t={}", path, c.a, c.eta, c.b, c.s, t), mean, std::sqrt(variance_of_mean),
-            second_moment_oracle(c, x0, t, options.mutant)});
+        result.comparisons.push_back(
+            Comparison{fmt::format("{}: a={} eta={} b={} s={} t={}", path, c.a, c.eta, c.b, c.s, t), mean,
+                       std::sqrt(variance_of_mean), second_moment_oracle(c, x0, t, options.mutant)});
       }
       result.experiments.push_back(experiment);
     }

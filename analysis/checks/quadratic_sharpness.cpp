@@ -115,10 +115,11 @@ CheckResult run_sharpness_check(const CheckOptions& options) {
       }
       const nn::Estimate average = nn::average_case_sharpness(
           f, q.c, rho, samples, RandomStream(options.seed, case_index, 0, check_purpose(20)));
-      result.comparisons.push_back(Comparison{fmt::format("{}: average-case sharpness rho={}", q.name, rho), average.value,
-                                              average.standard_error, half * rho * rho * weighted});
+      result.comparisons.push_back(Comparison{fmt::format("{}: average-case sharpness rho={}", q.name, rho),
+                                              average.value, average.standard_error, half * rho * rho * weighted});
 
-      const double worst = worst_case_l2_sharpness(f, q.c, rho, 60, RandomStream(options.seed, case_index, 1, check_purpose(20)));
+      const double worst =
+          worst_case_l2_sharpness(f, q.c, rho, 60, RandomStream(options.seed, case_index, 1, check_purpose(20)));
       const double extreme = mutant == "lambda_min" ? lambda[0] : lambda_max;
       const double worst_oracle = half * rho * rho * extreme;
       result.comparisons.push_back(Comparison{fmt::format("{}: worst-case l2 sharpness rho={}", q.name, rho), worst,
@@ -130,8 +131,8 @@ CheckResult run_sharpness_check(const CheckOptions& options) {
     const RandomStream start(options.seed, case_index++, 2, check_purpose(21));
     const double converged = nn::top_hessian_eigenvalue(f, q.c, 60, start);
     const double eigen_oracle = mutant == "lambda_min" ? lambda[0] : lambda_max;
-    result.comparisons.push_back(Comparison{fmt::format("{}: power iteration eigenvalue after 60 steps", q.name), converged,
-                                            kValueTolerance * std::fabs(eigen_oracle), eigen_oracle});
+    result.comparisons.push_back(Comparison{fmt::format("{}: power iteration eigenvalue after 60 steps", q.name),
+                                            converged, kValueTolerance * std::fabs(eigen_oracle), eigen_oracle});
     const int k1 = 12, k2 = 20;
     // R_k is a mean of the eigenvalues weighted by a_i^2 lambda_i^{2k} (a: the start's coordinates in
     // the eigenbasis), so the odds (lambda_1 - R_k) / (R_k - lambda_2) = (a_2/a_1)^2 (lambda_2/lambda_1)^{2k}
@@ -148,8 +149,8 @@ CheckResult run_sharpness_check(const CheckOptions& options) {
     const double ratio = std::fabs(lambda_2 / lambda_max);
     const double rate_oracle = mutant == "unsquared_rate" ? ratio : ratio * ratio;
     result.comparisons.push_back(Comparison{
-        fmt::format("{}: Rayleigh-quotient error odds, contraction per step, steps {}..{} (odds {:.3g} -> {:.3g})", q.name, k1, k2,
-                    e1, e2),
+        fmt::format("{}: Rayleigh-quotient error odds, contraction per step, steps {}..{} (odds {:.3g} -> {:.3g})",
+                    q.name, k1, k2, e1, e2),
         contraction, kRateTolerance * rate_oracle, rate_oracle});
   }
   // Only the average-case sharpness is a Monte Carlo estimate; the rest are computations against a tolerance.

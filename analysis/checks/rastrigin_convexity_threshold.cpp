@@ -20,7 +20,7 @@ namespace {
 // graduated checks), or a mutant's mistaken value fed to the same comparisons.
 double claimed_threshold(const std::string& mutant) {
   if (mutant == "threshold_pi2") return rastrigin_convexity_threshold() * std::sqrt(2.0);  // 2 pi^2 -> pi^2
-  if (mutant == "threshold_40pi2")  // ln(20 pi^2) -> ln(40 pi^2)
+  if (mutant == "threshold_40pi2")                                                         // ln(20 pi^2) -> ln(40 pi^2)
     return std::sqrt(std::log(40 * kPi * kPi) / (2 * kPi * kPi));
   return rastrigin_convexity_threshold();
 }

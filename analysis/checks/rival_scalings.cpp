@@ -28,8 +28,8 @@ double pooled_mean(const ExperimentResult& r, std::size_t checkpoint) {
 }
 
 // R^2(log y on log(eta/b)) - R^2(log y on log(eta/sqrt b)) over the grid points in `rows`.
-double r2_difference(const std::vector<double>& rows, const std::vector<double>& log_eta, const std::vector<double>& log_b,
-                     const std::vector<double>& log_y) {
+double r2_difference(const std::vector<double>& rows, const std::vector<double>& log_eta,
+                     const std::vector<double>& log_b, const std::vector<double>& log_y) {
   std::vector<double> smith, paper, y;
   for (double r : rows) {
     const auto i = static_cast<std::size_t>(r);
@@ -103,10 +103,13 @@ record = {{ checkpoints = 2 }}
     const char* what;
     const std::vector<double>* log_y;
     int sign;
-  } outcomes[] = {{"stationary spread", &log_spread, spread_sign}, {"one-step displacement", &log_displacement, displacement_sign}};
+  } outcomes[] = {{"stationary spread", &log_spread, spread_sign},
+                  {"one-step displacement", &log_displacement, displacement_sign}};
   std::uint32_t seed_offset = 0;
   for (const auto& o : outcomes) {
-    const auto statistic = [&](const std::vector<double>& sample) { return r2_difference(sample, log_eta, log_b, *o.log_y); };
+    const auto statistic = [&](const std::vector<double>& sample) {
+      return r2_difference(sample, log_eta, log_b, *o.log_y);
+    };
     const double effect = statistic(rows);
     const Interval ci = bootstrap(rows, statistic, 0.95, 2000, options.seed + 7919u * ++seed_offset);
     std::vector<double> smith, paper;

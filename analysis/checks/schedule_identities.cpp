@@ -52,35 +52,42 @@ CheckResult run_schedule_check(const CheckOptions& options) {
   result.mutant = options.mutant;
   const std::string& mutant = options.mutant;
   const double c = 1.7;
-  const ScheduleSpec lr = schedule_from_text("kind = \"lr_decay\"\neta = 0.1\nbatch = 32\nevery = 40\nunit = \"epoch\"\n");
+  const ScheduleSpec lr =
+      schedule_from_text("kind = \"lr_decay\"\neta = 0.1\nbatch = 32\nevery = 40\nunit = \"epoch\"\n");
   const ScheduleSpec batch =
       schedule_from_text("kind = \"batch_increase\"\neta = 0.1\nbatch = 32\nevery = 40\nunit = \"epoch\"\n");
-  const ScheduleSpec hybrid = schedule_from_text("kind = \"hybrid\"\neta = 0.1\nbatch = 32\nevery = 40\nunit = \"epoch\"\n");
+  const ScheduleSpec hybrid =
+      schedule_from_text("kind = \"hybrid\"\neta = 0.1\nbatch = 32\nevery = 40\nunit = \"epoch\"\n");
   for (std::int64_t stage = 0; stage <= 4; ++stage) {
     const double oracle = delta_of(0.1, 32, c, "") * std::pow(2.0, -0.5 * static_cast<double>(stage));
-    for (const auto& [name, spec] : {std::pair{"lr_decay", &lr}, std::pair{"batch_increase", &batch}, std::pair{"hybrid", &hybrid}}) {
+    for (const auto& [name, spec] :
+         {std::pair{"lr_decay", &lr}, std::pair{"batch_increase", &batch}, std::pair{"hybrid", &hybrid}}) {
       const ScheduleState s = schedule_at(*spec, stage * 40 + 17);  // mid-stage epoch
-      result.comparisons.push_back(exact(fmt::format("{} stage {} (eta {:.6g}, b {}) delta", name, stage, s.eta, s.batch),
-                                         delta_of(s.eta, s.batch, c, mutant), oracle));
+      result.comparisons.push_back(
+          exact(fmt::format("{} stage {} (eta {:.6g}, b {}) delta", name, stage, s.eta, s.batch),
+                delta_of(s.eta, s.batch, c, mutant), oracle));
     }
   }
   for (double p : {0.25, 0.5, 1.0}) {
-    const ScheduleSpec poly =
-        schedule_from_text(fmt::format("kind = \"polynomial\"\neta = 0.2\nbatch = 8\nevery = 10\nstages = 5\npower = {}\n", p));
+    const ScheduleSpec poly = schedule_from_text(
+        fmt::format("kind = \"polynomial\"\neta = 0.2\nbatch = 8\nevery = 10\nstages = 5\npower = {}\n", p));
     const double claimed_p = mutant == "polynomial_inverse_power" ? 1.0 / p : p;
     double telescoped = delta_of(0.2, 8, c, "");
     for (int m = 1; m <= 5; ++m) {
       const ScheduleState s = schedule_at(poly, (m - 1) * 10 + 3);
       const double closed = delta_of(0.2, 8, c, "") * std::pow((5.0 - m + 1) / 5.0, claimed_p);
       const double delta = delta_of(s.eta, s.batch, c, mutant);
-      result.comparisons.push_back(exact(fmt::format("polynomial p={} stage {} delta vs closed form", p, m), delta, closed));
-      result.comparisons.push_back(exact(fmt::format("polynomial p={} stage {} delta vs prod gamma", p, m), delta, telescoped));
+      result.comparisons.push_back(
+          exact(fmt::format("polynomial p={} stage {} delta vs closed form", p, m), delta, closed));
+      result.comparisons.push_back(
+          exact(fmt::format("polynomial p={} stage {} delta vs prod gamma", p, m), delta, telescoped));
       if (m < 5) telescoped *= std::pow((5.0 - m) / (5.0 - m + 1), claimed_p);
     }
   }
   // Momentum inversions: the mutant evaluates the recovered setting with the other optimizer's formula.
   const bool swap = mutant == "swapped_momentum_formulas";
-  for (const auto& [beta, b, c2, k2] : {std::tuple{0.9, 32.0, 4.0, 1.0}, std::tuple{0.5, 1.0, 0.25, 0.0}, std::tuple{0.7, 128.0, 9.0, 2.5}}) {
+  for (const auto& [beta, b, c2, k2] :
+       {std::tuple{0.9, 32.0, 4.0, 1.0}, std::tuple{0.5, 1.0, 0.25, 0.0}, std::tuple{0.7, 128.0, 9.0, 2.5}}) {
     const double eta = 0.05, target = 0.02;
     const double shb_eta = shb_eta_for_delta(target, beta, c2, b, k2);
     const double nshb_eta = nshb_eta_for_delta(target, beta, c2, b, k2);
@@ -93,12 +100,12 @@ CheckResult run_schedule_check(const CheckOptions& options) {
     const double shb_target = shb_delta(eta, beta / 2, c2, b, k2), nshb_target = nshb_delta(eta, beta / 2, c2, b, k2);
     const double shb_beta = shb_beta_for_delta(shb_target, eta, c2, b, k2);
     const double nshb_beta = nshb_beta_for_delta(nshb_target, eta, c2, b, k2);
-    result.comparisons.push_back(exact("SHB beta for delta, " + where,
-                                       swap ? nshb_delta(eta, shb_beta, c2, b, k2) : shb_delta(eta, shb_beta, c2, b, k2),
-                                       shb_target));
-    result.comparisons.push_back(exact("NSHB beta for delta, " + where,
-                                       swap ? shb_delta(eta, nshb_beta, c2, b, k2) : nshb_delta(eta, nshb_beta, c2, b, k2),
-                                       nshb_target));
+    result.comparisons.push_back(
+        exact("SHB beta for delta, " + where,
+              swap ? nshb_delta(eta, shb_beta, c2, b, k2) : shb_delta(eta, shb_beta, c2, b, k2), shb_target));
+    result.comparisons.push_back(
+        exact("NSHB beta for delta, " + where,
+              swap ? shb_delta(eta, nshb_beta, c2, b, k2) : nshb_delta(eta, nshb_beta, c2, b, k2), nshb_target));
   }
   for (auto& row : result.comparisons) row.evidence = Evidence::deterministic;  // identities to a relative tolerance
   result.verdict = decide_exact(result.comparisons, result.z_threshold);

@@ -29,7 +29,8 @@ CheckResult run_calibration_check(const CheckOptions& options) {
   const double a = 1.0, eta = 0.3, scale = 1.2, batch = 2.0, x0 = 1.0;
   const std::int64_t steps = 6;
   result.decision_rule = fmt::format(
-      "{} experiments of {} trajectories (each its own seed, drawn from the base seed): SGD on (a/2)|x|^2, a = {}, eta = {}, Gaussian noise "
+      "{} experiments of {} trajectories (each its own seed, drawn from the base seed): SGD on (a/2)|x|^2, a = {}, eta "
+      "= {}, Gaussian noise "
       "C = {}, b = {}, x0 = {}, {} steps; z = (mean x_j - exact) / SE for both coordinates (independent). PASS iff "
       "sum z^2 lies inside the central 99.9 % of chi-square({}); the table shows mean z^2 against 1",
       experiments, trajectories, a, eta, scale, batch, x0, steps, experiments * dim);
@@ -56,8 +57,8 @@ record = {{ checkpoints = 2 }}
     const std::size_t last = e.steps.size() - 1;
     for (int j = 0; j < dim; ++j) {
       double se = x.se_at(last, j);
-      if (options.mutant == "se_too_small") se /= std::sqrt(2.0);     // what shared streams would report
-      if (options.mutant == "se_too_large") se *= std::sqrt(2.0);     // an over-cautious formula
+      if (options.mutant == "se_too_small") se /= std::sqrt(2.0);  // what shared streams would report
+      if (options.mutant == "se_too_large") se *= std::sqrt(2.0);  // an over-cautious formula
       const double z = (x.mean_at(last, j) - exact) / se;
       sum += z * z;
       ++count;
@@ -69,18 +70,20 @@ record = {{ checkpoints = 2 }}
   result.z_threshold = 1.0;
   // One row: mean z^2 against 1, the SE chosen so that the 99.9 % range is +- 1 SE on the side faced.
   const double half = mean >= 1.0 ? (high - count) / count : (count - low) / count;
-  result.comparisons.push_back(Comparison{fmt::format("mean z^2 over {} independent comparisons (99.9 % range [{:.4f}, {:.4f}])",
-                                                      count, low / count, high / count),
-                                          mean, half, 1.0, Evidence::deterministic});
+  result.comparisons.push_back(
+      Comparison{fmt::format("mean z^2 over {} independent comparisons (99.9 % range [{:.4f}, {:.4f}])", count,
+                             low / count, high / count),
+                 mean, half, 1.0, Evidence::deterministic});
   result.verdict = sum >= low && sum <= high ? Verdict::pass : Verdict::fail;
   return result;
 }
 
-const RegisterCheck registered({"se_calibration",
-                                "Engine SEs are calibrated: the pooled z^2 of independent exact comparisons is chi-square",
-                                "derived",
-                                {"se_too_small", "se_too_large"},
-                                run_calibration_check});
+const RegisterCheck registered(
+    {"se_calibration",
+     "Engine SEs are calibrated: the pooled z^2 of independent exact comparisons is chi-square",
+     "derived",
+     {"se_too_small", "se_too_large"},
+     run_calibration_check});
 
 }  // namespace
 }  // namespace sgds

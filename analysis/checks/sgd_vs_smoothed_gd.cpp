@@ -52,7 +52,8 @@ std::vector<double> gradient_descent(const TiltedDoubleWell& well, const std::ve
   std::vector<double> out(starts.size());
   for (std::size_t i = 0; i < starts.size(); ++i) {
     double x = starts[i];
-    for (std::int64_t t = 0; t < steps; ++t) x -= eta * GaussianSmoothing<TiltedDoubleWell>::slope_along_tilt(well, delta, x);
+    for (std::int64_t t = 0; t < steps; ++t)
+      x -= eta * GaussianSmoothing<TiltedDoubleWell>::slope_along_tilt(well, delta, x);
     out[i] = x;
   }
   return out;
@@ -111,14 +112,16 @@ record = {{ checkpoints = 2, per_trajectory = true }}
 CheckResult run_p3_check(const CheckOptions& options) {
   CheckResult result;
   result.name = "sgd_vs_smoothed_gd";
-  result.claim = "SGD's final iterates vs GD on f_hat_delta, delta = eta C/sqrt(b): W1 grows with eta, nearer f_hat than f";
+  result.claim =
+      "SGD's final iterates vs GD on f_hat_delta, delta = eta C/sqrt(b): W1 grows with eta, nearer f_hat than f";
   result.provenance = "open";
   result.z_threshold = kTrendZ;
   result.decision_rule =
       "Double well, starts U[-1.8, 1.8], time 10, C = 4, b = 4, eta in {0.01, 0.02, 0.04, 0.08}. Effect 1: slope of "
       "log W1(SGD, GD f_hat) on log eta, predicted > 0. Effect 2 at eta = 0.08: W1(SGD, GD f) - W1(SGD, GD f_hat), "
       "predicted > 0. 95 % percentile bootstrap CIs (1000 replicates resampling trajectories, "
-      "each with its shared start). SUPPORTED if both CIs exclude 0 as predicted, CONTRADICTED if one excludes 0 the other way, "
+      "each with its shared start). SUPPORTED if both CIs exclude 0 as predicted, CONTRADICTED if one excludes 0 the "
+      "other way, "
       "else INCONCLUSIVE. Mutants: no_smoothing (SGD tracks GD on f: effect 2 < 0) and distance_shrinks (effect 1 < 0) "
       "FAIL when the data exclude them.";
   result.mutant = options.mutant;
@@ -186,14 +189,16 @@ CheckResult run_p3_check(const CheckOptions& options) {
 
   std::string table;
   for (std::size_t e = 0; e < runs.size(); ++e)
-    table += fmt::format("{}eta={}: W1 f_hat {:.4f}, f {:.4f}, deep share SGD {:.3f} GD f_hat {:.3f} GD f {:.3f}", e ? "; " : "",
-                         kEtas[e], w1_smoothed[e], w1_plain[e], share_below(runs[e].sgd, barrier),
+    table += fmt::format("{}eta={}: W1 f_hat {:.4f}, f {:.4f}, deep share SGD {:.3f} GD f_hat {:.3f} GD f {:.3f}",
+                         e ? "; " : "", kEtas[e], w1_smoothed[e], w1_plain[e], share_below(runs[e].sgd, barrier),
                          share_below(runs[e].smoothed, barrier), share_below(runs[e].plain, barrier));
+  result.comparisons.push_back(
+      trend_comparison(fmt::format("slope of log W1(SGD, GD f_hat) on log eta in [{:.3f}, {:.3f}]; {}", slope_ci.low,
+                                   slope_ci.high, table),
+                       slope, slope_ci));
   result.comparisons.push_back(trend_comparison(
-      fmt::format("slope of log W1(SGD, GD f_hat) on log eta in [{:.3f}, {:.3f}]; {}", slope_ci.low, slope_ci.high, table),
-      slope, slope_ci));
-  result.comparisons.push_back(trend_comparison(
-      fmt::format("eta=0.08: W1(SGD, GD f) - W1(SGD, GD f_hat) in [{:.5f}, {:.5f}]", gap_ci.low, gap_ci.high), gap, gap_ci));
+      fmt::format("eta=0.08: W1(SGD, GD f) - W1(SGD, GD f_hat) in [{:.5f}, {:.5f}]", gap_ci.low, gap_ci.high), gap,
+      gap_ci));
   const bool is_mutant = !options.mutant.empty();
   const int slope_sign = options.mutant == "distance_shrinks" ? -1 : +1;
   const int gap_sign = options.mutant == "no_smoothing" ? -1 : +1;

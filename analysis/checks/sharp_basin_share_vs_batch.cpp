@@ -31,7 +31,8 @@ CheckResult run_sharp_basin_check(const CheckOptions& options) {
   result.z_threshold = kTrendZ;
   result.decision_rule =
       "Effect = OLS slope of the final sharp-basin share on log2 b over b in {1, 2, ..., 256} (gaussian_wells d=1, "
-      "eta = 0.005, C = 40, 1500 steps, starts uniform on [-2, 2]); 95% stratified bootstrap CI (trajectories resampled within "
+      "eta = 0.005, C = 40, 1500 steps, starts uniform on [-2, 2]); 95% stratified bootstrap CI (trajectories "
+      "resampled within "
       "each b, 1000 replicates). Predicted slope > 0: SUPPORTED if the CI lies above 0, CONTRADICTED if below, else "
       "INCONCLUSIVE. Mutant b_independent_delta (delta = eta C, no 1/sqrt(b)) predicts slope 0 and FAILs when the CI "
       "excludes 0; mutant sharp_share_falls_with_b predicts slope < 0 and FAILs when the CI lies above 0.";
@@ -71,8 +72,9 @@ record = {{ checkpoints = 2 }}
   std::string profile;
   for (std::size_t i = 0; i < shares.size(); ++i) profile += fmt::format("{}{:.3f}", i ? " " : "", shares[i]);
   result.comparisons.push_back(trend_comparison(
-      fmt::format("slope of sharp share per doubling of b in [{:.4f}, {:.4f}]; Spearman rho = {:.3f}; shares b=1..256: {}",
-                  ci.low, ci.high, spearman_rho(log2_b, shares), profile),
+      fmt::format(
+          "slope of sharp share per doubling of b in [{:.4f}, {:.4f}]; Spearman rho = {:.3f}; shares b=1..256: {}",
+          ci.low, ci.high, spearman_rho(log2_b, shares), profile),
       slope, ci));
   if (options.mutant == "b_independent_delta") {
     // The mutant predicts no trend: any CI that excludes 0 refutes it.

@@ -26,8 +26,8 @@ struct SmoothingCase {
   int dim;
   bool ball;  // false: u ~ N(0, I) (s = per-coordinate std); true: u uniform in the unit ball (s = radius)
   std::function<double(const double*)> f;
-  std::function<double(const double*, double)> closed_form;                 // the library's f_hat at (x, s)
-  std::function<void(const double*, double, double*)> closed_gradient;      // the library's grad f_hat
+  std::function<double(const double*, double)> closed_form;             // the library's f_hat at (x, s)
+  std::function<void(const double*, double, double*)> closed_gradient;  // the library's grad f_hat
   std::vector<std::vector<double>> points;
   std::vector<double> scales;
 };
@@ -42,22 +42,34 @@ void add_case(std::vector<SmoothingCase>& cases, const std::string& name, const 
     return s;
   };
   const bool swap_kernel = mutant == "ball_as_gaussian" && ball;
-  SmoothingCase c{name, f.dim, ball, [f](const double* x) { return f.value(x); }, nullptr, nullptr,
-                  std::move(points), std::move(scales)};
+  SmoothingCase c{name,
+                  f.dim,
+                  ball,
+                  [f](const double* x) { return f.value(x); },
+                  nullptr,
+                  nullptr,
+                  std::move(points),
+                  std::move(scales)};
   if constexpr (GaussianSmoothing<F>::exists && BallSmoothing<F>::exists) {
     if (ball && !swap_kernel) {
-      c.closed_form = [f, input_scale](const double* x, double s) { return BallSmoothing<F>::value(f, input_scale(s), x); };
+      c.closed_form = [f, input_scale](const double* x, double s) {
+        return BallSmoothing<F>::value(f, input_scale(s), x);
+      };
       c.closed_gradient = [f, input_scale](const double* x, double s, double* g) {
         BallSmoothing<F>::gradient(f, input_scale(s), x, g);
       };
     } else {
-      c.closed_form = [f, input_scale](const double* x, double s) { return GaussianSmoothing<F>::value(f, input_scale(s), x); };
+      c.closed_form = [f, input_scale](const double* x, double s) {
+        return GaussianSmoothing<F>::value(f, input_scale(s), x);
+      };
       c.closed_gradient = [f, input_scale](const double* x, double s, double* g) {
         GaussianSmoothing<F>::gradient(f, input_scale(s), x, g);
       };
     }
   } else if constexpr (GaussianSmoothing<F>::exists) {
-    c.closed_form = [f, input_scale](const double* x, double s) { return GaussianSmoothing<F>::value(f, input_scale(s), x); };
+    c.closed_form = [f, input_scale](const double* x, double s) {
+      return GaussianSmoothing<F>::value(f, input_scale(s), x);
+    };
     c.closed_gradient = [f, input_scale](const double* x, double s, double* g) {
       GaussianSmoothing<F>::gradient(f, input_scale(s), x, g);
     };
@@ -75,9 +87,13 @@ F with_dim(int d) {
 std::vector<SmoothingCase> make_cases(const std::string& mutant) {
   std::vector<SmoothingCase> cases;
   const auto gaussian = [&](const std::string& name, const auto& f, std::vector<std::vector<double>> points,
-                            std::vector<double> scales) { add_case(cases, name, f, false, std::move(points), std::move(scales), mutant); };
+                            std::vector<double> scales) {
+    add_case(cases, name, f, false, std::move(points), std::move(scales), mutant);
+  };
   const auto ball = [&](const std::string& name, const auto& f, std::vector<std::vector<double>> points,
-                        std::vector<double> scales) { add_case(cases, name, f, true, std::move(points), std::move(scales), mutant); };
+                        std::vector<double> scales) {
+    add_case(cases, name, f, true, std::move(points), std::move(scales), mutant);
+  };
   gaussian("rastrigin3", with_dim<Rastrigin>(3), {{0.0, 0.0, 0.0}, {0.3, -0.7, 1.2}}, {0.15, 0.3, 0.6});
   gaussian("griewank3", with_dim<Griewank>(3), {{0.0, 0.0, 0.0}, {2.0, -3.0, 5.0}}, {0.5, 2.0});
   gaussian("rosenbrock3", with_dim<Rosenbrock>(3), {{1.0, 1.0, 1.0}, {-0.5, 0.3, 0.8}}, {0.05, 0.2});
@@ -201,7 +217,8 @@ CheckResult run_smoothing_check(const CheckOptions& options) {
           plus[i] += h, minus[i] -= h;
           const double derivative = (c.closed_form(plus.data(), delta) - c.closed_form(minus.data(), delta)) / (2 * h);
           result.comparisons.push_back({fmt::format("{} grad_{} = d f_hat / dx_{}", where, i, i), gradient[i],
-                                        1e-6 * std::max(1.0, std::fabs(derivative)), derivative, Evidence::deterministic});
+                                        1e-6 * std::max(1.0, std::fabs(derivative)), derivative,
+                                        Evidence::deterministic});
         }
       }
     }

@@ -35,8 +35,8 @@ void add_rows(CheckResult& result, const F& f, const std::string& label, const s
       ++index;
       const double delta = fraction * width;
       const double* x = points[p].data();
-      const VectorEstimate through_gradient =
-          smoothed_gradient_mc(f, gaussian, delta, x, samples, options.seed + 2 * index, GradientEstimator::reparameterised);
+      const VectorEstimate through_gradient = smoothed_gradient_mc(
+          f, gaussian, delta, x, samples, options.seed + 2 * index, GradientEstimator::reparameterised);
       const VectorEstimate through_values =
           smoothed_gradient_mc(f, gaussian, delta, x, samples, options.seed + 2 * index + 1, GradientEstimator::stein);
       std::vector<double> closed(d), gradient_at_x(d);
@@ -86,8 +86,8 @@ CheckResult run_gradient_identity(const CheckOptions& options) {
         },
         problem.function);
   } else {
-    const std::vector<std::pair<std::string, int>> cases{
-        {"rastrigin", 2}, {"levy", 3}, {"styblinski_tang", 2}, {"ackley", 2}, {"drop_wave", 2}, {"griewank", 3}};
+    const std::vector<std::pair<std::string, int>> cases{{"rastrigin", 2}, {"levy", 3},      {"styblinski_tang", 2},
+                                                         {"ackley", 2},    {"drop_wave", 2}, {"griewank", 3}};
     std::uint32_t stream = 0;
     for (const auto& [name, dim] : cases) {
       const FunctionVariant function = make_function(name, dim);
@@ -106,7 +106,8 @@ CheckResult run_gradient_identity(const CheckOptions& options) {
   result.decision_rule = fmt::format(
       "On {}: {} points in the central half of the box, delta = 0.02 and 0.1 of the box's width; {} draws for each "
       "estimator. PASS iff per coordinate |E grad f(x - delta u) - Stein| <= {} SE (independent draws, SEs combined) "
-      "and, where a closed form exists, each estimator is within {} SE of it. Mutants: no_smoothing predicts grad f(x), "
+      "and, where a closed form exists, each estimator is within {} SE of it. Mutants: no_smoothing predicts grad "
+      "f(x), "
       "stein_over_delta_squared a Stein weight divided by delta^2",
       functions, kPoints, samples, result.z_threshold, result.z_threshold);
   result.verdict = decide_exact(result.comparisons, result.z_threshold);

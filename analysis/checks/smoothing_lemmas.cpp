@@ -37,7 +37,8 @@ struct LemmaCase {
 double claimed_bound(const LemmaCase& c, const std::string& mutant) {
   double bound = c.delta * c.constant * mean_gaussian_norm(c.dim);
   if (mutant == "bound_delta_squared") bound = c.delta * c.delta * c.constant * mean_gaussian_norm(c.dim);
-  if (mutant == "bound_without_mean_norm") bound = c.delta * c.constant * mean_gaussian_norm(c.dim) / std::sqrt(c.dim + 2.0);
+  if (mutant == "bound_without_mean_norm")
+    bound = c.delta * c.constant * mean_gaussian_norm(c.dim) / std::sqrt(c.dim + 2.0);
   return bound;
 }
 
@@ -47,13 +48,20 @@ std::vector<LemmaCase> make_cases() {
     const Schwefel221 f{d};
     for (double x0 : {0.0, 0.05, 0.5})
       for (double delta : {0.1, 0.3})
-        cases.push_back({fmt::format("max|x_i| d={}", d), d, false, f.lipschitz(), [f](const double* x) { return f.value(x); },
-                         nullptr, std::vector<double>(static_cast<std::size_t>(d), x0), delta});
+        cases.push_back({fmt::format("max|x_i| d={}", d), d, false, f.lipschitz(),
+                         [f](const double* x) { return f.value(x); }, nullptr,
+                         std::vector<double>(static_cast<std::size_t>(d), x0), delta});
   }
   const Salomon s{2};
   for (double delta : {0.1, 0.3})
-    cases.push_back({"salomon d=2", 2, false, s.lipschitz(), [s](const double* x) { return s.value(x); }, nullptr,
-                     {0.0, 0.0}, delta});
+    cases.push_back({"salomon d=2",
+                     2,
+                     false,
+                     s.lipschitz(),
+                     [s](const double* x) { return s.value(x); },
+                     nullptr,
+                     {0.0, 0.0},
+                     delta});
   for (int d : {1, 2}) {
     const Rastrigin r{d};
     for (double x0 : {0.25, 0.5})
@@ -110,9 +118,10 @@ CheckResult run_lemma_check(const CheckOptions& options) {
     double var = 0.0;
     for (std::size_t i = 0; i < width; ++i) var += gap > 0 ? std::pow(mean[i] / gap * se[i], 2) : se[i] * se[i];
     const double bound = claimed_bound(c, options.mutant);
-    const Comparison comparison{fmt::format("{} lemma, {} at x=({:.3g}) delta={}: gap/bound", c.gradient_lemma ? "gradient" : "value",
-                                            c.name, fmt::join(c.x, ", "), c.delta),
-                                gap / bound, std::sqrt(var) / bound, 1.0, Evidence::bound};
+    const Comparison comparison{
+        fmt::format("{} lemma, {} at x=({:.3g}) delta={}: gap/bound", c.gradient_lemma ? "gradient" : "value", c.name,
+                    fmt::join(c.x, ", "), c.delta),
+        gap / bound, std::sqrt(var) / bound, 1.0, Evidence::bound};
     if (comparison.z() > result.z_threshold || !std::isfinite(comparison.z())) violated = true;
     result.comparisons.push_back(comparison);
   }

@@ -22,8 +22,8 @@ namespace {
 constexpr double kEta = 0.1, kA = 1.0, kBatch = 4.0, kScale = 1.0;
 constexpr int kDim = 2;
 constexpr double kAlphas[] = {1.2, 1.5, 1.8};
-constexpr int kSteps[] = {1, 10, 300};                // one step (the noise law), the transient, stationary
-constexpr double kLogPhi[] = {0.25, 1.0, 2.0};        // theta chosen so that -log E cos(theta x) is these
+constexpr int kSteps[] = {1, 10, 300};          // one step (the noise law), the transient, stationary
+constexpr double kLogPhi[] = {0.25, 1.0, 2.0};  // theta chosen so that -log E cos(theta x) is these
 
 // The scale of x_t per coordinate as the theory states it, or the mutants'.
 double claimed_scale(double alpha, int t, const std::string& mutant) {
@@ -37,8 +37,9 @@ double claimed_scale(double alpha, int t, const std::string& mutant) {
 CheckResult run_stable_check(const CheckOptions& options) {
   CheckResult result;
   result.name = "stable_stationary_law";
-  result.claim = "SGD on a quadratic with alpha-stable noise: x_t is alpha-stable, scale eta c b^(1/alpha-1) "
-                 "((1-|rho|^(alpha t))/(1-|rho|^alpha))^(1/alpha)";
+  result.claim =
+      "SGD on a quadratic with alpha-stable noise: x_t is alpha-stable, scale eta c b^(1/alpha-1) "
+      "((1-|rho|^(alpha t))/(1-|rho|^alpha))^(1/alpha)";
   result.provenance = "derived";
   result.z_threshold = 4.5;
   result.mutant = options.mutant;
@@ -80,8 +81,8 @@ record = {{ checkpoints = 2, per_trajectory = true }}
         for (int j = 0; j < kDim; ++j) {
           const CosineMean c = cosine_mean(e.final_x, theta, static_cast<std::size_t>(j), kDim);
           result.comparisons.push_back(
-              {fmt::format("{} x[{}] theta={:.4g}: E cos(theta x_t) vs exp(-(theta s_t)^alpha)", where, j, theta), c.mean,
-               c.standard_error, predicted});
+              {fmt::format("{} x[{}] theta={:.4g}: E cos(theta x_t) vs exp(-(theta s_t)^alpha)", where, j, theta),
+               c.mean, c.standard_error, predicted});
         }
       }
     }
@@ -89,11 +90,12 @@ record = {{ checkpoints = 2, per_trajectory = true }}
   return result;
 }
 
-const RegisterCheck registered({"stable_stationary_law",
-                                "SGD with alpha-stable noise on a quadratic has an exact alpha-stable law at every t (oracle 11)",
-                                "derived",
-                                {"gaussian_batch_scaling", "gaussian_stationary_factor"},
-                                run_stable_check});
+const RegisterCheck registered(
+    {"stable_stationary_law",
+     "SGD with alpha-stable noise on a quadratic has an exact alpha-stable law at every t (oracle 11)",
+     "derived",
+     {"gaussian_batch_scaling", "gaussian_stationary_factor"},
+     run_stable_check});
 
 }  // namespace
 }  // namespace sgds

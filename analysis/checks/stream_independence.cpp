@@ -30,8 +30,8 @@ init = {{ x0 = {} }}
 precision = "{}"
 record = {{ checkpoints = 2, per_trajectory = true, noise = {} }}
 )",
-                     trajectories, steps, kDim, kA, kScale, kEta, kBatch, kX0, path == "float32" ? "float32" : "float64",
-                     path == "general");
+                     trajectories, steps, kDim, kA, kScale, kEta, kBatch, kX0,
+                     path == "float32" ? "float32" : "float64", path == "general");
 }
 
 // The noise draw of the last step, per trajectory and coordinate, from the final x and the x before it.
@@ -60,7 +60,8 @@ CheckResult run_stream_check(const CheckOptions& options) {
   const std::int64_t n = options.quick ? 8192 : 131072;
   result.decision_rule = fmt::format(
       "{} trajectories, d = {}, on the lane, per-trajectory and float32 paths: the draws u of step 0 (from one SGD "
-      "step), of step 1 (a second step, same seed) and of step 0 under seed + 1. PASS iff within {} SE: mean u = 0, mean u^2 = 1 (SE from the draws), and the mean product "
+      "step), of step 1 (a second step, same seed) and of step 0 under seed + 1. PASS iff within {} SE: mean u = 0, "
+      "mean u^2 = 1 (SE from the draws), and the mean product "
       "= 0 (SE 1/sqrt(pairs)) for neighbouring trajectories (2i, 2i+1), neighbouring coordinates, steps 0 and 1 of one "
       "trajectory, and one trajectory under two seeds",
       n, kDim, result.z_threshold);
@@ -82,7 +83,8 @@ CheckResult run_stream_check(const CheckOptions& options) {
     for (double u : u0) sum += u, sum2 += u * u, sum4 += u * u * u * u;
     const double count = static_cast<double>(u0.size());
     const double mean = sum / count, second = sum2 / count;
-    result.comparisons.push_back(Comparison{path + ": mean u (step 0)", mean, std::sqrt((second - mean * mean) / count), 0.0});
+    result.comparisons.push_back(
+        Comparison{path + ": mean u (step 0)", mean, std::sqrt((second - mean * mean) / count), 0.0});
     result.comparisons.push_back(Comparison{path + ": mean u^2 (step 0), the noise's scale", second,
                                             std::sqrt((sum4 / count - second * second) / count), 1.0});
     std::vector<std::pair<double, double>> trajectories, coordinates, steps, seeds;
@@ -102,11 +104,12 @@ CheckResult run_stream_check(const CheckOptions& options) {
   return result;
 }
 
-const RegisterCheck registered({"stream_independence",
-                                "Noise streams are independent across trajectories, coordinates, steps and seeds, and standard",
-                                "code",
-                                {"shared_between_trajectories", "step_not_in_key"},
-                                run_stream_check});
+const RegisterCheck registered(
+    {"stream_independence",
+     "Noise streams are independent across trajectories, coordinates, steps and seeds, and standard",
+     "code",
+     {"shared_between_trajectories", "step_not_in_key"},
+     run_stream_check});
 
 }  // namespace
 }  // namespace sgds

@@ -33,7 +33,8 @@ double estimate(const std::vector<double>& x, std::size_t block_size, const std:
 CheckResult run_tail_index_check(const CheckOptions& options) {
   CheckResult result;
   result.name = "tail_index_estimator";
-  result.claim = "The block-sum tail-index estimator is unbiased for 1/alpha on alpha-stable samples at every block size";
+  result.claim =
+      "The block-sum tail-index estimator is unbiased for 1/alpha on alpha-stable samples at every block size";
   result.provenance = "derived";
   result.z_threshold = 4.5;
   result.mutant = options.mutant;
@@ -63,11 +64,12 @@ CheckResult run_tail_index_check(const CheckOptions& options) {
   return result;
 }
 
-const RegisterCheck registered({"tail_index_estimator",
-                                "The block-sum tail-index estimator on alpha-stable samples: unbiased for 1/alpha (3.5)",
-                                "derived",
-                                {"log_total_count", "block_means"},
-                                run_tail_index_check});
+const RegisterCheck registered(
+    {"tail_index_estimator",
+     "The block-sum tail-index estimator on alpha-stable samples: unbiased for 1/alpha (3.5)",
+     "derived",
+     {"log_total_count", "block_means"},
+     run_tail_index_check});
 
 }  // namespace
 }  // namespace sgds

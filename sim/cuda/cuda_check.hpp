@@ -8,18 +8,18 @@
 #include <stdexcept>
 #include <string>
 
-#define SGDS_CUDA_CHECK(call)                                                                              \
-  do {                                                                                                     \
-    const cudaError_t sgds_status = (call);                                                                \
-    if (sgds_status != cudaSuccess)                                                                        \
-      throw std::runtime_error(std::string("CUDA error: ") + cudaGetErrorString(sgds_status) + " in " + \
-                               #call + " at " + __FILE__ + ":" + std::to_string(__LINE__));                \
+#define SGDS_CUDA_CHECK(call)                                                                                   \
+  do {                                                                                                          \
+    const cudaError_t sgds_status = (call);                                                                     \
+    if (sgds_status != cudaSuccess)                                                                             \
+      throw std::runtime_error(std::string("CUDA error: ") + cudaGetErrorString(sgds_status) + " in " + #call + \
+                               " at " + __FILE__ + ":" + std::to_string(__LINE__));                             \
   } while (0)
 
-#define SGDS_CUBLAS_CHECK(call)                                                                              \
-  do {                                                                                                       \
-    const cublasStatus_t sgds_status = (call);                                                               \
-    if (sgds_status != CUBLAS_STATUS_SUCCESS)                                                                \
-      throw std::runtime_error(std::string("cuBLAS error: ") + cublasGetStatusString(sgds_status) + " in " + \
-                               #call + " at " + __FILE__ + ":" + std::to_string(__LINE__));                  \
+#define SGDS_CUBLAS_CHECK(call)                                                                                      \
+  do {                                                                                                               \
+    const cublasStatus_t sgds_status = (call);                                                                       \
+    if (sgds_status != CUBLAS_STATUS_SUCCESS)                                                                        \
+      throw std::runtime_error(std::string("cuBLAS error: ") + cublasGetStatusString(sgds_status) + " in " + #call + \
+                               " at " + __FILE__ + ":" + std::to_string(__LINE__));                                  \
   } while (0)

@@ -138,8 +138,8 @@ __global__ void advance_float_kernel(floatpath::FloatGradient<Problem> gradient,
     constexpr int kGroup = Dim % 4 == 0 ? 1 : (Dim % 2 == 0 ? 2 : 4);
     constexpr int kNormals = kGroup * Dim;  // a multiple of 4
     while (live && t < t1 && (static_cast<std::uint64_t>(t) * Dim) % 4 != 0) {
-      live = floatpath::step_any_dim(gradient, p, trajectory, static_cast<std::uint64_t>(t), a.eta[t], a.factor[t],
-                                     xs, vs);
+      live = floatpath::step_any_dim(gradient, p, trajectory, static_cast<std::uint64_t>(t), a.eta[t], a.factor[t], xs,
+                                     vs);
       ++t;
     }
     while (live && t + kGroup <= t1) {
@@ -147,7 +147,8 @@ __global__ void advance_float_kernel(floatpath::FloatGradient<Problem> gradient,
       if (p.noise) {
         const std::uint64_t first_block = static_cast<std::uint64_t>(t) * Dim / 4;
 #pragma unroll
-        for (int q = 0; q < kNormals / 4; ++q) floatpath::packed_normals(p.seed, trajectory, first_block + q, &z[4 * q]);
+        for (int q = 0; q < kNormals / 4; ++q)
+          floatpath::packed_normals(p.seed, trajectory, first_block + q, &z[4 * q]);
       } else {
 #pragma unroll
         for (int q = 0; q < kNormals; ++q) z[q] = 0.0f;
@@ -166,8 +167,8 @@ __global__ void advance_float_kernel(floatpath::FloatGradient<Problem> gradient,
     }
   }
   while (live && t < t1) {
-    live = floatpath::step_any_dim(gradient, p, trajectory, static_cast<std::uint64_t>(t), a.eta[t], a.factor[t], xs,
-                                   vs);
+    live =
+        floatpath::step_any_dim(gradient, p, trajectory, static_cast<std::uint64_t>(t), a.eta[t], a.factor[t], xs, vs);
     ++t;
   }
   for (int j = 0; j < dim; ++j) {
@@ -236,7 +237,6 @@ __global__ void reduce_kernel(const double* observations, const std::uint8_t* al
   if (column == 2) success[block] = hits;
 }
 
-
 struct Events {
   cudaEvent_t start = nullptr, stop = nullptr;
   Events() {
@@ -264,12 +264,18 @@ template <class Problem>
 void launch_advance_any_dim(const Problem& problem, const AdvanceArgs& a, double* x, double* v, std::uint8_t* alive,
                             std::int64_t t0, std::int64_t t1) {
   switch (a.dim) {
-    case 1: return launch_advance<Problem, 1>(problem, a, x, v, alive, t0, t1);
-    case 2: return launch_advance<Problem, 2>(problem, a, x, v, alive, t0, t1);
-    case 4: return launch_advance<Problem, 4>(problem, a, x, v, alive, t0, t1);
-    case 8: return launch_advance<Problem, 8>(problem, a, x, v, alive, t0, t1);
-    case 16: return launch_advance<Problem, 16>(problem, a, x, v, alive, t0, t1);
-    default: return launch_advance<Problem, 0>(problem, a, x, v, alive, t0, t1);
+    case 1:
+      return launch_advance<Problem, 1>(problem, a, x, v, alive, t0, t1);
+    case 2:
+      return launch_advance<Problem, 2>(problem, a, x, v, alive, t0, t1);
+    case 4:
+      return launch_advance<Problem, 4>(problem, a, x, v, alive, t0, t1);
+    case 8:
+      return launch_advance<Problem, 8>(problem, a, x, v, alive, t0, t1);
+    case 16:
+      return launch_advance<Problem, 16>(problem, a, x, v, alive, t0, t1);
+    default:
+      return launch_advance<Problem, 0>(problem, a, x, v, alive, t0, t1);
   }
 }
 
@@ -285,14 +291,22 @@ template <class Problem>
 void launch_advance_float_any_dim(const floatpath::FloatGradient<Problem>& gradient, const FloatAdvanceArgs& a,
                                   double* x, double* v, std::uint8_t* alive, std::int64_t t0, std::int64_t t1) {
   switch (a.step.dim) {
-    case 1: return launch_advance_float<Problem, 1>(gradient, a, x, v, alive, t0, t1);
-    case 2: return launch_advance_float<Problem, 2>(gradient, a, x, v, alive, t0, t1);
-    case 3: return launch_advance_float<Problem, 3>(gradient, a, x, v, alive, t0, t1);
-    case 4: return launch_advance_float<Problem, 4>(gradient, a, x, v, alive, t0, t1);
-    case 8: return launch_advance_float<Problem, 8>(gradient, a, x, v, alive, t0, t1);
-    case 10: return launch_advance_float<Problem, 10>(gradient, a, x, v, alive, t0, t1);
-    case 16: return launch_advance_float<Problem, 16>(gradient, a, x, v, alive, t0, t1);
-    default: return launch_advance_float<Problem, 0>(gradient, a, x, v, alive, t0, t1);
+    case 1:
+      return launch_advance_float<Problem, 1>(gradient, a, x, v, alive, t0, t1);
+    case 2:
+      return launch_advance_float<Problem, 2>(gradient, a, x, v, alive, t0, t1);
+    case 3:
+      return launch_advance_float<Problem, 3>(gradient, a, x, v, alive, t0, t1);
+    case 4:
+      return launch_advance_float<Problem, 4>(gradient, a, x, v, alive, t0, t1);
+    case 8:
+      return launch_advance_float<Problem, 8>(gradient, a, x, v, alive, t0, t1);
+    case 10:
+      return launch_advance_float<Problem, 10>(gradient, a, x, v, alive, t0, t1);
+    case 16:
+      return launch_advance_float<Problem, 16>(gradient, a, x, v, alive, t0, t1);
+    default:
+      return launch_advance_float<Problem, 0>(gradient, a, x, v, alive, t0, t1);
   }
 }
 
@@ -386,8 +400,8 @@ RunOutput run_trajectories(const Problem& problem, const RunInputs& in) {
       if (!in.float32) {
         launch_advance_any_dim(problem, args, x.data, v.data, alive.data, current, target);
       } else if constexpr (floatpath::float_path_supported<Problem>) {
-        launch_advance_float_any_dim(floatpath::FloatGradient<Problem>(problem), float_args, x.data, v.data,
-                                     alive.data, current, target);
+        launch_advance_float_any_dim(floatpath::FloatGradient<Problem>(problem), float_args, x.data, v.data, alive.data,
+                                     current, target);
       } else {
         throw std::runtime_error("CUDA engine: precision = float32 does not run this problem");
       }
@@ -399,7 +413,7 @@ RunOutput run_trajectories(const Problem& problem, const RunInputs& in) {
       current = target;
     }
     observe_kernel<<<grid_for(n, kThreadsPerBlock), kThreadsPerBlock>>>(problem, observe, x.data, alive.data,
-                                                                         observations.data);
+                                                                        observations.data);
     SGDS_CUDA_CHECK(cudaGetLastError());
     const std::int64_t pairs = out.blocks * out.columns;
     reduce_kernel<<<grid_for(pairs, kThreadsPerBlock), kThreadsPerBlock>>>(

@@ -54,10 +54,10 @@ struct RunInputs {
   bool momentum = false;
   double beta = 0.0, gradient_weight = 1.0;
   double divergence_bound = 1e12;
-  std::vector<double> eta, batch;                // per step
-  std::vector<std::int64_t> checkpoint_steps;    // increasing, last <= steps
-  std::vector<double> initial_x;                 // [trajectory][dim]
-  std::vector<double> minimiser;                 // [dim]
+  std::vector<double> eta, batch;              // per step
+  std::vector<std::int64_t> checkpoint_steps;  // increasing, last <= steps
+  std::vector<double> initial_x;               // [trajectory][dim]
+  std::vector<double> minimiser;               // [dim]
   double minimum = 0.0;
   double success_radius = 0.1;
   bool keep_scalar_columns = false;  // copy f, f_gap, dist, grad_norm per trajectory (quantiles)
@@ -73,14 +73,14 @@ inline constexpr int kScalarColumns = 4;
 
 struct RunOutput {
   int columns = 0;
-  std::int64_t blocks = 0;                  // reduction blocks per checkpoint
-  std::vector<RunningStats> partial;        // [checkpoint][block][column]
-  std::vector<std::int64_t> alive;          // per checkpoint
-  std::vector<std::int64_t> successes;      // per checkpoint: alive with dist <= success_radius
-  std::vector<double> scalar_columns;       // keep_scalar_columns: [checkpoint][column][trajectory], NaN if dead
-  std::vector<std::uint8_t> alive_flags;    // keep_scalar_columns: [checkpoint][trajectory]
-  std::vector<double> final_x;              // keep_final_x: [trajectory][dim]
-  double advance_seconds = 0.0;             // GPU time of the advance kernels (events)
+  std::int64_t blocks = 0;                // reduction blocks per checkpoint
+  std::vector<RunningStats> partial;      // [checkpoint][block][column]
+  std::vector<std::int64_t> alive;        // per checkpoint
+  std::vector<std::int64_t> successes;    // per checkpoint: alive with dist <= success_radius
+  std::vector<double> scalar_columns;     // keep_scalar_columns: [checkpoint][column][trajectory], NaN if dead
+  std::vector<std::uint8_t> alive_flags;  // keep_scalar_columns: [checkpoint][trajectory]
+  std::vector<double> final_x;            // keep_final_x: [trajectory][dim]
+  double advance_seconds = 0.0;           // GPU time of the advance kernels (events)
 };
 
 // Runs the trajectories on device 0. Throws std::runtime_error on a CUDA error.

@@ -104,8 +104,9 @@ ExperimentResult run_engine(const Problem& problem, const NoiseModel& noise, con
         }
         for (int c = 0; c < kQuantileColumns; ++c) {
           const std::vector<double> q = column_quantiles(rows, kQuantileColumns, c, alive, record.quantiles);
-          std::copy(q.begin(), q.end(), out.quantiles[static_cast<std::size_t>(c)].values.begin() +
-                                            static_cast<std::ptrdiff_t>(k * record.quantiles.size()));
+          std::copy(q.begin(), q.end(),
+                    out.quantiles[static_cast<std::size_t>(c)].values.begin() +
+                        static_cast<std::ptrdiff_t>(k * record.quantiles.size()));
         }
       }
     }

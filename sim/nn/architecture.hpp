@@ -13,7 +13,7 @@ enum class LayerKind { dense, conv, relu, maxpool };
 
 struct Layer {
   LayerKind kind = LayerKind::dense;
-  int in_size = 0, out_size = 0;   // activation sizes per sample
+  int in_size = 0, out_size = 0;  // activation sizes per sample
   // conv / maxpool geometry (input side)
   int channels = 0, height = 0, width = 0, out_channels = 0, kernel = 0;
   std::size_t param_offset = 0, param_count = 0;  // weights (out x in, column-major) then biases

@@ -29,7 +29,8 @@ __global__ void image_to_columns_kernel(const float* __restrict__ in, std::int64
     const int sy = y + ky - pad, sx = x + kx - pad;
     float v = 0.0f;
     if (sy >= 0 && sy < height && sx >= 0 && sx < width)
-      v = in[replica * in_stride + b * channels * height * width + (static_cast<std::int64_t>(sy) * width + sx) * channels + c];
+      v = in[replica * in_stride + b * channels * height * width +
+             (static_cast<std::int64_t>(sy) * width + sx) * channels + c];
     columns[i] = v;
   }
 }
@@ -66,7 +67,8 @@ __global__ void columns_to_image_kernel(const float* __restrict__ columns, int c
 
 // 2 x 2 max pooling, stride 2, of (y, x, c) maps; the winner (the first maximum in the CPU's
 // order (0,0), (0,1), (1,0), (1,1)) is stored as its index within the input sample.
-__global__ void maxpool_kernel(const float* __restrict__ in, int channels, int height, int width, std::int64_t total, float* __restrict__ out, std::int32_t* __restrict__ winner) {
+__global__ void maxpool_kernel(const float* __restrict__ in, int channels, int height, int width, std::int64_t total,
+                               float* __restrict__ out, std::int32_t* __restrict__ winner) {
   const int out_width = width / 2;
   const std::int64_t in_size = static_cast<std::int64_t>(channels) * height * width, out_size = in_size / 4;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;

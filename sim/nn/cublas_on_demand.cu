@@ -28,7 +28,7 @@ Function* resolve(Function*& slot, const char* name) {
   return slot;
 }
 
-#define SGDS_FORWARD_AS(type, name, ...)                          \
+#define SGDS_FORWARD_AS(type, name, ...)                           \
   static type* real = nullptr;                                     \
   if (!resolve(real, #name)) return CUBLAS_STATUS_NOT_INITIALIZED; \
   return real(__VA_ARGS__)
@@ -56,15 +56,13 @@ cublasStatus_t CUBLASWINAPI cublasSetWorkspace_v2(cublasHandle_t handle, void* w
   SGDS_FORWARD(cublasSetWorkspace_v2, handle, workspace, bytes);
 }
 
-cublasStatus_t CUBLASWINAPI cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation_t transa,
-                                                       cublasOperation_t transb, int m, int n, int k, const void* alpha,
-                                                       const void* A, cudaDataType Atype, int lda, long long int strideA,
-                                                       const void* B, cudaDataType Btype, int ldb, long long int strideB,
-                                                       const void* beta, void* C, cudaDataType Ctype, int ldc,
-                                                       long long int strideC, int batchCount,
-                                                       cublasComputeType_t computeType, cublasGemmAlgo_t algo) {
-  SGDS_FORWARD_AS(GemmStridedBatchedEx, cublasGemmStridedBatchedEx, handle, transa, transb, m, n, k, alpha, A, Atype, lda, strideA, B, Btype, ldb,
-               strideB, beta, C, Ctype, ldc, strideC, batchCount, computeType, algo);
+cublasStatus_t CUBLASWINAPI cublasGemmStridedBatchedEx(
+    cublasHandle_t handle, cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, const void* alpha,
+    const void* A, cudaDataType Atype, int lda, long long int strideA, const void* B, cudaDataType Btype, int ldb,
+    long long int strideB, const void* beta, void* C, cudaDataType Ctype, int ldc, long long int strideC,
+    int batchCount, cublasComputeType_t computeType, cublasGemmAlgo_t algo) {
+  SGDS_FORWARD_AS(GemmStridedBatchedEx, cublasGemmStridedBatchedEx, handle, transa, transb, m, n, k, alpha, A, Atype,
+                  lda, strideA, B, Btype, ldb, strideB, beta, C, Ctype, ldc, strideC, batchCount, computeType, algo);
 }
 
 const char* CUBLASWINAPI cublasGetStatusString(cublasStatus_t status) {

@@ -68,7 +68,8 @@ Estimate average_case_sharpness(const Objective& f, const VectorXd& w, double rh
   const double base = f(w, nullptr);
   const VectorXd scale = rho * w.cwiseAbs();
   std::vector<double> values;
-  for (int k = 0; k < samples; ++k) values.push_back(f(w + scale.cwiseProduct(gaussian(w.size(), stream)), nullptr) - base);
+  for (int k = 0; k < samples; ++k)
+    values.push_back(f(w + scale.cwiseProduct(gaussian(w.size(), stream)), nullptr) - base);
   return mean_and_se(values);
 }
 

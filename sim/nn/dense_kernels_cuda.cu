@@ -47,9 +47,8 @@ __global__ void gather_kernel(const float* __restrict__ pixels, const std::int32
 
 // Grid (blocks per replica, replicas): the replica from blockIdx.y and a 32-bit index within it
 // (a 64-bit division per entry made this kernel compute-bound).
-__global__ void bias_activation_kernel(float* __restrict__ z, const float* __restrict__ parameters,
-                                       std::int64_t stride, std::int64_t bias_offset, int rows, int per_replica,
-                                       bool relu) {
+__global__ void bias_activation_kernel(float* __restrict__ z, const float* __restrict__ parameters, std::int64_t stride,
+                                       std::int64_t bias_offset, int rows, int per_replica, bool relu) {
   float* zr = z + static_cast<std::int64_t>(blockIdx.y) * per_replica;
   const float* bias = parameters + static_cast<std::int64_t>(blockIdx.y) * stride + bias_offset;
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < per_replica; i += gridDim.x * blockDim.x) {
@@ -106,9 +105,10 @@ __global__ void sum_per_replica_kernel(const double* __restrict__ loss, const do
 // storing the gradient.
 constexpr int kBiasRows = 32, kBiasLanes = kThreads / kBiasRows;
 // delta_stride: the distance between replicas' delta blocks (rows x count when packed).
-__global__ void bias_gradient_kernel(float* __restrict__ delta, std::int64_t delta_stride, const float* __restrict__ mask,
-                                     int rows, int count, float* __restrict__ gradient, std::int64_t stride,
-                                     std::int64_t bias_offset, float sgd_eta, float* __restrict__ weights) {
+__global__ void bias_gradient_kernel(float* __restrict__ delta, std::int64_t delta_stride,
+                                     const float* __restrict__ mask, int rows, int count, float* __restrict__ gradient,
+                                     std::int64_t stride, std::int64_t bias_offset, float sgd_eta,
+                                     float* __restrict__ weights) {
   __shared__ float partial[kBiasLanes][kBiasRows];
   const int unit = threadIdx.x % kBiasRows, lane = threadIdx.x / kBiasRows;
   const int tiles = (rows + kBiasRows - 1) / kBiasRows;
@@ -156,16 +156,16 @@ __global__ void update_kernel(int kind, float eta, float beta, std::int64_t coun
 }  // namespace
 
 void launch_gather(const float* pixels, const std::int32_t* labels, const std::uint32_t* order, std::int64_t samples,
-                   std::int64_t begin, int count, int replicas, int features, float* inputs,
-                   std::int64_t inputs_stride, std::int32_t* batch_labels, cudaStream_t stream) {
+                   std::int64_t begin, int count, int replicas, int features, float* inputs, std::int64_t inputs_stride,
+                   std::int32_t* batch_labels, cudaStream_t stream) {
   const int columns = replicas * count;  // < 2^31: ReplicaTrainer's constructor checks it
   gather_kernel<<<columns, kThreads, 0, stream>>>(pixels, labels, order, samples, begin, count, features, inputs,
                                                   inputs_stride, batch_labels);
   SGDS_CUDA_CHECK(cudaGetLastError());
 }
 
-void launch_bias_activation(float* z, const float* parameters, std::int64_t stride, std::int64_t bias_offset,
-                            int rows, int per_replica, bool relu, int replicas, cudaStream_t stream) {
+void launch_bias_activation(float* z, const float* parameters, std::int64_t stride, std::int64_t bias_offset, int rows,
+                            int per_replica, bool relu, int replicas, cudaStream_t stream) {
   const dim3 grid(blocks_per_replica(per_replica), static_cast<unsigned>(replicas));
   bias_activation_kernel<<<grid, kThreads, 0, stream>>>(z, parameters, stride, bias_offset, rows, per_replica, relu);
   SGDS_CUDA_CHECK(cudaGetLastError());
@@ -183,14 +183,13 @@ void launch_loss(const float* logits, const std::int32_t* labels, std::int64_t l
   SGDS_CUDA_CHECK(cudaGetLastError());
 }
 
-void launch_bias_gradient(float* delta, std::int64_t delta_stride, const float* mask, int rows, int count,
-                          int replicas, float* gradient, std::int64_t stride, std::int64_t bias_offset, float sgd_eta,
-                          float* weights, cudaStream_t stream) {
+void launch_bias_gradient(float* delta, std::int64_t delta_stride, const float* mask, int rows, int count, int replicas,
+                          float* gradient, std::int64_t stride, std::int64_t bias_offset, float sgd_eta, float* weights,
+                          cudaStream_t stream) {
   const std::int64_t blocks = static_cast<std::int64_t>(replicas) * ((rows + kBiasRows - 1) / kBiasRows);
   if (blocks > INT_MAX) throw std::invalid_argument("GPU trainer: too many replicas x units for one grid");
-  bias_gradient_kernel<<<static_cast<int>(blocks), kThreads, 0, stream>>>(delta, delta_stride, mask, rows, count,
-                                                                          gradient, stride, bias_offset, sgd_eta,
-                                                                          weights);
+  bias_gradient_kernel<<<static_cast<int>(blocks), kThreads, 0, stream>>>(
+      delta, delta_stride, mask, rows, count, gradient, stride, bias_offset, sgd_eta, weights);
   SGDS_CUDA_CHECK(cudaGetLastError());
 }
 

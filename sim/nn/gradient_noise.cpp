@@ -51,8 +51,7 @@ GradientNoiseEstimate estimate_gradient_noise(int samples, Eigen::Index dimensio
   for (const double e : group_estimates) spread += (e - mean) * (e - mean);
   out.c2_se = std::sqrt(spread / (groups - 1) / groups);
   out.mean_gradient_norm = total.norm() / m;
-  out.gradient_norm_unbiased =
-      std::sqrt(std::max(0.0, out.mean_gradient_norm * out.mean_gradient_norm - out.c2 / m));
+  out.gradient_norm_unbiased = std::sqrt(std::max(0.0, out.mean_gradient_norm * out.mean_gradient_norm - out.c2 / m));
 
   for (Eigen::Index j = 0; j < kept; ++j)
     for (int i = 0; i < samples; ++i)
@@ -60,8 +59,8 @@ GradientNoiseEstimate estimate_gradient_noise(int samples, Eigen::Index dimensio
   const auto blocks = static_cast<std::size_t>(samples / tail_block);
   double inverse_sum = 0.0;
   for (Eigen::Index j = 0; j < kept; ++j) {
-    const double inverse = inverse_tail_index(noise, static_cast<std::size_t>(tail_block), blocks, static_cast<std::size_t>(j),
-                                              static_cast<std::size_t>(kept));
+    const double inverse = inverse_tail_index(noise, static_cast<std::size_t>(tail_block), blocks,
+                                              static_cast<std::size_t>(j), static_cast<std::size_t>(kept));
     if (std::isfinite(inverse)) inverse_sum += inverse, ++out.tail_index_coordinates;
   }
   out.tail_index = out.tail_index_coordinates > 0 ? out.tail_index_coordinates / inverse_sum : NAN;

@@ -88,7 +88,9 @@ __global__ void head_backward_kernel(const float* __restrict__ h_all, const floa
   const float* d = d_all + replica * count * classes;
   float* delta_in = delta_in_all + replica * delta_in_stride;
   const bool below = below_bias_offset >= 0;
-  const auto put = [&](std::int64_t at, float g) { store_or_step(weights, gradients, replica * stride + at, g, sgd_eta); };
+  const auto put = [&](std::int64_t at, float g) {
+    store_or_step(weights, gradients, replica * stride + at, g, sgd_eta);
+  };
   const int within = threadIdx.x % kHeadInputsPerBlock, lane = threadIdx.x / kHeadInputsPerBlock;
   const int first = blockIdx.x * kHeadInputsPerBlock;
   float sum[kMaxHeadClasses] = {};
@@ -128,7 +130,8 @@ __global__ void head_backward_kernel(const float* __restrict__ h_all, const floa
     put(c < classes ? weight_offset + static_cast<std::int64_t>(j) * classes + c : below_bias_offset + j, total);
   }
   if (blockIdx.x != 0) return;
-  if (threadIdx.x >= 32 && static_cast<int>(threadIdx.x) < 32 + classes) {  // warp 1: the head's bias, a serial sum per class
+  if (threadIdx.x >= 32 &&
+      static_cast<int>(threadIdx.x) < 32 + classes) {  // warp 1: the head's bias, a serial sum per class
     const int c = threadIdx.x - 32;
     float total = 0.0f;
     for (int s = 0; s < count; ++s) total += d[static_cast<std::int64_t>(s) * classes + c];
@@ -159,9 +162,8 @@ void launch_head_forward(const float* h_all, int in, int classes, int count, int
                          std::int64_t bias_offset, float* d_all, double* sample_loss, double* sample_hit,
                          cudaStream_t stream) {
   const dim3 grid((count + kHeadSamplesPerBlock - 1) / kHeadSamplesPerBlock, static_cast<unsigned>(replicas));
-  head_forward_kernel<<<grid, 32 * kHeadSamplesPerBlock, 0, stream>>>(h_all, in, classes, count, labels, weights,
-                                                                      stride, weight_offset, bias_offset, d_all,
-                                                                      sample_loss, sample_hit);
+  head_forward_kernel<<<grid, 32 * kHeadSamplesPerBlock, 0, stream>>>(
+      h_all, in, classes, count, labels, weights, stride, weight_offset, bias_offset, d_all, sample_loss, sample_hit);
   SGDS_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -172,10 +174,9 @@ void launch_head_backward(const float* h_all, const float* d_all, float* delta_i
                           const double* sample_hit, double* loss_total, double* correct_total, cudaStream_t stream) {
   const dim3 grid(static_cast<unsigned>((in + kHeadInputsPerBlock - 1) / kHeadInputsPerBlock),
                   static_cast<unsigned>(replicas));
-  head_backward_kernel<<<grid, kThreads, 0, stream>>>(h_all, d_all, delta_in_all, delta_in_stride, in, classes, count,
-                                                      weights, gradients, stride, weight_offset, bias_offset,
-                                                      below_bias_offset, sgd_eta, sample_loss, sample_hit, loss_total,
-                                                      correct_total);
+  head_backward_kernel<<<grid, kThreads, 0, stream>>>(
+      h_all, d_all, delta_in_all, delta_in_stride, in, classes, count, weights, gradients, stride, weight_offset,
+      bias_offset, below_bias_offset, sgd_eta, sample_loss, sample_hit, loss_total, correct_total);
   SGDS_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -59,7 +59,8 @@ Eigen::VectorXd filter_normalised_direction(const Architecture& arch, const std:
   for (const Layer& layer : arch.layers) {
     if (layer.kind != LayerKind::dense && layer.kind != LayerKind::conv) continue;
     // Weights rows x cols column-major, row i the incoming weights of output unit or channel i.
-    const std::size_t rows = static_cast<std::size_t>(layer.kind == LayerKind::conv ? layer.out_channels : layer.out_size);
+    const std::size_t rows =
+        static_cast<std::size_t>(layer.kind == LayerKind::conv ? layer.out_channels : layer.out_size);
     const std::size_t cols = static_cast<std::size_t>(
         layer.kind == LayerKind::conv ? layer.kernel * layer.kernel * layer.channels : layer.in_size);
     const std::size_t base = layer.param_offset;
@@ -82,9 +83,12 @@ Eigen::VectorXd filter_normalised_direction(const Architecture& arch, const std:
 
 const char* landscape_directions_name(LandscapeDirections directions) {
   switch (directions) {
-    case LandscapeDirections::none: return "none";
-    case LandscapeDirections::pca: return "pca";
-    case LandscapeDirections::random: return "random";
+    case LandscapeDirections::none:
+      return "none";
+    case LandscapeDirections::pca:
+      return "pca";
+    case LandscapeDirections::random:
+      return "random";
   }
   return "?";
 }
@@ -93,11 +97,12 @@ Landscape measure_landscape(const LandscapeSpec& spec, const Architecture& arch,
                             std::uint32_t seed, int replica, const std::vector<std::vector<float>>& iterates) {
   const std::size_t P = arch.parameter_count;
   const std::size_t fewest = spec.directions == LandscapeDirections::pca ? 3 : 2;
-  if (spec.directions == LandscapeDirections::none || iterates.size() < fewest || spec.points < 3 || spec.points % 2 == 0 ||
-      spec.samples < 2 * kLandscapeGroup || spec.samples % kLandscapeGroup != 0 ||
+  if (spec.directions == LandscapeDirections::none || iterates.size() < fewest || spec.points < 3 ||
+      spec.points % 2 == 0 || spec.samples < 2 * kLandscapeGroup || spec.samples % kLandscapeGroup != 0 ||
       static_cast<std::size_t>(spec.samples) > train.size())
-    throw std::invalid_argument("measure_landscape: directions, at least two iterates (pca: three), an odd number of "
-                                "points >= 3 and 2 to n / 32 groups of 32 samples");
+    throw std::invalid_argument(
+        "measure_landscape: directions, at least two iterates (pca: three), an odd number of "
+        "points >= 3 and 2 to n / 32 groups of 32 samples");
   for (const auto& w : iterates)
     if (w.size() != P) throw std::invalid_argument("measure_landscape: an iterate is not parameter_count long");
   const auto r = static_cast<std::uint32_t>(replica);
@@ -140,7 +145,7 @@ Landscape measure_landscape(const LandscapeSpec& spec, const Architecture& arch,
     out.off_plane.push_back(norm > 0.0 ? (v - c(0) * plane.d1 - c(1) * plane.d2).norm() / norm : 0.0);
     reach = std::max({reach, std::abs(c(0)), std::abs(c(1))});
   }
-  out.span = spec.span > 0.0 ? spec.span
+  out.span = spec.span > 0.0                                              ? spec.span
              : spec.directions == LandscapeDirections::pca && reach > 0.0 ? 1.25 * reach
                                                                           : 1.0;
   const int G = spec.points;
@@ -167,7 +172,8 @@ Landscape measure_landscape(const LandscapeSpec& spec, const Architecture& arch,
     std::vector<double> group_mean(static_cast<std::size_t>(groups));
 #pragma omp for schedule(dynamic, 1)
     for (int q = 0; q < G * G; ++q) {
-      const double a = out.coordinates[static_cast<std::size_t>(q / G)], b = out.coordinates[static_cast<std::size_t>(q % G)];
+      const double a = out.coordinates[static_cast<std::size_t>(q / G)],
+                   b = out.coordinates[static_cast<std::size_t>(q % G)];
       for (std::size_t j = 0; j < P; ++j) {
         const auto at = static_cast<Eigen::Index>(j);
         w[j] = static_cast<float>(static_cast<double>(centre[j]) + a * plane.d1(at) + b * plane.d2(at));

@@ -28,10 +28,10 @@ enum class LandscapeDirections { none, pca, random };
 
 struct LandscapeSpec {
   LandscapeDirections directions = LandscapeDirections::none;
-  int points = 21;      // grid points per axis (odd: the centre is theta_E)
-  double span = 0.0;    // the grid runs over [-span, span]^2; 0: pca 1.25 x the trajectory's reach, random 1
-  int samples = 512;    // training samples per grid point, a multiple of kLandscapeGroup
-  int replicas = 1;     // replicas 0 .. replicas-1 get a landscape
+  int points = 21;    // grid points per axis (odd: the centre is theta_E)
+  double span = 0.0;  // the grid runs over [-span, span]^2; 0: pca 1.25 x the trajectory's reach, random 1
+  int samples = 512;  // training samples per grid point, a multiple of kLandscapeGroup
+  int replicas = 1;   // replicas 0 .. replicas-1 get a landscape
 };
 inline constexpr int kLandscapeGroup = 32;  // samples per group of the standard error
 
@@ -40,11 +40,11 @@ const char* landscape_directions_name(LandscapeDirections directions);
 struct Landscape {
   int replica = 0;
   double span = 0.0;
-  std::vector<double> coordinates;   // [points], the grid along each axis
-  std::vector<double> loss, loss_se;  // [points][points]: index [i][j] is theta_E + c_i d1 + c_j d2
-  std::vector<double> trajectory;    // [rows][2]: the epochs' weights in (d1, d2) coordinates
-  std::vector<double> off_plane;     // [rows]: ||residual|| / ||theta_e - theta_E|| (0 at theta_E)
-  std::vector<double> explained;     // [2]: pca, each direction's share of the iterates' variance; NaN for random
+  std::vector<double> coordinates;     // [points], the grid along each axis
+  std::vector<double> loss, loss_se;   // [points][points]: index [i][j] is theta_E + c_i d1 + c_j d2
+  std::vector<double> trajectory;      // [rows][2]: the epochs' weights in (d1, d2) coordinates
+  std::vector<double> off_plane;       // [rows]: ||residual|| / ||theta_e - theta_E|| (0 at theta_E)
+  std::vector<double> explained;       // [2]: pca, each direction's share of the iterates' variance; NaN for random
   std::vector<double> direction_norm;  // [2]: ||d1||, ||d2|| (1 for pca)
   std::vector<double> d1, d2;          // the directions, P each (kept in memory, not written)
 };

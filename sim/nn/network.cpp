@@ -215,7 +215,8 @@ void initialise_parameters(const Architecture& architecture, std::uint32_t seed,
     const std::size_t weight_count = l.param_count - bias_count;
     const double scale = std::sqrt((l.last ? 1.0 : 2.0) / l.fan_in);
     RandomStream stream(seed, replica, i, StreamPurpose::network_init);
-    for (std::size_t j = 0; j < weight_count; ++j) parameters[l.param_offset + j] = static_cast<T>(scale * stream.normal());
+    for (std::size_t j = 0; j < weight_count; ++j)
+      parameters[l.param_offset + j] = static_cast<T>(scale * stream.normal());
     for (std::size_t j = weight_count; j < l.param_count; ++j) parameters[l.param_offset + j] = T(0);
   }
 }

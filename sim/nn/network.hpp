@@ -38,9 +38,9 @@ class Network {
   void backward(const T* parameters, const std::int32_t* labels, int batch, T* gradient);
 
   const Architecture& arch_;
-  std::vector<Matrix<T>> activations_;       // [0] = input, [l + 1] = output of layer l
-  std::vector<Matrix<T>> columns_;           // im2col buffer per conv layer
-  std::vector<std::vector<int>> argmax_;     // per maxpool layer: winning input index per output
+  std::vector<Matrix<T>> activations_;    // [0] = input, [l + 1] = output of layer l
+  std::vector<Matrix<T>> columns_;        // im2col buffer per conv layer
+  std::vector<std::vector<int>> argmax_;  // per maxpool layer: winning input index per output
   // deltas_[i] = d(mean loss) / d(activations_[i]). One buffer per layer boundary, sized once:
   // a training step never resizes them (two swapped buffers changed size at every layer).
   std::vector<Matrix<T>> deltas_;

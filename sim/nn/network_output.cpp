@@ -13,9 +13,10 @@ void write_landscapes(const h5::Group& run, const TrainResult& result, const Tra
   const LandscapeSpec& l = spec.measure.landscape;
   const h5::Group g = run.create_group("landscape");
   g.set_attribute("directions", std::string(landscape_directions_name(l.directions)));
-  g.set_attribute("description", std::string(l.directions == LandscapeDirections::pca
-                                                 ? "top two principal directions of the replica's iterates (unit vectors)"
-                                                 : "two Gaussian directions, filter-normalised (biases 0)"));
+  g.set_attribute("description",
+                  std::string(l.directions == LandscapeDirections::pca
+                                  ? "top two principal directions of the replica's iterates (unit vectors)"
+                                  : "two Gaussian directions, filter-normalised (biases 0)"));
   g.set_attribute("samples", static_cast<std::int64_t>(l.samples));
   g.set_attribute("sample_groups", static_cast<std::int64_t>(l.samples / kLandscapeGroup));
   g.set_attribute("centre", std::string("each replica's final weights"));
@@ -49,7 +50,8 @@ void write_landscapes(const h5::Group& run, const TrainResult& result, const Tra
       if (scales[k] != nullptr) g.attach_dimension_scale(name, scales[k], static_cast<unsigned>(k));
   };
   put("span", span, {S}, "half-width of the grid along both directions", {"replica"});
-  put("coordinate", coordinate, {S, G}, "grid coordinates along each direction (0: the final weights)", {"replica", nullptr});
+  put("coordinate", coordinate, {S, G}, "grid coordinates along each direction (0: the final weights)",
+      {"replica", nullptr});
   put("loss", loss, {S, G, G},
       "mean training cross-entropy at theta_E + coordinate[i] d1 + coordinate[j] d2 over `samples` samples",
       {"replica", nullptr, nullptr});
@@ -84,8 +86,9 @@ void write_training_run(const h5::Group& networks, const TrainResult& result, co
                                          matmul_precision_description(config.matmul_precision) +
                                          "; float64 curvature and sharpness (CPU)"
                                    : std::string("float32 training, float64 curvature and sharpness"));
-  g.set_attribute("delta_convention", "delta = eta sqrt(c2) / sqrt(b), c2 = trace of the per-sample gradient "
-                                      "covariance (E||u||^2 = 1); delta_per_coordinate = delta / sqrt(parameters)");
+  g.set_attribute("delta_convention",
+                  "delta = eta sqrt(c2) / sqrt(b), c2 = trace of the per-sample gradient "
+                  "covariance (E||u||^2 = 1); delta_per_coordinate = delta / sqrt(parameters)");
   g.set_attribute("sharpness_rho", spec.measure.sharpness_rho);
   g.set_attribute("average_rho", spec.measure.average_rho);
   g.set_attribute("seconds", result.seconds);

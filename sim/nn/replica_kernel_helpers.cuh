@@ -7,8 +7,8 @@
 
 namespace sgds::nn::cuda {
 
-inline constexpr int kThreads = 256;      // threads per block of every kernel (a power of two: tree sums)
-inline constexpr int kMaxBlocks = 4096;   // grid cap of the grid-stride kernels
+inline constexpr int kThreads = 256;     // threads per block of every kernel (a power of two: tree sums)
+inline constexpr int kMaxBlocks = 4096;  // grid cap of the grid-stride kernels
 
 inline int grid_stride_blocks(std::int64_t items) {
   return static_cast<int>(std::clamp<std::int64_t>((items + kThreads - 1) / kThreads, 1, kMaxBlocks));
@@ -22,8 +22,8 @@ inline unsigned blocks_per_replica(std::int64_t items) {
 
 // Softmax cross-entropy of one sample from its logits l[0, classes): its loss and hit (the first
 // maximum is the label), and with d, the gradient of the batch-mean loss, (softmax - one_hot) / count.
-__device__ inline void softmax_cross_entropy_of_sample(const float* l, int classes, int label, int count,
-                                                       double* loss, double* hit, float* d) {
+__device__ inline void softmax_cross_entropy_of_sample(const float* l, int classes, int label, int count, double* loss,
+                                                       double* hit, float* d) {
   int best = 0;
   float top = l[0];
   for (int c = 1; c < classes; ++c)

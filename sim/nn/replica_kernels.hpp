@@ -21,13 +21,13 @@ namespace sgds::nn::cuda {
 // [replica][samples]) copied from the training set into inputs (features x count per replica,
 // replicas inputs_stride apart), their labels into batch_labels [replica][count].
 void launch_gather(const float* pixels, const std::int32_t* labels, const std::uint32_t* order, std::int64_t samples,
-                   std::int64_t begin, int count, int replicas, int features, float* inputs,
-                   std::int64_t inputs_stride, std::int32_t* batch_labels, CUstream_st* stream);
+                   std::int64_t begin, int count, int replicas, int features, float* inputs, std::int64_t inputs_stride,
+                   std::int32_t* batch_labels, CUstream_st* stream);
 
 // z := z + bias (rows biases at bias_offset of each replica's parameters), then ReLU if `relu`;
 // per_replica entries of z per replica, packed.
-void launch_bias_activation(float* z, const float* parameters, std::int64_t stride, std::int64_t bias_offset,
-                            int rows, int per_replica, bool relu, int replicas, CUstream_st* stream);
+void launch_bias_activation(float* z, const float* parameters, std::int64_t stride, std::int64_t bias_offset, int rows,
+                            int per_replica, bool relu, int replicas, CUstream_st* stream);
 
 // Softmax cross-entropy of the logits (classes x count per replica): per-sample loss and hit into
 // sample_loss / sample_correct, the gradient of the batch-mean loss into delta (unless null),
@@ -39,9 +39,9 @@ void launch_loss(const float* logits, const std::int32_t* labels, std::int64_t l
 
 // A dense layer's bias gradient, the sum of its delta (rows x count per replica, delta_stride
 // apart) over the batch, after masking delta in place by the layer's ReLU output (mask, or null).
-void launch_bias_gradient(float* delta, std::int64_t delta_stride, const float* mask, int rows, int count,
-                          int replicas, float* gradient, std::int64_t stride, std::int64_t bias_offset, float sgd_eta,
-                          float* weights, CUstream_st* stream);
+void launch_bias_gradient(float* delta, std::int64_t delta_stride, const float* mask, int rows, int count, int replicas,
+                          float* gradient, std::int64_t stride, std::int64_t bias_offset, float sgd_eta, float* weights,
+                          CUstream_st* stream);
 
 // One SGD / SHB / NSHB update of `count` parameters (apply_update of sim/nn/trainer.cpp).
 void launch_update(OptimizerKind kind, float eta, float beta, std::int64_t count, float* weights, float* velocity,
@@ -67,7 +67,8 @@ void launch_relu_mask(float* delta, const float* output, std::int64_t total, CUs
 // A conv weight (or bias) gradient from per-sample partials [replica][sample][entries], summed in
 // sample order, stored at `offset` of each replica's gradient block or stepped.
 void launch_sum_partials(const float* partials, int count, int entries, std::int64_t total, float sgd_eta,
-                         float* weights, float* gradient, std::int64_t stride, std::int64_t offset, CUstream_st* stream);
+                         float* weights, float* gradient, std::int64_t stride, std::int64_t offset,
+                         CUstream_st* stream);
 
 // --- head_kernels_cuda.cu ---
 

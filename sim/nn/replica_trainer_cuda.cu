@@ -165,7 +165,7 @@ struct ReplicaTrainer::State {
   cudaStream_t stream = own_stream.stream;
   CublasHandle cublas{stream};
   DeviceBuffer<float> weights, gradients, velocity, train_pixels, test_pixels, inputs, delta, delta_other, column_delta;
-  DeviceBuffer<float> ones;  // H W b ones: the conv bias gradient as a GEMM
+  DeviceBuffer<float> ones;           // H W b ones: the conv bias gradient as a GEMM
   bool split_conv_gradients = false;  // ReplicaTrainerOptions::split_conv_gradients
   bool fused_head = false;            // ReplicaTrainerOptions::fused_head, where the head allows
   int fused_head_max_batch = 0;       // ReplicaTrainerOptions::fused_head_max_batch
@@ -472,9 +472,8 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
   std::size_t widest = 0, widest_columns = 0;  // per sample: activation entries, im2col entries
   for (const Stage& st : s.stages) {
     const std::size_t out = static_cast<std::size_t>(st.out);
-    const std::size_t column_entries = st.kind == StageKind::conv
-                                           ? static_cast<std::size_t>(st.cols()) * static_cast<std::size_t>(st.positions())
-                                           : 0;
+    const std::size_t column_entries =
+        st.kind == StageKind::conv ? static_cast<std::size_t>(st.cols()) * static_cast<std::size_t>(st.positions()) : 0;
     s.activations.emplace_back(K * out * capacity);
     s.columns.emplace_back(K * column_entries * capacity);
     s.winners.emplace_back(st.kind == StageKind::maxpool ? K * out * capacity : 0);
@@ -497,7 +496,8 @@ ReplicaTrainer::ReplicaTrainer(const Architecture& architecture, const Dataset& 
     std::size_t widest_partial = 0;
     for (const Stage& st : s.stages)
       if (st.kind == StageKind::conv)
-        widest_partial = std::max(widest_partial, static_cast<std::size_t>(st.rows()) * static_cast<std::size_t>(st.cols()));
+        widest_partial =
+            std::max(widest_partial, static_cast<std::size_t>(st.rows()) * static_cast<std::size_t>(st.cols()));
     s.partials = DeviceBuffer<float>(K * batch * widest_partial);
   }
   if (most_positions > 0) {
@@ -581,8 +581,8 @@ void ReplicaTrainer::evaluate(std::vector<double>& loss, std::vector<double>& ac
   SGDS_CUDA_CHECK(cudaMemset(s.test_loss.data, 0, K * sizeof(double)));
   SGDS_CUDA_CHECK(cudaMemset(s.test_correct.data, 0, K * sizeof(double)));
   for (std::size_t begin = 0; begin < s.test_samples; begin += static_cast<std::size_t>(s.evaluation_batch)) {
-    const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(s.evaluation_batch),
-                                                             s.test_samples - begin));
+    const int count =
+        static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(s.evaluation_batch), s.test_samples - begin));
     // All replicas read the same test samples: input stride 0, label stride 0.
     s.forward(s.test_pixels.data + begin * static_cast<std::size_t>(s.features), 0, count, s.stages.size());
     s.loss(s.test_labels.data + begin, 0, count, nullptr, s.test_loss.data, s.test_correct.data);

@@ -27,8 +27,8 @@ inline std::vector<std::uint32_t> random_indices(std::size_t n, std::size_t coun
 
 // The order in which replica `replica` visits the n training samples during epoch `epoch`.
 inline std::vector<std::uint32_t> epoch_order(std::uint32_t seed, std::uint32_t replica, int epoch, std::size_t n) {
-  return random_indices(n, n, RandomStream(seed, replica, static_cast<std::uint64_t>(epoch),
-                                           StreamPurpose::batch_sampling));
+  return random_indices(n, n,
+                        RandomStream(seed, replica, static_cast<std::uint64_t>(epoch), StreamPurpose::batch_sampling));
 }
 
 }  // namespace sgds::nn

@@ -79,11 +79,13 @@ MeasureSpec parse_measure(ConfigTable& t) {
                  : directions == "random" ? LandscapeDirections::random
                                           : LandscapeDirections::none;
   l.points = static_cast<int>(slices.integer("points", 3, 401, 21));
-  if (l.points % 2 == 0) slices.fail("points", std::to_string(l.points), "an odd integer in [3, 401] (the centre is the final weights)");
+  if (l.points % 2 == 0)
+    slices.fail("points", std::to_string(l.points), "an odd integer in [3, 401] (the centre is the final weights)");
   l.span = slices.number("span", NumberRange::non_negative(), 0.0);
   l.samples = static_cast<int>(slices.integer("samples", 2 * kLandscapeGroup, 1 << 20, 512));
   if (l.samples % kLandscapeGroup != 0)
-    slices.fail("samples", std::to_string(l.samples), fmt::format("a multiple of {} (groups of the standard error)", kLandscapeGroup));
+    slices.fail("samples", std::to_string(l.samples),
+                fmt::format("a multiple of {} (groups of the standard error)", kLandscapeGroup));
   l.replicas = static_cast<int>(slices.integer("replicas", 1, 1 << 16, 1));
   slices.finish();
   t.finish();
@@ -173,15 +175,18 @@ TrainConfig parse_train_config(const toml::table& document) {
     schedule.finish();
     run.finish();
     if (spec.measure.landscape.directions == LandscapeDirections::pca && spec.epochs < 2)
-      measure.table("landscape").fail("directions", "\"pca\"",
-                                      fmt::format("\"random\" for run '{}' of {} epoch (pca needs three iterates: two epochs "
-                                                  "at least)", spec.name, spec.epochs));
+      measure.table("landscape")
+          .fail("directions", "\"pca\"",
+                fmt::format("\"random\" for run '{}' of {} epoch (pca needs three iterates: two epochs "
+                            "at least)",
+                            spec.name, spec.epochs));
     // A chosen epoch must be one whose weights are measured: the start, every `every`-th, the last.
     for (const int e : spec.measure.curvature_epochs)
       if (e > spec.epochs || (e != 0 && e != spec.epochs && e % spec.measure.every != 0))
-        measure.fail("curvature_epochs", fmt::format("[.. {} ..]", e),
-                     fmt::format("epochs run '{}' measures: 0, multiples of measure.every = {} up to its {} epochs, or {}",
-                                 spec.name, spec.measure.every, spec.epochs, spec.epochs));
+        measure.fail(
+            "curvature_epochs", fmt::format("[.. {} ..]", e),
+            fmt::format("epochs run '{}' measures: 0, multiples of measure.every = {} up to its {} epochs, or {}",
+                        spec.name, spec.measure.every, spec.epochs, spec.epochs));
     config.runs.push_back(spec);
   }
   root.finish();
@@ -206,9 +211,9 @@ LoadedData load_training_data(const DataSpec& spec) {
   // More samples than the data hold is refused, never silently cut to what there is.
   const auto refuse_beyond = [&](const char* key, std::int64_t asked, std::size_t held, const char* which) {
     if (asked > 0 && static_cast<std::size_t>(asked) > held)
-      throw ConfigError(fmt::format("config: key 'data.{}' = {}: expected at most the {} {} samples of {}{} (0 = all)",
-                                    key, asked, held, which, spec.source,
-                                    spec.validation > 0 && std::string(which) == "training" ? " after the validation split" : ""));
+      throw ConfigError(fmt::format(
+          "config: key 'data.{}' = {}: expected at most the {} {} samples of {}{} (0 = all)", key, asked, held, which,
+          spec.source, spec.validation > 0 && std::string(which) == "training" ? " after the validation split" : ""));
   };
   refuse_beyond("train_samples", spec.train_samples, out.train.size(), "training");
   refuse_beyond("test_samples", spec.test_samples, out.evaluation.size(),
@@ -224,7 +229,8 @@ LoadedData load_training_data(const DataSpec& spec) {
 }
 
 Architecture make_architecture(const ModelSpec& model, const Dataset& train) {
-  if (model.kind == "mlp") return Architecture::mlp(train.channels, train.height, train.width, model.hidden, train.classes);
+  if (model.kind == "mlp")
+    return Architecture::mlp(train.channels, train.height, train.width, model.hidden, train.classes);
   return Architecture::cnn(train.channels, train.height, train.width, model.channels, model.kernel, train.classes);
 }
 

@@ -16,8 +16,8 @@
 namespace sgds::nn {
 
 struct DataSpec {
-  std::string source = "fashion-mnist";  // fashion-mnist | idx | cifar10 | cifar100
-  std::string dir;                       // fashion-mnist, idx: folder with the four IDX files
+  std::string source = "fashion-mnist";              // fashion-mnist | idx | cifar10 | cifar100
+  std::string dir;                                   // fashion-mnist, idx: folder with the four IDX files
   std::vector<std::string> train_files, test_files;  // cifar
   std::int64_t train_samples = 0, test_samples = 0;  // first N only (0 = all)
   std::int64_t validation = 0;                       // held out from the end of the training set

@@ -63,12 +63,32 @@ Objective fixed_sample_objective(Network<double>& net, const Architecture& arch,
 
 // Column indices of the tables, in the order they are written.
 enum Column : int {
-  train_loss, train_accuracy, test_loss, test_accuracy, c2, c2_se, gradient_norm, gradient_norm_unbiased,
-  gradient_norm_full, delta, delta_per_coordinate, tail_index, column_count
+  train_loss,
+  train_accuracy,
+  test_loss,
+  test_accuracy,
+  c2,
+  c2_se,
+  gradient_norm,
+  gradient_norm_unbiased,
+  gradient_norm_full,
+  delta,
+  delta_per_coordinate,
+  tail_index,
+  column_count
 };
-const char* const kColumnNames[column_count] = {
-    "train_loss", "train_accuracy", "test_loss", "test_accuracy", "c2", "c2_se", "gradient_norm",
-    "gradient_norm_unbiased", "gradient_norm_full", "delta", "delta_per_coordinate", "tail_index"};
+const char* const kColumnNames[column_count] = {"train_loss",
+                                                "train_accuracy",
+                                                "test_loss",
+                                                "test_accuracy",
+                                                "c2",
+                                                "c2_se",
+                                                "gradient_norm",
+                                                "gradient_norm_unbiased",
+                                                "gradient_norm_full",
+                                                "delta",
+                                                "delta_per_coordinate",
+                                                "tail_index"};
 const char* const kColumnDescriptions[column_count] = {
     "mean cross-entropy over the epoch's mini-batches (at the weights each batch saw)",
     "accuracy over the epoch's mini-batches",
@@ -82,16 +102,24 @@ const char* const kColumnDescriptions[column_count] = {
     "eta sqrt(c2)/sqrt(b) for sgd (E||u||^2 = 1); the SHB/NSHB bounds of docs/THEORY.md 3 with K^2 = "
     "gradient_norm_unbiased^2 for momentum",
     "delta / sqrt(parameters): the per-coordinate convention of theory/schedules.hpp",
-    "tail index alpha of the per-sample gradient noise, same samples: the block-sum estimator (blocks of measure.tail_block) on "
+    "tail index alpha of the per-sample gradient noise, same samples: the block-sum estimator (blocks of "
+    "measure.tail_block) on "
     "up to 4096 evenly spaced coordinates, 1/mean(1/alpha_c) (docs/THEORY.md 3.5; 2 for Gaussian noise)"};
 
 enum FinalColumn : int {
-  hessian_top_eigenvalue, hessian_trace, hessian_trace_se, sharpness_worst_linf, sharpness_worst_linf_se,
-  sharpness_average, sharpness_average_se, diverged_epoch, final_count
+  hessian_top_eigenvalue,
+  hessian_trace,
+  hessian_trace_se,
+  sharpness_worst_linf,
+  sharpness_worst_linf_se,
+  sharpness_average,
+  sharpness_average_se,
+  diverged_epoch,
+  final_count
 };
-const char* const kFinalNames[final_count] = {
-    "hessian_top_eigenvalue", "hessian_trace", "hessian_trace_se", "sharpness_worst_linf",
-    "sharpness_worst_linf_se", "sharpness_average", "sharpness_average_se", "diverged_epoch"};
+const char* const kFinalNames[final_count] = {"hessian_top_eigenvalue", "hessian_trace",           "hessian_trace_se",
+                                              "sharpness_worst_linf",   "sharpness_worst_linf_se", "sharpness_average",
+                                              "sharpness_average_se",   "diverged_epoch"};
 const char* const kFinalDescriptions[final_count] = {
     "power iteration on finite-difference Hessian-vector products over curvature_samples training samples",
     "Hutchinson estimate (Rademacher probes) of the Hessian trace, same samples",
@@ -107,9 +135,12 @@ const char* const kFinalDescriptions[final_count] = {
 
 std::string optimizer_name(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::sgd: return "sgd";
-    case OptimizerKind::shb: return "shb";
-    case OptimizerKind::nshb: return "nshb";
+    case OptimizerKind::sgd:
+      return "sgd";
+    case OptimizerKind::shb:
+      return "shb";
+    case OptimizerKind::nshb:
+      return "nshb";
   }
   return "?";
 }
@@ -182,16 +213,17 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
     result.per_epoch.push_back(
         {kColumnNames[c], kColumnDescriptions[c], std::vector<double>(static_cast<std::size_t>(rows * K), kNaN)});
   for (int c = 0; c < final_count; ++c)
-    result.final.push_back({kFinalNames[c], kFinalDescriptions[c], std::vector<double>(static_cast<std::size_t>(K), kNaN)});
+    result.final.push_back(
+        {kFinalNames[c], kFinalDescriptions[c], std::vector<double>(static_cast<std::size_t>(K), kNaN)});
   // The curvature and sharpness of the chosen epochs (measure.curvature_epochs), after the columns above.
   if (!spec.measure.curvature_epochs.empty())
     for (int c = 0; c < diverged_epoch; ++c) {
       const bool curvature = c <= hessian_trace_se;
       if (curvature ? !spec.measure.curvature : !spec.measure.sharpness) continue;
-      result.per_epoch.push_back({kFinalNames[c],
-                                  std::string(kFinalDescriptions[c]) +
-                                      "; at the epochs of measure.curvature_epochs (NaN at the others)",
-                                  std::vector<double>(static_cast<std::size_t>(rows * K), kNaN)});
+      result.per_epoch.push_back(
+          {kFinalNames[c],
+           std::string(kFinalDescriptions[c]) + "; at the epochs of measure.curvature_epochs (NaN at the others)",
+           std::vector<double>(static_cast<std::size_t>(rows * K), kNaN)});
     }
   return result;
 }
@@ -241,8 +273,8 @@ void measure_curvature_at(const TrainSpec& spec, const Architecture& arch, const
                           int r, int row, const float* w, TrainResult& result);
 }  // namespace
 
-void measure_epoch_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train,
-                      std::uint32_t seed, int r, int row, const float* w, TrainResult& result) {
+void measure_epoch_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed, int r,
+                      int row, const float* w, TrainResult& result) {
   const MeasureSpec& m = spec.measure;
   const int K = spec.replicas;
   const std::size_t n = train.size(), P = arch.parameter_count;
@@ -255,13 +287,14 @@ void measure_epoch_at(const TrainSpec& spec, const Architecture& arch, const Dat
   if (m.noise_samples <= 0) return;
   Network<float> net(arch);
   std::vector<float> g(P);
-  const auto chosen = random_indices(n, static_cast<std::size_t>(m.noise_samples),
-                                     RandomStream(seed, replica, static_cast<std::uint64_t>(row),
-                                                  StreamPurpose::network_measurement));
+  const auto chosen =
+      random_indices(n, static_cast<std::size_t>(m.noise_samples),
+                     RandomStream(seed, replica, static_cast<std::uint64_t>(row), StreamPurpose::network_measurement));
   Matrix<float> one;
   std::vector<std::int32_t> label;
   const GradientNoiseEstimate noise = estimate_gradient_noise(
-      m.noise_samples, static_cast<Eigen::Index>(P), [&](int i, Eigen::VectorXd& out) {
+      m.noise_samples, static_cast<Eigen::Index>(P),
+      [&](int i, Eigen::VectorXd& out) {
         gather_batch(train, arch, chosen.data() + i, 1, one, label);
         net.run(w, one, label.data(), g.data());
         out = Eigen::Map<const Eigen::VectorXf>(g.data(), static_cast<Eigen::Index>(P)).cast<double>();
@@ -290,8 +323,8 @@ struct CurvatureStreams {
 };
 
 // The Hessian and sharpness measures at w (double precision) into `out[FinalColumn]`.
-void measure_curvature(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
-                       int r, const float* w, const CurvatureStreams& streams, double* out) {
+void measure_curvature(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed, int r,
+                       const float* w, const CurvatureStreams& streams, double* out) {
   const MeasureSpec& m = spec.measure;
   const std::size_t n = train.size(), P = arch.parameter_count;
   const auto replica = static_cast<std::uint32_t>(r);
@@ -301,9 +334,9 @@ void measure_curvature(const TrainSpec& spec, const Architecture& arch, const Da
     return RandomStream(seed, replica, streams.probe_offset + step, StreamPurpose::network_probe);
   };
   if (m.curvature) {
-    const auto chosen = random_indices(n, static_cast<std::size_t>(m.curvature_samples),
-                                       RandomStream(seed, replica, streams.curvature_samples,
-                                                    StreamPurpose::network_measurement));
+    const auto chosen =
+        random_indices(n, static_cast<std::size_t>(m.curvature_samples),
+                       RandomStream(seed, replica, streams.curvature_samples, StreamPurpose::network_measurement));
     const Objective f = fixed_sample_objective(net64, arch, train, chosen, 0, m.curvature_samples);
     out[hessian_top_eigenvalue] = top_hessian_eigenvalue(f, w64, m.power_iterations, probe(0));
     const Estimate trace = hutchinson_trace(f, w64, m.hutchinson_probes, probe(1));
@@ -311,9 +344,9 @@ void measure_curvature(const TrainSpec& spec, const Architecture& arch, const Da
     out[hessian_trace_se] = trace.standard_error;
   }
   if (m.sharpness) {
-    const auto chosen = random_indices(n, static_cast<std::size_t>(m.sharpness_samples),
-                                       RandomStream(seed, replica, streams.sharpness_samples,
-                                                    StreamPurpose::network_measurement));
+    const auto chosen =
+        random_indices(n, static_cast<std::size_t>(m.sharpness_samples),
+                       RandomStream(seed, replica, streams.sharpness_samples, StreamPurpose::network_measurement));
     std::vector<double> worst, average;
     for (int begin = 0, k = 0; begin < m.sharpness_samples; begin += m.sharpness_batch, ++k) {
       const int count = std::min(m.sharpness_batch, m.sharpness_samples - begin);
@@ -321,7 +354,8 @@ void measure_curvature(const TrainSpec& spec, const Architecture& arch, const Da
       worst.push_back(worst_case_linf_sharpness(f, w64, m.sharpness_rho, m.sharpness_steps,
                                                 probe(1000 + static_cast<std::uint64_t>(k))));
       average.push_back(
-          average_case_sharpness(f, w64, m.average_rho, m.average_draws, probe(2000 + static_cast<std::uint64_t>(k))).value);
+          average_case_sharpness(f, w64, m.average_rho, m.average_draws, probe(2000 + static_cast<std::uint64_t>(k)))
+              .value);
     }
     const SampleMean worst_mean = sample_mean(worst), average_mean = sample_mean(average);  // SE NaN with one batch
     out[sharpness_worst_linf] = worst_mean.mean;
@@ -355,13 +389,14 @@ void measure_curvature_at(const TrainSpec& spec, const Architecture& arch, const
   const auto K = static_cast<std::size_t>(spec.replicas);
   for (auto& table : result.per_epoch)
     for (int c = 0; c < diverged_epoch; ++c)
-      if (table.name == kFinalNames[c]) table.values[static_cast<std::size_t>(row) * K + static_cast<std::size_t>(r)] = values[c];
+      if (table.name == kFinalNames[c])
+        table.values[static_cast<std::size_t>(row) * K + static_cast<std::size_t>(r)] = values[c];
 }
 
 }  // namespace
 
-void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
-                      int r, const float* w, TrainResult& result) {
+void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed, int r,
+                      const float* w, TrainResult& result) {
   const MeasureSpec& m = spec.measure;
   const auto& epochs = m.curvature_epochs;
   const auto K = static_cast<std::size_t>(spec.replicas), last = static_cast<std::size_t>(spec.epochs);
@@ -409,60 +444,61 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   Eigen::setNbThreads(1);  // parallel over replicas only: each replica's arithmetic is fixed
   FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
-  for (int r = 0; r < K; ++r) error.run([&] {
-    const auto replica = static_cast<std::uint32_t>(r);
-    Network<float> net(arch);
-    std::vector<float> w(P), velocity(P, 0.0f), g(P);
-    initialise_parameters(arch, seed, replica, w.data());
-    Matrix<float> x;
-    std::vector<std::int32_t> y;
-    const auto cell = [&](int column, int row) -> double& {
-      return result.per_epoch[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(row * K + r)];
-    };
+  for (int r = 0; r < K; ++r)
+    error.run([&] {
+      const auto replica = static_cast<std::uint32_t>(r);
+      Network<float> net(arch);
+      std::vector<float> w(P), velocity(P, 0.0f), g(P);
+      initialise_parameters(arch, seed, replica, w.data());
+      Matrix<float> x;
+      std::vector<std::int32_t> y;
+      const auto cell = [&](int column, int row) -> double& {
+        return result.per_epoch[static_cast<std::size_t>(column)].values[static_cast<std::size_t>(row * K + r)];
+      };
 
-    const auto measure_epoch = [&](int row) {
-      const Evaluation t = evaluate(net, arch, w.data(), test);
-      cell(test_loss, row) = t.loss;
-      cell(test_accuracy, row) = t.accuracy;
-      measure_epoch_at(spec, arch, train, seed, r, row, w.data(), result);
-    };
+      const auto measure_epoch = [&](int row) {
+        const Evaluation t = evaluate(net, arch, w.data(), test);
+        cell(test_loss, row) = t.loss;
+        cell(test_accuracy, row) = t.accuracy;
+        measure_epoch_at(spec, arch, train, seed, r, row, w.data(), result);
+      };
 
-    const auto keep_iterate = [&] {
-      if (r < sliced) iterates[static_cast<std::size_t>(r)].push_back(w);
-    };
-    measure_epoch(0);
-    keep_iterate();
-    for (int e = 0; e < E; ++e) {
-      const std::int64_t b = epoch_batch(result, e);
-      const double eta = result.eta[static_cast<std::size_t>(e + 1)];
-      const auto order = epoch_order(seed, replica, e, n);
-      double loss = 0.0;
-      std::int64_t correct = 0;
-      const std::size_t used = epoch_samples_used(n, b, spec.drop_last);
-      for (std::size_t begin = 0; begin < used; begin += static_cast<std::size_t>(b)) {
-        const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), used - begin));
-        gather_batch(train, arch, order.data() + begin, count, x, y);
-        const BatchOutcome o = net.run(w.data(), x, y.data(), g.data());
-        loss += o.loss_sum;
-        correct += o.correct;
-        apply_update(spec.optimizer, eta, spec.momentum, w.data(), velocity.data(), g.data(), P);
-        done += count;
-        // Whichever thread is free reports (one at a time, the count read under the lock so it
-        // never goes back): with thread 0 alone the log fell silent while its replica's final
-        // curvature was measured, though the other threads trained on.
-        if (progress) {
-          const std::unique_lock<std::mutex> reporting(progress_mutex, std::try_to_lock);
-          if (reporting) progress(done.load(), total_samples);
-        }
-      }
-      cell(train_loss, e + 1) = loss / static_cast<double>(used);
-      cell(train_accuracy, e + 1) = static_cast<double>(correct) / static_cast<double>(used);
-      if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
+      const auto keep_iterate = [&] {
+        if (r < sliced) iterates[static_cast<std::size_t>(r)].push_back(w);
+      };
+      measure_epoch(0);
       keep_iterate();
-    }
+      for (int e = 0; e < E; ++e) {
+        const std::int64_t b = epoch_batch(result, e);
+        const double eta = result.eta[static_cast<std::size_t>(e + 1)];
+        const auto order = epoch_order(seed, replica, e, n);
+        double loss = 0.0;
+        std::int64_t correct = 0;
+        const std::size_t used = epoch_samples_used(n, b, spec.drop_last);
+        for (std::size_t begin = 0; begin < used; begin += static_cast<std::size_t>(b)) {
+          const int count = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), used - begin));
+          gather_batch(train, arch, order.data() + begin, count, x, y);
+          const BatchOutcome o = net.run(w.data(), x, y.data(), g.data());
+          loss += o.loss_sum;
+          correct += o.correct;
+          apply_update(spec.optimizer, eta, spec.momentum, w.data(), velocity.data(), g.data(), P);
+          done += count;
+          // Whichever thread is free reports (one at a time, the count read under the lock so it
+          // never goes back): with thread 0 alone the log fell silent while its replica's final
+          // curvature was measured, though the other threads trained on.
+          if (progress) {
+            const std::unique_lock<std::mutex> reporting(progress_mutex, std::try_to_lock);
+            if (reporting) progress(done.load(), total_samples);
+          }
+        }
+        cell(train_loss, e + 1) = loss / static_cast<double>(used);
+        cell(train_accuracy, e + 1) = static_cast<double>(correct) / static_cast<double>(used);
+        if ((e + 1) % m.every == 0 || e + 1 == E) measure_epoch(e + 1);
+        keep_iterate();
+      }
 
-    measure_final_at(spec, arch, train, seed, r, w.data(), result);
-  });
+      measure_final_at(spec, arch, train, seed, r, w.data(), result);
+    });
   Eigen::setNbThreads(saved_eigen_threads);
   error.rethrow();
 

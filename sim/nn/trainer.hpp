@@ -25,13 +25,13 @@ struct MeasureSpec {
   int curvature_samples = 1024;  // training samples the Hessian is taken over
   int power_iterations = 20;
   int hutchinson_probes = 8;
-  bool sharpness = true;         // worst-case and average-case sharpness at the end
+  bool sharpness = true;  // worst-case and average-case sharpness at the end
   double sharpness_rho = 2e-4;
   int sharpness_steps = 20;
   int sharpness_samples = 1024;  // in batches of sharpness_batch, one worst case per batch
   int sharpness_batch = 128;
-  double average_rho = 2e-2;     // average-case perturbations are rho |w| z, z ~ N(0, I)
-  int average_draws = 8;         // per batch
+  double average_rho = 2e-2;          // average-case perturbations are rho |w| z, z ~ N(0, I)
+  int average_draws = 8;              // per batch
   std::vector<int> curvature_epochs;  // rows (0 = the start) that also get the curvature and sharpness measures
   LandscapeSpec landscape;            // loss slices around the final weights with the trajectory (off by default)
 };
@@ -59,8 +59,8 @@ struct TrainResult {
     std::string name, description;
     std::vector<double> values;  // rows x replicas
   };
-  std::vector<Table> per_epoch;  // train_loss, test_accuracy, c2, delta, ...
-  std::vector<Table> final;      // 1 x replicas: hessian_top_eigenvalue, sharpness_worst_linf, ...
+  std::vector<Table> per_epoch;       // train_loss, test_accuracy, c2, delta, ...
+  std::vector<Table> final;           // 1 x replicas: hessian_top_eigenvalue, sharpness_worst_linf, ...
   std::vector<Landscape> landscapes;  // measure.landscape: one per replica 0 .. landscape.replicas - 1
   double seconds = 0.0;
 
@@ -95,13 +95,13 @@ std::int64_t training_samples(const TrainSpec& spec, const TrainResult& prepared
 // sharpness measures into the final tables (as measure.curvature / measure.sharpness ask), taken
 // from the last row when measure.curvature_epochs ends with it (the same weights and streams). Each
 // depends only on (seed, r, row) and w, never on the thread.
-void measure_epoch_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
-                      std::uint32_t seed, int r, int row, const float* w, TrainResult& result);
+void measure_epoch_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train, std::uint32_t seed,
+                      int r, int row, const float* w, TrainResult& result);
 // Whether measure_epoch_at has anything to measure at `row` (the GPU trainer copies the weights
 // back only then).
 bool epoch_measured_at(const MeasureSpec& measure, int row);
-void measure_final_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
-                      std::uint32_t seed, int r, const float* w, TrainResult& result);
+void measure_final_at(const TrainSpec& spec, const Architecture& architecture, const Dataset& train, std::uint32_t seed,
+                      int r, const float* w, TrainResult& result);
 
 // Divergence, shared by the CPU and GPU trainers: the final table diverged_epoch holds, per
 // replica, the first epoch whose train loss is not finite (0 = never). Training goes on for the

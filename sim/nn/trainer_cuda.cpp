@@ -39,9 +39,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Each replica's sample order of one epoch, [replica][n]: the CPU trainer's epoch_order.
 std::vector<std::uint32_t> build_orders(std::uint32_t seed, int replicas, int epoch, std::size_t n) {
@@ -49,7 +47,8 @@ std::vector<std::uint32_t> build_orders(std::uint32_t seed, int replicas, int ep
 #pragma omp parallel for schedule(static)
   for (int r = 0; r < replicas; ++r) {
     const std::vector<std::uint32_t> order = epoch_order(seed, static_cast<std::uint32_t>(r), epoch, n);
-    std::copy(order.begin(), order.end(), orders.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(r) * n));
+    std::copy(order.begin(), order.end(),
+              orders.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(r) * n));
   }
   return orders;
 }
@@ -80,7 +79,8 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
 
   cuda::ReplicaTrainerOptions options;
   options.replicas = K;
-  for (int e = 0; e < E; ++e) options.max_batch = std::max<int>(options.max_batch, static_cast<int>(epoch_batch(result, e)));
+  for (int e = 0; e < E; ++e)
+    options.max_batch = std::max<int>(options.max_batch, static_cast<int>(epoch_batch(result, e)));
   options.optimizer = spec.optimizer;
   options.momentum = spec.momentum;
   options.precision = precision;
@@ -114,9 +114,10 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     Eigen::setNbThreads(1);  // parallel over replicas, as the CPU trainer
     FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
-    for (int r = 0; r < K; ++r) error.run([&] {
-      measure_epoch_at(spec, arch, train, seed, r, row, w.data() + static_cast<std::size_t>(r) * P, result);
-    });
+    for (int r = 0; r < K; ++r)
+      error.run([&] {
+        measure_epoch_at(spec, arch, train, seed, r, row, w.data() + static_cast<std::size_t>(r) * P, result);
+      });
     Eigen::setNbThreads(saved_eigen_threads);
     error.rethrow();
     measurement_seconds += seconds_since(measure_start);
@@ -124,14 +125,15 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
 
   // measure.landscape: the weights of its replicas at every row, copied back each epoch.
   const int sliced = m.landscape.directions == LandscapeDirections::none ? 0 : std::min(m.landscape.replicas, K);
-  std::vector<std::vector<std::vector<float>>> iterates(static_cast<std::size_t>(sliced));
+  std::vector<std::vector<std::vector<float> > > iterates(static_cast<std::size_t>(sliced));
   const auto keep_iterates = [&] {
     if (sliced == 0) return;
     const auto measure_start = Clock::now();  // a measurement: not counted as training time
     const std::vector<float> w = trainer.download_parameters();
     for (int r = 0; r < sliced; ++r)
-      iterates[static_cast<std::size_t>(r)].emplace_back(w.begin() + static_cast<std::ptrdiff_t>(r) * static_cast<std::ptrdiff_t>(P),
-                                                         w.begin() + static_cast<std::ptrdiff_t>(r + 1) * static_cast<std::ptrdiff_t>(P));
+      iterates[static_cast<std::size_t>(r)].emplace_back(
+          w.begin() + static_cast<std::ptrdiff_t>(r) * static_cast<std::ptrdiff_t>(P),
+          w.begin() + static_cast<std::ptrdiff_t>(r + 1) * static_cast<std::ptrdiff_t>(P));
     measurement_seconds += seconds_since(measure_start);
   };
   std::vector<std::uint32_t> orders = build_orders(seed, K, 0, n);
@@ -146,7 +148,7 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     trainer.upload_order(orders);
     trainer.reset_train_sums();
     // The next epoch's orders are drawn on the host while the GPU runs this one.
-    std::future<std::vector<std::uint32_t>> next;
+    std::future<std::vector<std::uint32_t> > next;
     if (e + 1 < E) next = std::async(std::launch::async, build_orders, seed, K, e + 1, n);
     const std::int64_t b = epoch_batch(result, e);
     const double eta = result.eta[static_cast<std::size_t>(e + 1)];
@@ -155,7 +157,8 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
       trainer.step(begin, static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(b), used - begin)), eta);
     trainer.train_sums(loss_sum, correct);
     for (int r = 0; r < K; ++r) {
-      train_loss[static_cast<std::size_t>((e + 1) * K + r)] = loss_sum[static_cast<std::size_t>(r)] / static_cast<double>(used);
+      train_loss[static_cast<std::size_t>((e + 1) * K + r)] =
+          loss_sum[static_cast<std::size_t>(r)] / static_cast<double>(used);
       train_accuracy[static_cast<std::size_t>((e + 1) * K + r)] =
           static_cast<double>(correct[static_cast<std::size_t>(r)]) / static_cast<double>(used);
     }
@@ -175,7 +178,8 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     FirstError error;
 #pragma omp parallel for schedule(dynamic, 1)
     for (int r = 0; r < K; ++r)
-      error.run([&] { measure_final_at(spec, arch, train, seed, r, w.data() + static_cast<std::size_t>(r) * P, result); });
+      error.run(
+          [&] { measure_final_at(spec, arch, train, seed, r, w.data() + static_cast<std::size_t>(r) * P, result); });
     Eigen::setNbThreads(saved_eigen_threads);
     error.rethrow();
     final_seconds = seconds_since(measure_start);

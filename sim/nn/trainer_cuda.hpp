@@ -36,7 +36,6 @@ struct CudaTrainTiming {
   int step_graphs = 0;               // CUDA graphs of training steps captured (CudaTrainerChoices::step_graphs)
 };
 
-
 // Throws std::invalid_argument for an architecture the GPU trainer cannot run, std::runtime_error
 // on a CUDA error.
 TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,

@@ -78,9 +78,10 @@ void write_point_file(const std::string& filename, const PointRecord& record, co
 PointRecord read_point_file(const std::string& filename) {
   const ResultReader reader(filename);
   if (reader.seal().state != SealState::sealed)
-    throw ResultFileError(fmt::format("'{}' has no seal (written by an older sgdsmooth, or not by sgdsmooth): a point "
-                                      "is trusted only sealed",
-                                      filename));
+    throw ResultFileError(
+        fmt::format("'{}' has no seal (written by an older sgdsmooth, or not by sgdsmooth): a point "
+                    "is trusted only sealed",
+                    filename));
   if (reader.kind() != kind_name(ResultKind::sweep_point))
     throw ResultFileError(fmt::format("'{}' is an sgdsmooth {} result, not a sweep point", filename, reader.kind()));
   const h5::Group root = reader.root();
@@ -89,7 +90,8 @@ PointRecord read_point_file(const std::string& filename) {
   record.device = root.attribute_string("device");
   record.created = root.attribute_string("created");
   if (!root.has(kPointGroup))
-    throw ResultFileError(fmt::format("'{}' is a result file but not a sweep point (no /{} group)", filename, kPointGroup));
+    throw ResultFileError(
+        fmt::format("'{}' is a result file but not a sweep point (no /{} group)", filename, kPointGroup));
   const h5::Group info = root.open_group(kPointGroup);
   record.point.index = int_attribute(info, "point");
   record.point.cell = int_attribute(info, "cell");
@@ -101,11 +103,13 @@ PointRecord read_point_file(const std::string& filename) {
   for (const auto& name : experiments.children()) {
     ExperimentResult result = reader.read_experiment(name);
     const h5::Group group = experiments.open_group(name);
-    for (const auto& attribute : group.attribute_names()) result.parameters[attribute] = read_parameter(group, attribute);
+    for (const auto& attribute : group.attribute_names())
+      result.parameters[attribute] = read_parameter(group, attribute);
     for (auto& series : result.series) {
       const std::string description = dataset_description(group, series.name + "_mean");
       if (description.rfind(kMeanPrefix, 0) != 0)
-        throw ResultFileError(fmt::format("'{}': {}/{}_mean has an unexpected description", filename, name, series.name));
+        throw ResultFileError(
+            fmt::format("'{}': {}/{}_mean has an unexpected description", filename, name, series.name));
       series.description = description.substr(std::string(kMeanPrefix).size());
     }
     record.experiments.push_back(std::move(result));
@@ -127,9 +131,10 @@ void verify_sweep_point(const std::string& filename, const SweepSpec& spec, std:
     if (int_attribute(info, "point") != index || int_attribute(info, "cell") != point.cell ||
         int_attribute(info, "replicate") != point.replicate || int_attribute(info, "seed") != point.seed ||
         root.attribute_string("config") != to_toml_text(spec.point_document(point)))
-      throw SweepError(fmt::format("sweep point file '{}' does not belong to this sweep (its point, seed or config "
-                                   "differ from point {} of the folder's sweep.toml)",
-                                   filename, index));
+      throw SweepError(
+          fmt::format("sweep point file '{}' does not belong to this sweep (its point, seed or config "
+                      "differ from point {} of the folder's sweep.toml)",
+                      filename, index));
   } catch (const SweepError&) {
     throw;
   } catch (const std::exception& e) {
@@ -139,9 +144,10 @@ void verify_sweep_point(const std::string& filename, const SweepSpec& spec, std:
     if (why.rfind(named, 0) == 0) why = why.substr(named.size());
     while (!why.empty() && (why.front() == ':' || why.front() == ' ')) why.erase(0, 1);
     if (why.rfind("is ", 0) == 0) why.erase(0, 3);
-    throw SweepError(fmt::format("sweep point file '{}' cannot be trusted ({}); delete it and run sgdsmooth sweep "
-                                 "--resume to compute it again",
-                                 filename, why));
+    throw SweepError(
+        fmt::format("sweep point file '{}' cannot be trusted ({}); delete it and run sgdsmooth sweep "
+                    "--resume to compute it again",
+                    filename, why));
   }
 }
 

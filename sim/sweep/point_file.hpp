@@ -14,9 +14,9 @@
 namespace sgds {
 
 struct PointRecord {
-  SweepPoint point;            // index, cell, replicate, seed (assignments are not stored)
-  std::string config_text;     // the point's effective run config (TOML)
-  std::string device, computed_by, created;  // provenance: where, by which shard/rank, when
+  SweepPoint point;                           // index, cell, replicate, seed (assignments are not stored)
+  std::string config_text;                    // the point's effective run config (TOML)
+  std::string device, computed_by, created;   // provenance: where, by which shard/rank, when
   std::vector<ExperimentResult> experiments;  // with parameters and series descriptions
 };
 

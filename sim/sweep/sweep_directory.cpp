@@ -39,9 +39,10 @@ std::string manifest_body(const std::string& text, const std::string& path) {
   const auto end = text.find('\n');
   const std::string body = end == std::string::npos ? "" : text.substr(end + 1);
   if (end == std::string::npos || manifest_text(body) != text)
-    throw SweepError(fmt::format("'{}' was changed after sgdsmooth wrote it (its checksum line does not match); the "
-                                 "points in its folder cannot be matched to it",
-                                 path));
+    throw SweepError(
+        fmt::format("'{}' was changed after sgdsmooth wrote it (its checksum line does not match); the "
+                    "points in its folder cannot be matched to it",
+                    path));
   return body;
 }
 
@@ -78,11 +79,13 @@ std::string SweepDirectory::staging_path(std::int64_t index) const {
 bool SweepDirectory::point_complete(std::int64_t index) const {
   std::error_code error;
   const fs::file_status status = fs::symlink_status(point_path(index), error);
-  if (status.type() == fs::file_type::not_found || (error && error != std::errc::no_such_file_or_directory)) return false;
+  if (status.type() == fs::file_type::not_found || (error && error != std::errc::no_such_file_or_directory))
+    return false;
   if (status.type() != fs::file_type::regular)
-    throw SweepError(fmt::format("sweep point file '{}' is not a regular file (a folder, link, FIFO or device is in "
-                                 "its place); remove it and run sgdsmooth sweep --resume",
-                                 point_path(index)));
+    throw SweepError(
+        fmt::format("sweep point file '{}' is not a regular file (a folder, link, FIFO or device is in "
+                    "its place); remove it and run sgdsmooth sweep --resume",
+                    point_path(index)));
   return true;
 }
 
@@ -96,9 +99,10 @@ void SweepDirectory::prepare(const SweepSpec& spec) const {
     for (const auto& entry : fs::directory_iterator(root_, error)) {
       const std::string name = entry.path().filename().string();
       if (name != "points" && name.rfind("sweep.toml.tmp-", 0) != 0)
-        throw SweepError(fmt::format("'{}' holds files but no sweep.toml (e.g. '{}'): it is not a sweep folder; choose "
-                                     "a new or empty folder",
-                                     root_, name));
+        throw SweepError(
+            fmt::format("'{}' holds files but no sweep.toml (e.g. '{}'): it is not a sweep folder; choose "
+                        "a new or empty folder",
+                        root_, name));
     }
   make_folder(root_);
   make_folder(points_folder() + "/.staging");
@@ -136,14 +140,15 @@ void SweepDirectory::prepare(const SweepSpec& spec) const {
 SweepSpec SweepDirectory::read_manifest() const {
   if (!fs::is_directory(root_)) throw SweepError(fmt::format("sweep folder '{}' does not exist", root_));
   if (!fs::is_regular_file(manifest_path()))
-    throw SweepError(fmt::format("'{}' is not a sweep folder (no sweep.toml; sgdsmooth sweep SWEEP.toml -o {} makes one)",
-                                 root_, root_));
+    throw SweepError(fmt::format(
+        "'{}' is not a sweep folder (no sweep.toml; sgdsmooth sweep SWEEP.toml -o {} makes one)", root_, root_));
   try {
     require_regular_file(manifest_path(), "sweep manifest", kMaxConfigBytes);
   } catch (const PathError& e) {
     throw SweepError(e.what());
   }
-  return SweepSpec::parse(parse_config_text(manifest_body(read_text(manifest_path()), manifest_path()), manifest_path()));
+  return SweepSpec::parse(
+      parse_config_text(manifest_body(read_text(manifest_path()), manifest_path()), manifest_path()));
 }
 
 void SweepDirectory::remove_stale_staging(std::int64_t index) const {
@@ -159,8 +164,8 @@ void SweepDirectory::publish(std::int64_t index) const {
   std::error_code error;
   fs::rename(staging_path(index), point_path(index), error);
   if (error)
-    throw SweepError(fmt::format("sweep folder: cannot move point {} into '{}': {}", index, points_folder(),
-                                 error.message()));
+    throw SweepError(
+        fmt::format("sweep folder: cannot move point {} into '{}': {}", index, points_folder(), error.message()));
   sync_path(points_folder());
 }
 

@@ -82,8 +82,9 @@ namespace {
 void write_merged(const SweepDirectory& folder, const SweepSpec& spec, const std::vector<std::int64_t>& completed,
                   const SweepMergeSummary& summary, const std::string& output, const std::string& command_line) {
   const std::int64_t points = spec.points();
-  ResultWriter writer(output, ResultKind::sweep, Provenance{command_line, spec.canonical_text(), spec.seed(),
-                                         "merged from per-point files (each point's device: /points/PNAME@device)"});
+  ResultWriter writer(output, ResultKind::sweep,
+                      Provenance{command_line, spec.canonical_text(), spec.seed(),
+                                 "merged from per-point files (each point's device: /points/PNAME@device)"});
 
   // /sweep: one row per point, complete or not.
   const h5::Group sweep = writer.top_group("sweep");

@@ -102,13 +102,13 @@ SweepRunSummary run_sweep(const SweepSpec& spec, const SweepRunOptions& options)
 
     if (!options.quiet) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::fprintf(stderr, "sweep: %spoint %lld done (%lld/%lld here) cell %lld replicate %lld seed %u: %s (%.2f s)\n",
-                   who.c_str(), static_cast<long long>(index),
-                   static_cast<long long>(summary.ran + summary.already_complete),
-                   static_cast<long long>(summary.assigned), static_cast<long long>(point.cell),
-                   static_cast<long long>(point.replicate), point.seed,
-                   point.assignments.empty() ? "(replicate only)" : fmt::format("{}", fmt::join(point.assignments, " ")).c_str(),
-                   seconds);
+      std::fprintf(
+          stderr, "sweep: %spoint %lld done (%lld/%lld here) cell %lld replicate %lld seed %u: %s (%.2f s)\n",
+          who.c_str(), static_cast<long long>(index), static_cast<long long>(summary.ran + summary.already_complete),
+          static_cast<long long>(summary.assigned), static_cast<long long>(point.cell),
+          static_cast<long long>(point.replicate), point.seed,
+          point.assignments.empty() ? "(replicate only)" : fmt::format("{}", fmt::join(point.assignments, " ")).c_str(),
+          seconds);
     }
   }
   return summary;

@@ -99,8 +99,9 @@ SweepSpec SweepSpec::parse(const toml::table& document) {
   double cells = 1.0;  // in floating point first, so a huge grid cannot overflow the check
   for (const auto& axis : spec.axes_) cells *= static_cast<double>(axis.length());
   if (cells * static_cast<double>(spec.replicates_) > static_cast<double>(kMaxSweepPoints))
-    sweep.fail("replicates", fmt::format("{} (x {:.0f} cells = {:.0f} points)", spec.replicates_, cells,
-                                         cells * static_cast<double>(spec.replicates_)),
+    sweep.fail("replicates",
+               fmt::format("{} (x {:.0f} cells = {:.0f} points)", spec.replicates_, cells,
+                           cells * static_cast<double>(spec.replicates_)),
                fmt::format("at most {} points in one sweep", kMaxSweepPoints));
   spec.cells_ = static_cast<std::int64_t>(cells);
 
@@ -114,7 +115,8 @@ SweepSpec SweepSpec::parse(const toml::table& document) {
     try {
       refuse_beyond_resources(spec.point_config(point));  // memory: each point runs in one process
     } catch (const ConfigError& e) {
-      throw ConfigError(fmt::format("sweep point {} ({}): {}", point.index, fmt::join(point.assignments, ", "), e.what()));
+      throw ConfigError(
+          fmt::format("sweep point {} ({}): {}", point.index, fmt::join(point.assignments, ", "), e.what()));
     }
   }
   return spec;

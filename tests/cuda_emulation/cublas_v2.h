@@ -25,8 +25,8 @@ inline cublasStatus_t cublasSetStream(cublasHandle_t, cudaStream_t) { return CUB
 inline cublasStatus_t cublasSetWorkspace(cublasHandle_t, void*, std::size_t) { return CUBLAS_STATUS_SUCCESS; }
 
 // C_i = alpha op(A_i) op(B_i) + beta C_i, column-major, i < batch (C is not read when beta = 0).
-inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t, cublasOperation_t ta, cublasOperation_t tb, int m, int n,
-                                                 int k, const void* alpha, const void* a, cudaDataType, int lda,
+inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t, cublasOperation_t ta, cublasOperation_t tb, int m,
+                                                 int n, int k, const void* alpha, const void* a, cudaDataType, int lda,
                                                  long long stride_a, const void* b, cudaDataType, int ldb,
                                                  long long stride_b, const void* beta, void* c, cudaDataType, int ldc,
                                                  long long stride_c, int batch, cublasComputeType_t compute,
@@ -46,8 +46,10 @@ inline cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t, cublasOperation
         for (int i = 0; i < m; ++i) {
           float sum = 0.0f;
           for (int l = 0; l < k; ++l) {
-            const float x = ta == CUBLAS_OP_N ? Aq[i + static_cast<long long>(l) * lda] : Aq[l + static_cast<long long>(i) * lda];
-            const float y = tb == CUBLAS_OP_N ? Bq[l + static_cast<long long>(j) * ldb] : Bq[j + static_cast<long long>(l) * ldb];
+            const float x =
+                ta == CUBLAS_OP_N ? Aq[i + static_cast<long long>(l) * lda] : Aq[l + static_cast<long long>(i) * lda];
+            const float y =
+                tb == CUBLAS_OP_N ? Bq[l + static_cast<long long>(j) * ldb] : Bq[j + static_cast<long long>(l) * ldb];
             sum += factor(x) * factor(y);
           }
           float& out = Cq[i + static_cast<long long>(j) * ldc];

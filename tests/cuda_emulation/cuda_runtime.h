@@ -107,7 +107,8 @@ inline ThreadOrder thread_order() {
     if (text == nullptr || std::strcmp(text, "forward") == 0) return ThreadOrder::forward;
     if (std::strcmp(text, "reverse") == 0) return ThreadOrder::reverse;
     if (std::strcmp(text, "shuffled") == 0) return ThreadOrder::shuffled;
-    std::fprintf(stderr, "cuda emulation: SGDS_EMULATION_THREAD_ORDER = '%s'; allowed: forward, reverse, shuffled\n", text);
+    std::fprintf(stderr, "cuda emulation: SGDS_EMULATION_THREAD_ORDER = '%s'; allowed: forward, reverse, shuffled\n",
+                 text);
     std::exit(2);
   }();
   return order;
@@ -135,7 +136,7 @@ struct Fiber {
   Context context;
   std::unique_ptr<char[]> stack;  // left uninitialised: only the pages a kernel touches are mapped
   Wait wait = Wait::none;
-  std::vector<AsyncCopy> open_group;             // copies issued since the last commit
+  std::vector<AsyncCopy> open_group;              // copies issued since the last commit
   std::vector<std::vector<AsyncCopy>> committed;  // committed groups, oldest first, not yet landed
 };
 // The block being run: its fibers, the scheduler's context, the running fiber.
@@ -144,7 +145,8 @@ struct Block {
   Context scheduler;
   unsigned running = 0;
   double exchange[1024];  // one slot per thread: the warp shuffles
-  std::uint32_t mma_operands[1024][6];  // one row per thread: its A and B registers of a warp's mma (dev/cuda/emulation/mma.h)
+  std::uint32_t
+      mma_operands[1024][6];  // one row per thread: its A and B registers of a warp's mma (dev/cuda/emulation/mma.h)
   std::function<void()> body;
 };
 inline Block* block = nullptr;
@@ -229,7 +231,8 @@ inline void run_block(Block& b, unsigned threads) {
       released = true;
     }
     if (!released) {
-      std::fprintf(stderr, "cuda emulation: block (%u, %u, %u) can never continue (threads wait at different "
+      std::fprintf(stderr,
+                   "cuda emulation: block (%u, %u, %u) can never continue (threads wait at different "
                    "barriers, or some lanes of a warp at a warp operation and others elsewhere)\n",
                    blockIdx.x, blockIdx.y, blockIdx.z);
       std::abort();
@@ -267,10 +270,7 @@ T __shfl_down_sync(unsigned, T value, int offset) {
 using cudaError_t = int;
 inline constexpr cudaError_t cudaSuccess = 0;
 using cudaStream_t = struct CUstream_st*;
-enum cudaDeviceAttr {
-  cudaDevAttrMultiProcessorCount,
-  cudaDevAttrComputeCapabilityMajor
-};
+enum cudaDeviceAttr { cudaDevAttrMultiProcessorCount, cudaDevAttrComputeCapabilityMajor };
 enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize };
 enum cudaMemcpyKind { cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost };
 enum cudaStreamCaptureMode { cudaStreamCaptureModeThreadLocal };
@@ -283,9 +283,14 @@ inline cudaError_t cudaGetDevice(int* device) {
 // An H100's multiprocessors and compute capability.
 inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int) {
   switch (attribute) {
-    case cudaDevAttrMultiProcessorCount: *value = 132; break;
-    case cudaDevAttrComputeCapabilityMajor: *value = 9; break;
-    default: *value = 0;
+    case cudaDevAttrMultiProcessorCount:
+      *value = 132;
+      break;
+    case cudaDevAttrComputeCapabilityMajor:
+      *value = 9;
+      break;
+    default:
+      *value = 0;
   }
   return cudaSuccess;
 }

@@ -47,24 +47,25 @@ TEST_CASE("Emulated GPU trainer: default path, and the fused head at b = 128") {
   const TrainSpec spec = small_spec(16, true);
   const TrainResult cpu = train_replicas(spec, arch, train, test_set, kSeed);
   CudaTrainTiming timing;
-  test::check_trajectories_match("emulated default", train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &timing), cpu);
+  test::check_trajectories_match(
+      "emulated default", train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, &timing),
+      cpu);
   CHECK(timing.step_graphs > 0);
   // Without the fused head and without graphs: the GEMM head, eager launches.
   CudaTrainerChoices plain;
   plain.fused_head = false;
   plain.step_graphs = false;
-  test::check_trajectories_match("emulated GEMM head, eager",
-                                 train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {},
-                                                     nullptr, plain),
-                                 cpu);
+  test::check_trajectories_match(
+      "emulated GEMM head, eager",
+      train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, plain), cpu);
   // b = 128 (600 = 4 x 128 + 88) with the fused head there.
   const TrainSpec wide = small_spec(128, false);
   CudaTrainerChoices choices;
   choices.fused_head_max_batch = 128;
-  test::check_trajectories_match("emulated fused head b = 128",
-                                 train_replicas_cuda(wide, arch, train, test_set, kSeed, MatmulPrecision::fp32, {},
-                                                     nullptr, choices),
-                                 train_replicas(wide, arch, train, test_set, kSeed));
+  test::check_trajectories_match(
+      "emulated fused head b = 128",
+      train_replicas_cuda(wide, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices),
+      train_replicas(wide, arch, train, test_set, kSeed));
 }
 
 // Graph replay against eager execution: every result column bit-equal. And tf32 (tf32-rounded
@@ -92,7 +93,8 @@ TEST_CASE("Emulated GPU trainer: step graphs replay the eager steps exactly, and
     std::printf("[emulated graphs] %-14s %zu entries, %d not bit-equal\n", name, x.size(), differing);
     CHECK(differing == 0);
   }
-  const TrainResult tf32 = train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::tf32, {}, nullptr, graphs);
+  const TrainResult tf32 =
+      train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::tf32, {}, nullptr, graphs);
   for (const char* name : {"train_loss", "test_loss"}) {
     const auto& x = tf32.table(name).values;
     const auto& y = a.table(name).values;
@@ -118,10 +120,10 @@ TEST_CASE("Emulated GPU trainer: a small CNN gives the CPU trainer's trajectorie
   for (const bool split : {true, false}) {
     CudaTrainerChoices choices;
     choices.split_conv_gradients = split;
-    test::check_trajectories_match(split ? "emulated cnn, conv gradients by sample" : "emulated cnn, one GEMM per replica",
-                                   train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {},
-                                                       nullptr, choices),
-                                   cpu, 100.0, 300.0);
+    test::check_trajectories_match(
+        split ? "emulated cnn, conv gradients by sample" : "emulated cnn, one GEMM per replica",
+        train_replicas_cuda(spec, arch, train, test_set, kSeed, MatmulPrecision::fp32, {}, nullptr, choices), cpu,
+        100.0, 300.0);
   }
 }
 

@@ -102,8 +102,7 @@ struct Salomon {
   }
   SGDS_HD void hessian_vector(const double* x, const double* v, double* hv) const {
     const double r = sqrt(norm2(dim, x));
-    radial_hessian_vector(dim, x, v, r, 2.0 * kPi * sin(2.0 * kPi * r) + 0.1, 4.0 * kPi * kPi * cos(2.0 * kPi * r),
-                          hv);
+    radial_hessian_vector(dim, x, v, r, 2.0 * kPi * sin(2.0 * kPi * r) + 0.1, 4.0 * kPi * kPi * cos(2.0 * kPi * r), hv);
   }
   SGDS_HD double minimum_value() const { return 0.0; }
   SGDS_HD void minimiser(double* x) const {
@@ -128,12 +127,9 @@ struct Griewank {
       if (k != i && k != j) p *= cos(x[k] * scale(k));
     return p;
   }
-  SGDS_HD double value(const double* x) const {
-    return 1.0 + norm2(dim, x) / 4000.0 - product_without(x, -1, -1);
-  }
+  SGDS_HD double value(const double* x) const { return 1.0 + norm2(dim, x) / 4000.0 - product_without(x, -1, -1); }
   SGDS_HD void gradient(const double* x, double* g) const {
-    for (int i = 0; i < dim; ++i)
-      g[i] = x[i] / 2000.0 + scale(i) * sin(x[i] * scale(i)) * product_without(x, i, i);
+    for (int i = 0; i < dim; ++i) g[i] = x[i] / 2000.0 + scale(i) * sin(x[i] * scale(i)) * product_without(x, i, i);
   }
   SGDS_HD void hessian_vector(const double* x, const double* v, double* hv) const {
     const double all = product_without(x, -1, -1);

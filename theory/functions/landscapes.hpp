@@ -144,8 +144,8 @@ struct GaussianWells {
   SGDS_HD void gradient(const double* x, double* g) const {
     const double es = depth_sharp * exp(-distance2(x, centre_sharp) / (2.0 * width_sharp * width_sharp)) /
                       (width_sharp * width_sharp);
-    const double ew = depth_wide * exp(-distance2(x, centre_wide) / (2.0 * width_wide * width_wide)) /
-                      (width_wide * width_wide);
+    const double ew =
+        depth_wide * exp(-distance2(x, centre_wide) / (2.0 * width_wide * width_wide)) / (width_wide * width_wide);
     for (int i = 0; i < dim; ++i) {
       const double cs = i == 0 ? centre_sharp : 0.0, cw = i == 0 ? centre_wide : 0.0;
       g[i] = es * (x[i] - cs) + ew * (x[i] - cw) + confinement * x[i];
@@ -160,8 +160,8 @@ struct GaussianWells {
     for (int i = 1; i < dim; ++i) ysv += x[i] * v[i], ywv += x[i] * v[i];
     for (int i = 0; i < dim; ++i) {
       const double ys = x[i] - (i == 0 ? centre_sharp : 0.0), yw = x[i] - (i == 0 ? centre_wide : 0.0);
-      hv[i] = es * (v[i] / ws2 - ys * ysv / (ws2 * ws2)) + ew * (v[i] / ww2 - yw * ywv / (ww2 * ww2)) +
-              confinement * v[i];
+      hv[i] =
+          es * (v[i] / ws2 - ys * ysv / (ws2 * ws2)) + ew * (v[i] / ww2 - yw * ywv / (ww2 * ww2)) + confinement * v[i];
     }
   }
   // The global minimiser lies on the x_1 axis: grid search over the box, then Newton.

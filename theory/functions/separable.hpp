@@ -139,9 +139,7 @@ struct Schwefel {
       hv[i] = r > 0.0 ? -(3.0 * cos(r) - r * sin(r)) * sign_of(x[i]) / (4.0 * r) * v[i] : 0.0;
     }
   }
-  SGDS_HD double minimum_value() const {
-    return dim * (kOffset - kMinimiser * sin(sqrt(kMinimiser)));
-  }
+  SGDS_HD double minimum_value() const { return dim * (kOffset - kMinimiser * sin(sqrt(kMinimiser))); }
   SGDS_HD void minimiser(double* x) const {
     for (int i = 0; i < dim; ++i) x[i] = kMinimiser;
   }
@@ -162,8 +160,7 @@ struct Alpine1 {
     return s;
   }
   SGDS_HD void gradient(const double* x, double* g) const {
-    for (int i = 0; i < dim; ++i)
-      g[i] = sign_of(x[i] * sin(x[i]) + 0.1 * x[i]) * (sin(x[i]) + x[i] * cos(x[i]) + 0.1);
+    for (int i = 0; i < dim; ++i) g[i] = sign_of(x[i] * sin(x[i]) + 0.1 * x[i]) * (sin(x[i]) + x[i] * cos(x[i]) + 0.1);
   }
   SGDS_HD void hessian_vector(const double* x, const double* v, double* hv) const {
     for (int i = 0; i < dim; ++i)
@@ -249,9 +246,7 @@ struct Michalewicz {
   int dim = 1;
   double m = 10.0;
   static constexpr bool differentiable = true;
-  SGDS_HD double coordinate_value(int i, double t) const {
-    return -sin(t) * pow(sin((i + 1) * t * t / kPi), 2.0 * m);
-  }
+  SGDS_HD double coordinate_value(int i, double t) const { return -sin(t) * pow(sin((i + 1) * t * t / kPi), 2.0 * m); }
   SGDS_HD double value(const double* x) const {
     double s = 0.0;
     for (int i = 0; i < dim; ++i) s += coordinate_value(i, x[i]);
@@ -272,8 +267,9 @@ struct Michalewicz {
       // q(t) = sin^{2m}(a(t)); q' = 2m s^{2m-1} c a'; q'' = 2m[(2m-1) s^{2m-2} c^2 a'^2 - s^{2m} a'^2 + s^{2m-1} c a''].
       const double q = pow(s, 2.0 * m);
       const double dq = 2.0 * m * pow(s, 2.0 * m - 1.0) * c * da;
-      const double d2q = 2.0 * m * ((2.0 * m - 1.0) * pow(s, 2.0 * m - 2.0) * c * c * da * da - q * da * da +
-                                    pow(s, 2.0 * m - 1.0) * c * 2.0 * k);
+      const double d2q = 2.0 * m *
+                         ((2.0 * m - 1.0) * pow(s, 2.0 * m - 2.0) * c * c * da * da - q * da * da +
+                          pow(s, 2.0 * m - 1.0) * c * 2.0 * k);
       hv[i] = -(-sin(t) * q + 2.0 * cos(t) * dq + sin(t) * d2q) * v[i];
     }
   }
@@ -288,7 +284,8 @@ struct Michalewicz {
     const double r = 0.6180339887498949;
     for (int k = 0; k < 80; ++k) {
       const double a = hi - r * (hi - lo), b = lo + r * (hi - lo);
-      if (coordinate_value(i, a) < coordinate_value(i, b)) hi = b; else lo = a;
+      if (coordinate_value(i, a) < coordinate_value(i, b)) hi = b;
+      else lo = a;
     }
     return 0.5 * (lo + hi);
   }

@@ -16,7 +16,8 @@ inline void __pipeline_memcpy_async(void* to, const void* from, std::size_t byte
   // faults there, so it aborts here).
   if ((bytes != 4 && bytes != 8 && bytes != 16) || reinterpret_cast<std::uintptr_t>(to) % bytes != 0 ||
       reinterpret_cast<std::uintptr_t>(from) % bytes != 0) {
-    std::fprintf(stderr, "cuda emulation: cp.async of %zu bytes from %p to %p: size not 4, 8 or 16 or address misaligned\n",
+    std::fprintf(stderr,
+                 "cuda emulation: cp.async of %zu bytes from %p to %p: size not 4, 8 or 16 or address misaligned\n",
                  bytes, from, to);
     std::abort();
   }

@@ -9,9 +9,12 @@ namespace sgds::nn {
 
 const char* first_layer_arithmetic_name(FirstLayerArithmetic arithmetic) {
   switch (arithmetic) {
-    case FirstLayerArithmetic::fp32: return "fp32";
-    case FirstLayerArithmetic::tf32: return "tf32";
-    case FirstLayerArithmetic::tf32x3: return "tf32x3";
+    case FirstLayerArithmetic::fp32:
+      return "fp32";
+    case FirstLayerArithmetic::tf32:
+      return "tf32";
+    case FirstLayerArithmetic::tf32x3:
+      return "tf32x3";
   }
   return "?";
 }
@@ -50,8 +53,10 @@ std::vector<float> first_layer_step_reference(FirstLayerStepProblem& p) {
   const std::vector<float> unstepped = p.store_stepped ? std::vector<float>() : p.parameters;
   const auto product = [&](float a, float b) {
     switch (p.products) {
-      case FirstLayerArithmetic::fp32: return a * b;
-      case FirstLayerArithmetic::tf32: return round_to_tf32(a) * round_to_tf32(b);
+      case FirstLayerArithmetic::fp32:
+        return a * b;
+      case FirstLayerArithmetic::tf32:
+        return round_to_tf32(a) * round_to_tf32(b);
       case FirstLayerArithmetic::tf32x3: {
         const float a_hi = round_to_tf32(a), b_hi = round_to_tf32(b);
         const float a_lo = round_to_tf32(a - a_hi), b_lo = round_to_tf32(b - b_hi);

@@ -42,10 +42,10 @@ struct FirstLayerStepProblem {
   FirstLayerArithmetic products = FirstLayerArithmetic::fp32;
   std::size_t stride = 0;  // floats per replica's parameter block
   std::int64_t weight_offset = 0, bias_offset = 0;
-  std::vector<float> parameters;  // [replicas][stride]: W and b inside; stepped in place
-  std::vector<float> deltas;      // [replicas][out x held]
-  std::vector<float> inputs_held; // [replicas][in x held]
-  std::vector<float> inputs;      // [replicas][in x count]
+  std::vector<float> parameters;   // [replicas][stride]: W and b inside; stepped in place
+  std::vector<float> deltas;       // [replicas][out x held]
+  std::vector<float> inputs_held;  // [replicas][in x held]
+  std::vector<float> inputs;       // [replicas][in x count]
   // Gathered (when `table` is not empty; the chained kernel only): the kernel reads column s of
   // X as row input_indices[k][s] of `table` (rows of `in` floats) and column s of A as row
   // held_indices[k][s]; `inputs` and `inputs_held` hold the same rows for the reference.

@@ -133,15 +133,14 @@ __device__ void copy_tile_async_by(float* to, int to_ld, Columns from, int slow,
 template <int kFast, int kBlockThreads = kThreads, class Columns>
 __device__ void copy_tile_async(float* to, int to_ld, Columns from, int slow, int fast_valid, int slow_valid,
                                 bool vectors) {
-  if (vectors)
-    copy_tile_async_by<kFast, 4, kBlockThreads>(to, to_ld, from, slow, fast_valid, slow_valid);
-  else
-    copy_tile_async_by<kFast, 1, kBlockThreads>(to, to_ld, from, slow, fast_valid, slow_valid);
+  if (vectors) copy_tile_async_by<kFast, 4, kBlockThreads>(to, to_ld, from, slow, fast_valid, slow_valid);
+  else copy_tile_async_by<kFast, 1, kBlockThreads>(to, to_ld, from, slow, fast_valid, slow_valid);
 }
 template <int kFast, int kBlockThreads = kThreads>
-__device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow,
-                                int fast_valid, int slow_valid, bool vectors) {
-  copy_tile_async<kFast, kBlockThreads>(to, to_ld, StridedColumns{from, from_ld}, slow, fast_valid, slow_valid, vectors);
+__device__ void copy_tile_async(float* to, int to_ld, const float* from, std::int64_t from_ld, int slow, int fast_valid,
+                                int slow_valid, bool vectors) {
+  copy_tile_async<kFast, kBlockThreads>(to, to_ld, StridedColumns{from, from_ld}, slow, fast_valid, slow_valid,
+                                        vectors);
 }
 
 // fp32: thread (t % 16, t / 16) steps rows 4 (t % 16) .. + 3 of columns 2 (t / 16), + 1 of the chunk.
@@ -280,10 +279,8 @@ __device__ void write_chunk_back_by(float* w_global, int out, const float* ws, i
         *reinterpret_cast<const Word*>(ws + c * kRowsLd + r);
 }
 __device__ void write_chunk_back(float* w_global, int out, const float* ws, int c0, int r0, int in, bool vectors) {
-  if (vectors)
-    write_chunk_back_by<4>(w_global, out, ws, c0, r0, in);
-  else
-    write_chunk_back_by<1>(w_global, out, ws, c0, r0, in);
+  if (vectors) write_chunk_back_by<4>(w_global, out, ws, c0, r0, in);
+  else write_chunk_back_by<1>(w_global, out, ws, c0, r0, in);
 }
 
 // Two blocks per multiprocessor (at most 128 registers): with one, a block's chains of dependent
@@ -322,8 +319,8 @@ __global__ void __launch_bounds__(kThreads, kBlocksPerMultiprocessor) first_laye
   const auto copy_chunk = [&](int chunk, int stage) {
     const int c0 = chunk * kChunk;
     float* const stage_base = shared + stage * layout.stage_floats;
-    copy_tile_async<kRows>(stage_base + layout.w, kRowsLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0,
-                           a.out, kChunk, a.out - r0, a.in - c0, a.vectors);
+    copy_tile_async<kRows>(stage_base + layout.w, kRowsLd, w_global + static_cast<std::int64_t>(c0) * a.out + r0, a.out,
+                           kChunk, a.out - r0, a.in - c0, a.vectors);
     if (stepping)
       copy_tile_async<kChunk>(stage_base + layout.a, kChunkLd, a_global + c0, a.in, held_padded, a.in - c0, a.held,
                               a.vectors);
@@ -453,7 +450,8 @@ constexpr int kRowTiles = kRows / 16, kThreads = 2 * kRowTiles * 32;  // two war
 // member floats apart, 8 member banks); D's rows column-major (ld 136); A's and X's chunk rows,
 // one held column or sample per row (ld 40).
 constexpr int kWLd = kRows + 4, kDLd = kRows + 8, kALd = kChunk + 8, kXLd = kChunk + 8, kZLd = kRows + 4;
-static_assert(kWLd % 32 == 4 && kDLd % 32 == 8 && kALd % 32 == 8 && kXLd % 32 == 8, "bank-conflict-free fragment loads");
+static_assert(kWLd % 32 == 4 && kDLd % 32 == 8 && kALd % 32 == 8 && kXLd % 32 == 8,
+              "bank-conflict-free fragment loads");
 
 using Bits = std::uint32_t;
 
@@ -508,10 +506,8 @@ __device__ void set_entry(Fragment<kSplit, N>& f, int i, float v) {
 // tf32 (not tf32x3): a multiplicand already rounded to tf32 in shared memory, taken as it is.
 template <bool kSplit, int N>
 __device__ void set_rounded_entry(Fragment<kSplit, N>& f, int i, float v) {
-  if constexpr (kSplit)
-    set_entry(f, i, v);
-  else
-    f.hi[i] = __float_as_uint(v);
+  if constexpr (kSplit) set_entry(f, i, v);
+  else f.hi[i] = __float_as_uint(v);
 }
 
 // Rounds to tf32, in place, the entries of a staged tile that this thread copied (after its own
@@ -615,8 +611,7 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
       copy_tile_async<kChunk, kThreads>(stage + layout.x, kXLd, sample_columns, layout.count_padded, a.in - c0, a.count,
                                         a.vectors);
     };
-    if (gathered)
-      copy_rows(GatheredColumns{a.table, a_index, a.in, c0}, GatheredColumns{a.table, x_index, a.in, c0});
+    if (gathered) copy_rows(GatheredColumns{a.table, a_index, a.in, c0}, GatheredColumns{a.table, x_index, a.in, c0});
     else
       copy_rows(StridedColumns{a.inputs_held + k * a.inputs_held_stride + c0, a.in},
                 StridedColumns{a.inputs + k * a.inputs_stride + c0, a.in});
@@ -674,10 +669,8 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
       for (int s = 0; s < C::kMaxHeldSteps; ++s) {
         if (s >= held_steps) break;
         Fragment<kSplit, 4> d_fragment;
-        if constexpr (C::kDeltasInRegisters)
-          d_fragment = d_held[s];
-        else
-          d_fragment = deltas_fragment<kSplit>(ds, row, s, group, member);
+        if constexpr (C::kDeltasInRegisters) d_fragment = d_held[s];
+        else d_fragment = deltas_fragment<kSplit>(ds, row, s, group, member);
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
           Fragment<kSplit, 2> b;  // A^T: held columns 8 s + member (+ 4), W column tile_col + group
@@ -764,7 +757,8 @@ __global__ void __launch_bounds__(kThreads, 1) first_layer_chained_kernel(Kernel
     for (int o = threadIdx.x; o < outputs; o += kThreads) {
       const int sample = o / a.head_classes, c = o % a.head_classes;
       float sum = 0.0f;
-      for (int r = 0; r < rows; ++r) sum += v_weights[static_cast<std::int64_t>(r0 + r) * a.head_classes + c] * zs[sample * kZLd + r];
+      for (int r = 0; r < rows; ++r)
+        sum += v_weights[static_cast<std::int64_t>(r0 + r) * a.head_classes + c] * zs[sample * kZLd + r];
       a.head_partials[((k * gridDim.x + blockIdx.x) * a.count + sample) * a.head_classes + c] =
           blockIdx.x == 0 ? sum + v_bias[c] : sum;
     }
@@ -807,7 +801,8 @@ bool tiles_are_16_byte_aligned(const FirstLayerStepArgs& a) {
   if (a.table != nullptr)  // gathered: rows of the table (in floats each) in place of X and A
     return a.out % 4 == 0 && a.in % 4 == 0 && aligned(a.parameters + a.weight_offset, a.stride) &&
            (a.held == 0 || aligned(a.deltas, a.deltas_stride)) && aligned(a.table, 0);
-  const bool held_aligned = a.held == 0 || (aligned(a.deltas, a.deltas_stride) && aligned(a.inputs_held, a.inputs_held_stride));
+  const bool held_aligned =
+      a.held == 0 || (aligned(a.deltas, a.deltas_stride) && aligned(a.inputs_held, a.inputs_held_stride));
   return a.out % 4 == 0 && a.in % 4 == 0 && aligned(a.parameters + a.weight_offset, a.stride) && held_aligned &&
          aligned(a.inputs, a.inputs_stride);
 }
@@ -880,19 +875,24 @@ namespace {
 // The chained kernel in the configuration of the batch (launch_chained picks it).
 template <class C>
 void launch_chained_with(const KernelArgs& a, CUstream_st* stream) {
-  const std::size_t shared_bytes = static_cast<std::size_t>(chained::Layout(a.held, a.count, C::kStages).floats) * sizeof(float);
+  const std::size_t shared_bytes =
+      static_cast<std::size_t>(chained::Layout(a.held, a.count, C::kStages).floats) * sizeof(float);
   // grid: one block per kRows rows of each replica's W
-  const dim3 grid(static_cast<unsigned>((a.out + chained::kRows - 1) / chained::kRows), static_cast<unsigned>(a.replicas));
+  const dim3 grid(static_cast<unsigned>((a.out + chained::kRows - 1) / chained::kRows),
+                  static_cast<unsigned>(a.replicas));
   if (a.arithmetic == FirstLayerArithmetic::tf32)
-    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, C><<<grid, chained::kThreads, shared_bytes, stream>>>(a);
+    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32, C>
+        <<<grid, chained::kThreads, shared_bytes, stream>>>(a);
   else
-    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, C><<<grid, chained::kThreads, shared_bytes, stream>>>(a);
+    chained::first_layer_chained_kernel<FirstLayerArithmetic::tf32x3, C>
+        <<<grid, chained::kThreads, shared_bytes, stream>>>(a);
   SGDS_CUDA_CHECK(cudaGetLastError());
 }
 void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
   if (args.arithmetic == FirstLayerArithmetic::fp32)
-    throw std::invalid_argument("first-layer step kernel: the chained kernel multiplies on tensor cores (tf32 or "
-                                "tf32x3), not in fp32");
+    throw std::invalid_argument(
+        "first-layer step kernel: the chained kernel multiplies on tensor cores (tf32 or "
+        "tf32x3), not in fp32");
   if (args.table != nullptr && (args.input_indices == nullptr || (args.held > 0 && args.held_indices == nullptr)))
     throw std::invalid_argument("first-layer step kernel: gathered batches need their row indices");
   if (args.head_classes > 0 && args.head_partials == nullptr)
@@ -900,12 +900,9 @@ void launch_chained(const FirstLayerStepArgs& args, CUstream_st* stream) {
   KernelArgs a;
   static_cast<FirstLayerStepArgs&>(a) = args;
   a.vectors = tiles_are_16_byte_aligned(args);
-  if (args.count <= 32 && args.held <= 32)
-    launch_chained_with<chained::SmallBatches>(a, stream);
-  else if (args.count <= 32 && args.held <= 64)
-    launch_chained_with<chained::TwoHeldSmallBatches>(a, stream);
-  else
-    launch_chained_with<chained::LargeBatches>(a, stream);
+  if (args.count <= 32 && args.held <= 32) launch_chained_with<chained::SmallBatches>(a, stream);
+  else if (args.count <= 32 && args.held <= 64) launch_chained_with<chained::TwoHeldSmallBatches>(a, stream);
+  else launch_chained_with<chained::LargeBatches>(a, stream);
 }
 
 }  // namespace
@@ -922,14 +919,15 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
     return;
   }
   if (args.table != nullptr || !args.store_stepped || args.head_classes > 0)
-    throw std::invalid_argument("first-layer step kernel: only the chained kernel gathers its batches, leaves W "
-                                "unstored or forms the head's partial products");
+    throw std::invalid_argument(
+        "first-layer step kernel: only the chained kernel gathers its batches, leaves W "
+        "unstored or forms the head's partial products");
   if (splits > 1 && workspace == nullptr)
     throw std::invalid_argument("first-layer step kernel: column splits need a workspace");
-  const int stages = SharedLayout(args.held, args.count, 2).floats * static_cast<int>(sizeof(float)) <=
-                             kMaxSharedBytesForTwoStages
-                         ? 2
-                         : 1;
+  const int stages =
+      SharedLayout(args.held, args.count, 2).floats * static_cast<int>(sizeof(float)) <= kMaxSharedBytesForTwoStages
+          ? 2
+          : 1;
   const SharedLayout layout(args.held, args.count, stages);
   KernelArgs a;
   static_cast<FirstLayerStepArgs&>(a) = args;
@@ -960,9 +958,9 @@ void launch_first_layer_step(const FirstLayerStepArgs& args, float* workspace, i
     const int entries = args.out * args.count;
     const dim3 sum_grid(static_cast<unsigned>(std::clamp((entries + kThreads - 1) / kThreads, 1, 64)),
                         static_cast<unsigned>(args.replicas));
-    sum_column_splits_kernel<<<sum_grid, kThreads, 0, stream>>>(workspace, splits, args.replicas, args.out,
-                                                                args.count, args.parameters, args.stride,
-                                                                args.bias_offset, args.relu, args.z, args.z_stride);
+    sum_column_splits_kernel<<<sum_grid, kThreads, 0, stream>>>(workspace, splits, args.replicas, args.out, args.count,
+                                                                args.parameters, args.stride, args.bias_offset,
+                                                                args.relu, args.z, args.z_stride);
     SGDS_CUDA_CHECK(cudaGetLastError());
   }
 }
@@ -1009,7 +1007,8 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
       p.inputs_held.size() != K * in * held || p.inputs.size() != K * in * count)
     throw std::invalid_argument("first_layer_step_on_device: array sizes disagree with the shape");
   const bool gathered = !p.table.empty();
-  if (gathered && (p.table.size() % in != 0 || p.input_indices.size() != K * count || p.held_indices.size() != K * held))
+  if (gathered &&
+      (p.table.size() % in != 0 || p.input_indices.size() != K * count || p.held_indices.size() != K * held))
     throw std::invalid_argument("first_layer_step_on_device: gathered batch sizes disagree with the shape");
   float* parameters = upload(p.parameters);
   float* deltas = upload(p.deltas);
@@ -1043,8 +1042,8 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   args.z_stride = static_cast<std::int64_t>(out * count);
   args.kernel = kernel;
   args.store_stepped = p.store_stepped;
-  const std::size_t partial_floats =
-      K * static_cast<std::size_t>(first_layer_chained_row_blocks(p.out)) * count * static_cast<std::size_t>(p.head_classes);
+  const std::size_t partial_floats = K * static_cast<std::size_t>(first_layer_chained_row_blocks(p.out)) * count *
+                                     static_cast<std::size_t>(p.head_classes);
   float* head_partials = upload(std::vector<float>(partial_floats, -1.0f));
   if (p.head_classes > 0) {
     args.head_classes = p.head_classes;
@@ -1065,13 +1064,13 @@ std::vector<float> first_layer_step_on_device(FirstLayerStepProblem& p, FirstLay
   try {
     launch_first_layer_step(args, workspace, splits, nullptr);
     SGDS_CUDA_CHECK(cudaDeviceSynchronize());
-    SGDS_CUDA_CHECK(cudaMemcpy(p.parameters.data(), parameters, p.parameters.size() * sizeof(float),
-                               cudaMemcpyDeviceToHost));
+    SGDS_CUDA_CHECK(
+        cudaMemcpy(p.parameters.data(), parameters, p.parameters.size() * sizeof(float), cudaMemcpyDeviceToHost));
     SGDS_CUDA_CHECK(cudaMemcpy(result.data(), z, result.size() * sizeof(float), cudaMemcpyDeviceToHost));
     p.head_partials.assign(partial_floats, 0.0f);
     if (partial_floats > 0)
-      SGDS_CUDA_CHECK(cudaMemcpy(p.head_partials.data(), head_partials, partial_floats * sizeof(float),
-                                 cudaMemcpyDeviceToHost));
+      SGDS_CUDA_CHECK(
+          cudaMemcpy(p.head_partials.data(), head_partials, partial_floats * sizeof(float), cudaMemcpyDeviceToHost));
   } catch (...) {
     failure = std::current_exception();
   }

@@ -92,15 +92,16 @@ struct FirstLayerStepShape {
 // tiles, no held step, the largest batches, a single sample, column splits; 16-byte copies (the
 // aligned shapes) and 4-byte ones.
 inline const std::vector<FirstLayerStepShape> kFirstLayerStepShapes = {
-    {3, 70, 50, 7, 13, 1, true},           {3, 70, 50, 7, 13, 2, true},
-    {2, 256, 784, 32, 32, 1, true},        {2, 256, 784, 32, 32, 3, true, true},
-    {2, 256, 784, 128, 128, 1, true},      {2, 256, 784, 128, 128, 1, true, true},
-    {2, 256, 784, 0, 5, 1, true, true},    {1, 64, 32, 128, 1, 1, false},
-    {2, 100, 300, 96, 128, 4, false},      {2, 100, 300, 96, 128, 4, false, true},
+    {3, 70, 50, 7, 13, 1, true},        {3, 70, 50, 7, 13, 2, true},
+    {2, 256, 784, 32, 32, 1, true},     {2, 256, 784, 32, 32, 3, true, true},
+    {2, 256, 784, 128, 128, 1, true},   {2, 256, 784, 128, 128, 1, true, true},
+    {2, 256, 784, 0, 5, 1, true, true}, {1, 64, 32, 128, 1, 1, false},
+    {2, 100, 300, 96, 128, 4, false},   {2, 100, 300, 96, 128, 4, false, true},
 };
 
 // Z of `problem`'s current parameters (no step) with the given products, by the CPU reference.
-inline std::vector<float> forward_by_reference(const nn::FirstLayerStepProblem& problem, const std::vector<float>& parameters,
+inline std::vector<float> forward_by_reference(const nn::FirstLayerStepProblem& problem,
+                                               const std::vector<float>& parameters,
                                                nn::FirstLayerArithmetic products) {
   nn::FirstLayerStepProblem forward = problem;
   forward.parameters = parameters;
@@ -159,10 +160,11 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
       const double z_error = relative_to_largest(z_kernel, z_of_kernel_w);
       const double w_mutant = relative_to_largest(mutant.parameters, reference.parameters);
       const double z_mutant = relative_to_largest(z_of_mutant, z_reference);
-      std::printf("[first-layer step, %s, %s] K %d, %d x %d, held %d, count %d, splits %d, %s: W %.2e, Z from the "
-                  "kernel's W %.2e (tolerance 1e-4); mutant eta x 1.01: W %.2e, Z %.2e\n",
-                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count,
-                  sh.splits, sh.aligned ? "aligned" : "unaligned", w_error, z_error, w_mutant, z_mutant);
+      std::printf(
+          "[first-layer step, %s, %s] K %d, %d x %d, held %d, count %d, splits %d, %s: W %.2e, Z from the "
+          "kernel's W %.2e (tolerance 1e-4); mutant eta x 1.01: W %.2e, Z %.2e\n",
+          where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count, sh.splits,
+          sh.aligned ? "aligned" : "unaligned", w_error, z_error, w_mutant, z_mutant);
       CHECK(w_error <= 1e-4);
       CHECK(z_error <= 1e-4);
       if (sh.held > 0) {
@@ -186,9 +188,10 @@ void check_first_layer_step_kernel(const char* where, Run run, const std::vector
             forward_by_reference(problem, kernel.parameters, nn::FirstLayerArithmetic::tf32);
         const double z_to_fp32 = relative_to_largest(z_kernel, z_exact_of_kernel_w);
         const double z_tf32_to_fp32 = relative_to_largest(z_tf32_of_kernel_w, z_exact_of_kernel_w);
-        std::printf("  tf32x3 against the fp32 reference: W %.2e (tf32 %.2e), Z %.2e (tf32 %.2e); whole step Z %.2e "
-                    "(need at most a tenth of tf32's)\n",
-                    w_to_fp32, w_tf32_to_fp32, z_to_fp32, z_tf32_to_fp32, relative_to_largest(z_kernel, z_exact));
+        std::printf(
+            "  tf32x3 against the fp32 reference: W %.2e (tf32 %.2e), Z %.2e (tf32 %.2e); whole step Z %.2e "
+            "(need at most a tenth of tf32's)\n",
+            w_to_fp32, w_tf32_to_fp32, z_to_fp32, z_tf32_to_fp32, relative_to_largest(z_kernel, z_exact));
         CHECK(w_to_fp32 <= 0.1 * w_tf32_to_fp32);
         CHECK(z_to_fp32 <= 0.1 * z_tf32_to_fp32);
       }
@@ -224,8 +227,9 @@ inline nn::FirstLayerStepProblem with_head(nn::FirstLayerStepProblem p, int clas
 template <class Run>
 void check_head_partials(const char* where, Run run) {
   std::uint32_t seed = 700;
-  for (const FirstLayerStepShape& sh : std::vector<FirstLayerStepShape>{
-           {2, 256, 784, 32, 32, 1, true, true}, {2, 256, 784, 128, 128, 1, true, true}, {3, 70, 50, 7, 13, 1, false}}) {
+  for (const FirstLayerStepShape& sh : std::vector<FirstLayerStepShape>{{2, 256, 784, 32, 32, 1, true, true},
+                                                                        {2, 256, 784, 128, 128, 1, true, true},
+                                                                        {3, 70, 50, 7, 13, 1, false}}) {
     for (const nn::FirstLayerArithmetic arithmetic : kTensorCoreFirstLayerArithmetics) {
       const nn::FirstLayerStepProblem problem = with_head(first_layer_step_of(sh, arithmetic, seed, true), 10, seed);
       ++seed;
@@ -237,12 +241,13 @@ void check_head_partials(const char* where, Run run) {
       REQUIRE(with.head_partials.size() == expected.size());
       const double error = relative_to_largest(with.head_partials, expected);
       const bool same_z = std::memcmp(z_with.data(), z_without.data(), z_with.size() * sizeof(float)) == 0;
-      const bool same_w = std::memcmp(with.parameters.data(), without.parameters.data(),
-                                      with.parameters.size() * sizeof(float)) == 0;
-      std::printf("[first-layer step head partials, %s, %s] K %d, %d x %d, count %d: partials %.2e from those of the "
-                  "kernel's Z (tolerance 1e-6); Z and W as without them %d %d\n",
-                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.count, error,
-                  same_z, same_w);
+      const bool same_w =
+          std::memcmp(with.parameters.data(), without.parameters.data(), with.parameters.size() * sizeof(float)) == 0;
+      std::printf(
+          "[first-layer step head partials, %s, %s] K %d, %d x %d, count %d: partials %.2e from those of the "
+          "kernel's Z (tolerance 1e-6); Z and W as without them %d %d\n",
+          where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.count, error, same_z,
+          same_w);
       CHECK(error <= 1e-6);
       CHECK(same_z);
       CHECK(same_w);
@@ -305,10 +310,11 @@ void check_unstored_step(const char* where, Run run, bool gathered) {
                           std::memcmp(z_stored.data(), z_unstored.data(), z_stored.size() * sizeof(float)) == 0;
       const bool w_stepped = std::memcmp(stored.parameters.data(), problem.parameters.data(),
                                          problem.parameters.size() * sizeof(float)) != 0;
-      std::printf("[first-layer step unstored, %s, %s] K %d, %d x %d, held %d, count %d: W kept %d, Z equal to the "
-                  "stored launch's %d, the stored launch stepped W %d; Z from the reference %.2e\n",
-                  where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count,
-                  w_kept, z_same, w_stepped, relative_to_largest(z_unstored, z_reference));
+      std::printf(
+          "[first-layer step unstored, %s, %s] K %d, %d x %d, held %d, count %d: W kept %d, Z equal to the "
+          "stored launch's %d, the stored launch stepped W %d; Z from the reference %.2e\n",
+          where, nn::first_layer_arithmetic_name(arithmetic), sh.replicas, sh.out, sh.in, sh.held, sh.count, w_kept,
+          z_same, w_stepped, relative_to_largest(z_unstored, z_reference));
       CHECK(w_kept);
       CHECK(z_same);
       CHECK(w_stepped);

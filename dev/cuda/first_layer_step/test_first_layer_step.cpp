@@ -110,4 +110,3 @@ TEST_CASE("The first-layer step reference in tf32 rounds each factor") {
   CHECK(first_layer_step_reference(p)[0] == 1.0f + 0.25f * ulp);
   CHECK(first_layer_step_reference(rounded)[0] == 1.0f);
 }
-

@@ -49,8 +49,10 @@ TEST_CASE("The chained first-layer step kernel's source, emulated on the CPU, eq
 TEST_CASE("The chained first-layer step kernel gathers its batches from the training set") {
   test::check_first_layer_step_kernel("CPU emulation, chained, gathered", test::run_chained,
                                       test::kFirstLayerStepShapes, test::kTensorCoreFirstLayerArithmetics, true);
-  nn::FirstLayerStepProblem staged = test::gathered_first_layer_step(test::random_first_layer_step(1, 64, 32, 8, 8, true, 97), 5);
-  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(staged, nn::FirstLayerArithmetic::tf32, 1), std::invalid_argument);
+  nn::FirstLayerStepProblem staged =
+      test::gathered_first_layer_step(test::random_first_layer_step(1, 64, 32, 8, 8, true, 97), 5);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(staged, nn::FirstLayerArithmetic::tf32, 1),
+                  std::invalid_argument);
 }
 
 // Two held steps at b = 32 (held 64) against the reference, and the step left unstored
@@ -59,5 +61,6 @@ TEST_CASE("The chained first-layer step kernel holds two steps, leaves a step un
   test::check_chained_extras("CPU emulation");
   nn::FirstLayerStepProblem staged = test::random_first_layer_step(1, 64, 32, 8, 8, true, 96);
   staged.store_stepped = false;
-  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(staged, nn::FirstLayerArithmetic::tf32, 1), std::invalid_argument);
+  CHECK_THROWS_AS(nn::cuda::first_layer_step_on_device(staged, nn::FirstLayerArithmetic::tf32, 1),
+                  std::invalid_argument);
 }

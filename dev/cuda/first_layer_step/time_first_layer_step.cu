@@ -67,13 +67,12 @@ int main(int argc, char** argv) {
         const float minus_eta = -0.1f, one = 1.0f, zero = 0.0f;
         const double gemms = microseconds_per_call(repetitions, [&] {
           SGDS_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle, CUBLAS_OP_N, CUBLAS_OP_T, out, in, b, &minus_eta,
-                                                       deltas.data, CUDA_R_32F, out, out * b, held.data, CUDA_R_32F,
-                                                       in, in * b, &one, parameters.data, CUDA_R_32F, out, stride, K,
+                                                       deltas.data, CUDA_R_32F, out, out * b, held.data, CUDA_R_32F, in,
+                                                       in * b, &one, parameters.data, CUDA_R_32F, out, stride, K,
                                                        compute, CUBLAS_GEMM_DEFAULT));
-          SGDS_CUBLAS_CHECK(cublasGemmStridedBatchedEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, out, b, in, &one,
-                                                       parameters.data, CUDA_R_32F, out, stride, inputs.data,
-                                                       CUDA_R_32F, in, in * b, &zero, z.data, CUDA_R_32F, out,
-                                                       out * b, K, compute, CUBLAS_GEMM_DEFAULT));
+          SGDS_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+              handle, CUBLAS_OP_N, CUBLAS_OP_N, out, b, in, &one, parameters.data, CUDA_R_32F, out, stride, inputs.data,
+              CUDA_R_32F, in, in * b, &zero, z.data, CUDA_R_32F, out, out * b, K, compute, CUBLAS_GEMM_DEFAULT));
         });
         std::printf("b=%d %s: two cuBLAS GEMMs %.1f us per step\n", b, tf32 ? "tf32" : "fp32", gemms);
         std::vector<nn::cuda::FirstLayerStepKernel> kernels = {nn::cuda::FirstLayerStepKernel::staged};
