@@ -224,6 +224,12 @@ void train_command(const TrainOptions& options) {
                                                  config.matmul_precision, report)
                        : nn::train_replicas(spec, architecture, data.train, data.evaluation, config.seed, report)});
     progress.finish();
+    if (const std::int64_t points = nn::landscape_points(done.back().result, spec); points > 0) {
+      Progress slicing("landscape " + spec.name, points, options.quiet);
+      nn::measure_landscapes(spec, architecture, data.train, config.seed, done.back().result,
+                             [&slicing](std::int64_t done_points, std::int64_t) { slicing.set(done_points); });
+      slicing.finish();
+    }
     const nn::TrainResult& result = done.back().result;
     const auto last = static_cast<std::size_t>(spec.epochs);
     const auto& accuracy = result.table("test_accuracy").values;

@@ -181,7 +181,19 @@ TEST_CASE("The trainer slices the replicas measure.landscape names, at the weigh
   spec.measure.landscape.points = 5;
   spec.measure.landscape.samples = 64;
   spec.measure.landscape.replicas = 2;
-  const TrainResult result = train_replicas(spec, kArch, train, test_set, 9);
+  TrainResult result = train_replicas(spec, kArch, train, test_set, 9);
+  REQUIRE(result.landscape_iterates.size() == 2);
+  CHECK(result.landscape_iterates[0].size() == 4);  // rows 0 .. 3
+  CHECK(landscape_points(result, spec) == 2 * 25);
+  std::int64_t last = 0, total = 0;
+  measure_landscapes(spec, kArch, train, 9, result, [&](std::int64_t done, std::int64_t all) {
+    CHECK(done > last);
+    last = done;
+    total = all;
+  });
+  CHECK(total == 50);
+  CHECK(last > 0);
+  CHECK(result.landscape_iterates.empty());
   REQUIRE(result.landscapes.size() == 2);
   for (int r = 0; r < 2; ++r) {
     const Landscape& l = result.landscapes[static_cast<std::size_t>(r)];
@@ -195,10 +207,14 @@ TEST_CASE("The trainer slices the replicas measure.landscape names, at the weigh
     for (const double v : l.loss) CHECK(std::isfinite(v));
   }
   // The same seed gives the same slices; without the key, none.
-  const TrainResult again = train_replicas(spec, kArch, train, test_set, 9);
+  TrainResult again = train_replicas(spec, kArch, train, test_set, 9);
+  measure_landscapes(spec, kArch, train, 9, again);
   CHECK(again.landscapes[1].loss == result.landscapes[1].loss);
   spec.measure.landscape.directions = LandscapeDirections::none;
-  CHECK(train_replicas(spec, kArch, train, test_set, 9).landscapes.empty());
+  TrainResult none = train_replicas(spec, kArch, train, test_set, 9);
+  CHECK(none.landscape_iterates.empty());
+  measure_landscapes(spec, kArch, train, 9, none);
+  CHECK(none.landscapes.empty());
 }
 
 TEST_CASE("measure_landscape refuses what it cannot slice") {

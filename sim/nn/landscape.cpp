@@ -94,7 +94,8 @@ const char* landscape_directions_name(LandscapeDirections directions) {
 }
 
 Landscape measure_landscape(const LandscapeSpec& spec, const Architecture& arch, const Dataset& train,
-                            std::uint32_t seed, int replica, const std::vector<std::vector<float>>& iterates) {
+                            std::uint32_t seed, int replica, const std::vector<std::vector<float>>& iterates,
+                            const std::function<void()>& point_done) {
   const std::size_t P = arch.parameter_count;
   const std::size_t fewest = spec.directions == LandscapeDirections::pca ? 3 : 2;
   if (spec.directions == LandscapeDirections::none || iterates.size() < fewest || spec.points < 3 ||
@@ -189,6 +190,7 @@ Landscape measure_landscape(const LandscapeSpec& spec, const Architecture& arch,
       for (const double x : group_mean) squares += (x - m) * (x - m);
       out.loss[static_cast<std::size_t>(q)] = m;
       out.loss_se[static_cast<std::size_t>(q)] = std::sqrt(squares / (groups - 1) / groups);
+      if (point_done) point_done();
     }
   }
   Eigen::setNbThreads(saved_eigen_threads);

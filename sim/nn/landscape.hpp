@@ -16,6 +16,7 @@
 // d1 and d2. A projection solves the 2 x 2 least-squares problem (the random directions are not
 // orthogonal) and reports the share of ||theta_e - theta_E|| the plane leaves out.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,9 @@ struct Landscape {
 
 // `iterates`: the replica's weights at rows 0 .. E (the last is the centre), P floats each.
 // Parallel over grid points (OpenMP); the numbers do not depend on the thread count.
+// `point_done` is called after each grid point, from whichever thread computed it.
 Landscape measure_landscape(const LandscapeSpec& spec, const Architecture& architecture, const Dataset& train,
-                            std::uint32_t seed, int replica, const std::vector<std::vector<float>>& iterates);
+                            std::uint32_t seed, int replica, const std::vector<std::vector<float>>& iterates,
+                            const std::function<void()>& point_done = {});
 
 }  // namespace sgds::nn

@@ -415,13 +415,36 @@ void measure_final_at(const TrainSpec& spec, const Architecture& arch, const Dat
       result.final[static_cast<std::size_t>(c)].values[static_cast<std::size_t>(r)] = values[c];
 }
 
+std::int64_t landscape_points(const TrainResult& result, const TrainSpec& spec) {
+  const std::int64_t points = spec.measure.landscape.points;
+  return static_cast<std::int64_t>(result.landscape_iterates.size()) * points * points;
+}
+
 void measure_landscapes(const TrainSpec& spec, const Architecture& arch, const Dataset& train, std::uint32_t seed,
-                        const std::vector<std::vector<std::vector<float>>>& iterates, TrainResult& result) {
+                        TrainResult& result, const std::function<void(std::int64_t, std::int64_t)>& progress) {
+  const auto start = std::chrono::steady_clock::now();
   const std::vector<double>& diverged = result.final_table("diverged_epoch").values;
-  for (std::size_t r = 0; r < iterates.size(); ++r)
-    if (!(diverged[r] > 0.0))
-      result.landscapes.push_back(
-          measure_landscape(spec.measure.landscape, arch, train, seed, static_cast<int>(r), iterates[r]));
+  const std::int64_t total = landscape_points(result, spec), per_replica = total / std::max<std::int64_t>(
+                                                                 1, static_cast<std::int64_t>(result.landscape_iterates.size()));
+  std::atomic<std::int64_t> done{0};
+  std::mutex progress_mutex;
+  const auto point_done = [&] {
+    const std::int64_t now = ++done;
+    if (!progress) return;
+    const std::unique_lock<std::mutex> reporting(progress_mutex, std::try_to_lock);
+    if (reporting) progress(now, total);
+  };
+  for (std::size_t r = 0; r < result.landscape_iterates.size(); ++r) {
+    if (diverged[r] > 0.0) {
+      done += per_replica;
+      continue;
+    }
+    result.landscapes.push_back(measure_landscape(spec.measure.landscape, arch, train, seed, static_cast<int>(r),
+                                                  result.landscape_iterates[r], point_done));
+  }
+  result.landscape_iterates.clear();
+  result.landscape_iterates.shrink_to_fit();
+  result.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, const Dataset& train, const Dataset& test,
@@ -435,7 +458,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   const std::int64_t total_samples = training_samples(spec, result, n);
   // measure.landscape: the weights of its replicas at every row.
   const int sliced = m.landscape.directions == LandscapeDirections::none ? 0 : std::min(m.landscape.replicas, K);
-  std::vector<std::vector<std::vector<float>>> iterates(static_cast<std::size_t>(sliced));
+  result.landscape_iterates.resize(static_cast<std::size_t>(sliced));
   std::atomic<std::int64_t> done{0};  // samples trained on, all replicas
   std::mutex progress_mutex;
 
@@ -464,7 +487,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
       };
 
       const auto keep_iterate = [&] {
-        if (r < sliced) iterates[static_cast<std::size_t>(r)].push_back(w);
+        if (r < sliced) result.landscape_iterates[static_cast<std::size_t>(r)].push_back(w);
       };
       measure_epoch(0);
       keep_iterate();
@@ -503,7 +526,6 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   error.rethrow();
 
   flag_divergence(result);
-  measure_landscapes(spec, arch, train, seed, iterates, result);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

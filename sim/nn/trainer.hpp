@@ -61,7 +61,10 @@ struct TrainResult {
   };
   std::vector<Table> per_epoch;       // train_loss, test_accuracy, c2, delta, ...
   std::vector<Table> final;           // 1 x replicas: hessian_top_eigenvalue, sharpness_worst_linf, ...
-  std::vector<Landscape> landscapes;  // measure.landscape: one per replica 0 .. landscape.replicas - 1
+  std::vector<Landscape> landscapes;  // measure_landscapes: one per replica 0 .. landscape.replicas - 1
+  // measure.landscape: the weights of replicas 0 .. landscape.replicas - 1 at every row,
+  // [replica][row][P], kept by the trainers for measure_landscapes (which frees them).
+  std::vector<std::vector<std::vector<float>>> landscape_iterates;
   double seconds = 0.0;
 
   const Table& table(const std::string& table_name) const;        // a per-epoch table, else a final one
@@ -108,12 +111,15 @@ void measure_final_at(const TrainSpec& spec, const Architecture& architecture, c
 // others; a diverged replica's numbers stay in the tables (NaN) and are counted, never a crash.
 void flag_divergence(TrainResult& result);
 
-// measure.landscape for the replicas it names, from their weights at every row (iterates[r][row]),
-// into result.landscapes; nothing when measure.landscape is off or a replica diverged (its slice
-// would be of NaN weights: it gets none, and the replicas after it still do).
+// measure.landscape, after train_replicas or train_replicas_cuda: the slices of the replicas whose
+// weights the trainer kept (result.landscape_iterates, freed here) into result.landscapes, the
+// time added to result.seconds. A diverged replica gets none (its weights are NaN); the others
+// still do. `progress(points done, points total)` as the trainers' progress, from one thread at a
+// time. The total: landscape_points.
 void measure_landscapes(const TrainSpec& spec, const Architecture& architecture, const Dataset& train,
-                        std::uint32_t seed, const std::vector<std::vector<std::vector<float>>>& iterates,
-                        TrainResult& result);
+                        std::uint32_t seed, TrainResult& result,
+                        const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+std::int64_t landscape_points(const TrainResult& result, const TrainSpec& spec);
 int diverged_replicas(const TrainResult& result);
 
 // One SGD / SHB / NSHB update: v = beta v + c g (c = 1 for SHB, 1 - beta for NSHB), w -= eta v;

@@ -125,13 +125,13 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
 
   // measure.landscape: the weights of its replicas at every row, copied back each epoch.
   const int sliced = m.landscape.directions == LandscapeDirections::none ? 0 : std::min(m.landscape.replicas, K);
-  std::vector<std::vector<std::vector<float> > > iterates(static_cast<std::size_t>(sliced));
+  result.landscape_iterates.resize(static_cast<std::size_t>(sliced));
   const auto keep_iterates = [&] {
     if (sliced == 0) return;
     const auto measure_start = Clock::now();  // a measurement: not counted as training time
     const std::vector<float> w = trainer.download_parameters();
     for (int r = 0; r < sliced; ++r)
-      iterates[static_cast<std::size_t>(r)].emplace_back(
+      result.landscape_iterates[static_cast<std::size_t>(r)].emplace_back(
           w.begin() + static_cast<std::ptrdiff_t>(r) * static_cast<std::ptrdiff_t>(P),
           w.begin() + static_cast<std::ptrdiff_t>(r + 1) * static_cast<std::ptrdiff_t>(P));
     measurement_seconds += seconds_since(measure_start);
@@ -186,12 +186,6 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
     measurement_seconds += final_seconds;
   }
   flag_divergence(result);
-  if (sliced > 0) {
-    const auto measure_start = Clock::now();
-    measure_landscapes(spec, arch, train, seed, iterates, result);
-    measurement_seconds += seconds_since(measure_start);
-    final_seconds += seconds_since(measure_start);
-  }
   result.seconds = seconds_since(start);
   if (timing) {
     timing->setup_seconds = setup_seconds;
