@@ -424,8 +424,8 @@ void measure_landscapes(const TrainSpec& spec, const Architecture& arch, const D
                         TrainResult& result, const std::function<void(std::int64_t, std::int64_t)>& progress) {
   const auto start = std::chrono::steady_clock::now();
   const std::vector<double>& diverged = result.final_table("diverged_epoch").values;
-  const std::int64_t total = landscape_points(result, spec), per_replica = total / std::max<std::int64_t>(
-                                                                 1, static_cast<std::int64_t>(result.landscape_iterates.size()));
+  const std::int64_t total = landscape_points(result, spec);
+  const std::int64_t per_replica = static_cast<std::int64_t>(spec.measure.landscape.points) * spec.measure.landscape.points;
   std::atomic<std::int64_t> done{0};
   std::mutex progress_mutex;
   const auto point_done = [&] {

@@ -280,7 +280,7 @@ inline cudaError_t cudaGetDevice(int* device) {
   *device = 0;
   return cudaSuccess;
 }
-// An H100's multiprocessors and compute capability.
+// The multiprocessor count and compute capability of the sm_90 part the kernels are built for (132, 9).
 inline cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attribute, int) {
   switch (attribute) {
     case cudaDevAttrMultiProcessorCount:
