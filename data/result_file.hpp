@@ -19,7 +19,7 @@ namespace sgds {
 
 inline constexpr const char* kResultFileType = "sgdsmooth-result";
 inline constexpr std::int64_t kSchemaMajor = 1;
-inline constexpr std::int64_t kSchemaMinor = 9;  // 1.9: loss-landscape slices of network runs
+inline constexpr std::int64_t kSchemaMinor = 10;  // 1.10: the training trace of network runs
 inline constexpr std::int64_t kFirstSealedMinor = 5;
 
 // What a file holds, stored in its seal and its root attribute `result_kind`: an output replaces

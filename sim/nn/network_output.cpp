@@ -66,6 +66,52 @@ void write_landscapes(const h5::Group& run, const TrainResult& result, const Tra
   put("direction_norm", norm, {S, 2}, "||d1||, ||d2||", {"replica", nullptr});
 }
 
+// /networks/RUN/trace (measure.trace): the whole training set's loss and gradient norm at each
+// check, and the first-reach cost of each target.
+void write_trace(const h5::Group& run, const TrainResult& result, const TrainSpec& spec) {
+  const TraceSpec& t = spec.measure.trace;
+  const TrainingTrace& trace = result.trace;
+  const h5::Group g = run.create_group("trace");
+  g.set_attribute("every_samples", t.every_samples);
+  g.set_attribute("description",
+                  std::string("f(w) and ||grad f(w)|| over every training sample, checked at the end of the first "
+                              "update whose running sample count reaches each multiple of every_samples"));
+  const auto C = static_cast<std::uint64_t>(trace.checks());
+  const auto K = static_cast<std::uint64_t>(result.replicas);
+  write_index_scale(g, "replica", K, "replica index (the key of its initial weights and batches)");
+  g.write("samples", trace.samples, {C});
+  g.make_dimension_scale("samples", "check");
+  g.set_dataset_attribute("samples", "description",
+                          "training samples used by the updates before the check: the stochastic first-order "
+                          "oracle cost (per-sample gradients)");
+  g.write("steps", trace.step, {C});
+  g.set_dataset_attribute("steps", "description", "updates before the check");
+  g.attach_dimension_scale("steps", "samples", 0);
+  const auto put = [&](const char* name, const std::vector<double>& values, std::uint64_t rows, const char* scale,
+                       const char* description) {
+    g.write(name, values, {rows, K});
+    g.set_dataset_attribute(name, "description", description);
+    g.attach_dimension_scale(name, scale, 0);
+    g.attach_dimension_scale(name, "replica", 1);
+  };
+  put("loss", trace.loss, C, "samples", "f(w): mean cross-entropy over every training sample");
+  put("gradient_norm", trace.gradient_norm, C, "samples", "||grad f(w)|| over every training sample");
+  const auto targets = [&](const char* kind, const std::vector<double>& values, const std::vector<double>& sfo,
+                           const std::vector<double>& steps) {
+    const auto T = static_cast<std::uint64_t>(values.size());
+    const std::string scale = std::string(kind) + "_target";
+    g.write(scale, values, {T});
+    g.make_dimension_scale(scale, scale);
+    g.set_dataset_attribute(scale, "description", std::string("measure.trace.") + kind + "_targets");
+    put((std::string(kind) + "_sfo").c_str(), sfo, T, scale.c_str(),
+        "samples at the first check at or below the target (NaN: not within the run)");
+    put((std::string(kind) + "_steps").c_str(), steps, T, scale.c_str(), "updates at that check (NaN: not reached)");
+  };
+  if (!t.loss_targets.empty()) targets("loss", t.loss_targets, trace.loss_sfo, trace.loss_steps);
+  if (!t.gradient_norm_targets.empty())
+    targets("gradient_norm", t.gradient_norm_targets, trace.gradient_norm_sfo, trace.gradient_norm_steps);
+}
+
 }  // namespace
 
 void write_training_run(const h5::Group& networks, const TrainResult& result, const TrainSpec& spec,
@@ -118,6 +164,7 @@ void write_training_run(const h5::Group& networks, const TrainResult& result, co
     g.attach_dimension_scale(t.name, "replica", 1);
   }
   if (!result.landscapes.empty()) write_landscapes(g, result, spec);
+  if (spec.measure.trace.on()) write_trace(g, result, spec);
   const h5::Group final = g.create_group("final");
   write_index_scale(final, "replica", K, "replica index (the key of its initial weights and batches)");
   for (const auto& t : result.final) {

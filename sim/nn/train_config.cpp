@@ -88,6 +88,17 @@ MeasureSpec parse_measure(ConfigTable& t) {
                 fmt::format("a multiple of {} (groups of the standard error)", kLandscapeGroup));
   l.replicas = static_cast<int>(slices.integer("replicas", 1, 1 << 16, 1));
   slices.finish();
+  ConfigTable checks = t.table("trace");
+  TraceSpec& trace = m.trace;
+  trace.every_samples = checks.integer("every_samples", 0, 1LL << 40, 0);
+  for (const char* key : {"loss_targets", "gradient_norm_targets"}) {
+    if (!checks.has(key)) continue;
+    if (trace.every_samples == 0)
+      checks.fail(key, "[...]", "no targets while measure.trace.every_samples = 0 (no trace to read them from)");
+    (std::string(key) == "loss_targets" ? trace.loss_targets : trace.gradient_norm_targets) =
+        checks.numbers(key, NumberRange::positive(), 1);
+  }
+  checks.finish();
   t.finish();
   return m;
 }
@@ -155,6 +166,9 @@ TrainConfig parse_train_config(const toml::table& document) {
 
   ConfigTable measure = root.table("measure");
   defaults.measure = parse_measure(measure);
+  if (defaults.measure.trace.on() && config.device == "cuda")
+    measure.table("trace").fail("every_samples", std::to_string(defaults.measure.trace.every_samples),
+                                "0 on device = \"cuda\" (the GPU trainer measures at the ends of epochs only)");
 
   for (ConfigTable& run : root.tables("run")) {
     TrainSpec spec = defaults;

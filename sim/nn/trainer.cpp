@@ -194,6 +194,7 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
   result.train_samples = n;
   std::int64_t steps = 0;
   result.steps.push_back(0);
+  std::vector<std::int64_t> epoch_batches, epoch_used;  // for the trace's checks
   for (int e = 0; e < E; ++e) {
     const ScheduleState s = schedule_at(spec.schedule, e);
     const auto b = static_cast<std::int64_t>(std::min<double>(std::floor(s.batch), static_cast<double>(n)));
@@ -206,9 +207,13 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
     result.eta.push_back(s.eta);
     result.batch.push_back(static_cast<double>(b));
     result.smith_g.push_back(smith_noise_scale(s.eta, static_cast<double>(n), static_cast<double>(b)));
-    steps += (static_cast<std::int64_t>(epoch_samples_used(n, b, spec.drop_last)) + b - 1) / b;
+    const auto used = static_cast<std::int64_t>(epoch_samples_used(n, b, spec.drop_last));
+    steps += (used + b - 1) / b;
     result.steps.push_back(steps);
+    epoch_batches.push_back(b);
+    epoch_used.push_back(used);
   }
+  result.trace = plan_trace(spec.measure.trace, epoch_batches, epoch_used, K);
   for (int c = 0; c < column_count; ++c)
     result.per_epoch.push_back(
         {kColumnNames[c], kColumnDescriptions[c], std::vector<double>(static_cast<std::size_t>(rows * K), kNaN)});
@@ -425,7 +430,8 @@ void measure_landscapes(const TrainSpec& spec, const Architecture& arch, const D
   const auto start = std::chrono::steady_clock::now();
   const std::vector<double>& diverged = result.final_table("diverged_epoch").values;
   const std::int64_t total = landscape_points(result, spec);
-  const std::int64_t per_replica = static_cast<std::int64_t>(spec.measure.landscape.points) * spec.measure.landscape.points;
+  const std::int64_t per_replica =
+      static_cast<std::int64_t>(spec.measure.landscape.points) * spec.measure.landscape.points;
   std::atomic<std::int64_t> done{0};
   std::mutex progress_mutex;
   const auto point_done = [&] {
@@ -486,11 +492,24 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
         measure_epoch_at(spec, arch, train, seed, r, row, w.data(), result);
       };
 
+      // measure.trace: the whole training set's loss and gradient norm at the planned updates.
+      TrainingTrace& trace = result.trace;
+      std::size_t next_check = 0;
+      std::int64_t step = 0;
+      const auto check_trace = [&] {
+        if (next_check >= trace.checks() || trace.step[next_check] != step) return;
+        const FullSetValues v = full_set_values(arch, train, w.data());
+        trace.loss[next_check * static_cast<std::size_t>(K) + static_cast<std::size_t>(r)] = v.loss;
+        trace.gradient_norm[next_check * static_cast<std::size_t>(K) + static_cast<std::size_t>(r)] = v.gradient_norm;
+        ++next_check;
+      };
+
       const auto keep_iterate = [&] {
         if (r < sliced) result.landscape_iterates[static_cast<std::size_t>(r)].push_back(w);
       };
       measure_epoch(0);
       keep_iterate();
+      check_trace();
       for (int e = 0; e < E; ++e) {
         const std::int64_t b = epoch_batch(result, e);
         const double eta = result.eta[static_cast<std::size_t>(e + 1)];
@@ -505,6 +524,8 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
           loss += o.loss_sum;
           correct += o.correct;
           apply_update(spec.optimizer, eta, spec.momentum, w.data(), velocity.data(), g.data(), P);
+          ++step;
+          check_trace();
           done += count;
           // Whichever thread is free reports (one at a time, the count read under the lock so it
           // never goes back): with thread 0 alone the log fell silent while its replica's final
@@ -526,6 +547,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
   error.rethrow();
 
   flag_divergence(result);
+  record_target_costs(m.trace, result.trace, K);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

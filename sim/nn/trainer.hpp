@@ -12,6 +12,7 @@
 #include "sim/nn/architecture.hpp"
 #include "sim/nn/landscape.hpp"
 #include "sim/nn/optimizer_kind.hpp"
+#include "sim/nn/training_trace.hpp"
 #include "theory/schedules.hpp"
 
 namespace sgds::nn {
@@ -34,6 +35,7 @@ struct MeasureSpec {
   int average_draws = 8;              // per batch
   std::vector<int> curvature_epochs;  // rows (0 = the start) that also get the curvature and sharpness measures
   LandscapeSpec landscape;            // loss slices around the final weights with the trajectory (off by default)
+  TraceSpec trace;                    // f(w) and ||grad f(w)|| every so many samples, first-reach costs (CPU only)
 };
 
 struct TrainSpec {
@@ -62,6 +64,7 @@ struct TrainResult {
   std::vector<Table> per_epoch;       // train_loss, test_accuracy, c2, delta, ...
   std::vector<Table> final;           // 1 x replicas: hessian_top_eigenvalue, sharpness_worst_linf, ...
   std::vector<Landscape> landscapes;  // measure_landscapes: one per replica 0 .. landscape.replicas - 1
+  TrainingTrace trace;                // measure.trace: planned by prepare_result, recorded by the CPU trainer
   // measure.landscape: the weights of replicas 0 .. landscape.replicas - 1 at every row,
   // [replica][row][P], kept by the trainers for measure_landscapes (which frees them).
   std::vector<std::vector<std::vector<float>>> landscape_iterates;

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
-from . import compare, plots, stats, verdicts  # noqa: E402
+from . import compare, critical_batch, plots, stats, verdicts  # noqa: E402
 from .reader import Check, Experiment, ResultFile, ResultFileError  # noqa: E402
 
 # The first line of every report.md: `sgdsmooth report -o DIR` writes only into a new or empty
@@ -585,6 +585,9 @@ def write_report(filename: str, directory: str) -> List[Figure]:
             figures.append(networks_comparison_figure(runs, directory))
             accuracy_lines = _network_accuracy_markdown(runs)
         accuracy_lines += _landscape_markdown(runs)
+        critical_figures, critical_lines = critical_batch.section(runs, directory, plt)
+        figures += critical_figures
+        accuracy_lines += critical_lines
         drawn = ("experiments", "checks", "mutants", "sweep", "points", "curves", "networks")
         undrawn = [g for g in result.top_groups() if g not in drawn]
         verdicts = _verdict_markdown(result)
