@@ -164,3 +164,36 @@ record = {{ checkpoints = 2, per_trajectory = true }}
   CHECK(worst_true < kZ);
   CHECK(worst_broken > kZ);
 }
+
+// The engine takes the warm-up's per-step eta: noiseless gradient descent on a x^2/2 gives
+// x_T = x0 prod_t (1 - a eta_t) exactly, eta_t = eta (start + (1 - start) t / W) for t < W.
+TEST_CASE("the engine follows a linear warm-up step by step") {
+  const double a = 2.0, eta = 0.3, start = 0.25, x0 = 1.5;
+  const int steps = 12, warmup = 8;
+  const auto run = [&](int warmup_steps) {
+    return run_text(fmt::format(R"(
+name = "warmup"
+trajectories = 64
+steps = {}
+problem = {{ name = "quadratic", dim = 1, a = {} }}
+noise = {{ kind = "gaussian", scale = 0.0 }}
+schedule = {{ kind = "constant", eta = {}, batch = 1{} }}
+init = {{ x0 = {} }}
+record = {{ checkpoints = 2 }}
+)",
+                                steps, a, eta,
+                                warmup_steps > 0 ? fmt::format(", warmup_steps = {}, warmup_start = {}", warmup_steps, start)
+                                                 : std::string(),
+                                x0));
+  };
+  double x = x0, plain = x0;
+  for (int t = 0; t < steps; ++t) {
+    x *= 1.0 - a * eta * (t < warmup ? start + (1.0 - start) * t / warmup : 1.0);
+    plain *= 1.0 - a * eta;
+  }
+  const ExperimentResult warmed = run(warmup), constant = run(0);
+  const auto last = warmed.steps.size() - 1;
+  CHECK(warmed.observable("x2").mean_at(last, 0) == Approx(x * x).epsilon(1e-6));
+  CHECK(constant.observable("x2").mean_at(last, 0) == Approx(plain * plain).epsilon(1e-6));
+  CHECK(std::fabs(x * x - plain * plain) > 1e-3 * plain * plain);  // the two differ
+}

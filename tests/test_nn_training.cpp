@@ -276,3 +276,44 @@ TEST_CASE("Training progress counts samples over all replicas and epochs, rising
     CHECK(done[drop_last ? 11 : 12] == (drop_last ? 192 : 200));
   }
 }
+
+// A warm-up counts updates: with one update an epoch, warming 0.05 -> 0.1 over two updates is
+// the piecewise schedule 0.05, 0.075, 0.1 (the same float steps); the epoch's eta row is the
+// ramp's mean.
+TEST_CASE("The trainer applies the schedule's warm-up per update") {
+  const Dataset train = bars(32, 5), test = bars(50, 6);
+  const Architecture mlp = Architecture::mlp(1, 8, 8, {16}, 3);
+  TrainSpec warm = small_spec(2);
+  warm.measure.curvature = warm.measure.sharpness = false;
+  warm.schedule.batch = 32;  // one update an epoch
+  warm.schedule.warmup_steps = 2;
+  warm.schedule.warmup_start = 0.5;
+  TrainSpec stepped = warm;
+  stepped.schedule.warmup_steps = 0;
+  stepped.schedule.kind = ScheduleKind::piecewise;
+  stepped.schedule.stage_eta = {0.05, 0.075, 0.1};
+  stepped.schedule.stage_batch = {32, 32, 32};
+  stepped.schedule.stage_end = {1, 2, 3};
+  const TrainResult a = train_replicas(warm, mlp, train, test, 3);
+  const TrainResult b = train_replicas(stepped, mlp, train, test, 3);
+  const double expected_eta[] = {0.05, 0.05, 0.075, 0.1};
+  for (std::size_t row = 0; row < 4; ++row) CHECK(a.eta[row] == Approx(expected_eta[row]).epsilon(1e-14));
+  CHECK(a.table("test_loss").values == b.table("test_loss").values);
+  const auto& loss_a = a.table("train_loss").values;  // row 0 is NaN (no epoch before it)
+  const auto& loss_b = b.table("train_loss").values;
+  for (std::size_t j = 2; j < loss_a.size(); ++j) CHECK(loss_a[j] == loss_b[j]);
+  TrainSpec none = warm;
+  none.schedule.warmup_steps = 0;
+  const TrainResult c = train_replicas(none, mlp, train, test, 3);
+  CHECK(c.table("test_loss").values[2] != a.table("test_loss").values[2]);
+  // Over several updates the epoch's eta is the mean of the ramp: 32 samples in batches of 8 are
+  // four updates, warmed over six from 0.4 eta: factors 0.4, 0.5, 0.6, 0.7 then 0.8, 0.9, 1, 1.
+  TrainSpec longer = warm;
+  longer.schedule.batch = 8;
+  longer.schedule.warmup_steps = 6;
+  longer.schedule.warmup_start = 0.4;
+  const TrainResult d = train_replicas(longer, mlp, train, test, 3);
+  CHECK(d.eta[1] == Approx(0.1 * 0.55).epsilon(1e-14));
+  CHECK(d.eta[2] == Approx(0.1 * 0.925).epsilon(1e-14));
+  CHECK(d.eta[3] == 0.1);
+}

@@ -148,3 +148,37 @@ TEST_CASE("a piecewise schedule holds each stage's eta and b for its length, the
   for (std::int64_t t = 3; t < 9; ++t) time += schedule_at(s, t).eta;
   CHECK(time == Approx(1.2));
 }
+
+// The issue's example: eta 0.1 -> 1.0 in 10 updates over the first stage while b doubles per stage.
+TEST_CASE("a linear warm-up ramps eta over the first updates, whatever the unit") {
+  const ScheduleSpec w = parse(
+      "kind = 'piecewise'\netas = [1.0, 1.0]\nbatches = [8, 16]\nlengths = [20, 20]\n"
+      "warmup_steps = 10\nwarmup_start = 0.1");
+  const StepTrace t = expand_steps(w, 40);
+  for (int k = 0; k <= 10; ++k) CHECK(t.eta[static_cast<std::size_t>(k)] == Approx(0.1 + 0.09 * k).epsilon(1e-14));
+  CHECK(t.eta[10] == 1.0);
+  CHECK(t.eta[39] == 1.0);
+  CHECK(t.batch[5] == 8.0);
+  CHECK(t.batch[25] == 16.0);
+  CHECK(schedule_at(w, 3).eta == 1.0);  // schedule_at is the schedule before the warm-up
+  // In epochs the ramp still counts updates, across the epoch boundary: 100 samples in batches
+  // of 40 are 3 updates an epoch, so a warm-up of 4 updates ends in the second epoch.
+  const ScheduleSpec e = parse("eta = 0.2\nbatch = 40\nunit = 'epoch'\nwarmup_steps = 4\nwarmup_start = 0.5");
+  const EpochTrace per_epoch = expand_epochs(e, 2, 100);
+  REQUIRE(per_epoch.steps.eta.size() == 6);
+  const double expected[] = {0.1, 0.125, 0.15, 0.175, 0.2, 0.2};
+  for (std::size_t k = 0; k < 6; ++k) CHECK(per_epoch.steps.eta[k] == Approx(expected[k]).epsilon(1e-14));
+  CHECK(per_epoch.eta[0] == 0.2);  // the per-epoch eta is the schedule's
+  // No warm-up by default: factor 1 exactly.
+  const ScheduleSpec plain = parse("eta = 0.2\nbatch = 40");
+  CHECK(warmup_factor(plain, 0) == 1.0);
+  CHECK(expand_steps(plain, 3).eta == std::vector<double>{0.2, 0.2, 0.2});
+}
+
+TEST_CASE("warm-up keys are checked") {
+  CHECK_THROWS_WITH(parse("eta = 0.1\nwarmup_start = 0.5"),
+                    Catch::Contains("key 'schedule.warmup_start' = 0.5: expected no warmup_start while warmup_steps = 0"));
+  CHECK_THROWS_WITH(parse("eta = 0.1\nwarmup_steps = 5\nwarmup_start = 0"), Catch::Contains("warmup_start"));
+  CHECK_THROWS_WITH(parse("eta = 0.1\nwarmup_steps = -1"), Catch::Contains("warmup_steps"));
+  CHECK(parse("eta = 0.1\nwarmup_steps = 5\nwarmup_start = 1").warmup_start == 1.0);
+}

@@ -46,7 +46,11 @@ const ScheduleInfo kSchedules[] = {
 };
 
 const bool registered = [] {
-  for (const auto& s : kSchedules) RegisterCatalogueEntry({"schedules", s.name, s.summary, s.details});
+  for (const auto& s : kSchedules)
+    RegisterCatalogueEntry({"schedules", s.name, s.summary,
+                            std::string(s.details) +
+                                "; warm-up (any kind): warmup_steps (0 = none), warmup_start (0.1): eta ramps "
+                                "linearly from warmup_start x eta over the first warmup_steps updates"});
   return true;
 }();
 
@@ -115,6 +119,12 @@ ScheduleState schedule_at(const ScheduleSpec& s, std::int64_t tick) {
   return {s.eta, s.batch, 0, nan};
 }
 
+double warmup_factor(const ScheduleSpec& spec, std::int64_t update) {
+  if (spec.warmup_steps <= 0 || update >= spec.warmup_steps) return 1.0;
+  return spec.warmup_start +
+         (1.0 - spec.warmup_start) * static_cast<double>(update) / static_cast<double>(spec.warmup_steps);
+}
+
 std::vector<double> StepTrace::delta(double noise_scale) const {
   std::vector<double> out(eta.size());
   for (std::size_t t = 0; t < eta.size(); ++t)
@@ -131,7 +141,7 @@ StepTrace expand_steps(const ScheduleSpec& spec, std::int64_t steps) {
   for (std::int64_t t = 0; t < steps; ++t) {
     const ScheduleState s = schedule_at(spec, t);
     const auto i = static_cast<std::size_t>(t);
-    trace.eta[i] = s.eta, trace.batch[i] = s.batch, trace.explicit_delta[i] = s.explicit_delta,
+    trace.eta[i] = s.eta * warmup_factor(spec, t), trace.batch[i] = s.batch, trace.explicit_delta[i] = s.explicit_delta,
     trace.stage[i] = s.stage;
   }
   return trace;
@@ -148,7 +158,7 @@ EpochTrace expand_epochs(const ScheduleSpec& spec, std::int64_t epochs, std::int
     trace.eta.push_back(s.eta), trace.batch.push_back(s.batch), trace.explicit_delta.push_back(s.explicit_delta);
     trace.steps_per_epoch.push_back(steps);
     for (std::int64_t k = 0; k < steps; ++k) {
-      trace.steps.eta.push_back(s.eta);
+      trace.steps.eta.push_back(s.eta * warmup_factor(spec, static_cast<std::int64_t>(trace.steps.eta.size())));
       trace.steps.batch.push_back(static_cast<double>(k + 1 < steps ? b : samples - (steps - 1) * b));
       trace.steps.explicit_delta.push_back(s.explicit_delta);
       trace.steps.stage.push_back(s.stage);
@@ -157,6 +167,18 @@ EpochTrace expand_epochs(const ScheduleSpec& spec, std::int64_t epochs, std::int
   }
   return trace;
 }
+
+namespace {
+
+void read_warmup(ConfigTable& table, ScheduleSpec& s) {
+  s.warmup_steps = table.integer("warmup_steps", 0, std::int64_t{1} << 50, 0);
+  if (table.has("warmup_start") && s.warmup_steps == 0)
+    table.fail("warmup_start", fmt::format("{}", table.number("warmup_start", NumberRange::any())),
+               "no warmup_start while warmup_steps = 0 (no warm-up to start)");
+  s.warmup_start = table.number("warmup_start", NumberRange::half_open(0.0, 1.0), 0.1);
+}
+
+}  // namespace
 
 ScheduleSpec parse_schedule_spec(ConfigTable& table) {
   ScheduleSpec s;
@@ -189,6 +211,7 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
     s.eta = s.stage_eta.front();
     s.batch = s.stage_batch.front();
     s.per_epoch = table.choice("unit", {"step", "epoch"}, "step") == "epoch";
+    read_warmup(table, s);
     return s;
   }
   s.eta = table.number("eta", NumberRange::positive());
@@ -246,6 +269,7 @@ ScheduleSpec parse_schedule_spec(ConfigTable& table) {
     case ScheduleKind::piecewise:
       break;  // read above
   }
+  read_warmup(table, s);
   return s;
 }
 

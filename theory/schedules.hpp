@@ -50,6 +50,10 @@ struct ScheduleSpec {
   // piecewise: each stage's eta and b, and the tick at which it ends (cumulative lengths)
   std::vector<double> stage_eta, stage_batch;
   std::vector<std::int64_t> stage_end;
+  // Linear warm-up over the first warmup_steps updates, whatever the unit: update t takes
+  // eta(t) (warmup_start + (1 - warmup_start) t / warmup_steps); 0 = none.
+  std::int64_t warmup_steps = 0;
+  double warmup_start = 0.1;
 };
 
 struct ScheduleState {
@@ -59,7 +63,10 @@ struct ScheduleState {
   double explicit_delta;  // explicit_go: the smoothing radius; NaN otherwise
 };
 
+// The schedule at a tick, without the warm-up (which counts updates, not ticks).
 ScheduleState schedule_at(const ScheduleSpec& spec, std::int64_t tick);
+// The warm-up's factor on eta at update `update` (0-based): 1 once it is over, or with none.
+double warmup_factor(const ScheduleSpec& spec, std::int64_t update);
 
 inline double smoothing_delta(double eta, double batch, double noise_scale) {
   return eta * noise_scale / std::sqrt(batch);
@@ -71,7 +78,7 @@ inline double delta_unit_norm_convention(double delta_per_coordinate, int dim) {
   return delta_per_coordinate * std::sqrt(static_cast<double>(dim));
 }
 
-// Per-step arrays for T steps (unit = step).
+// Per-step arrays for T steps (unit = step); eta includes the warm-up.
 struct StepTrace {
   std::vector<double> eta, batch, explicit_delta;
   std::vector<std::int64_t> stage;
@@ -81,7 +88,8 @@ StepTrace expand_steps(const ScheduleSpec& spec, std::int64_t steps);
 
 // A finite sum of n samples for E epochs (unit = epoch): epoch e has eta_e, b_e and
 // ceil(n / b_e) steps; in the per-step arrays the last step of an epoch has the remainder batch
-// n - (steps - 1) b_e (all samples once per epoch, as a data loader without drop_last).
+// n - (steps - 1) b_e (all samples once per epoch, as a data loader without drop_last). The
+// per-step eta includes the warm-up; the per-epoch eta is the schedule's.
 struct EpochTrace {
   std::vector<double> eta, batch, explicit_delta;
   std::vector<std::int64_t> steps_per_epoch;
@@ -95,7 +103,8 @@ EpochTrace expand_epochs(const ScheduleSpec& spec, std::int64_t epochs, std::int
 //   hybrid: every, eta_factor (0.86602540), batch_factor (1.5), max_batch;
 //   polynomial: every, stages, power (1.0); cosine: length, eta_min (0); exponential: gamma;
 //   linear: length, end_factor (0); explicit_go: every (20), stages (50), delta (1.0),
-//   final_delta (0.01); geometric: every, gamma (0.5), stages (0 = unbounded).
+//   final_delta (0.01); geometric: every, gamma (0.5), stages (0 = unbounded); every kind:
+//   warmup_steps (0), warmup_start (0.1, in (0, 1]; only with warmup_steps).
 // The caller calls finish().
 ScheduleSpec parse_schedule_spec(ConfigTable& table);
 std::vector<std::string> schedule_kind_names();

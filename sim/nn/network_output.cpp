@@ -151,7 +151,8 @@ void write_training_run(const h5::Group& networks, const TrainResult& result, co
   g.write("steps", result.steps, {rows});
   g.set_dataset_attribute("steps", "description", "cumulative parameter updates at the end of the epoch");
   g.write("eta", result.eta, {rows});
-  g.set_dataset_attribute("eta", "description", "the epoch's learning rate");
+  g.set_dataset_attribute("eta", "description",
+                          "the epoch's learning rate (under a warm-up, the mean over the epoch's updates)");
   g.write("batch", result.batch, {rows});
   g.set_dataset_attribute("batch", "description", "the epoch's batch size");
   g.write("smith_g", result.smith_g, {rows});

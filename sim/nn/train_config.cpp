@@ -186,6 +186,9 @@ TrainConfig parse_train_config(const toml::table& document) {
     if (schedule.has("unit") && !spec.schedule.per_epoch)
       schedule.fail("unit", "\"step\"", "\"epoch\" (network schedules change once per epoch)");
     spec.schedule.per_epoch = true;
+    if (spec.schedule.warmup_steps > 0 && config.device == "cuda")
+      schedule.fail("warmup_steps", std::to_string(spec.schedule.warmup_steps),
+                    "0 on device = \"cuda\" (the GPU trainer takes one eta per epoch)");
     schedule.finish();
     run.finish();
     if (spec.measure.landscape.directions == LandscapeDirections::pca && spec.epochs < 2)

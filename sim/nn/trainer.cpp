@@ -199,16 +199,24 @@ TrainResult prepare_result(const TrainSpec& spec, const Architecture& arch, std:
     const ScheduleState s = schedule_at(spec.schedule, e);
     const auto b = static_cast<std::int64_t>(std::min<double>(std::floor(s.batch), static_cast<double>(n)));
     if (b < 1 || !(s.eta > 0.0)) throw std::invalid_argument(spec.name + ": schedule gives eta <= 0 or batch < 1");
-    if (e == 0) {  // row 0 shows the first epoch's setting
-      result.eta.push_back(s.eta);
-      result.batch.push_back(static_cast<double>(b));
-      result.smith_g.push_back(smith_noise_scale(s.eta, static_cast<double>(n), static_cast<double>(b)));
-    }
-    result.eta.push_back(s.eta);
-    result.batch.push_back(static_cast<double>(b));
-    result.smith_g.push_back(smith_noise_scale(s.eta, static_cast<double>(n), static_cast<double>(b)));
+    // The epoch's eta: the schedule's, or under a warm-up the mean over the epoch's updates.
     const auto used = static_cast<std::int64_t>(epoch_samples_used(n, b, spec.drop_last));
-    steps += (used + b - 1) / b;
+    const std::int64_t updates = (used + b - 1) / b;
+    double eta = s.eta;
+    if (spec.schedule.warmup_steps > 0 && steps < spec.schedule.warmup_steps) {
+      double sum = 0.0;
+      for (std::int64_t k = 0; k < updates; ++k) sum += s.eta * warmup_factor(spec.schedule, steps + k);
+      eta = sum / static_cast<double>(std::max<std::int64_t>(updates, 1));
+    }
+    if (e == 0) {  // row 0 shows the first epoch's setting
+      result.eta.push_back(eta);
+      result.batch.push_back(static_cast<double>(b));
+      result.smith_g.push_back(smith_noise_scale(eta, static_cast<double>(n), static_cast<double>(b)));
+    }
+    result.eta.push_back(eta);
+    result.batch.push_back(static_cast<double>(b));
+    result.smith_g.push_back(smith_noise_scale(eta, static_cast<double>(n), static_cast<double>(b)));
+    steps += updates;
     result.steps.push_back(steps);
     epoch_batches.push_back(b);
     epoch_used.push_back(used);
@@ -512,7 +520,7 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
       check_trace();
       for (int e = 0; e < E; ++e) {
         const std::int64_t b = epoch_batch(result, e);
-        const double eta = result.eta[static_cast<std::size_t>(e + 1)];
+        const double epoch_eta = schedule_at(spec.schedule, e).eta;  // before the warm-up
         const auto order = epoch_order(seed, replica, e, n);
         double loss = 0.0;
         std::int64_t correct = 0;
@@ -523,7 +531,8 @@ TrainResult train_replicas(const TrainSpec& spec, const Architecture& arch, cons
           const BatchOutcome o = net.run(w.data(), x, y.data(), g.data());
           loss += o.loss_sum;
           correct += o.correct;
-          apply_update(spec.optimizer, eta, spec.momentum, w.data(), velocity.data(), g.data(), P);
+          apply_update(spec.optimizer, epoch_eta * warmup_factor(spec.schedule, step), spec.momentum, w.data(),
+                       velocity.data(), g.data(), P);
           ++step;
           check_trace();
           done += count;

@@ -75,8 +75,10 @@ TrainResult train_replicas_cuda(const TrainSpec& spec, const Architecture& arch,
   const int K = spec.replicas, E = spec.epochs;
   const std::size_t n = train.size(), P = arch.parameter_count;
   const MeasureSpec& m = spec.measure;
-  if (m.trace.on())  // the config refuses it first (sim/nn/train_config.cpp)
-    throw std::invalid_argument("measure.trace: the GPU trainer measures at the ends of epochs only");
+  // The config refuses both first (sim/nn/train_config.cpp).
+  if (m.trace.on()) throw std::invalid_argument("measure.trace: the GPU trainer measures at the ends of epochs only");
+  if (spec.schedule.warmup_steps > 0)
+    throw std::invalid_argument("schedule.warmup_steps: the GPU trainer takes one eta per epoch");
   TrainResult result = prepare_result(spec, arch, n);
 
   cuda::ReplicaTrainerOptions options;
