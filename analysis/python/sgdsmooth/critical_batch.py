@@ -31,6 +31,8 @@ from typing import Dict, List, Optional, Tuple
 import numpy as np
 
 KINDS = (("loss", "f(w) <= eps (training loss)", -1.0), ("gradient_norm", "\u2016grad f(w)\u2016 <= eps", -2.0))
+LABELS = {kind: label for kind, label, _ in KINDS}
+PREDICTED = {kind: exponent for kind, _, exponent in KINDS}
 BOOTSTRAP_DRAWS = 2000
 
 
@@ -136,7 +138,7 @@ def analyse(cells, kind: str, seed: int = 0) -> Optional[dict]:
         j = int(np.where(batches == grid_star[t])[0][0]) if np.isfinite(grid_star[t]) else None
         rows.append({"eps": float(eps[t]), "grid_star": grid_star[t], "star": star[t], "where": located[t][2],
                      "star_ci": interval(draws[:, t]), "recovered_c2": float("nan"), "measured_c2": float("nan"),
-                     "L": float("nan"), "run": cells[j][1] if j is not None else None})
+                     "L": float("nan")})
         if kind == "gradient_norm" and j is not None:
             _c2_beside(rows[-1], cells[j], sfo[j, t], float(np.ravel(cells[j][2].arrays["eta"])[-1]))
     return {"kind": kind, "batches": batches, "eps": eps, "cost": cost, "cost_se": se,
@@ -202,8 +204,7 @@ def markdown(results: Dict[float, List[dict]]) -> List[str]:
              "B = L/(2 - L eta), L the b* run's mean final Hessian top eigenvalue.", ""]
     for eta, analyses in results.items():
         for r in analyses:
-            label = dict((k, text) for k, text, _ in KINDS)[r["kind"]]
-            predicted = dict((k, p) for k, _, p in KINDS)[r["kind"]]
+            label, predicted = LABELS[r["kind"]], PREDICTED[r["kind"]]
             batches = r["batches"]
             lines += [f"### eta = {eta:g}, criterion {label}, n = {r['replicas']} replicas", "",
                       "| eps | " + " | ".join(f"SFO b={b:g}" for b in batches) + " | b* (grid) | b* [95 %] |"
@@ -235,8 +236,7 @@ def markdown(results: Dict[float, List[dict]]) -> List[str]:
                   "(predicted 1 by the bound while L eta is small).", "",
                   "| criterion | eps | exponent [95 %] |", "| --- | --- | --- |"]
         for e in across:
-            label = dict((k, text) for k, text, _ in KINDS)[e["kind"]]
-            lines.append(f"| {label} | {e['eps']:g} | {_text(e['exponent'])} [{_text(e['ci'][0])}, "
+            lines.append(f"| {LABELS[e['kind']]} | {e['eps']:g} | {_text(e['exponent'])} [{_text(e['ci'][0])}, "
                          f"{_text(e['ci'][1])}] |")
         lines.append("")
     return lines
@@ -273,8 +273,7 @@ def figure(results: Dict[float, List[dict]], directory: str, plt):
         ax.set_yscale("log")
         ax.set_xlabel("batch size b")
         ax.set_ylabel("SFO to the target (per-sample gradients)")
-        label = dict((k, text) for k, text, _ in KINDS)[r["kind"]]
-        ax.set_title(f"eta = {eta:g}: {label}\nn = {r['replicas']} replicas; band 95 %; * = b*", fontsize=9)
+        ax.set_title(f"eta = {eta:g}: {LABELS[r['kind']]}\nn = {r['replicas']} replicas; band 95 %; * = b*", fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
     filename = "network_critical_batch.png"
